@@ -1,0 +1,58 @@
+"""Random anyprec layers in the canonical layout, and their reference results (fp32 on the GPU)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+
+from vllm_anyprec import reference
+from vllm_anyprec.format import num_groups
+from vllm_anyprec.kernels import cuda_layout
+
+# ||out - ref|| / ||ref|| bounds per activation dtype: fp32 accumulation, one rounding of the
+# output (fp16 2^-11, bf16 2^-8), plus, for bf16 LUT, the rounding of the table to bf16.
+REL_TOL = {torch.float16: 2e-3, torch.bfloat16: 1.2e-2}
+
+
+@dataclasses.dataclass
+class Layer:
+    scheme: str
+    bits: int
+    group_size: int
+    n: int
+    k: int
+    qweight: torch.Tensor  # canonical [b, N, Kw]
+    scales: torch.Tensor | None = None
+    zeros: torch.Tensor | None = None
+    lut: torch.Tensor | None = None  # fp16 [N, 2^b]
+
+    def dequant_ref(self, dtype=torch.float32) -> torch.Tensor:
+        if self.scheme == "uniform":
+            return reference.dequant_uniform(self.qweight, self.scales, self.zeros, self.bits,
+                                             self.group_size, self.k, dtype)
+        return reference.dequant_lut(self.qweight, self.lut, self.bits, self.k, dtype)
+
+    def tiled(self) -> torch.Tensor:
+        return cuda_layout.repack_tiled(self.qweight, self.bits, self.k)
+
+
+def random_layer(scheme: str, bits: int, n: int, k: int, group_size: int = 128,
+                 device: str = "cuda", seed: int = 0) -> Layer:
+    g = torch.Generator(device="cpu").manual_seed(seed)
+    codes = torch.randint(0, 2 ** bits, (n, k), generator=g)
+    qweight = reference.pack_bitplanes(codes.to(device), bits)
+    if scheme == "uniform":
+        gs = group_size
+        ng = num_groups(k, gs)
+        scales = (torch.rand(n, ng, generator=g) * 0.02 + 0.005).half().to(device)
+        zeros = (torch.rand(n, ng, generator=g) * (2 ** bits - 1)).half().to(device)
+        return Layer(scheme, bits, gs, n, k, qweight, scales=scales, zeros=zeros)
+    lut = (torch.randn(n, 2 ** bits, generator=g) * 0.02).half().to(device)
+    return Layer(scheme, bits, -1, n, k, qweight, lut=lut)
+
+
+def rel_err(out: torch.Tensor, ref: torch.Tensor) -> float:
+    out, ref = out.double(), ref.double()
+    assert torch.isfinite(out).all(), "non-finite output"
+    return float((out - ref).norm() / ref.norm().clamp_min(1e-30))

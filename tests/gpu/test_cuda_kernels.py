@@ -1,0 +1,204 @@
+"""The CUDA ops against reference.py: bit-exact dequant, GEMM error bounds, graphs, opcheck."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from vllm_anyprec.kernels import cuda_layout
+
+from helpers import REL_TOL, random_layer, rel_err
+
+BITS = [2, 3, 4, 5, 6, 7, 8]
+SCHEMES = ["uniform", "lut"]
+DTYPES = [torch.float16, torch.bfloat16]
+M_LIST = [1, 2, 3, 7, 8, 9, 16, 17, 33, 64, 257, 1024]
+FUSED, DENSE = 1 << 30, 1  # dense_min_m values that force one path
+# Llama-3-8B (K, N) and their TP=2 splits (column-parallel halves N, row-parallel halves K).
+LLAMA = [(4096, 6144), (4096, 4096), (4096, 28672), (14336, 4096)]
+LLAMA_TP2 = [(4096, 3072), (2048, 4096), (4096, 14336), (7168, 4096)]
+
+
+def prepared(layer, dtype):
+    """(tiled qweight, extra tensors) as CudaFusedKernel.process_weights makes them."""
+    tiled = layer.tiled()
+    if layer.scheme == "uniform":
+        meta = cuda_layout.uniform_meta(layer.scales, layer.zeros, layer.bits, dtype,
+                                        tiled.shape[0])
+        return tiled, (meta, layer.scales, layer.zeros)
+    return tiled, (layer.lut.to(dtype).contiguous(),)
+
+
+def gemm(layer, tiled, extra, x, dense_min_m):
+    if layer.scheme == "uniform":
+        meta, s, z = extra
+        return torch.ops.anyprec.gemm_uniform(x, tiled, meta, s, z, layer.bits, layer.group_size,
+                                              layer.k, layer.n, dense_min_m)
+    return torch.ops.anyprec.gemm_lut(x, tiled, extra[0], layer.bits, layer.k, layer.n,
+                                      dense_min_m)
+
+
+def check_gemm(layer, dtype, ms, paths=(FUSED, DENSE), seed=1):
+    tiled, extra = prepared(layer, dtype)
+    w_ref = layer.dequant_ref(torch.float32)
+    # bf16 LUT kernels use the table rounded to bf16 (the mma takes bf16 operands): same as the
+    # reference dequantized to bf16.
+    if layer.scheme == "lut" and dtype == torch.bfloat16:
+        w_ref = layer.dequant_ref(torch.bfloat16).float()
+    g = torch.Generator(device="cuda").manual_seed(seed)
+    for m in ms:
+        x = torch.randn(m, layer.k, device="cuda", generator=g).to(dtype)
+        ref = x.float() @ w_ref.t()
+        for path in paths:
+            out = gemm(layer, tiled, extra, x, path)
+            assert out.shape == (m, layer.n) and out.dtype == dtype
+            err = rel_err(out, ref)
+            assert err < REL_TOL[dtype], (
+                f"{layer.scheme} b={layer.bits} gs={layer.group_size} N={layer.n} K={layer.k} "
+                f"M={m} {dtype} path={'fused' if path == FUSED else 'dense'}: rel err {err:.2e}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("bits", BITS)
+def test_dequant_bit_exact(bits, scheme, dtype):
+    for n, k, gs in [(37, 300, 32), (64, 1024, 128), (129, 520, -1), (16, 33, 96)]:
+        layer = random_layer(scheme, bits, n, k, gs, seed=bits * 7 + n)
+        tiled, extra = prepared(layer, dtype)
+        if scheme == "uniform":
+            out = torch.ops.anyprec.dequant_uniform(tiled, layer.scales, layer.zeros, bits, gs, k,
+                                                    n, dtype)
+        else:
+            out = torch.ops.anyprec.dequant_lut(tiled, extra[0], bits, k, n)
+        ref = layer.dequant_ref(dtype)
+        assert out.dtype == dtype and out.shape == (n, k)
+        assert torch.equal(out.view(torch.int16), ref.view(torch.int16)), (
+            f"dequant {scheme} b={bits} N={n} K={k} gs={gs} {dtype}: "
+            f"{int((out != ref).sum())} of {out.numel()} values differ")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("bits", BITS)
+def test_gemm_all_m_odd_shape(bits, scheme, dtype):
+    layer = random_layer(scheme, bits, 203, 840, 64 if scheme == "uniform" else -1, seed=bits)
+    check_gemm(layer, dtype, M_LIST)
+
+
+@pytest.mark.parametrize("n,k,gs", [(1, 32, 32), (17, 72, 32), (45, 1000, 96), (300, 2080, -1),
+                                    (16, 4100, 128), (5, 33, 32)])
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_gemm_odd_n_k_groups(n, k, gs, scheme):
+    for bits in (3, 4, 8):
+        layer = random_layer(scheme, bits, n, k, gs, seed=n + k)
+        for dtype in DTYPES:
+            check_gemm(layer, dtype, [1, 3, 9, 17, 33])
+
+
+@pytest.mark.parametrize("kn", LLAMA + LLAMA_TP2, ids=lambda kn: f"K{kn[0]}xN{kn[1]}")
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_gemm_llama_shapes(kn, scheme):
+    k, n = kn
+    for bits, dtype in [(3, torch.float16), (4, torch.bfloat16), (8, torch.float16),
+                        (8, torch.bfloat16)]:
+        layer = random_layer(scheme, bits, n, k, 128 if scheme == "uniform" else -1, seed=k + n)
+        check_gemm(layer, dtype, [1, 16, 33], paths=(FUSED,))
+        check_gemm(layer, dtype, [257], paths=(DENSE,))
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_non_contiguous_and_3d_input(scheme):
+    layer = random_layer(scheme, 4, 96, 512, 128 if scheme == "uniform" else -1)
+    tiled, extra = prepared(layer, torch.float16)
+    w = layer.dequant_ref()
+    base = torch.randn(5, 2 * 512, device="cuda").half()
+    x = base[:, ::2]  # strided view
+    assert not x.is_contiguous()
+    for path in (FUSED, DENSE):
+        out = gemm(layer, tiled, extra, x, path)
+        assert rel_err(out, x.float() @ w.t()) < REL_TOL[torch.float16]
+    x3 = torch.randn(2, 3, 512, device="cuda").half()
+    out3 = gemm(layer, tiled, extra, x3, FUSED)
+    assert out3.shape == (2, 3, 96)
+    assert rel_err(out3, x3.float() @ w.t()) < REL_TOL[torch.float16]
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_cuda_graph_capture_replay(scheme):
+    layer = random_layer(scheme, 4, 256, 1024, 128 if scheme == "uniform" else -1)
+    tiled, extra = prepared(layer, torch.float16)
+    w = layer.dequant_ref()
+    xs = [torch.randn(m, 1024, device="cuda").half() for m in (1, 8, 100)]
+    outs = [gemm(layer, tiled, extra, x, 64) for x in xs]  # warm-up outside the graph
+    torch.cuda.synchronize()
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        outs = [gemm(layer, tiled, extra, x, 64) for x in xs]
+    for _ in range(2):
+        for x in xs:
+            x.copy_(torch.randn_like(x))
+        for o in outs:
+            o.fill_(float("nan"))
+        graph.replay()
+        torch.cuda.synchronize()
+        for x, o in zip(xs, outs):
+            assert rel_err(o, x.float() @ w.t()) < REL_TOL[torch.float16]
+
+
+def test_opcheck():
+    for scheme in SCHEMES:
+        layer = random_layer(scheme, 4, 48, 320, 64 if scheme == "uniform" else -1)
+        tiled, extra = prepared(layer, torch.float16)
+        x = torch.randn(3, 320, device="cuda").half()
+        if scheme == "uniform":
+            meta, s, z = extra
+            torch.library.opcheck(torch.ops.anyprec.gemm_uniform.default,
+                                  (x, tiled, meta, s, z, 4, 64, 320, 48, 64))
+            torch.library.opcheck(torch.ops.anyprec.dequant_uniform.default,
+                                  (tiled, s, z, 4, 64, 320, 48, torch.float16))
+        else:
+            torch.library.opcheck(torch.ops.anyprec.gemm_lut.default,
+                                  (x, tiled, extra[0], 4, 320, 48, 64))
+            torch.library.opcheck(torch.ops.anyprec.dequant_lut.default,
+                                  (tiled, extra[0], 4, 320, 48))
+
+
+def test_input_checks_name_values():
+    layer = random_layer("uniform", 4, 48, 320, 64)
+    tiled, (meta, s, z) = prepared(layer, torch.float16)
+    x = torch.randn(3, 320, device="cuda").half()
+    with pytest.raises(RuntimeError, match=r"last dim in_features=320"):
+        torch.ops.anyprec.gemm_uniform(x[:, :300], tiled, meta, s, z, 4, 64, 320, 48, 64)
+    with pytest.raises(RuntimeError, match=r"bits: expected 2..8, got 9"):
+        torch.ops.anyprec.gemm_uniform(x, tiled, meta, s, z, 9, 64, 320, 48, 64)
+    with pytest.raises(RuntimeError, match=r"qweight: expected tiled shape"):
+        torch.ops.anyprec.gemm_uniform(x, tiled, meta, s, z, 3, 64, 320, 48, 64)
+    with pytest.raises(RuntimeError, match=r"x: expected float16 or bfloat16, got Float"):
+        torch.ops.anyprec.gemm_uniform(x.float(), tiled, meta, s, z, 4, 64, 320, 48, 64)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_kernel_class_end_to_end(scheme):
+    from vllm_anyprec.kernels.base import KernelSpec
+    from vllm_anyprec.kernels.cuda_fused import CudaFusedKernel
+
+    layer_data = random_layer(scheme, 5, 80, 640, 128 if scheme == "uniform" else -1)
+    spec = KernelSpec(scheme=scheme, bits=5, group_size=layer_data.group_size, in_features=640,
+                      out_features=80, act_dtype=torch.bfloat16, device_type="cuda")
+    ok, reason = CudaFusedKernel.can_implement(spec)
+    assert ok, reason
+    mod = torch.nn.Module()
+    p = lambda t: torch.nn.Parameter(t, requires_grad=False)  # noqa: E731
+    mod.qweight = p(layer_data.qweight.clone())
+    if scheme == "uniform":
+        mod.scales, mod.zeros = p(layer_data.scales), p(layer_data.zeros)
+    else:
+        mod.lut = p(layer_data.lut)
+    kernel = CudaFusedKernel(spec)
+    kernel.process_weights(mod)
+    bias = torch.randn(80, device="cuda").bfloat16()
+    w = layer_data.dequant_ref(torch.bfloat16 if scheme == "lut" else torch.float32).float()
+    for m in (1, 12, 300):
+        x = torch.randn(m, 640, device="cuda").bfloat16()
+        out = kernel.apply(mod, x, bias)
+        assert rel_err(out, x.float() @ w.t() + bias.float()) < REL_TOL[torch.bfloat16]

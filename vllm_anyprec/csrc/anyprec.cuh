@@ -1,0 +1,128 @@
+// Device helpers shared by the anyprec kernels: the tiled-bitplane decode and the mma wrapper.
+// The weight layout is documented in vllm_anyprec/kernels/cuda_layout.py (the one place).
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <type_traits>
+
+#include "launch.h"
+
+namespace anyprec {
+
+constexpr int kTileN = 16;    // weight rows per warp tile (the m16 of mma.m16n8k16)
+constexpr int kChunkK = 256;  // k per warp iteration: 4 units of 64 k, one uint4 per plane
+constexpr int kMaxWarps = 8;
+
+// 16-byte streaming load: weights are read once, so keep them out of L1 (activations live there).
+__device__ __forceinline__ uint4 ld_stream(const uint4* p) {
+  uint4 v;
+  asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0,%1,%2,%3}, [%4];"
+               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+               : "l"(p));
+  return v;
+}
+
+__device__ __forceinline__ uint32_t comp(const uint4& v, int i) {
+  return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;
+}
+
+// 8x8 bit-matrix transpose of 4 byte columns at once (three masked delta-swap rounds, ~5 integer
+// ops per word pair). Afterwards byte c of w[r] holds at bit j what bit 8c+r of w[j] held. With
+// w[j] = plane b-1-j (and zero words above b, folded away at compile time), byte c of w[r] is the
+// b-bit code of element 8c+r: one byte per weight for ~2 ops, instead of ~2b ops of shift/and.
+template <int B>
+__device__ __forceinline__ void transpose8(uint32_t (&w)[8]) {
+#pragma unroll
+  for (int r = 0; r < 4; ++r) {
+    uint32_t t = ((w[r] >> 4) ^ w[r + 4]) & 0x0F0F0F0Fu;
+    w[r + 4] ^= t;
+    w[r] ^= t << 4;
+  }
+#pragma unroll
+  for (int q = 0; q < 4; ++q) {
+    const int r = (q & 1) + (q >> 1) * 4;
+    uint32_t t = ((w[r] >> 2) ^ w[r + 2]) & 0x33333333u;
+    w[r + 2] ^= t;
+    w[r] ^= t << 2;
+  }
+#pragma unroll
+  for (int q = 0; q < 4; ++q) {
+    const int r = 2 * q;
+    uint32_t t = ((w[r] >> 1) ^ w[r + 1]) & 0x55555555u;
+    w[r + 1] ^= t;
+    w[r] ^= t << 1;
+  }
+}
+
+// Gather unit i of the b plane vectors into the transpose input (plane b-1-j -> word j).
+template <int B>
+__device__ __forceinline__ void decode_unit(const uint4 (&planes)[B], int i, uint32_t (&w)[8]) {
+#pragma unroll
+  for (int j = 0; j < 8; ++j) w[j] = j < B ? comp(planes[B - 1 - j], i) : 0u;
+  transpose8<B>(w);
+}
+
+template <typename T>
+struct Magic;
+// fp16: 0x6400 | q is exactly 1024 + q for q < 1024 (spacing 1 in [1024, 2048)).
+template <>
+struct Magic<__half> {
+  static constexpr uint32_t kOnes = 0x3C003C00u;
+  __device__ static float offset(int) { return 1024.f; }
+};
+// bf16: 0x4300 | q is exactly 128 + q for q < 128 (spacing 1 in [128, 256)); b = 8 codes need a
+// detour through fp32 (see codes_to_pair).
+template <>
+struct Magic<__nv_bfloat16> {
+  static constexpr uint32_t kOnes = 0x3F803F80u;
+};
+
+// Two codes (bytes c, c+1 of w; c = 0 or 2) -> two 16-bit values (code + C) packed low/high.
+template <typename T, int B>
+__device__ __forceinline__ uint32_t codes_to_pair(uint32_t w, int c) {
+  if constexpr (std::is_same_v<T, __half>) {
+    return __byte_perm(w, 0x64646464u, c == 0 ? 0x4140 : 0x4342);
+  } else if constexpr (B <= 7) {
+    return __byte_perm(w, 0x43434343u, c == 0 ? 0x4140 : 0x4342);
+  } else {
+    // 0x4B000000 | q = 2^23 + q as fp32; subtract exactly, convert exactly (q <= 255 fits bf16).
+    float lo = __uint_as_float(__byte_perm(w, 0x4B000000u, 0x7440 + c)) - 8388608.f;
+    float hi = __uint_as_float(__byte_perm(w, 0x4B000000u, 0x7441 + c)) - 8388608.f;
+    __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+    return *reinterpret_cast<uint32_t*>(&v);
+  }
+}
+
+// D += A * B, m16n8k16, fp32 accumulate.
+template <typename T>
+__device__ __forceinline__ void mma16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0,
+                                         uint32_t b1) {
+  if constexpr (std::is_same_v<T, __half>) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
+        "{%8,%9}, {%0,%1,%2,%3};"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  } else {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
+        "{%8,%9}, {%0,%1,%2,%3};"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  }
+}
+
+template <typename T>
+__device__ __forceinline__ T from_float(float v);
+template <>
+__device__ __forceinline__ __half from_float<__half>(float v) { return __float2half_rn(v); }
+template <>
+__device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float v) {
+  return __float2bfloat16_rn(v);
+}
+
+}  // namespace anyprec

@@ -1,0 +1,37 @@
+// Host-side interface of the anyprec kernels (plain C++: ops.cpp includes it without nvcc).
+#pragma once
+
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+namespace anyprec {
+
+// Host-side launchers (defined in the .cu files, called from ops.cpp). Pointers are raw so the
+// kernels compile without torch headers. Return cudaGetLastError() of the launch.
+struct GemmArgs {
+  const void* x;       // [M, K] activations, row-major, K % 8 == 0, 16-byte aligned
+  const uint4* qw;     // tiled bitplanes [N16, C, bits, 32] uint4
+  const float2* meta;  // uniform: [G, N16*16] (s, -s(z+C)); else null
+  const void* lut;     // lut: [N, 2^bits] in the activation dtype; else null
+  void* y;             // [M, N] output, row-major
+  int M, N, K, C, N16;
+  int group_size;      // uniform: k per group (>= C*256 for one group per row)
+  int bits;
+  bool bf16;
+  bool lut_scheme;
+};
+cudaError_t launch_fused_gemm(const GemmArgs& a, cudaStream_t stream);
+
+struct DequantArgs {
+  const uint4* qw;
+  const __half* scales;  // uniform: canonical [N, G] fp16
+  const __half* zeros;
+  const void* lut;       // lut: [N, 2^bits] in the output dtype
+  void* out;             // [N, K] row-major
+  int N, K, C, N16, G, group_size, bits;
+  bool bf16;
+  bool lut_scheme;
+};
+cudaError_t launch_dequant(const DequantArgs& a, cudaStream_t stream);
+
+}  // namespace anyprec

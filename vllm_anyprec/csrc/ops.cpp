@@ -1,0 +1,233 @@
+// torch bindings of the anyprec CUDA kernels: schemas in the `anyprec` namespace (beside the
+// Python-defined *_ref ops of ops.py), CUDA implementations, input checks with the values.
+// Fake implementations live in vllm_anyprec/_ext.py.
+//
+// Every launch goes to the current stream under a device guard and is followed by a launch
+// check: that is what makes the ops capturable in CUDA graphs (vLLM captures decode steps).
+#include <Python.h>
+
+#include <ATen/ATen.h>
+#include <c10/cuda/CUDAStream.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <torch/library.h>
+
+#include "launch.h"
+
+namespace {
+
+constexpr int64_t kTileN = 16, kChunkK = 256;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+void check_tiled(const at::Tensor& qw, int64_t bits, int64_t K, int64_t N) {
+  TORCH_CHECK(bits >= 2 && bits <= 8, "anyprec: bits: expected 2..8, got ", bits);
+  TORCH_CHECK(K >= 1 && N >= 1, "anyprec: expected in_features >= 1 and out_features >= 1, got K=",
+              K, " N=", N);
+  TORCH_CHECK(qw.is_cuda(), "anyprec: qweight: expected a CUDA tensor, got ", qw.device());
+  TORCH_CHECK(qw.scalar_type() == at::kInt, "anyprec: qweight: expected int32, got ",
+              qw.scalar_type());
+  TORCH_CHECK(qw.is_contiguous(), "anyprec: qweight: expected contiguous (tiled layout)");
+  const std::vector<int64_t> want = {ceil_div(N, kTileN), ceil_div(K, kChunkK), bits, 32, 4};
+  TORCH_CHECK(qw.sizes().vec() == want, "anyprec: qweight: expected tiled shape ", want,
+              " for N=", N, " K=", K, " bits=", bits, ", got ", qw.sizes());
+}
+
+void check_same_device(const at::Tensor& a, const char* name, const at::Tensor& ref) {
+  TORCH_CHECK(a.device() == ref.device(), "anyprec: ", name, ": expected device ", ref.device(),
+              ", got ", a.device());
+}
+
+void check_uniform_meta(const at::Tensor& qw, const at::Tensor& scales, const at::Tensor& zeros,
+                        int64_t group_size, int64_t K, int64_t N) {
+  const int64_t G = group_size == -1 ? 1 : ceil_div(K, group_size);
+  TORCH_CHECK(group_size == -1 || (group_size >= 32 && group_size % 32 == 0),
+              "anyprec: group_size: expected -1 or a positive multiple of 32, got ", group_size);
+  for (auto [t, name] : {std::pair{&scales, "scales"}, std::pair{&zeros, "zeros"}}) {
+    check_same_device(*t, name, qw);
+    TORCH_CHECK(t->scalar_type() == at::kHalf, "anyprec: ", name, ": expected float16, got ",
+                t->scalar_type());
+    TORCH_CHECK(t->is_contiguous() && t->sizes().vec() == std::vector<int64_t>({N, G}),
+                "anyprec: ", name, ": expected contiguous [", N, ", ", G, "], got ", t->sizes(),
+                t->is_contiguous() ? "" : " (non-contiguous)");
+  }
+}
+
+void check_lut(const at::Tensor& qw, const at::Tensor& lut, int64_t bits, int64_t N) {
+  check_same_device(lut, "lut", qw);
+  TORCH_CHECK(lut.scalar_type() == at::kHalf || lut.scalar_type() == at::kBFloat16,
+              "anyprec: lut: expected float16 or bfloat16, got ", lut.scalar_type());
+  TORCH_CHECK(lut.is_contiguous() && lut.sizes().vec() == std::vector<int64_t>({N, 1LL << bits}),
+              "anyprec: lut: expected contiguous [", N, ", ", 1LL << bits, "] for bits=", bits,
+              ", got ", lut.sizes());
+}
+
+// x [..., K] -> contiguous [M, K8] with K8 = K rounded up to 8 (16-byte activation loads).
+at::Tensor prepare_x(const at::Tensor& x, int64_t K) {
+  TORCH_CHECK(x.is_cuda(), "anyprec: x: expected a CUDA tensor, got ", x.device());
+  TORCH_CHECK(x.scalar_type() == at::kHalf || x.scalar_type() == at::kBFloat16,
+              "anyprec: x: expected float16 or bfloat16, got ", x.scalar_type());
+  TORCH_CHECK(x.dim() >= 1 && x.size(-1) == K, "anyprec: x: expected last dim in_features=", K,
+              ", got shape ", x.sizes());
+  at::Tensor x2 = x.reshape({-1, K});
+  if (K % 8) x2 = at::constant_pad_nd(x2, {0, 8 - K % 8});  // rare: odd K
+  x2 = x2.contiguous();
+  if (reinterpret_cast<uintptr_t>(x2.data_ptr()) % 16) x2 = x2.clone();
+  return x2;
+}
+
+std::vector<int64_t> out_shape(const at::Tensor& x, int64_t N) {
+  auto s = x.sizes().vec();
+  s.back() = N;
+  return s;
+}
+
+void check_launch(cudaError_t e, const char* what) {
+  TORCH_CHECK(e == cudaSuccess, "anyprec: ", what, " launch failed: ", cudaGetErrorString(e));
+}
+
+at::Tensor dequant_impl(const at::Tensor& qw, const at::Tensor* scales, const at::Tensor* zeros,
+                        const at::Tensor* lut, int64_t bits, int64_t group_size, int64_t K,
+                        int64_t N, at::ScalarType dtype) {
+  TORCH_CHECK(dtype == at::kHalf || dtype == at::kBFloat16,
+              "anyprec: dtype: expected float16 or bfloat16, got ", dtype);
+  at::Tensor out = at::empty({N, K}, qw.options().dtype(dtype));
+  anyprec::DequantArgs a{};
+  a.qw = reinterpret_cast<const uint4*>(qw.data_ptr<int32_t>());
+  a.out = out.data_ptr();
+  a.N = (int)N;
+  a.K = (int)K;
+  a.C = (int)ceil_div(K, kChunkK);
+  a.N16 = (int)ceil_div(N, kTileN);
+  a.bits = (int)bits;
+  a.bf16 = dtype == at::kBFloat16;
+  a.lut_scheme = lut != nullptr;
+  if (lut) {
+    a.lut = lut->data_ptr();
+  } else {
+    a.scales = reinterpret_cast<const __half*>(scales->data_ptr<at::Half>());
+    a.zeros = reinterpret_cast<const __half*>(zeros->data_ptr<at::Half>());
+    a.G = group_size == -1 ? 1 : (int)ceil_div(K, group_size);
+    a.group_size = group_size == -1 ? (int)K : (int)group_size;
+  }
+  check_launch(anyprec::launch_dequant(a, c10::cuda::getCurrentCUDAStream().stream()), "dequant");
+  return out;
+}
+
+at::Tensor dequant_uniform(const at::Tensor& qweight, const at::Tensor& scales,
+                           const at::Tensor& zeros, int64_t bits, int64_t group_size,
+                           int64_t in_features, int64_t out_features, at::ScalarType dtype) {
+  check_tiled(qweight, bits, in_features, out_features);
+  check_uniform_meta(qweight, scales, zeros, group_size, in_features, out_features);
+  const c10::cuda::CUDAGuard guard(qweight.device());
+  return dequant_impl(qweight, &scales, &zeros, nullptr, bits, group_size, in_features,
+                      out_features, dtype);
+}
+
+at::Tensor dequant_lut(const at::Tensor& qweight, const at::Tensor& lut, int64_t bits,
+                       int64_t in_features, int64_t out_features) {
+  check_tiled(qweight, bits, in_features, out_features);
+  check_lut(qweight, lut, bits, out_features);
+  const c10::cuda::CUDAGuard guard(qweight.device());
+  return dequant_impl(qweight, nullptr, nullptr, &lut, bits, -1, in_features, out_features,
+                      lut.scalar_type());
+}
+
+// M < dense_min_m: the fused kernel; otherwise dequantize to a dense weight and call cuBLAS
+// (at prefill sizes the GEMM is compute-bound and cuBLAS's tensor-core tiles win). The switch is
+// inside the op so that vLLM's torch.compile graph, symbolic in M, has no branch on it.
+at::Tensor gemm_impl(const at::Tensor& x, const at::Tensor& qw, const at::Tensor* meta,
+                     const at::Tensor* scales, const at::Tensor* zeros, const at::Tensor* lut,
+                     int64_t bits, int64_t group_size, int64_t K, int64_t N,
+                     int64_t dense_min_m) {
+  const c10::cuda::CUDAGuard guard(qw.device());
+  at::Tensor x2 = prepare_x(x, K);
+  check_same_device(x2, "x", qw);
+  const int64_t M = x2.size(0);
+  at::Tensor y = at::empty({M, N}, x2.options());
+  if (M == 0) return y.view(out_shape(x, N));
+  if (M >= dense_min_m) {
+    at::Tensor w = dequant_impl(qw, scales, zeros, lut, bits, group_size, K, N, x.scalar_type());
+    at::mm_out(y, x2.narrow(1, 0, K), w.t());
+    return y.view(out_shape(x, N));
+  }
+  TORCH_CHECK(M <= (int64_t)INT32_MAX && N * K < (1LL << 40), "anyprec: problem too large: M=",
+              M, " N=", N, " K=", K);
+  anyprec::GemmArgs a{};
+  a.x = x2.data_ptr();
+  a.qw = reinterpret_cast<const uint4*>(qw.data_ptr<int32_t>());
+  a.y = y.data_ptr();
+  a.M = (int)M;
+  a.N = (int)N;
+  a.K = (int)x2.size(1);  // K rounded up to 8; the padding is zero in x and in the weights
+  a.C = (int)ceil_div(K, kChunkK);
+  a.N16 = (int)ceil_div(N, kTileN);
+  a.bits = (int)bits;
+  a.bf16 = x.scalar_type() == at::kBFloat16;
+  a.lut_scheme = lut != nullptr;
+  if (lut) {
+    a.lut = lut->data_ptr();
+  } else {
+    a.meta = reinterpret_cast<const float2*>(meta->data_ptr<float>());
+    a.group_size = group_size == -1 ? a.C * (int)kChunkK : (int)group_size;
+  }
+  check_launch(anyprec::launch_fused_gemm(a, c10::cuda::getCurrentCUDAStream().stream()), "fused gemm");
+  return y.view(out_shape(x, N));
+}
+
+at::Tensor gemm_uniform(const at::Tensor& x, const at::Tensor& qweight, const at::Tensor& meta,
+                        const at::Tensor& scales, const at::Tensor& zeros, int64_t bits,
+                        int64_t group_size, int64_t in_features, int64_t out_features,
+                        int64_t dense_min_m) {
+  check_tiled(qweight, bits, in_features, out_features);
+  check_uniform_meta(qweight, scales, zeros, group_size, in_features, out_features);
+  const int64_t G = group_size == -1 ? 1 : ceil_div(in_features, group_size);
+  const std::vector<int64_t> mshape = {G, ceil_div(out_features, kTileN) * kTileN, 2};
+  check_same_device(meta, "meta", qweight);
+  TORCH_CHECK(meta.scalar_type() == at::kFloat && meta.is_contiguous() &&
+                  meta.sizes().vec() == mshape,
+              "anyprec: meta: expected contiguous float32 ", mshape, ", got ",
+              meta.scalar_type(), " ", meta.sizes());
+  return gemm_impl(x, qweight, &meta, &scales, &zeros, nullptr, bits, group_size, in_features,
+                   out_features, dense_min_m);
+}
+
+at::Tensor gemm_lut(const at::Tensor& x, const at::Tensor& qweight, const at::Tensor& lut,
+                    int64_t bits, int64_t in_features, int64_t out_features,
+                    int64_t dense_min_m) {
+  check_tiled(qweight, bits, in_features, out_features);
+  check_lut(qweight, lut, bits, out_features);
+  TORCH_CHECK(lut.scalar_type() == x.scalar_type(), "anyprec: lut: expected the dtype of x (",
+              x.scalar_type(), "), got ", lut.scalar_type());
+  return gemm_impl(x, qweight, nullptr, nullptr, nullptr, &lut, bits, -1, in_features,
+                   out_features, dense_min_m);
+}
+
+}  // namespace
+
+TORCH_LIBRARY_FRAGMENT(anyprec, m) {
+  m.def(
+      "gemm_uniform(Tensor x, Tensor qweight, Tensor meta, Tensor scales, Tensor zeros, "
+      "int bits, int group_size, int in_features, int out_features, int dense_min_m) -> Tensor");
+  m.def(
+      "gemm_lut(Tensor x, Tensor qweight, Tensor lut, int bits, int in_features, "
+      "int out_features, int dense_min_m) -> Tensor");
+  m.def(
+      "dequant_uniform(Tensor qweight, Tensor scales, Tensor zeros, int bits, int group_size, "
+      "int in_features, int out_features, ScalarType dtype) -> Tensor");
+  m.def(
+      "dequant_lut(Tensor qweight, Tensor lut, int bits, int in_features, int out_features) "
+      "-> Tensor");
+}
+
+TORCH_LIBRARY_IMPL(anyprec, CUDA, m) {
+  m.impl("gemm_uniform", &gemm_uniform);
+  m.impl("gemm_lut", &gemm_lut);
+  m.impl("dequant_uniform", &dequant_uniform);
+  m.impl("dequant_lut", &dequant_lut);
+}
+
+// `import vllm_anyprec._C` runs the static registrations above; the module itself is empty.
+extern "C" PyObject* PyInit__C(void) {
+  static PyModuleDef def = {PyModuleDef_HEAD_INIT, "_C", nullptr, -1, nullptr};
+  return PyModule_Create(&def);
+}

@@ -1,0 +1,1 @@
+"""Evaluation helpers (perplexity through vLLM or transformers, result tables and plots)."""

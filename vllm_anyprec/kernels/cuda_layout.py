@@ -1,0 +1,162 @@
+"""The CUDA kernels' weight layout ("tiled bitplanes"), built once from the canonical one.
+
+Canonical (``format.py``): ``qweight`` int32 ``[b, N, ceil(K/32)]``, plane 0 = MSB, element k at
+bit k % 32 of word k // 32.
+
+Tiled (this file): int32 ``[ceil(N/16), C, b, 32, 4]`` with ``C = ceil(K/256)``. One warp of the
+kernel owns a 16-row n-tile and a 256-k chunk; lane ``l`` loads, for each plane, one 16-byte
+vector (the last dim: 4 "units" of 64 k). So a warp reads 512 contiguous bytes per plane, and the
+``b`` planes of the same 32 weights arrive in one thread, in registers.
+
+Inside a unit word, the 32 bits are ordered so that (1) an 8x8 bit-matrix transpose in registers
+(three masked delta-swap rounds, ``transpose8``) turns the ``b`` plane words into 8 words of four
+8-bit codes each, and (2) bytes (0,1) / (2,3) of output word ``ow`` are exactly the two fp16 halves
+of the ``mma.m16n8k16`` A-fragment registers the lane needs (``a0/a1`` for even ``ow``, ``a2/a3``
+for odd), with the activation k's permuted so that each lane's B fragment is one 16-byte load of 8
+consecutive activations. Concretely, bit ``8c + ow`` of the unit word of lane ``l`` (``g = l // 4``,
+``t = l % 4``) holds the element
+
+    row = g + 8 * (c >= 2)
+    k   = 32 s + 8 t + 4 u + 2 h + (c & 1),   with ow = 4 s + 2 u + h
+
+of the unit (16 rows x 64 k). ``decode_tiled`` emulates the kernel's decoding on the CPU so this
+mapping is tested without a GPU. Rows past N and k past K are zero bits.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import torch
+
+from ..format import PACK_WIDTH
+
+TILE_N = 16
+CHUNK_K = 256
+UNITS = 4  # 64-k units per chunk (one int32 per plane each)
+LANES = 32
+
+
+def num_chunks(in_features: int) -> int:
+    return -(-in_features // CHUNK_K)
+
+
+def num_ntiles(out_features: int) -> int:
+    return -(-out_features // TILE_N)
+
+
+@functools.cache
+def _unit_map() -> tuple[torch.Tensor, torch.Tensor]:
+    """(row, k) inside a 16 x 64 unit of every (lane, bit) of a unit word: two int64 [32, 32]."""
+    row = torch.empty(LANES, 32, dtype=torch.int64)
+    k = torch.empty(LANES, 32, dtype=torch.int64)
+    for lane in range(LANES):
+        g, t = divmod(lane, 4)
+        for ow in range(8):
+            s, rem = divmod(ow, 4)
+            u, h = divmod(rem, 2)
+            for c in range(4):
+                bit = 8 * c + ow
+                row[lane, bit] = g + 8 * (c >= 2)
+                k[lane, bit] = 32 * s + 8 * t + 4 * u + 2 * h + (c & 1)
+    return row, k
+
+
+def tiled_shape(bits: int, out_features: int, in_features: int) -> tuple[int, ...]:
+    return (num_ntiles(out_features), num_chunks(in_features), bits, LANES, UNITS)
+
+
+def repack_tiled(qweight: torch.Tensor, bits: int, in_features: int) -> torch.Tensor:
+    """Canonical ``[>=bits, N, Kw]`` -> tiled int32 ``[N16, C, bits, 32, 4]`` (same device).
+
+    Done plane by plane to bound the temporary memory (one byte per weight).
+    """
+    if qweight.dtype != torch.int32 or qweight.dim() != 3 or qweight.shape[0] < bits:
+        raise ValueError(f"qweight: expected int32 [>={bits}, N, words], got {qweight.dtype} "
+                         f"{list(qweight.shape)}")
+    _, n, kw = qweight.shape
+    if not (kw - 1) * PACK_WIDTH < in_features <= kw * PACK_WIDTH:
+        raise ValueError(f"in_features={in_features} does not match {kw} words of qweight")
+    dev = qweight.device
+    n16, c = num_ntiles(n), num_chunks(in_features)
+    row_map, k_map = (m.to(dev) for m in _unit_map())
+    shifts = torch.arange(32, dtype=torch.int64, device=dev)
+    out = torch.empty((n16, c, bits, LANES, UNITS), dtype=torch.int32, device=dev)
+    for p in range(bits):
+        # bits of plane p as uint8 [N16*16, C*256], zero-padded
+        words = qweight[p].to(torch.int64) & 0xFFFFFFFF
+        plane = ((words.unsqueeze(-1) >> shifts) & 1).to(torch.uint8).reshape(n, kw * 32)
+        full = torch.zeros(n16 * TILE_N, c * CHUNK_K, dtype=torch.uint8, device=dev)
+        full[:n, :in_features] = plane[:, :in_features]
+        # [N16, 16, C, 4 units, 64] -> gather (row, k) per (lane, bit)
+        full = full.view(n16, TILE_N, c, UNITS, 64).permute(0, 2, 3, 1, 4)  # N16,C,U,16,64
+        flat = full.reshape(n16, c, UNITS, TILE_N * 64)
+        idx = (row_map * 64 + k_map).reshape(-1)  # [32 lanes * 32 bits]
+        bits_lb = flat[..., idx].reshape(n16, c, UNITS, LANES, 32).to(torch.int64)
+        word = (bits_lb << shifts).sum(-1)  # N16, C, U, 32
+        word = torch.where(word >= 2 ** 31, word - 2 ** 32, word).to(torch.int32)
+        out[:, :, p] = word.permute(0, 1, 3, 2)
+        del plane, full, flat, bits_lb, word
+    return out
+
+
+def transpose8(words: list[torch.Tensor]) -> list[torch.Tensor]:
+    """The kernel's in-register 8x8 bit transpose, on int64 tensors holding uint32 values.
+
+    Afterwards byte c of word r holds, at bit j, what bit 8c + r of word j held.
+    """
+    w = list(words)
+    for s, mask, pairs in ((4, 0x0F0F0F0F, (0, 1, 2, 3)), (2, 0x33333333, (0, 1, 4, 5)),
+                           (1, 0x55555555, (0, 2, 4, 6))):
+        for r in pairs:
+            t = ((w[r] >> s) ^ w[r + s]) & mask
+            w[r + s] = w[r + s] ^ t
+            w[r] = (w[r] ^ (t << s)) & 0xFFFFFFFF
+    return w
+
+
+def decode_tiled(tiled: torch.Tensor, bits: int, out_features: int,
+                 in_features: int) -> torch.Tensor:
+    """CPU emulation of the kernel's decoding: tiled layout -> int64 codes ``[N, K]``."""
+    n16, c, b, lanes, units = tiled.shape
+    assert b == bits and lanes == LANES and units == UNITS
+    t64 = tiled.to(torch.int64) & 0xFFFFFFFF  # [N16, C, b, 32, 4]
+    # word j of the transpose input is plane b-1-j (so that byte = code, MSB = plane 0)
+    words = [t64[:, :, bits - 1 - j] if j < bits else torch.zeros_like(t64[:, :, 0])
+             for j in range(8)]
+    out_w = transpose8(words)  # 8 x [N16, C, 32, 4]
+    codes = torch.zeros(n16, c, UNITS, TILE_N, 64, dtype=torch.int64)
+    row_map, k_map = _unit_map()
+    for lane in range(LANES):
+        for bit in range(32):
+            cb, ow = divmod(bit, 8)
+            val = (out_w[ow][:, :, lane, :] >> (8 * cb)) & 0xFF  # N16, C, U
+            codes[:, :, :, row_map[lane, bit], k_map[lane, bit]] = val
+    codes = codes.permute(0, 3, 1, 2, 4).reshape(n16 * TILE_N, c * CHUNK_K)
+    return codes[:out_features, :in_features]
+
+
+def uniform_meta(scales: torch.Tensor, zeros: torch.Tensor, bits: int, act_dtype: torch.dtype,
+                 ntiles: int) -> torch.Tensor:
+    """Per (group, row) float32 pairs ``(s, -s * (z + C))`` ``[G, N16*16, 2]`` for the fold
+    ``sum_k s (q_k - z) x_k = s * sum_k (q_k + C) x_k - s (z + C) * sum_k x_k``.
+
+    ``C`` is the offset the kernel's int->float magic leaves in every code (1024 for fp16:
+    0x6400 | q; 128 for bf16 and b <= 7: 0x4300 | q; 0 for bf16 at b = 8, converted exactly).
+    """
+    n, g = scales.shape
+    c = magic_offset(bits, act_dtype)
+    s = scales.to(torch.float32)
+    u = -s * (zeros.to(torch.float32) + c)
+    meta = torch.zeros(g, ntiles * TILE_N, 2, dtype=torch.float32, device=scales.device)
+    meta[:, :n, 0] = s.t()
+    meta[:, :n, 1] = u.t()
+    return meta
+
+
+def magic_offset(bits: int, act_dtype: torch.dtype) -> float:
+    if act_dtype == torch.float16:
+        return 1024.0
+    if act_dtype == torch.bfloat16:
+        return 128.0 if bits <= 7 else 0.0
+    raise ValueError(f"act_dtype: expected float16 or bfloat16, got {act_dtype}")
