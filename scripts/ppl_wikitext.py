@@ -20,6 +20,7 @@ import sys
 import time
 
 from vllm_anyprec.eval import ppl, report
+from vllm_anyprec.format import FormatError
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         # All targets share a tokenizer (a checkpoint keeps its source model's); use the first.
         windows = ppl.make_windows(ppl.tokenize(targets[0].model, text), args.seq_len,
                                    args.max_tokens)
-    except (ppl.EvalInputError, ValueError) as e:
+    except (ppl.EvalInputError, FormatError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(f"{source}: {len(windows)} windows x {args.seq_len} tokens, backend {args.backend}",
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             row = ppl.evaluate(t, windows, args.backend, source, dtype=args.dtype,
                                enforce_eager=args.enforce_eager, progress=not args.quiet)
-        except ppl.EvalInputError as e:
+        except (ppl.EvalInputError, FormatError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
         rows.append(row)

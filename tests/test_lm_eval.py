@@ -38,7 +38,10 @@ def test_lm_eval_vllm_backend_with_precision_flag(tmp_path, anyprec_ckpt):
            "VLLM_CACHE_ROOT": str(tmp_path / "vllm"), "HF_HOME": str(tmp_path / "hf"),
            "HF_DATASETS_CACHE": str(tmp_path / "datasets"),
            "TORCHINDUCTOR_CACHE_DIR": str(tmp_path / "inductor"), "HF_HUB_OFFLINE": "1",
-           "HF_DATASETS_OFFLINE": "1"}
+           "HF_DATASETS_OFFLINE": "1",
+           # vLLM drops an in-process engine to 1 torch thread unless this is set.
+           "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS",
+                                             str(len(os.sched_getaffinity(0))))}
     cmd = [sys.executable, str(RUNNER), "--model", "vllm", "--model_args", model_args,
            "--tasks", TASK, "--include_path", str(TASK_DIR), "--batch_size", "16",
            "--output_path", str(out_dir)]

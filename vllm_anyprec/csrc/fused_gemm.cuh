@@ -21,7 +21,7 @@ namespace anyprec {
 template <typename T, int B, int MT, bool LUT>
 __global__ void __launch_bounds__(kMaxWarps * 32)
     fused_gemm_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                      const float2* __restrict__ meta, const T* __restrict__ lut,
+                      const float4* __restrict__ meta, const T* __restrict__ lut,
                       T* __restrict__ y, int M, int N, int K, int C, int group_size) {
   const int lane = threadIdx.x & 31;
   const int warp = threadIdx.x >> 5;
@@ -29,8 +29,10 @@ __global__ void __launch_bounds__(kMaxWarps * 32)
   const int g = lane >> 2, t = lane & 3;
   const int ntile = blockIdx.x;
   const int n0 = ntile * kTileN;
-  const int Npad = gridDim.x * kTileN;
   const int mbase = blockIdx.y * 8 * MT;
+  // Activations of a whole chunk are loaded up front (one latency per chunk, not per 32 k)
+  // when they fit in registers.
+  constexpr bool kXChunk = MT <= 2;
 
   __shared__ float red[kMaxWarps][MT * 4][32];
   // LUT: the 16 rows' tables, as 16-bit values, loaded once per block.
@@ -52,25 +54,50 @@ __global__ void __launch_bounds__(kMaxWarps * 32)
     xok[mt] = m < M;
     xrow[mt] = x + (size_t)(xok[mt] ? m : 0) * K;
   }
+  auto load_x = [&](int kx, int mt) -> uint4 {
+    return (xok[mt] && kx < K) ? *reinterpret_cast<const uint4*>(xrow[mt] + kx)
+                               : make_uint4(0, 0, 0, 0);
+  };
 
-  float acc[MT][4], gacc[MT][4], sx[MT][4];
+  // Two accumulator sets (even / odd k-tile) halve the chain of dependent mma.
+  float acc[MT][4], gacc[2][MT][4], sx[2][MT][4];
 #pragma unroll
   for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
-    for (int j = 0; j < 4; ++j) acc[mt][j] = gacc[mt][j] = sx[mt][j] = 0.f;
+    for (int j = 0; j < 4; ++j) {
+      acc[mt][j] = 0.f;
+#pragma unroll
+      for (int e = 0; e < 2; ++e) gacc[e][mt][j] = sx[e][mt][j] = 0.f;
+    }
 
   const uint4* qbase = qw + (size_t)ntile * C * B * 32 + lane;
+  // (s, u) of rows g and g+8 for the next fold, loaded one fold ahead.
+  const float4* mbase_ptr = meta + (size_t)ntile * 8 + g;
+  const size_t mstride = (size_t)gridDim.x * 8;
+  float4 mnext = make_float4(0.f, 0.f, 0.f, 0.f);
   uint4 cur[B], nxt[B];
   int c = warp;
   if (c < C) {
 #pragma unroll
     for (int p = 0; p < B; ++p) cur[p] = ld_stream(qbase + ((size_t)c * B + p) * 32);
+    if constexpr (!LUT) mnext = mbase_ptr[(size_t)(c * kChunkK / group_size) * mstride];
   }
+  // Groups in units of 32-k subchunks; a running position avoids a division per subchunk.
+  const int gsub = group_size >> 5;
   for (; c < C; c += nwarps) {
     // Double-buffer in registers: the next chunk's loads are in flight during this one's math.
     if (c + nwarps < C) {
 #pragma unroll
       for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)(c + nwarps) * B + p) * 32);
+    }
+    int gidx = (c * 8) / gsub;         // group of the current subchunk
+    int grem = c * 8 - gidx * gsub;    // its position inside the group
+    uint4 xc[kXChunk ? 8 : 1][MT];
+    if constexpr (kXChunk) {
+#pragma unroll
+      for (int q = 0; q < 8; ++q)
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) xc[q][mt] = load_x(c * kChunkK + q * 32 + 8 * t, mt);
     }
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
@@ -79,21 +106,11 @@ __global__ void __launch_bounds__(kMaxWarps * 32)
 #pragma unroll
       for (int s = 0; s < 2; ++s) {
         const int k0 = c * kChunkK + i * 64 + s * 32;
-        const int kx = k0 + 8 * t;
+        if (k0 >= K) continue;  // padding past K (warp-uniform): no mma, no fold
         uint4 xv[MT];
 #pragma unroll
         for (int mt = 0; mt < MT; ++mt)
-          xv[mt] = (xok[mt] && kx < K) ? *reinterpret_cast<const uint4*>(xrow[mt] + kx)
-                                       : make_uint4(0, 0, 0, 0);
-        float2 m0 = make_float2(0.f, 0.f), m1 = m0;
-        const int grp = k0 / group_size;
-        const bool fold = !LUT && (((k0 + 32) % group_size) == 0 || (i == 3 && s == 1));
-        if constexpr (!LUT) {
-          if (fold) {
-            m0 = meta[(size_t)grp * Npad + n0 + g];
-            m1 = meta[(size_t)grp * Npad + n0 + g + 8];
-          }
-        }
+          xv[mt] = kXChunk ? xc[kXChunk ? 2 * i + s : 0][mt] : load_x(k0 + 8 * t, mt);
 #pragma unroll
         for (int u = 0; u < 2; ++u) {
           const int ow = 4 * s + 2 * u;
@@ -121,25 +138,42 @@ __global__ void __launch_bounds__(kMaxWarps * 32)
             const uint32_t b0 = u == 0 ? xv[mt].x : xv[mt].z;
             const uint32_t b1 = u == 0 ? xv[mt].y : xv[mt].w;
             if constexpr (LUT) {
-              mma16816<T>(acc[mt], a, b0, b1);
+              mma16816<T>(u == 0 ? gacc[0][mt] : gacc[1][mt], a, b0, b1);
             } else {
-              mma16816<T>(gacc[mt], a, b0, b1);
+              mma16816<T>(gacc[u][mt], a, b0, b1);
               const uint32_t ones[4] = {Magic<T>::kOnes, Magic<T>::kOnes, Magic<T>::kOnes,
                                         Magic<T>::kOnes};
-              mma16816<T>(sx[mt], ones, b0, b1);
+              mma16816<T>(sx[u][mt], ones, b0, b1);
             }
           }
         }
         if constexpr (!LUT) {
-          if (fold) {
+          const bool group_end = ++grem == gsub;
+          if (group_end) {
+            grem = 0;
+            ++gidx;
+          }
+          const bool chunk_end = (i == 3 && s == 1) || k0 + 32 >= K;
+          if (group_end || chunk_end) {
+            const float4 m = mnext;
+            // (s, u) of the next subchunk this warp processes (next in this chunk, else the
+            // first of its next chunk), loaded now so the latency overlaps the math until then.
+            if (!chunk_end) {
+              mnext = mbase_ptr[(size_t)gidx * mstride];
+            } else if ((c + nwarps) * kChunkK < K) {
+              mnext = mbase_ptr[(size_t)((c + nwarps) * kChunkK / group_size) * mstride];
+            }
 #pragma unroll
             for (int mt = 0; mt < MT; ++mt) {
-              acc[mt][0] += m0.x * gacc[mt][0] + m0.y * sx[mt][0];
-              acc[mt][1] += m0.x * gacc[mt][1] + m0.y * sx[mt][1];
-              acc[mt][2] += m1.x * gacc[mt][2] + m1.y * sx[mt][0];
-              acc[mt][3] += m1.x * gacc[mt][3] + m1.y * sx[mt][1];
+              const float s0 = sx[0][mt][0] + sx[1][mt][0], s1 = sx[0][mt][1] + sx[1][mt][1];
+              acc[mt][0] += m.x * (gacc[0][mt][0] + gacc[1][mt][0]) + m.y * s0;
+              acc[mt][1] += m.x * (gacc[0][mt][1] + gacc[1][mt][1]) + m.y * s1;
+              acc[mt][2] += m.z * (gacc[0][mt][2] + gacc[1][mt][2]) + m.w * s0;
+              acc[mt][3] += m.z * (gacc[0][mt][3] + gacc[1][mt][3]) + m.w * s1;
 #pragma unroll
-              for (int j = 0; j < 4; ++j) gacc[mt][j] = sx[mt][j] = 0.f;
+              for (int j = 0; j < 4; ++j)
+#pragma unroll
+                for (int e = 0; e < 2; ++e) gacc[e][mt][j] = sx[e][mt][j] = 0.f;
             }
           }
         }
@@ -147,6 +181,12 @@ __global__ void __launch_bounds__(kMaxWarps * 32)
     }
 #pragma unroll
     for (int p = 0; p < B; ++p) cur[p] = nxt[p];
+  }
+  if constexpr (LUT) {
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+      for (int j = 0; j < 4; ++j) acc[mt][j] = gacc[0][mt][j] + gacc[1][mt][j];
   }
 
   // Block reduction over the warps' K slices.
@@ -167,10 +207,14 @@ __global__ void __launch_bounds__(kMaxWarps * 32)
 
 template <typename T, int B, int MT, bool LUT>
 cudaError_t launch_fused_t(const GemmArgs& a, cudaStream_t stream) {
-  const int nwarps = a.C < kMaxWarps ? a.C : kMaxWarps;
+  // Enough warps in flight to cover DRAM latency (~16 per SM on 132 SMs), but as few per n-tile
+  // as that allows so each warp streams several chunks through its double buffer.
+  int nwarps = (2112 + a.N16 - 1) / a.N16;
+  nwarps = nwarps < 1 ? 1 : nwarps > kMaxWarps ? kMaxWarps : nwarps;
+  nwarps = nwarps > a.C ? a.C : nwarps;
   dim3 grid(a.N16, (a.M + 8 * MT - 1) / (8 * MT));
   fused_gemm_kernel<T, B, MT, LUT><<<grid, nwarps * 32, 0, stream>>>(
-      static_cast<const T*>(a.x), a.qw, a.meta, static_cast<const T*>(a.lut),
+      static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta), static_cast<const T*>(a.lut),
       static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size);
   return cudaGetLastError();
 }

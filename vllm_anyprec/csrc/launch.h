@@ -11,7 +11,7 @@ namespace anyprec {
 struct GemmArgs {
   const void* x;       // [M, K] activations, row-major, K % 8 == 0, 16-byte aligned
   const uint4* qw;     // tiled bitplanes [N16, C, bits, 32] uint4
-  const float2* meta;  // uniform: [G, N16*16] (s, -s(z+C)); else null
+  const float* meta;   // uniform: [G, N16, 8, 4] (s, -s(z+C) of rows g, g+8); else null
   const void* lut;     // lut: [N, 2^bits] in the activation dtype; else null
   void* y;             // [M, N] output, row-major
   int M, N, K, C, N16;

@@ -15,59 +15,79 @@
 
 namespace {
 
+// Messages are assembled here rather than by TORCH_CHECK's ostream: streaming integers through
+// the std::ostream of a different libstdc++ than torch's crashed on the H100 image (num_put
+// facet), while a single std::string passes through c10::str untouched.
+inline void append(std::string& s, const std::string& v) { s += v; }
+inline void append(std::string& s, const char* v) { s += v; }
+inline void append(std::string& s, int64_t v) { s += std::to_string(v); }
+inline void append(std::string& s, int v) { s += std::to_string(v); }
+inline void append(std::string& s, long long v) { s += std::to_string(v); }
+inline void append(std::string& s, c10::ScalarType v) { s += c10::toString(v); }
+inline void append(std::string& s, const c10::Device& v) { s += v.str(); }
+inline void append(std::string& s, c10::IntArrayRef v) {
+  s += "[";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  s += "]";
+}
+inline void append(std::string& s, const std::vector<int64_t>& v) {
+  append(s, c10::IntArrayRef(v));
+}
+template <typename... Args>
+std::string msg(const Args&... args) {
+  std::string s;
+  (append(s, args), ...);
+  return s;
+}
+
 constexpr int64_t kTileN = 16, kChunkK = 256;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 void check_tiled(const at::Tensor& qw, int64_t bits, int64_t K, int64_t N) {
-  TORCH_CHECK(bits >= 2 && bits <= 8, "anyprec: bits: expected 2..8, got ", bits);
-  TORCH_CHECK(K >= 1 && N >= 1, "anyprec: expected in_features >= 1 and out_features >= 1, got K=",
-              K, " N=", N);
-  TORCH_CHECK(qw.is_cuda(), "anyprec: qweight: expected a CUDA tensor, got ", qw.device());
-  TORCH_CHECK(qw.scalar_type() == at::kInt, "anyprec: qweight: expected int32, got ",
-              qw.scalar_type());
-  TORCH_CHECK(qw.is_contiguous(), "anyprec: qweight: expected contiguous (tiled layout)");
+  TORCH_CHECK(bits >= 2 && bits <= 8, msg("anyprec: bits: expected 2..8, got ", bits));
+  TORCH_CHECK(K >= 1 && N >= 1, msg("anyprec: expected in_features >= 1 and out_features >= 1, got K=",
+              K, " N=", N));
+  TORCH_CHECK(qw.is_cuda(), msg("anyprec: qweight: expected a CUDA tensor, got ", qw.device()));
+  TORCH_CHECK(qw.scalar_type() == at::kInt, msg("anyprec: qweight: expected int32, got ",
+              qw.scalar_type()));
+  TORCH_CHECK(qw.is_contiguous(), msg("anyprec: qweight: expected contiguous (tiled layout)"));
   const std::vector<int64_t> want = {ceil_div(N, kTileN), ceil_div(K, kChunkK), bits, 32, 4};
-  TORCH_CHECK(qw.sizes().vec() == want, "anyprec: qweight: expected tiled shape ", want,
-              " for N=", N, " K=", K, " bits=", bits, ", got ", qw.sizes());
+  TORCH_CHECK(qw.sizes().vec() == want, msg("anyprec: qweight: expected tiled shape ", want,
+              " for N=", N, " K=", K, " bits=", bits, ", got ", qw.sizes()));
 }
 
 void check_same_device(const at::Tensor& a, const char* name, const at::Tensor& ref) {
-  TORCH_CHECK(a.device() == ref.device(), "anyprec: ", name, ": expected device ", ref.device(),
-              ", got ", a.device());
+  TORCH_CHECK(a.device() == ref.device(), msg("anyprec: ", name, ": expected device ", ref.device(),
+              ", got ", a.device()));
 }
 
 void check_uniform_meta(const at::Tensor& qw, const at::Tensor& scales, const at::Tensor& zeros,
                         int64_t group_size, int64_t K, int64_t N) {
   const int64_t G = group_size == -1 ? 1 : ceil_div(K, group_size);
-  TORCH_CHECK(group_size == -1 || (group_size >= 32 && group_size % 32 == 0),
-              "anyprec: group_size: expected -1 or a positive multiple of 32, got ", group_size);
+  TORCH_CHECK(group_size == -1 || (group_size >= 32 && group_size % 32 == 0), msg("anyprec: group_size: expected -1 or a positive multiple of 32, got ", group_size));
   for (auto [t, name] : {std::pair{&scales, "scales"}, std::pair{&zeros, "zeros"}}) {
     check_same_device(*t, name, qw);
-    TORCH_CHECK(t->scalar_type() == at::kHalf, "anyprec: ", name, ": expected float16, got ",
-                t->scalar_type());
-    TORCH_CHECK(t->is_contiguous() && t->sizes().vec() == std::vector<int64_t>({N, G}),
-                "anyprec: ", name, ": expected contiguous [", N, ", ", G, "], got ", t->sizes(),
-                t->is_contiguous() ? "" : " (non-contiguous)");
+    TORCH_CHECK(t->scalar_type() == at::kHalf, msg("anyprec: ", name, ": expected float16, got ",
+                t->scalar_type()));
+    TORCH_CHECK(t->is_contiguous() && t->sizes().vec() == std::vector<int64_t>({N, G}), msg("anyprec: ", name, ": expected contiguous [", N, ", ", G, "], got ", t->sizes(),
+                t->is_contiguous() ? "" : " (non-contiguous)"));
   }
 }
 
 void check_lut(const at::Tensor& qw, const at::Tensor& lut, int64_t bits, int64_t N) {
   check_same_device(lut, "lut", qw);
-  TORCH_CHECK(lut.scalar_type() == at::kHalf || lut.scalar_type() == at::kBFloat16,
-              "anyprec: lut: expected float16 or bfloat16, got ", lut.scalar_type());
-  TORCH_CHECK(lut.is_contiguous() && lut.sizes().vec() == std::vector<int64_t>({N, 1LL << bits}),
-              "anyprec: lut: expected contiguous [", N, ", ", 1LL << bits, "] for bits=", bits,
-              ", got ", lut.sizes());
+  TORCH_CHECK(lut.scalar_type() == at::kHalf || lut.scalar_type() == at::kBFloat16, msg("anyprec: lut: expected float16 or bfloat16, got ", lut.scalar_type()));
+  TORCH_CHECK(lut.is_contiguous() && lut.sizes().vec() == std::vector<int64_t>({N, 1LL << bits}), msg("anyprec: lut: expected contiguous [", N, ", ", 1LL << bits, "] for bits=", bits,
+              ", got ", lut.sizes()));
 }
 
 // x [..., K] -> contiguous [M, K8] with K8 = K rounded up to 8 (16-byte activation loads).
 at::Tensor prepare_x(const at::Tensor& x, int64_t K) {
-  TORCH_CHECK(x.is_cuda(), "anyprec: x: expected a CUDA tensor, got ", x.device());
-  TORCH_CHECK(x.scalar_type() == at::kHalf || x.scalar_type() == at::kBFloat16,
-              "anyprec: x: expected float16 or bfloat16, got ", x.scalar_type());
-  TORCH_CHECK(x.dim() >= 1 && x.size(-1) == K, "anyprec: x: expected last dim in_features=", K,
-              ", got shape ", x.sizes());
+  TORCH_CHECK(x.is_cuda(), msg("anyprec: x: expected a CUDA tensor, got ", x.device()));
+  TORCH_CHECK(x.scalar_type() == at::kHalf || x.scalar_type() == at::kBFloat16, msg("anyprec: x: expected float16 or bfloat16, got ", x.scalar_type()));
+  TORCH_CHECK(x.dim() >= 1 && x.size(-1) == K, msg("anyprec: x: expected last dim in_features=", K,
+              ", got shape ", x.sizes()));
   at::Tensor x2 = x.reshape({-1, K});
   if (K % 8) x2 = at::constant_pad_nd(x2, {0, 8 - K % 8});  // rare: odd K
   x2 = x2.contiguous();
@@ -82,14 +102,13 @@ std::vector<int64_t> out_shape(const at::Tensor& x, int64_t N) {
 }
 
 void check_launch(cudaError_t e, const char* what) {
-  TORCH_CHECK(e == cudaSuccess, "anyprec: ", what, " launch failed: ", cudaGetErrorString(e));
+  TORCH_CHECK(e == cudaSuccess, msg("anyprec: ", what, " launch failed: ", cudaGetErrorString(e)));
 }
 
 at::Tensor dequant_impl(const at::Tensor& qw, const at::Tensor* scales, const at::Tensor* zeros,
                         const at::Tensor* lut, int64_t bits, int64_t group_size, int64_t K,
                         int64_t N, at::ScalarType dtype) {
-  TORCH_CHECK(dtype == at::kHalf || dtype == at::kBFloat16,
-              "anyprec: dtype: expected float16 or bfloat16, got ", dtype);
+  TORCH_CHECK(dtype == at::kHalf || dtype == at::kBFloat16, msg("anyprec: dtype: expected float16 or bfloat16, got ", dtype));
   at::Tensor out = at::empty({N, K}, qw.options().dtype(dtype));
   anyprec::DequantArgs a{};
   a.qw = reinterpret_cast<const uint4*>(qw.data_ptr<int32_t>());
@@ -150,8 +169,8 @@ at::Tensor gemm_impl(const at::Tensor& x, const at::Tensor& qw, const at::Tensor
     at::mm_out(y, x2.narrow(1, 0, K), w.t());
     return y.view(out_shape(x, N));
   }
-  TORCH_CHECK(M <= (int64_t)INT32_MAX && N * K < (1LL << 40), "anyprec: problem too large: M=",
-              M, " N=", N, " K=", K);
+  TORCH_CHECK(M <= (int64_t)INT32_MAX && N * K < (1LL << 40), msg("anyprec: problem too large: M=",
+              M, " N=", N, " K=", K));
   anyprec::GemmArgs a{};
   a.x = x2.data_ptr();
   a.qw = reinterpret_cast<const uint4*>(qw.data_ptr<int32_t>());
@@ -167,7 +186,7 @@ at::Tensor gemm_impl(const at::Tensor& x, const at::Tensor& qw, const at::Tensor
   if (lut) {
     a.lut = lut->data_ptr();
   } else {
-    a.meta = reinterpret_cast<const float2*>(meta->data_ptr<float>());
+    a.meta = meta->data_ptr<float>();
     a.group_size = group_size == -1 ? a.C * (int)kChunkK : (int)group_size;
   }
   check_launch(anyprec::launch_fused_gemm(a, c10::cuda::getCurrentCUDAStream().stream()), "fused gemm");
@@ -181,12 +200,11 @@ at::Tensor gemm_uniform(const at::Tensor& x, const at::Tensor& qweight, const at
   check_tiled(qweight, bits, in_features, out_features);
   check_uniform_meta(qweight, scales, zeros, group_size, in_features, out_features);
   const int64_t G = group_size == -1 ? 1 : ceil_div(in_features, group_size);
-  const std::vector<int64_t> mshape = {G, ceil_div(out_features, kTileN) * kTileN, 2};
+  const std::vector<int64_t> mshape = {G, ceil_div(out_features, kTileN), 8, 4};
   check_same_device(meta, "meta", qweight);
   TORCH_CHECK(meta.scalar_type() == at::kFloat && meta.is_contiguous() &&
-                  meta.sizes().vec() == mshape,
-              "anyprec: meta: expected contiguous float32 ", mshape, ", got ",
-              meta.scalar_type(), " ", meta.sizes());
+                  meta.sizes().vec() == mshape, msg("anyprec: meta: expected contiguous float32 ", mshape, ", got ",
+              meta.scalar_type(), " ", meta.sizes()));
   return gemm_impl(x, qweight, &meta, &scales, &zeros, nullptr, bits, group_size, in_features,
                    out_features, dense_min_m);
 }
@@ -196,8 +214,8 @@ at::Tensor gemm_lut(const at::Tensor& x, const at::Tensor& qweight, const at::Te
                     int64_t dense_min_m) {
   check_tiled(qweight, bits, in_features, out_features);
   check_lut(qweight, lut, bits, out_features);
-  TORCH_CHECK(lut.scalar_type() == x.scalar_type(), "anyprec: lut: expected the dtype of x (",
-              x.scalar_type(), "), got ", lut.scalar_type());
+  TORCH_CHECK(lut.scalar_type() == x.scalar_type(), msg("anyprec: lut: expected the dtype of x (",
+              x.scalar_type(), "), got ", lut.scalar_type()));
   return gemm_impl(x, qweight, nullptr, nullptr, nullptr, &lut, bits, -1, in_features,
                    out_features, dense_min_m);
 }

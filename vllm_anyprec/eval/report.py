@@ -37,6 +37,7 @@ def plot(rows: Sequence[PplResult], path: str | Path) -> None:
 
     matplotlib.use("Agg")  # files only: no display on servers or CI
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     fig, ax = plt.subplots(figsize=(6, 4))
     quant = [r for r in rows if r.scheme != "none"]
@@ -50,6 +51,9 @@ def plot(rows: Sequence[PplResult], path: str | Path) -> None:
     ax.set_ylabel("perplexity")
     # 3-bit models can be orders of magnitude worse than 8-bit ones.
     ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_xticks(sorted({r.bits for r in quant}))
     if rows:
         r0 = rows[0]
         ax.set_title(f"{r0.text_source}, {r0.tokens} tokens, seq {r0.seq_len}, {r0.backend}")

@@ -138,7 +138,8 @@ def decode_tiled(tiled: torch.Tensor, bits: int, out_features: int,
 
 def uniform_meta(scales: torch.Tensor, zeros: torch.Tensor, bits: int, act_dtype: torch.dtype,
                  ntiles: int) -> torch.Tensor:
-    """Per (group, row) float32 pairs ``(s, -s * (z + C))`` ``[G, N16*16, 2]`` for the fold
+    """Per group and n-tile, float32 ``(s, -s (z + C))`` of rows ``g`` and ``g + 8``:
+    ``[G, N16, 8, 4]``, so a lane fetches what one fold needs in one 16-byte load. The fold is
     ``sum_k s (q_k - z) x_k = s * sum_k (q_k + C) x_k - s (z + C) * sum_k x_k``.
 
     ``C`` is the offset the kernel's int->float magic leaves in every code (1024 for fp16:
@@ -146,12 +147,14 @@ def uniform_meta(scales: torch.Tensor, zeros: torch.Tensor, bits: int, act_dtype
     """
     n, g = scales.shape
     c = magic_offset(bits, act_dtype)
-    s = scales.to(torch.float32)
-    u = -s * (zeros.to(torch.float32) + c)
-    meta = torch.zeros(g, ntiles * TILE_N, 2, dtype=torch.float32, device=scales.device)
-    meta[:, :n, 0] = s.t()
-    meta[:, :n, 1] = u.t()
-    return meta
+    s = torch.zeros(ntiles * TILE_N, g, dtype=torch.float32, device=scales.device)
+    u = torch.zeros_like(s)
+    s[:n] = scales.to(torch.float32)
+    u[:n] = -s[:n] * (zeros.to(torch.float32) + c)
+    s = s.t().reshape(g, ntiles, 2, 8)  # [G, N16, half (rows g / g+8), 8]
+    u = u.t().reshape(g, ntiles, 2, 8)
+    meta = torch.stack([s[:, :, 0], u[:, :, 0], s[:, :, 1], u[:, :, 1]], dim=-1)
+    return meta.contiguous()  # [G, N16, 8, 4]
 
 
 def magic_offset(bits: int, act_dtype: torch.dtype) -> float:

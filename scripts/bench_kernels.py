@@ -1,0 +1,237 @@
+"""Benchmark the anyprec CUDA ops against cuBLAS fp16 (and vLLM's Marlin when vLLM imports).
+
+Llama-3-8B layers, every b, both schemes (uniform with group size 128, as Marlin's g128), M from
+decode to prefill. Each timing is a CUDA graph of many back-to-back calls cycling over enough
+weight copies that the working set is far past the 50 MB L2; the figure is the median per call.
+
+    python scripts/bench_kernels.py [--quick] [--out benchmarks]
+
+Prints a table; writes ``<out>/kernels_<gpu>.json`` (rows {"K","N","M","bits","scheme","dtype",
+"us","fp16_us","marlin4_us","marlin8_us"}, null where not run) and ``<out>/kernels_<gpu>.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+
+SHAPES = [(4096, 6144), (4096, 4096), (4096, 28672), (14336, 4096)]  # (K, N)
+MS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024]
+BITS = [2, 3, 4, 5, 6, 7, 8]
+ROTATE_BYTES = 200e6  # > 4x the H100's 50 MB L2
+
+
+def time_graph(calls, reps: int | None = None, trials: int = 7, iters: int = 5) -> float:
+    """Median µs per call of a CUDA graph replaying ``calls`` round-robin."""
+    reps = reps or max(len(calls), 24)
+    for c in calls:
+        c()
+    torch.cuda.synchronize()
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        for c in calls:  # warm-up on the capture stream (cuBLAS workspaces etc.)
+            c()
+    torch.cuda.current_stream().wait_stream(stream)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        for i in range(reps):
+            calls[i % len(calls)]()
+    graph.replay()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(trials):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        for _ in range(iters):
+            graph.replay()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end) * 1e3 / (iters * reps))
+    del graph
+    return statistics.median(times)
+
+
+def copies_for(nbytes: int) -> int:
+    return max(2, min(64, math.ceil(ROTATE_BYTES / nbytes)))
+
+
+def ours_calls(scheme, bits, k, n, m, dtype, weights, dense_min_m):
+    x = torch.randn(m, k, device="cuda", dtype=dtype)
+    if scheme == "uniform":
+        return [lambda w=w: torch.ops.anyprec.gemm_uniform(x, w[0], w[1], w[2], w[3], bits, 128, k,
+                                                           n, dense_min_m) for w in weights]
+    return [lambda w=w: torch.ops.anyprec.gemm_lut(x, w[0], w[1], bits, k, n, dense_min_m)
+            for w in weights]
+
+
+def make_weights(scheme, bits, k, n, dtype):
+    from vllm_anyprec.kernels import cuda_layout
+
+    shape = cuda_layout.tiled_shape(bits, n, k)
+    nbytes = math.prod(shape) * 4
+    out = []
+    g = -(-k // 128)
+    for _ in range(copies_for(nbytes)):
+        q = torch.randint(-2 ** 31, 2 ** 31 - 1, shape, device="cuda", dtype=torch.int32)
+        if scheme == "uniform":
+            s = (torch.rand(n, g, device="cuda") * 1e-2 + 1e-3).half()
+            z = (torch.rand(n, g, device="cuda") * (2 ** bits - 1)).half()
+            meta = cuda_layout.uniform_meta(s, z, bits, dtype, shape[0])
+            out.append((q, meta, s, z))
+        else:
+            out.append((q, (torch.randn(n, 2 ** bits, device="cuda") * 1e-2).to(dtype)))
+    return out
+
+
+def fp16_time(k, n, m, dtype=torch.float16):
+    nbytes = k * n * 2
+    ws = [torch.randn(n, k, device="cuda", dtype=dtype) * 0.01 for _ in range(copies_for(nbytes))]
+    x = torch.randn(m, k, device="cuda", dtype=dtype)
+    t = time_graph([lambda w=w: torch.matmul(x, w.t()) for w in ws])
+    del ws
+    return t
+
+
+def marlin_setup():
+    try:
+        from vllm import _custom_ops as ops
+        from vllm.model_executor.layers.quantization.utils.marlin_utils import (
+            marlin_make_workspace_new)
+        from vllm.model_executor.layers.quantization.utils.marlin_utils_test import (
+            marlin_quantize)
+        from vllm.scalar_type import scalar_types
+    except ImportError as e:
+        print(f"vLLM not importable ({e}): no Marlin columns", file=sys.stderr)
+        return None
+    return ops, marlin_make_workspace_new, marlin_quantize, scalar_types
+
+
+def marlin_weights(mar, k, n, bits):
+    ops, make_ws, quantize, st = mar
+    qtype = st.uint4b8 if bits == 4 else st.uint8b128
+    w = torch.randn(k, n, device="cuda", dtype=torch.float16) * 0.01
+    _, q_w, s, g_idx, sort_idx, _ = quantize(w, qtype, 128, False)
+    nbytes = q_w.numel() * q_w.element_size()
+    copies = [(q_w, s)] + [(q_w.clone(), s.clone()) for _ in range(copies_for(nbytes) - 1)]
+    return copies, g_idx, sort_idx, make_ws(torch.device("cuda")), qtype
+
+
+def marlin_time(mar, mw, k, n, m):
+    ops = mar[0]
+    copies, g_idx, sort_idx, ws, qtype = mw
+    x = torch.randn(m, k, device="cuda", dtype=torch.float16)
+    return time_graph([lambda q=q, s=s: ops.marlin_gemm(
+        x, None, q, None, s, None, None, None, g_idx, sort_idx, ws, qtype, m, n, k,
+        is_k_full=True, use_atomic_add=False, use_fp32_reduce=True, is_zp_float=False)
+        for q, s in copies])
+
+
+def plot(rows, path: Path, gpu: str) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, len(SHAPES), figsize=(5 * len(SHAPES), 8), squeeze=False)
+    for col, (k, n) in enumerate(SHAPES):
+        for row, scheme in enumerate(("uniform", "lut")):
+            ax = axes[row][col]
+            for bits in BITS:
+                pts = [(r["M"], r["fp16_us"] / r["us"]) for r in rows
+                       if (r["K"], r["N"], r["bits"], r["scheme"], r["dtype"]) ==
+                       (k, n, bits, scheme, "float16") and r["us"]]
+                if pts:
+                    ax.plot(*zip(*pts), marker="o", label=f"b={bits}")
+            mpts = [(r["M"], r["fp16_us"] / r["marlin4_us"]) for r in rows
+                    if (r["K"], r["N"], r["bits"], r["scheme"], r["dtype"]) ==
+                    (k, n, 4, scheme, "float16") and r["marlin4_us"]]
+            if mpts:
+                ax.plot(*zip(*mpts), "k--", label="Marlin 4-bit g128")
+            ax.axhline(1.0, color="gray", lw=0.5)
+            ax.set_xscale("log", base=2)
+            ax.set_title(f"{scheme} K={k} N={n}")
+            ax.set_xlabel("M")
+            ax.set_ylabel("speedup over cuBLAS fp16")
+            ax.legend(fontsize=7)
+    fig.suptitle(f"anyprec kernels on {gpu} (CUDA graphs, L2 rotated)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default="benchmarks")
+    ap.add_argument("--quick", action="store_true", help="fewer M and bits (smoke run)")
+    ap.add_argument("--bits", default=None, help="comma list, default 2..8")
+    ap.add_argument("--ms", default=None, help="comma list of M")
+    ap.add_argument("--dense-min-m", type=int, default=None,
+                    help="force the crossover (default: the kernel class's table)")
+    args = ap.parse_args()
+    from vllm_anyprec import _ext
+    from vllm_anyprec.kernels.base import KernelSpec
+    from vllm_anyprec.kernels.cuda_fused import dense_min_m
+
+    ok, reason = _ext.load()
+    if not ok:
+        raise SystemExit(f"bench_kernels: {reason}")
+    bits_list = [int(b) for b in args.bits.split(",")] if args.bits else BITS
+    ms = [int(m) for m in args.ms.split(",")] if args.ms else MS
+    if args.quick:
+        bits_list, ms = [3, 4, 8], [1, 16, 256]
+    gpu = torch.cuda.get_device_name().replace(" ", "_")
+    mar = marlin_setup()
+    fp16 = {(k, n, m): fp16_time(k, n, m) for k, n in SHAPES for m in ms}
+    marlin = {}
+    if mar:
+        for k, n in SHAPES:
+            for mb in (4, 8):
+                mw = marlin_weights(mar, k, n, mb)
+                for m in ms:
+                    marlin[(k, n, m, mb)] = marlin_time(mar, mw, k, n, m)
+                del mw
+    rows = []
+    configs = [(s, b, torch.float16) for s in ("uniform", "lut") for b in bits_list]
+    configs += [(s, 4, torch.bfloat16) for s in ("uniform", "lut") if 4 in bits_list]
+    for k, n in SHAPES:
+        for scheme, bits, dtype in configs:
+            weights = make_weights(scheme, bits, k, n, dtype)
+            spec = KernelSpec(scheme, bits, 128 if scheme == "uniform" else -1, k, n, dtype,
+                              "cuda")
+            dmm = args.dense_min_m or dense_min_m(spec)
+            for m in ms:
+                us = time_graph(ours_calls(scheme, bits, k, n, m, dtype, weights, dmm))
+                rows.append(dict(K=k, N=n, M=m, bits=bits, scheme=scheme,
+                                 dtype=str(dtype).removeprefix("torch."), us=round(us, 2),
+                                 fp16_us=round(fp16[(k, n, m)], 2),
+                                 marlin4_us=(round(marlin[(k, n, m, 4)], 2)
+                                             if (k, n, m, 4) in marlin else None),
+                                 marlin8_us=(round(marlin[(k, n, m, 8)], 2)
+                                             if (k, n, m, 8) in marlin else None)))
+            del weights
+            torch.cuda.empty_cache()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=out, delete=False, suffix=".tmp") as f:
+        json.dump(rows, f, indent=1)
+    os.replace(f.name, out / f"kernels_{gpu}.json")
+    plot(rows, out / f"kernels_{gpu}.png", gpu)
+    # Table: µs and speedup over fp16 per row, then the target summary.
+    print(f"{'K':>6} {'N':>6} {'M':>5} {'sch':>7} {'b':>2} {'dt':>8} {'us':>9} {'fp16':>9} "
+          f"{'x16':>6} {'xM4':>6}")
+    for r in rows:
+        xm = f"{r['marlin4_us'] / r['us']:6.2f}" if r["marlin4_us"] else "     -"
+        print(f"{r['K']:>6} {r['N']:>6} {r['M']:>5} {r['scheme']:>7} {r['bits']:>2} "
+              f"{r['dtype']:>8} {r['us']:9.2f} {r['fp16_us']:9.2f} "
+              f"{r['fp16_us'] / r['us']:6.2f} {xm}")
+
+
+if __name__ == "__main__":
+    main()

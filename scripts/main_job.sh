@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The whole evaluation on a fresh CPU machine: environment, assets, both quantization schemes,
+# perplexity of fp16 and of every precision 3..8 through vLLM. Results land in results/.
+#
+# Environment knobs: MAX_TOKENS (default 4096), SEQ_LEN (512), DTYPE (auto = the config's fp16),
+# BITS ("3 4 5 6 7 8"), FORCE=1 (re-quantize even if a checkpoint exists), ANYPREC_HOME (assets).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+bash scripts/setup_env.sh
+PY="${ANYPREC_VENV:-$ROOT/.venv}/bin/python"
+MAX_TOKENS="${MAX_TOKENS:-4096}"
+SEQ_LEN="${SEQ_LEN:-512}"
+DTYPE="${DTYPE:-auto}"
+BITS="${BITS:-3 4 5 6 7 8}"
+OUT=results
+# Everything is local: do not let transformers / datasets wait on an unreachable hub.
+export HF_HUB_OFFLINE="${HF_HUB_OFFLINE:-1}" HF_DATASETS_OFFLINE="${HF_DATASETS_OFFLINE:-1}"
+mkdir -p "$OUT"
+
+"$PY" scripts/prepare_assets.py
+MODEL="$("$PY" -c 'from vllm_anyprec.assets import model_dir; print(model_dir())')"
+
+# Group size 128 for uniform: SmolLM2's weights already sit on a Q4_1 grid of 32, which a group
+# of 32 would reproduce exactly and so hide the quantization error. LUT has no groups.
+declare -A CKPT=([uniform]="$OUT/ckpt-uniform-g128" [lut]="$OUT/ckpt-lut")
+declare -A GROUP=([uniform]="--group-size 128" [lut]="")
+for scheme in uniform lut; do
+    dir="${CKPT[$scheme]}"
+    if [ -f "$dir/config.json" ] && [ "${FORCE:-0}" != 1 ]; then
+        echo "[main_job] $dir exists, not re-quantizing (FORCE=1 to redo)"
+        continue
+    fi
+    # shellcheck disable=SC2086  # GROUP is deliberately word-split (empty for lut)
+    "$PY" scripts/quantize.py --model "$MODEL" --out "$dir" --scheme "$scheme" ${GROUP[$scheme]}
+done
+
+# One vLLM engine per precision; eager (a compiled graph per precision costs ~30 s each on CPU
+# and scoring prompts gains little from it).
+# shellcheck disable=SC2086  # BITS is a list
+"$PY" scripts/ppl_wikitext.py --model "$MODEL" \
+    --quantized "${CKPT[uniform]}" "${CKPT[lut]}" --w-bits $BITS \
+    --seq-len "$SEQ_LEN" --max-tokens "$MAX_TOKENS" --dtype "$DTYPE" --enforce-eager --quiet \
+    --json "$OUT/ppl_wiki_sample.json" --plot "$OUT/ppl_wiki_sample.png" \
+    | tee "$OUT/ppl_wiki_sample.txt"
+
+# Cross-check on fewer tokens with transformers fp32 and our reference dequantization.
+"$PY" scripts/ppl_wikitext.py --backend hf --model "$MODEL" \
+    --quantized "${CKPT[uniform]}" "${CKPT[lut]}" --w-bits 3 4 8 \
+    --seq-len "$SEQ_LEN" --max-tokens 1024 --quiet --json "$OUT/ppl_wiki_sample_hf.json" \
+    | tee "$OUT/ppl_wiki_sample_hf.txt"
+echo "[main_job] done: $OUT/"

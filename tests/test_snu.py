@@ -1,0 +1,113 @@
+"""SNU any-precision-llm import: a checkpoint in their exact layout converts losslessly."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from vllm_anyprec import reference as R
+from vllm_anyprec.checkpoint import read_layer, validate_checkpoint
+from vllm_anyprec.format import FormatError
+from vllm_anyprec.quantize.snu import convert_snu
+
+SEED, PARENT = 3, 5
+LAYERS = {"model.layers.0.self_attn.q_proj": (4, 64), "model.layers.0.mlp.down_proj": (3, 1184)}
+
+
+def _snu_pack(codes: np.ndarray, parent: int) -> torch.Tensor:
+    """Their packer, written out from its description: packbits per plane, warp byte shuffle."""
+    n, k = codes.shape
+    planes = np.stack([np.packbits(((codes >> (parent - 1 - p)) & 1).astype(bool), axis=1)
+                       for p in range(parent)])  # [P, N, K/8]
+    total = k // 8
+    new_index = np.empty(total, dtype=np.int64)
+    full = total // 128 * 128
+    for i in range(total):
+        if i < full:
+            threads, base, off = 32, i // 128 * 128, i % 128
+        else:
+            threads, base, off = (total - full) // 4, full, i - full
+        new_index[i] = base + (off % threads) * 4 + ((off // threads) ^ 3)
+    shuffled = np.empty_like(planes)
+    shuffled[..., new_index] = planes
+    return torch.from_numpy(shuffled.reshape(-1, 4).view(np.int32).reshape(parent, n, total // 4)
+                            .copy())
+
+
+def _their_dequant(qweight: torch.Tensor, lut: torch.Tensor, bits: int) -> torch.Tensor:
+    """Dequantize from their layout element by element (slow, obvious)."""
+    planes, n, words = qweight.shape
+    raw = qweight.numpy().view(np.uint8).reshape(planes, n, words * 4)
+    total = words * 4
+    out = torch.empty(n, total * 8)
+    full = total // 128 * 128
+    for i in range(total):
+        if i < full:
+            threads, base, off = 32, i // 128 * 128, i % 128
+        else:
+            threads, base, off = (total - full) // 4, full, i - full
+        j = base + (off % threads) * 4 + ((off // threads) ^ 3)
+        for bit in range(8):
+            code = np.zeros(n, dtype=np.int64)
+            for p in range(bits):
+                code = (code << 1) | ((raw[p, :, j] >> (7 - bit)) & 1)
+            out[:, i * 8 + bit] = lut[torch.arange(n), torch.from_numpy(code)].float()
+    return out
+
+
+def _write_snu(tmp_path, extra=None):
+    g = np.random.default_rng(0)
+    state, truth = {}, {}
+    for prefix, (n, k) in LAYERS.items():
+        codes = g.integers(0, 2 ** PARENT, size=(n, k))
+        state[f"{prefix}.qweight"] = _snu_pack(codes, PARENT)
+        for b in range(SEED, PARENT + 1):
+            state[f"{prefix}.lut{b}"] = torch.from_numpy(g.standard_normal((n, 2 ** b))).half()
+        truth[prefix] = codes
+    state["model.norm.weight"] = torch.ones(8, dtype=torch.float16)
+    if extra is not None:
+        state["evil"] = extra
+    d = tmp_path / "snu"
+    d.mkdir()
+    torch.save(state, d / "pytorch_model.bin")
+    arch = {"model_name": "model", "layers_name": "layers", "module_names": ["self_attn.q_proj"]}
+    (d / "config.json").write_text(json.dumps({
+        "model_type": "llama", "architectures": ["LlamaForCausalLM"],
+        "anyprec": {"seed_precision": SEED, "parent_precision": PARENT, "group_count": 1,
+                    "arch_config": arch}}))
+    return d, state, truth
+
+
+def test_snu_convert_matches_their_dequant(tmp_path):
+    src, state, truth = _write_snu(tmp_path)
+    out = convert_snu(src, tmp_path / "ours", progress=False)
+    cfg = validate_checkpoint(out)
+    assert (cfg.scheme, cfg.min_bits, cfg.parent_bits) == ("lut", SEED, PARENT)
+    for prefix, (n, k) in LAYERS.items():
+        layer = read_layer(out, prefix)
+        assert torch.equal(R.unpack_bitplanes(layer["qweight"], PARENT, k),
+                           torch.from_numpy(truth[prefix]).int())
+        for b in range(SEED, PARENT + 1):
+            ours = R.dequant_lut(layer["qweight"], R.select_lut(layer["lut"], b, SEED), b, k)
+            theirs = _their_dequant(state[f"{prefix}.qweight"], state[f"{prefix}.lut{b}"], b)
+            assert torch.equal(ours, theirs), (prefix, b)
+
+
+class _Payload:
+    def __reduce__(self):
+        return (print, ("pwned",))
+
+
+def test_snu_refuses_arbitrary_pickles(tmp_path):
+    src, _, _ = _write_snu(tmp_path, extra=_Payload())
+    with pytest.raises(FormatError, match="refused to unpickle"):
+        convert_snu(src, tmp_path / "ours", progress=False)
+    assert not (tmp_path / "ours").exists()
+
+
+def test_snu_missing_anyprec_block(tmp_path):
+    src, _, _ = _write_snu(tmp_path)
+    (src / "config.json").write_text(json.dumps({"model_type": "llama"}))
+    with pytest.raises(FormatError, match="expected an 'anyprec' block"):
+        convert_snu(src, tmp_path / "ours", progress=False)

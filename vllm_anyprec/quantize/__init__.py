@@ -1,0 +1,1 @@
+"""Quantizers that write anyprec checkpoints: nested uniform, nested LUT, and SNU import."""
