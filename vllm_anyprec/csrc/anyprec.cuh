@@ -58,12 +58,57 @@ __device__ __forceinline__ void transpose8(uint32_t (&w)[8]) {
   }
 }
 
-// Gather unit i of the b plane vectors into the transpose input (plane b-1-j -> word j).
+// b <= 4: the 4x4 version (two rounds on 4 words): nibble c of w[r] holds at bit j what bit
+// 4c+r of w[j] held, so nibble c of w[r] is the code of element 4c+r. Half the work of bytes.
+__device__ __forceinline__ void transpose4(uint32_t (&w)[8]) {
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    uint32_t t = ((w[r] >> 2) ^ w[r + 2]) & 0x33333333u;
+    w[r + 2] ^= t;
+    w[r] ^= t << 2;
+  }
+#pragma unroll
+  for (int r = 0; r < 4; r += 2) {
+    uint32_t t = ((w[r] >> 1) ^ w[r + 1]) & 0x55555555u;
+    w[r + 1] ^= t;
+    w[r] ^= t << 1;
+  }
+}
+
+// Gather unit i of the b plane vectors into the transpose input (plane b-1-j -> word j) and
+// transpose: b <= 4 gives nibble codes in w[0..3], else byte codes in w[0..7].
 template <int B>
 __device__ __forceinline__ void decode_unit(const uint4 (&planes)[B], int i, uint32_t (&w)[8]) {
 #pragma unroll
   for (int j = 0; j < 8; ++j) w[j] = j < B ? comp(planes[B - 1 - j], i) : 0u;
-  transpose8<B>(w);
+  if constexpr (B <= 4) {
+    transpose4(w);
+  } else {
+    transpose8<B>(w);
+  }
+}
+
+// Code of element (row half rh, subchunk s, offset j in the lane's 8 consecutive k) of a
+// decoded unit, for both layouts (see cuda_layout.py).
+template <int B>
+__device__ __forceinline__ uint32_t code_at(const uint32_t (&w)[8], int rh, int s, int j) {
+  const int u = j >> 2;
+  if constexpr (B <= 4) {
+    const int p = 2 * ((j >> 1) & 1) + rh, h = j & 1;
+    return (w[2 * s + u] >> (4 * (p + 4 * h))) & 0xFu;
+  } else {
+    const int h = (j >> 1) & 1, e = j & 1;
+    return (w[4 * s + 2 * u + h] >> (8 * (2 * rh + e))) & 0xFFu;
+  }
+}
+
+// Nibbles 0 and 4 of w (bits 0-3, 16-19) -> two 16-bit values code + C (fp16 C = 1024, bf16 128).
+template <typename T>
+__device__ __forceinline__ uint32_t nibbles_to_pair(uint32_t w) {
+  constexpr uint32_t kMagic = std::is_same_v<T, __half> ? 0x64006400u : 0x43004300u;
+  uint32_t r;
+  asm("lop3.b32 %0, %1, %2, %3, 0xEA;" : "=r"(r) : "r"(w), "r"(0x000F000Fu), "r"(kMagic));
+  return r;  // (w & mask) | magic
 }
 
 template <typename T>

@@ -46,9 +46,7 @@ __global__ void __launch_bounds__(256)
         T vals[8];
 #pragma unroll
         for (int j = 0; j < 8; ++j) {
-          // element j = 4u + 2h + e sits in byte (2 rh + e) of word 4s + 2u + h
-          const int u = j >> 2, h = (j >> 1) & 1, e = j & 1;
-          const uint32_t q = (w[4 * s + 2 * u + h] >> (8 * (2 * rh + e))) & 0xFFu;
+          const uint32_t q = code_at<B>(w, rh, s, j);
           if constexpr (LUT) {
             vals[j] = lut[((size_t)n << B) + q];
           } else {

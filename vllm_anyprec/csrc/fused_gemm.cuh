@@ -16,6 +16,10 @@
 
 #include "anyprec.cuh"
 
+#ifndef ANYPREC_X_CHUNK
+#define ANYPREC_X_CHUNK true
+#endif
+
 namespace anyprec {
 
 template <typename T, int B, int MT, bool LUT>
@@ -30,9 +34,11 @@ __global__ void __launch_bounds__(kMaxWarps * 32)
   const int ntile = blockIdx.x;
   const int n0 = ntile * kTileN;
   const int mbase = blockIdx.y * 8 * MT;
-  // Activations of a whole chunk are loaded up front (one latency per chunk, not per 32 k)
-  // when they fit in registers.
-  constexpr bool kXChunk = MT <= 2;
+  // Activations of a whole chunk are loaded up front (one latency per chunk, not per 32 k). It
+  // costs 32 registers per MT (occupancy); on the H100 it still won at M = 1 on the large
+  // shapes (see benchmarks/NOTES_kernels.md). -DANYPREC_X_CHUNK=false turns it off.
+  constexpr bool kXChunk = ANYPREC_X_CHUNK && MT <= 2;
+  constexpr bool kNibbles = B <= 4;  // 4-bit codes: see the two layouts in cuda_layout.py
 
   __shared__ float red[kMaxWarps][MT * 4][32];
   // LUT: the 16 rows' tables, as 16-bit values, loaded once per block.
@@ -113,9 +119,22 @@ __global__ void __launch_bounds__(kMaxWarps * 32)
           xv[mt] = kXChunk ? xc[kXChunk ? 2 * i + s : 0][mt] : load_x(k0 + 8 * t, mt);
 #pragma unroll
         for (int u = 0; u < 2; ++u) {
-          const int ow = 4 * s + 2 * u;
           uint32_t a[4];
-          if constexpr (LUT) {
+          if constexpr (kNibbles) {
+            // b <= 4: word kt holds nibble codes; A register p = nibbles (p, p + 4).
+            const uint32_t wv = w[2 * s + u];
+#pragma unroll
+            for (int p = 0; p < 4; ++p) {
+              if constexpr (LUT) {
+                const uint16_t* tr = tab + ((g + 8 * (p & 1)) << B);
+                a[p] = __byte_perm(tr[(wv >> (4 * p)) & 0xF], tr[(wv >> (4 * p + 16)) & 0xF],
+                                   0x5410);
+              } else {
+                a[p] = nibbles_to_pair<T>(wv >> (4 * p));
+              }
+            }
+          } else if constexpr (LUT) {
+            const int ow = 4 * s + 2 * u;
             const uint16_t* t0 = tab + (g << B);
             const uint16_t* t8 = t0 + (8 << B);
 #pragma unroll
@@ -127,6 +146,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32)
               a[2 * h + 1] = __byte_perm(v2, v3, 0x5410);
             }
           } else {
+            const int ow = 4 * s + 2 * u;
 #pragma unroll
             for (int h = 0; h < 2; ++h) {
               a[2 * h] = codes_to_pair<T, B>(w[ow + h], 0);
@@ -205,11 +225,13 @@ __global__ void __launch_bounds__(kMaxWarps * 32)
   }
 }
 
+constexpr int kTargetWarps = 132 * 16;
+
 template <typename T, int B, int MT, bool LUT>
 cudaError_t launch_fused_t(const GemmArgs& a, cudaStream_t stream) {
-  // Enough warps in flight to cover DRAM latency (~16 per SM on 132 SMs), but as few per n-tile
+  // Enough warps in flight to cover DRAM latency (~16 per SM on 132 SMs; 32 measured slower), but as few per n-tile
   // as that allows so each warp streams several chunks through its double buffer.
-  int nwarps = (2112 + a.N16 - 1) / a.N16;
+  int nwarps = (kTargetWarps + a.N16 - 1) / a.N16;
   nwarps = nwarps < 1 ? 1 : nwarps > kMaxWarps ? kMaxWarps : nwarps;
   nwarps = nwarps > a.C ? a.C : nwarps;
   dim3 grid(a.N16, (a.M + 8 * MT - 1) / (8 * MT));

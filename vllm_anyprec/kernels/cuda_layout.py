@@ -19,7 +19,14 @@ consecutive activations. Concretely, bit ``8c + ow`` of the unit word of lane ``
     row = g + 8 * (c >= 2)
     k   = 32 s + 8 t + 4 u + 2 h + (c & 1),   with ow = 4 s + 2 u + h
 
-of the unit (16 rows x 64 k). ``decode_tiled`` emulates the kernel's decoding on the CPU so this
+of the unit (16 rows x 64 k). For b <= 4 a cheaper variant (``transpose4``: two rounds on 4
+words) yields 4-bit codes; nibbles (p, p + 4) of word ``kt`` are A register ``p`` of k-tile ``kt``
+(one ``lop3`` each), so bit ``4 (p + 4 h) + kt`` holds
+
+    row = g + 8 * (p & 1)
+    k   = 32 s + 8 t + 4 u + 2 (p >> 1) + h,   with kt = 2 s + u
+
+``decode_tiled`` emulates the kernel's decoding on the CPU so this
 mapping is tested without a GPU. Rows past N and k past K are zero bits.
 """
 
@@ -46,12 +53,21 @@ def num_ntiles(out_features: int) -> int:
 
 
 @functools.cache
-def _unit_map() -> tuple[torch.Tensor, torch.Tensor]:
+def _unit_map(nibbles: bool) -> tuple[torch.Tensor, torch.Tensor]:
     """(row, k) inside a 16 x 64 unit of every (lane, bit) of a unit word: two int64 [32, 32]."""
     row = torch.empty(LANES, 32, dtype=torch.int64)
     k = torch.empty(LANES, 32, dtype=torch.int64)
     for lane in range(LANES):
         g, t = divmod(lane, 4)
+        if nibbles:  # b <= 4: bit 4 (p + 4 h) + kt, kt = 2 s + u, A register p, half h
+            for kt in range(4):
+                s, u = divmod(kt, 2)
+                for p in range(4):
+                    for h in range(2):
+                        bit = 4 * (p + 4 * h) + kt
+                        row[lane, bit] = g + 8 * (p & 1)
+                        k[lane, bit] = 32 * s + 8 * t + 4 * u + 2 * (p >> 1) + h
+            continue
         for ow in range(8):
             s, rem = divmod(ow, 4)
             u, h = divmod(rem, 2)
@@ -60,6 +76,11 @@ def _unit_map() -> tuple[torch.Tensor, torch.Tensor]:
                 row[lane, bit] = g + 8 * (c >= 2)
                 k[lane, bit] = 32 * s + 8 * t + 4 * u + 2 * h + (c & 1)
     return row, k
+
+
+def uses_nibbles(bits: int) -> bool:
+    """b <= 4 uses the nibble variant of the layout (a cheaper in-register transpose)."""
+    return bits <= 4
 
 
 def tiled_shape(bits: int, out_features: int, in_features: int) -> tuple[int, ...]:
@@ -79,7 +100,7 @@ def repack_tiled(qweight: torch.Tensor, bits: int, in_features: int) -> torch.Te
         raise ValueError(f"in_features={in_features} does not match {kw} words of qweight")
     dev = qweight.device
     n16, c = num_ntiles(n), num_chunks(in_features)
-    row_map, k_map = (m.to(dev) for m in _unit_map())
+    row_map, k_map = (m.to(dev) for m in _unit_map(uses_nibbles(bits)))
     shifts = torch.arange(32, dtype=torch.int64, device=dev)
     out = torch.empty((n16, c, bits, LANES, UNITS), dtype=torch.int32, device=dev)
     for p in range(bits):
@@ -100,14 +121,18 @@ def repack_tiled(qweight: torch.Tensor, bits: int, in_features: int) -> torch.Te
     return out
 
 
-def transpose8(words: list[torch.Tensor]) -> list[torch.Tensor]:
-    """The kernel's in-register 8x8 bit transpose, on int64 tensors holding uint32 values.
+def transpose8(words: list[torch.Tensor], rounds: int = 3) -> list[torch.Tensor]:
+    """The kernel's in-register bit transpose, on int64 tensors holding uint32 values.
 
-    Afterwards byte c of word r holds, at bit j, what bit 8c + r of word j held.
+    3 rounds on 8 words (``transpose8``): byte c of word r holds at bit j what bit 8c + r of
+    word j held. The last 2 rounds on 4 words (``transpose4``): the same with nibbles.
     """
     w = list(words)
-    for s, mask, pairs in ((4, 0x0F0F0F0F, (0, 1, 2, 3)), (2, 0x33333333, (0, 1, 4, 5)),
-                           (1, 0x55555555, (0, 2, 4, 6))):
+    steps = ((4, 0x0F0F0F0F, (0, 1, 2, 3)), (2, 0x33333333, (0, 1, 4, 5)),
+             (1, 0x55555555, (0, 2, 4, 6)))
+    if rounds == 2:
+        steps = ((2, 0x33333333, (0, 1)), (1, 0x55555555, (0, 2)))
+    for s, mask, pairs in steps:
         for r in pairs:
             t = ((w[r] >> s) ^ w[r + s]) & mask
             w[r + s] = w[r + s] ^ t
@@ -120,17 +145,19 @@ def decode_tiled(tiled: torch.Tensor, bits: int, out_features: int,
     """CPU emulation of the kernel's decoding: tiled layout -> int64 codes ``[N, K]``."""
     n16, c, b, lanes, units = tiled.shape
     assert b == bits and lanes == LANES and units == UNITS
+    nib = uses_nibbles(bits)
+    nwords, width = (4, 4) if nib else (8, 8)
     t64 = tiled.to(torch.int64) & 0xFFFFFFFF  # [N16, C, b, 32, 4]
-    # word j of the transpose input is plane b-1-j (so that byte = code, MSB = plane 0)
+    # word j of the transpose input is plane b-1-j (so that the code's MSB is plane 0)
     words = [t64[:, :, bits - 1 - j] if j < bits else torch.zeros_like(t64[:, :, 0])
-             for j in range(8)]
-    out_w = transpose8(words)  # 8 x [N16, C, 32, 4]
+             for j in range(nwords)]
+    out_w = transpose8(words, rounds=2 if nib else 3)
     codes = torch.zeros(n16, c, UNITS, TILE_N, 64, dtype=torch.int64)
-    row_map, k_map = _unit_map()
+    row_map, k_map = _unit_map(nib)
     for lane in range(LANES):
         for bit in range(32):
-            cb, ow = divmod(bit, 8)
-            val = (out_w[ow][:, :, lane, :] >> (8 * cb)) & 0xFF  # N16, C, U
+            cb, ow = divmod(bit, width)
+            val = (out_w[ow][:, :, lane, :] >> (width * cb)) & ((1 << width) - 1)
             codes[:, :, :, row_map[lane, bit], k_map[lane, bit]] = val
     codes = codes.permute(0, 3, 1, 2, 4).reshape(n16 * TILE_N, c * CHUNK_K)
     return codes[:out_features, :in_features]
