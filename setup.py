@@ -39,15 +39,20 @@ def _cuda_extension():
               file=sys.stderr)
         return [], {}
     if not CUDA_HOME:
-        raise SystemExit("vllm_anyprec: ANYPREC_BUILD_CUDA=1 but no CUDA toolkit (CUDA_HOME) found")
+        raise SystemExit("vllm_anyprec: ANYPREC_BUILD_CUDA=1 but no CUDA toolkit (CUDA_HOME) "
+                         "found")
     archs = os.environ.get("ANYPREC_CUDA_ARCHS", "80;89;90a").replace(",", ";").split(";")
     gencode = [f"-gencode=arch=compute_{a},code=sm_{a}" for a in archs if a.strip()]
+    # -lineinfo costs nothing at run time and lets ncu attribute stalls to source lines.
+    extra = ["-lineinfo", *os.environ.get("ANYPREC_NVCC_FLAGS", "").split()]
     sources = sorted(f"{CSRC}/{f}" for f in os.listdir(CSRC) if f.endswith((".cu", ".cpp")))
     ext = CUDAExtension(
         name="vllm_anyprec._C",
         sources=sources,
-        extra_compile_args={"cxx": ["-O3", "-std=c++17"],
-                            "nvcc": ["-O3", "-std=c++17", "--expt-relaxed-constexpr", *gencode]},
+        extra_compile_args={
+            "cxx": ["-O3", "-std=c++17"],
+            "nvcc": ["-O3", "-std=c++17", "--expt-relaxed-constexpr", *gencode, *extra],
+        },
     )
     return [ext], {"build_ext": BuildExtension}
 

@@ -3,7 +3,8 @@
 # perplexity of fp16 and of every precision 3..8 through vLLM. Results land in results/.
 #
 # Environment knobs: MAX_TOKENS (default 4096), SEQ_LEN (512), DTYPE (auto = the config's fp16),
-# BITS ("3 4 5 6 7 8"), FORCE=1 (re-quantize even if a checkpoint exists), ANYPREC_HOME (assets).
+# BITS ("3 4 5 6 7 8"), FORCE=1 (re-quantize even if a checkpoint exists), RESULTS_DIR (results),
+# ANYPREC_HOME (assets).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,7 +15,7 @@ MAX_TOKENS="${MAX_TOKENS:-4096}"
 SEQ_LEN="${SEQ_LEN:-512}"
 DTYPE="${DTYPE:-auto}"
 BITS="${BITS:-3 4 5 6 7 8}"
-OUT=results
+OUT="${RESULTS_DIR:-results}"
 # Everything is local: do not let transformers / datasets wait on an unreachable hub.
 export HF_HUB_OFFLINE="${HF_HUB_OFFLINE:-1}" HF_DATASETS_OFFLINE="${HF_DATASETS_OFFLINE:-1}"
 mkdir -p "$OUT"
@@ -32,8 +33,10 @@ for scheme in uniform lut; do
         echo "[main_job] $dir exists, not re-quantizing (FORCE=1 to redo)"
         continue
     fi
-    # shellcheck disable=SC2086  # GROUP is deliberately word-split (empty for lut)
-    "$PY" scripts/quantize.py --model "$MODEL" --out "$dir" --scheme "$scheme" ${GROUP[$scheme]}
+    force=""
+    [ "${FORCE:-0}" = 1 ] && force="--force"
+    # shellcheck disable=SC2086  # GROUP and force are deliberately word-split (may be empty)
+    "$PY" scripts/quantize.py --model "$MODEL" --out "$dir" --scheme "$scheme" ${GROUP[$scheme]} $force
 done
 
 # One vLLM engine per precision; eager (a compiled graph per precision costs ~30 s each on CPU

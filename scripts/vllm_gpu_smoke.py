@@ -35,9 +35,11 @@ def main() -> None:
     args = ap.parse_args()
     from vllm import LLM, SamplingParams
 
+    import vllm_anyprec
     from vllm_anyprec.kernels import choose
     from vllm_anyprec.kernels.cuda_fused import CudaFusedKernel
 
+    vllm_anyprec.register()  # what the entry point does (in-process engine: same process)
     if CudaFusedKernel not in choose.KERNELS:
         choose.KERNELS.insert(0, CudaFusedKernel)
     cfg = dict(LLAMA3_8B, num_hidden_layers=args.layers)

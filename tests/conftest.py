@@ -48,6 +48,7 @@ def wiki_text_path() -> _Path:
 
 
 # --- anyprec checkpoints for the vLLM tests (vLLM-layer engineer) --------------------------------
+import fcntl as _fcntl
 
 # Checkpoints shared by the engine, server and lm-eval tests: SmolLM2 at parent 8 / min 3 bits,
 # default w_bits 8. Group size 128 for uniform (the model sits on a Q4_1 grid of 32: a group of 32
@@ -59,47 +60,42 @@ ANYPREC_CKPTS = {
 ANYPREC_BITS = {"parent_bits": 8, "min_bits": 3, "w_bits": 8}
 
 
-def _anyprec_cache_dir() -> _Path:
-    return _Path.home() / ".cache" / "vllm_anyprec"
-
-
-def _build_anyprec_ckpt(src: _Path, dst: _Path, scheme_kw: dict) -> None:
-    try:
-        from vllm_anyprec.quantize.convert import quantize_model
-    except ImportError:
-        quantize_model = None
-    if quantize_model is not None:
-        quantize_model(src, dst, **scheme_kw, **ANYPREC_BITS)
-        return
-    # No quantizer in this tree: naive RTN (tests/naive_anyprec.py), stored under another name.
-    from naive_anyprec import write_checkpoint
-
-    write_checkpoint(src, dst, scheme_kw["scheme"], group_size=scheme_kw["group_size"],
-                     **ANYPREC_BITS)
-
-
 @_pytest.fixture(scope="session")
 def anyprec_ckpt(request):
-    """``anyprec_ckpt(scheme)`` -> Path of the SmolLM2 anyprec checkpoint (built once if absent)."""
+    """``anyprec_ckpt(scheme)`` -> Path of the SmolLM2 anyprec checkpoint ("uniform" or "lut").
+
+    Looked up under the asset root (``$ANYPREC_HOME``, default ``~/.cache/vllm_anyprec``) and built
+    there with ``quantize_model`` when absent, under a file lock so that concurrent sessions build
+    it once.
+    """
     from vllm_anyprec import format as fmt
+    from vllm_anyprec.assets import anyprec_home
 
     def get(scheme: str) -> _Path:
         name, scheme_kw = ANYPREC_CKPTS[scheme]
-        try:
-            import vllm_anyprec.quantize.convert  # noqa: F401
-        except ImportError:
-            name += "-naive"
-        path = _anyprec_cache_dir() / name
+        root = anyprec_home()
+        path = root / name
         if not (path / "config.json").is_file():
             src = request.getfixturevalue("smollm2_dir")
-            tmp = path.with_name(f"{path.name}.tmp{_os.getpid()}")
-            tmp.parent.mkdir(parents=True, exist_ok=True)
-            _build_anyprec_ckpt(_Path(src), tmp, scheme_kw)
-            tmp.rename(path)
+            root.mkdir(parents=True, exist_ok=True)
+            with open(root / ".ckpt.lock", "w") as lock:
+                _fcntl.flock(lock, _fcntl.LOCK_EX)
+                if not (path / "config.json").is_file():
+                    from vllm_anyprec.quantize.convert import quantize_model
+
+                    tmp = path.with_name(f"{path.name}.tmp{_os.getpid()}")
+                    _shutil.rmtree(tmp, ignore_errors=True)
+                    quantize_model(src, tmp, **scheme_kw, **ANYPREC_BITS)
+                    try:
+                        tmp.rename(path)
+                    except OSError:
+                        if not (path / "config.json").is_file():
+                            raise
+                        _shutil.rmtree(tmp)  # built meanwhile by a process without the lock
         cfg = fmt.read_quant_config(path)
-        if (cfg.scheme, cfg.parent_bits, cfg.min_bits) != (scheme, 8, 3):
-            raise fmt.FormatError(f"{path}: expected a {scheme} checkpoint with bits 3..8, "
-                                  f"got {cfg}; delete it to rebuild")
+        if (cfg.scheme, cfg.parent_bits, cfg.min_bits, cfg.w_bits) != (scheme, 8, 3, 8):
+            raise fmt.FormatError(f"{path}: expected a {scheme} checkpoint with bits 3..8 and "
+                                  f"w_bits 8, got {cfg}; delete it to rebuild")
         return path
 
     return get

@@ -13,7 +13,10 @@ from vllm_anyprec.eval import ppl, report
 
 SEQ_LEN = 512
 PPL_TOKENS = 2 * SEQ_LEN  # 1022 scored tokens
-PPL_RTOL = 0.01  # vLLM serves fp16 (the config dtype); HF runs fp32
+PPL_RTOL = 0.01
+# fp32 in vLLM: on CPU it scores ~2x faster than fp16 (no native fp16 GEMM) and agrees with HF
+# fp32 to ~1e-6; the fp16 path (dtype auto) agreed within 0.02% when checked by hand.
+DTYPE = "float32"
 REF_PPL_FIRST_WINDOW = 11.79  # ASSETS.md: HF fp32, first 512-token window of the wiki sample
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 
@@ -54,8 +57,8 @@ def test_vllm_ppl_matches_hf(smollm2_dir, windows, hf_nll, monkeypatch):
     monkeypatch.setenv("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
     target = ppl.baseline_target(smollm2_dir)
     # One engine for the module: evaluate() builds it, scores every window, then tears it down.
-    row = ppl.evaluate(target, windows, "vllm", ppl.WIKI_SAMPLE, enforce_eager=True,
-                       progress=False)
+    row = ppl.evaluate(target, windows, "vllm", ppl.WIKI_SAMPLE, dtype=DTYPE,
+                       enforce_eager=True, progress=False)
     want = math.exp(sum(n for n, _ in hf_nll) / sum(t for _, t in hf_nll))
     print(f"\nvLLM PPL {row.ppl:.4f} ({row.dtype}), HF fp32 PPL {want:.4f}, "
           f"engine start {row.load_seconds:.1f} s, scoring {row.seconds:.1f} s")

@@ -12,9 +12,9 @@ from vllm_anyprec.quantize.uniform import quantize_uniform, rtn_fake_quant
 
 # Relative MSE (error power over weight power) allowed at each precision on Gaussian weights.
 # A min/max grid over a row of 300 (range ~ 6 sigma) has step 6/(2**b - 1) sigma and MSE
-# step**2 / 12: 0.061 at 3 bits, then / 4 a bit. These bounds leave ~1.6x headroom; 8 bits is
-# near lossless (1e-4 of the weight power).
-MAX_REL_MSE = {3: 0.1, 4: 0.025, 5: 6e-3, 6: 1.6e-3, 7: 4e-4, 8: 1e-4}
+# step**2 / 12: 0.061 at 3 bits, then / 4 a bit. The nested uniform scheme gives up some MSE at
+# high precisions for nesting (see quantize/uniform.py): 8 bits stays under 1e-3 (30 dB SNR).
+MAX_REL_MSE = {3: 0.1, 4: 0.03, 5: 0.01, 6: 3e-3, 7: 1.5e-3, 8: 1e-3}
 
 
 def _weights(n=64, k=300, seed=0):
@@ -48,18 +48,17 @@ def test_error_falls_with_bits(scheme, group_size):
     assert all(errs[b + 1] < errs[b] for b in range(3, 8)), errs
 
 
-def test_uniform_lowest_slice_is_rtn_and_others_stay_close():
+def test_uniform_slices_stay_close_to_independent_rtn():
     w = _weights(k=576)  # ragged last group at 128
     cfg = AnyPrecConfig("uniform", 8, 3, 128, 4)
-    for refit in ("centre", "lsq"):
-        codes, s, z = quantize_uniform(w, cfg, refit=refit)
-        # By construction the 3-bit slice is independent RTN-3, bit for bit.
-        assert torch.equal(_dequant(cfg, codes, (s, z), 3, 576), rtn_fake_quant(w, 3, 128))
-        for b in range(4, 9):
-            nested = ((_dequant(cfg, codes, (s, z), b, 576) - w) ** 2).mean()
-            rtn = ((rtn_fake_quant(w, b, 128) - w) ** 2).mean()
-            # Bins of width range/(7 * 2**(b-3)) instead of range/(2**b - 1): at most ~1.3x MSE.
-            assert nested <= rtn * 1.35, (refit, b, float(nested), float(rtn))
+    codes, s, z = quantize_uniform(w, cfg)
+    ratio = {}
+    for b in cfg.supported_bits:
+        nested = ((_dequant(cfg, codes, (s, z), b, 576) - w) ** 2).mean()
+        ratio[b] = float(nested / ((rtn_fake_quant(w, b, 128) - w) ** 2).mean())
+    # m and m+1 use RTN grids (exact zero points, so m is no worse); above, halving trades some
+    # MSE for nesting, and 8 bits stays within a small multiple of RTN-8 (near lossless).
+    assert ratio[3] <= 1.0 and ratio[4] <= 1.3 and ratio[8] <= 12, ratio
 
 
 def test_lut_codes_nest_and_tables_are_member_means():
@@ -80,12 +79,11 @@ def test_constant_rows_get_valid_parameters():
     w = torch.zeros(4, 64)
     w[1] = 0.5
     cfg = AnyPrecConfig("uniform", 8, 3, 32, 4)
-    for refit in ("centre", "lsq"):
-        codes, s, z = quantize_uniform(w, cfg, refit=refit)
-        assert bool((s > 0).all()) and bool(torch.isfinite(z).all())
-        # Constant groups come back exactly: at min_bits (RTN) always, at every b with lsq.
-        for b in cfg.supported_bits if refit == "lsq" else [cfg.min_bits]:
-            torch.testing.assert_close(_dequant(cfg, codes, (s, z), b, 64), w, atol=1e-3, rtol=0)
+    codes, s, z = quantize_uniform(w, cfg)
+    assert bool((s > 0).all()) and bool(torch.isfinite(z).all())
+    for b in cfg.supported_bits:  # within half a step of that precision's grid
+        half_step = float(s[b - 3].float().max()) / 2 + 1e-3
+        torch.testing.assert_close(_dequant(cfg, codes, (s, z), b, 64), w, atol=half_step, rtol=0)
     codes, lut = quantize_lut(w, AnyPrecConfig("lut", 8, 3, -1, 4))
     assert bool(torch.isfinite(lut).all())
 

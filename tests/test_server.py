@@ -21,7 +21,7 @@ import torch
 
 pytest.importorskip("vllm")
 
-from naive_anyprec import hf_model  # noqa: E402
+from vllm_anyprec.hf_loader import load_hf_model  # noqa: E402
 
 BITS = 4
 PROMPT = "The capital of France is"
@@ -68,7 +68,7 @@ def expected_text(anyprec_ckpt) -> str:
     tok = AutoTokenizer.from_pretrained(ckpt)
     ids = tok(PROMPT, return_tensors="pt").input_ids
     with torch.no_grad():
-        ref = hf_model(str(ckpt), BITS).generate(ids, max_new_tokens=MAX_TOKENS, do_sample=False)
+        ref = load_hf_model(ckpt, BITS).generate(ids, max_new_tokens=MAX_TOKENS, do_sample=False)
     return tok.decode(ref[0, ids.shape[1]:], skip_special_tokens=True)
 
 

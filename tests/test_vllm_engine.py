@@ -19,7 +19,7 @@ import torch
 
 pytest.importorskip("vllm")
 
-from naive_anyprec import hf_model  # noqa: E402
+from vllm_anyprec.hf_loader import load_hf_model  # noqa: E402
 
 PROMPT = "The capital of France is"
 GREEDY_TOKENS = 8
@@ -117,7 +117,7 @@ def windows(wiki_text_path, anyprec_ckpt):
 
 @functools.lru_cache(maxsize=None)
 def hf_oracle_ppl(ckpt: str, bits: int, windows_key: tuple) -> float:
-    model = hf_model(ckpt, bits)
+    model = load_hf_model(ckpt, bits)
     nll = []
     with torch.no_grad():
         for w in windows_key:
@@ -175,7 +175,7 @@ def test_greedy_tokens_match_hf(engine):
     tok = AutoTokenizer.from_pretrained(engine.ckpt)
     ids = tok(PROMPT, return_tensors="pt").input_ids
     with torch.no_grad():
-        want = hf_model(str(engine.ckpt), 8).generate(
+        want = load_hf_model(engine.ckpt, 8).generate(
             ids, max_new_tokens=GREEDY_TOKENS, do_sample=False)[0, ids.shape[1]:].tolist()
     print(f"\nvLLM {got} {out[0].outputs[0].text!r}\nHF   {want}")
     assert got == want

@@ -10,9 +10,9 @@ ASSETS.md of the project notes):
 * ``wiki.utf8`` (2349 Wikipedia articles), from ``exllamav2==0.3.2``. It is *not* WikiText-2:
   label results "wiki sample".
 
-Everything lands under ``$ANYPREC_HOME`` (default ``~/.cache/vllm_anyprec``). Each asset is built in a
-temporary path and renamed into place, so a crash never leaves a half-written asset; a file lock
-lets concurrent test sessions share one build.
+Everything lands under ``$ANYPREC_HOME`` (default ``~/.cache/vllm_anyprec``). Each asset is built
+in a temporary path and renamed into place, so a crash never leaves a half-written asset; a file
+lock lets concurrent test sessions share one build.
 """
 
 from __future__ import annotations

@@ -19,6 +19,10 @@ constexpr int kMaxWarps = 8;
 
 // 16-byte streaming load: weights are read once, so keep them out of L1 (activations live there).
 __device__ __forceinline__ uint4 ld_stream(const uint4* p) {
+#ifdef ANYPREC_EXPERIMENT_NO_W  // timing experiment only: wrong results
+  const uint32_t a = (uint32_t)(size_t)p;
+  return make_uint4(a, a * 3u, a ^ 0x5555u, a + 7u);
+#endif
   uint4 v;
   asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0,%1,%2,%3}, [%4];"
                : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)

@@ -61,6 +61,9 @@ __global__ void __launch_bounds__(kMaxWarps * 32)
     xrow[mt] = x + (size_t)(xok[mt] ? m : 0) * K;
   }
   auto load_x = [&](int kx, int mt) -> uint4 {
+#ifdef ANYPREC_EXPERIMENT_NO_X  // timing experiment only: wrong results
+    return make_uint4(kx, mt, lane, 0x3C003C00u);
+#endif
     return (xok[mt] && kx < K) ? *reinterpret_cast<const uint4*>(xrow[mt] + kx)
                                : make_uint4(0, 0, 0, 0);
   };
@@ -229,14 +232,16 @@ constexpr int kTargetWarps = 132 * 16;
 
 template <typename T, int B, int MT, bool LUT>
 cudaError_t launch_fused_t(const GemmArgs& a, cudaStream_t stream) {
-  // Enough warps in flight to cover DRAM latency (~16 per SM on 132 SMs; 32 measured slower), but as few per n-tile
-  // as that allows so each warp streams several chunks through its double buffer.
+  // Enough warps in flight to cover DRAM latency (~16 per SM on 132 SMs; 32 measured slower),
+  // but as few per n-tile as that allows, so each warp streams several chunks through its
+  // register double buffer.
   int nwarps = (kTargetWarps + a.N16 - 1) / a.N16;
   nwarps = nwarps < 1 ? 1 : nwarps > kMaxWarps ? kMaxWarps : nwarps;
   nwarps = nwarps > a.C ? a.C : nwarps;
   dim3 grid(a.N16, (a.M + 8 * MT - 1) / (8 * MT));
   fused_gemm_kernel<T, B, MT, LUT><<<grid, nwarps * 32, 0, stream>>>(
-      static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta), static_cast<const T*>(a.lut),
+      static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta),
+      static_cast<const T*>(a.lut),
       static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size);
   return cudaGetLastError();
 }

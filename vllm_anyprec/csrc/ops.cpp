@@ -46,8 +46,8 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 void check_tiled(const at::Tensor& qw, int64_t bits, int64_t K, int64_t N) {
   TORCH_CHECK(bits >= 2 && bits <= 8, msg("anyprec: bits: expected 2..8, got ", bits));
-  TORCH_CHECK(K >= 1 && N >= 1, msg("anyprec: expected in_features >= 1 and out_features >= 1, got K=",
-              K, " N=", N));
+  TORCH_CHECK(K >= 1 && N >= 1, msg("anyprec: expected in_features >= 1 and out_features >= 1, "
+                                    "got K=", K, " N=", N));
   TORCH_CHECK(qw.is_cuda(), msg("anyprec: qweight: expected a CUDA tensor, got ", qw.device()));
   TORCH_CHECK(qw.scalar_type() == at::kInt, msg("anyprec: qweight: expected int32, got ",
               qw.scalar_type()));
@@ -65,27 +65,33 @@ void check_same_device(const at::Tensor& a, const char* name, const at::Tensor& 
 void check_uniform_meta(const at::Tensor& qw, const at::Tensor& scales, const at::Tensor& zeros,
                         int64_t group_size, int64_t K, int64_t N) {
   const int64_t G = group_size == -1 ? 1 : ceil_div(K, group_size);
-  TORCH_CHECK(group_size == -1 || (group_size >= 32 && group_size % 32 == 0), msg("anyprec: group_size: expected -1 or a positive multiple of 32, got ", group_size));
+  TORCH_CHECK(group_size == -1 || (group_size >= 32 && group_size % 32 == 0),
+              msg("anyprec: group_size: expected -1 or a positive multiple of 32, got ",
+                  group_size));
   for (auto [t, name] : {std::pair{&scales, "scales"}, std::pair{&zeros, "zeros"}}) {
     check_same_device(*t, name, qw);
     TORCH_CHECK(t->scalar_type() == at::kHalf, msg("anyprec: ", name, ": expected float16, got ",
                 t->scalar_type()));
-    TORCH_CHECK(t->is_contiguous() && t->sizes().vec() == std::vector<int64_t>({N, G}), msg("anyprec: ", name, ": expected contiguous [", N, ", ", G, "], got ", t->sizes(),
-                t->is_contiguous() ? "" : " (non-contiguous)"));
+    TORCH_CHECK(t->is_contiguous() && t->sizes().vec() == std::vector<int64_t>({N, G}),
+                msg("anyprec: ", name, ": expected contiguous [", N, ", ", G, "], got ",
+                    t->sizes(), t->is_contiguous() ? "" : " (non-contiguous)"));
   }
 }
 
 void check_lut(const at::Tensor& qw, const at::Tensor& lut, int64_t bits, int64_t N) {
   check_same_device(lut, "lut", qw);
-  TORCH_CHECK(lut.scalar_type() == at::kHalf || lut.scalar_type() == at::kBFloat16, msg("anyprec: lut: expected float16 or bfloat16, got ", lut.scalar_type()));
-  TORCH_CHECK(lut.is_contiguous() && lut.sizes().vec() == std::vector<int64_t>({N, 1LL << bits}), msg("anyprec: lut: expected contiguous [", N, ", ", 1LL << bits, "] for bits=", bits,
-              ", got ", lut.sizes()));
+  TORCH_CHECK(lut.scalar_type() == at::kHalf || lut.scalar_type() == at::kBFloat16,
+              msg("anyprec: lut: expected float16 or bfloat16, got ", lut.scalar_type()));
+  TORCH_CHECK(lut.is_contiguous() && lut.sizes().vec() == std::vector<int64_t>({N, 1LL << bits}),
+              msg("anyprec: lut: expected contiguous [", N, ", ", 1LL << bits, "] for bits=",
+                  bits, ", got ", lut.sizes()));
 }
 
 // x [..., K] -> contiguous [M, K8] with K8 = K rounded up to 8 (16-byte activation loads).
 at::Tensor prepare_x(const at::Tensor& x, int64_t K) {
   TORCH_CHECK(x.is_cuda(), msg("anyprec: x: expected a CUDA tensor, got ", x.device()));
-  TORCH_CHECK(x.scalar_type() == at::kHalf || x.scalar_type() == at::kBFloat16, msg("anyprec: x: expected float16 or bfloat16, got ", x.scalar_type()));
+  TORCH_CHECK(x.scalar_type() == at::kHalf || x.scalar_type() == at::kBFloat16,
+              msg("anyprec: x: expected float16 or bfloat16, got ", x.scalar_type()));
   TORCH_CHECK(x.dim() >= 1 && x.size(-1) == K, msg("anyprec: x: expected last dim in_features=", K,
               ", got shape ", x.sizes()));
   at::Tensor x2 = x.reshape({-1, K});
@@ -108,7 +114,8 @@ void check_launch(cudaError_t e, const char* what) {
 at::Tensor dequant_impl(const at::Tensor& qw, const at::Tensor* scales, const at::Tensor* zeros,
                         const at::Tensor* lut, int64_t bits, int64_t group_size, int64_t K,
                         int64_t N, at::ScalarType dtype) {
-  TORCH_CHECK(dtype == at::kHalf || dtype == at::kBFloat16, msg("anyprec: dtype: expected float16 or bfloat16, got ", dtype));
+  TORCH_CHECK(dtype == at::kHalf || dtype == at::kBFloat16,
+              msg("anyprec: dtype: expected float16 or bfloat16, got ", dtype));
   at::Tensor out = at::empty({N, K}, qw.options().dtype(dtype));
   anyprec::DequantArgs a{};
   a.qw = reinterpret_cast<const uint4*>(qw.data_ptr<int32_t>());
@@ -189,7 +196,8 @@ at::Tensor gemm_impl(const at::Tensor& x, const at::Tensor& qw, const at::Tensor
     a.meta = meta->data_ptr<float>();
     a.group_size = group_size == -1 ? a.C * (int)kChunkK : (int)group_size;
   }
-  check_launch(anyprec::launch_fused_gemm(a, c10::cuda::getCurrentCUDAStream().stream()), "fused gemm");
+  check_launch(anyprec::launch_fused_gemm(a, c10::cuda::getCurrentCUDAStream().stream()),
+               "fused gemm");
   return y.view(out_shape(x, N));
 }
 
@@ -203,8 +211,9 @@ at::Tensor gemm_uniform(const at::Tensor& x, const at::Tensor& qweight, const at
   const std::vector<int64_t> mshape = {G, ceil_div(out_features, kTileN), 8, 4};
   check_same_device(meta, "meta", qweight);
   TORCH_CHECK(meta.scalar_type() == at::kFloat && meta.is_contiguous() &&
-                  meta.sizes().vec() == mshape, msg("anyprec: meta: expected contiguous float32 ", mshape, ", got ",
-              meta.scalar_type(), " ", meta.sizes()));
+                  meta.sizes().vec() == mshape,
+              msg("anyprec: meta: expected contiguous float32 ", mshape, ", got ",
+                  meta.scalar_type(), " ", meta.sizes()));
   return gemm_impl(x, qweight, &meta, &scales, &zeros, nullptr, bits, group_size, in_features,
                    out_features, dense_min_m);
 }

@@ -39,7 +39,7 @@ class EvalInputError(ValueError):
 
 # --- text and windows ---------------------------------------------------------------------------
 def load_text(text_file: str | Path | None = None, dataset: str | None = None) -> tuple[str, str]:
-    """Return ``(text, source label)``: a local file, WikiText-2 from the hub, or the wiki sample."""
+    """``(text, source label)`` from a local file, WikiText-2 (hub) or the bundled wiki sample."""
     if text_file is not None and dataset is not None:
         raise EvalInputError("give either a text file or a dataset, not both")
     if text_file is not None:
@@ -69,9 +69,9 @@ def _load_wikitext2() -> str:
                              "(pip install datasets)") from e
     try:
         ds = datasets.load_dataset("wikitext", "wikitext-2-raw-v1", split="test")
-    except Exception as e:  # noqa: BLE001 - the hub client raises many types; report any in one line
+    except Exception as e:  # noqa: BLE001 - the hub client raises many types; one line for all
         raise EvalInputError(f"could not load WikiText-2 from the Hugging Face hub "
-                             f"({type(e).__name__}: {str(e).splitlines()[0][:200]}); use "
+                             f"({type(e).__name__}: {(str(e).splitlines() or [''])[0][:200]}); use "
                              f"--text-file or the default wiki sample") from e
     # The usual convention of the GPTQ/AWQ evaluations: articles' lines joined by blank lines.
     return "\n\n".join(ds["text"])
@@ -191,11 +191,15 @@ def nll_vllm(target: Target, windows: list[list[int]], dtype: str = "auto",
         kwargs["quantization"] = "anyprec"
     threads = torch.get_num_threads()
     t0 = time.perf_counter()
-    llm = LLM(model=target.model, dtype=dtype, enforce_eager=enforce_eager, seed=0,
-              # one slot more than a window: the engine generates one token after the prompt
-              max_model_len=seq_len + 1,
-              kv_cache_memory_bytes=kv_cache_bytes or _kv_cache_bytes(target.model, seq_len),
-              **kwargs)
+    try:
+        llm = LLM(model=target.model, dtype=dtype, enforce_eager=enforce_eager, seed=0,
+                  # one slot more than a window: the engine generates one token after the prompt
+                  max_model_len=seq_len + 1,
+                  kv_cache_memory_bytes=kv_cache_bytes or _kv_cache_bytes(target.model, seq_len),
+                  **kwargs)
+    except BaseException:
+        _release_vllm_process_state()  # a half-built engine must not poison the next one
+        raise
     try:
         load_s = time.perf_counter() - t0
         served_dtype = str(llm.llm_engine.model_config.dtype).replace("torch.", "")

@@ -51,6 +51,7 @@ def plot(rows: Sequence[PplResult], path: str | Path) -> None:
     ax.set_ylabel("perplexity")
     # 3-bit models can be orders of magnitude worse than 8-bit ones.
     ax.set_yscale("log")
+    ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
     ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
     ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xticks(sorted({r.bits for r in quant}))

@@ -18,28 +18,28 @@ from pathlib import Path
 from typing import Any
 
 from vllm.model_executor.layers import linear as _linear
-from vllm.model_executor.layers.linear import (  # noqa: F401  (re-exported)
+from vllm.model_executor.layers.linear import (
     LinearBase,
     LinearMethodBase,
     MergedColumnParallelLinear,
     QKVParallelLinear,
     UnquantizedLinearMethod,
 )
-from vllm.model_executor.layers.quantization import (  # noqa: F401  (re-exported)
-    QUANTIZATION_METHODS,
-    register_quantization_config,
-)
-from vllm.model_executor.layers.quantization.base_config import (  # noqa: F401
-    QuantizationConfig,
-    QuantizeMethodBase,
-)
-from vllm.model_executor.parameter import (  # noqa: F401  (re-exported)
-    BasevLLMParameter,
+from vllm.model_executor.layers.quantization import register_quantization_config
+from vllm.model_executor.layers.quantization.base_config import QuantizationConfig
+from vllm.model_executor.parameter import (
     ChannelQuantScaleParameter,
     GroupQuantScaleParameter,
     PackedvLLMParameter,
 )
-from vllm.model_executor.utils import set_weight_attrs  # noqa: F401  (re-exported)
+from vllm.model_executor.utils import set_weight_attrs
+
+__all__ = [
+    "ChannelQuantScaleParameter", "GroupQuantScaleParameter", "LinearBase", "LinearMethodBase",
+    "MergedColumnParallelLinear", "PackedvLLMParameter", "QKVParallelLinear", "QuantizationConfig",
+    "UnquantizedLinearMethod", "read_model_config_json", "register_quantization_config",
+    "register_weight_loader_v2", "set_weight_attrs",
+]
 
 
 def register_weight_loader_v2(cls: type) -> type:

@@ -1,0 +1,32 @@
+"""Run one fused-kernel configuration a few times, for ncu / compute-sanitizer (device).
+
+    ncu -k regex:fused_gemm --launch-skip 2 --launch-count 1 \
+        python3 scripts/profile_kernel.py uniform 4 4096 28672 1     # scheme bits K N M
+"""
+
+import sys
+
+import torch
+
+import vllm_anyprec._C  # noqa: F401  (registers the ops)
+from vllm_anyprec.kernels import cuda_layout
+
+scheme, bits, k, n, m = sys.argv[1], *map(int, sys.argv[2:6])
+q = torch.randint(-2**31, 2**31 - 1, cuda_layout.tiled_shape(bits, n, k), dtype=torch.int32,
+                  device="cuda")
+x = torch.randn(m, k, device="cuda").half()
+if scheme == "uniform":
+    s = torch.rand(n, k // 128, device="cuda").half(); z = s.clone()
+    meta = cuda_layout.uniform_meta(s, z, bits, torch.float16, q.shape[0])
+    f = lambda: torch.ops.anyprec.gemm_uniform(x, q, meta, s, z, bits, 128, k, n, 1 << 30)
+else:
+    lut = torch.randn(n, 2 ** bits, device="cuda").half()
+    f = lambda: torch.ops.anyprec.gemm_lut(x, q, lut, bits, k, n, 1 << 30)
+for _ in range(3):
+    f()
+torch.cuda.synchronize()
+if len(sys.argv) > 6 and sys.argv[6] == "--time":
+    sys.path.insert(0, __import__("os").path.dirname(__file__))
+    from bench_kernels import time_graph
+    print(f"TIME {' '.join(sys.argv[1:6])}: {time_graph([f]):.2f} us (one weight copy: L2-warm "
+          f"if it fits)")
