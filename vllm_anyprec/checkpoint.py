@@ -72,6 +72,7 @@ def write_checkpoint(out_dir: str | Path, tensors: Mapping[str, torch.Tensor],
                 src = Path(copy_files_from) / name
                 if src.is_file():
                     shutil.copy2(src, tmp / name)
+        tmp.chmod(0o755)  # mkdtemp makes it private; a checkpoint is meant to be shared
         if out.exists():
             shutil.rmtree(out)
         os.replace(tmp, out)

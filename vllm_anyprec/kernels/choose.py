@@ -16,12 +16,13 @@ import logging
 import os
 
 from .base import AnyPrecKernel, KernelSpec
+from .cuda_fused import CudaFusedKernel
 from .reference import ReferenceKernel
 
 DISABLE_ENV = "VLLM_ANYPREC_DISABLED_KERNELS"
 
 # Fast kernels in priority order (fastest first). CUDA kernels are appended here.
-KERNELS: list[type[AnyPrecKernel]] = []
+KERNELS: list[type[AnyPrecKernel]] = [CudaFusedKernel]
 
 # A child of vLLM's logger, so that vLLM's handler prints it in every process.
 logger = logging.getLogger("vllm.anyprec")

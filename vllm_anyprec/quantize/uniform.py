@@ -1,4 +1,4 @@
-"""Nested uniform (scale/zero) quantization: RTN grids at the lowest precisions, then halving.
+"""Nested uniform (scale/zero) quantization: RTN at the lowest precision, halved above it.
 
 Math
 ----
@@ -6,29 +6,29 @@ Notation: P = parent_bits, m = min_bits, a group = ``group_size`` weights of a r
 range ``[lo, hi]`` = [min(w, 0), max(w, 0)] (it always holds 0, as in GPTQ's min/max quantizer).
 Each precision b has a grid ``level_b(c) = s_b (c - z_b)``; ``(s_b, z_b)`` is what is stored.
 
-- b = m and b = m + 1 use the group's own round-to-nearest grid with an exact (fractional) zero,
-  so its end levels are exactly ``lo`` and ``hi``::
+- b = m is plain round-to-nearest: ``s_m = (hi - lo) / (2**m - 1)``, ``z_m = round(-lo / s_m)``
+  (an integer, so 0 is a level), ``q_m = clamp(round(w / s_m + z_m), 0, 2**m - 1)``.
+- b > m halves the grid below: ``s_b = s_{b-1} / 2``, ``z_b = 2 z_{b-1} + 1/2``. The two children
+  of a level sit a quarter step either side of it, and ``q_b = 2 q_{b-1} + t`` with ``t``
+  picking the nearer child. Equivalently each m-bit bin is cut into ``2**(b-m)`` equal sub-bins
+  whose centres are the b-bit levels.
 
-      s_b = (hi - lo) / (2**b - 1),   z_b = -lo / s_b
+So ``q_b = q_P >> (P - b)`` (the b-bit model is the top b bitplanes), the m-bit slice is
+independent RTN-m bit for bit, and every slice has its own (s_b, z_b).
 
-- b > m + 1 halve the grid below: ``s_b = s_{b-1} / 2``, ``z_b = 2 z_{b-1} + 1/2``, so the two
-  children of a level sit a quarter step either side of it.
-
-Codes are chosen top-down so that they nest: ``q_m = clamp(round(w / s_m + z_m))`` and
-``q_{b+1} = 2 q_b + t``, ``t ∈ {0, 1}`` picking the nearer of ``level_{b+1}(2 q_b)`` and
-``level_{b+1}(2 q_b + 1)``. Hence ``q_b = q_P >> (P - b)``: the b-bit model is the top b
-bitplanes. Between m and m + 1 the children of level c sit at ``(2c + 1/2) / (2**(m+1) - 1)`` of
-the range, within half a child step of the parent's ``c / (2**m - 1)``, so they straddle the
-weights their parent holds and the (m+1)-bit slice is close to independent RTN-(m+1).
-
-Why not the obvious alternatives (measured on SmolLM2 with transformers, 1-2k tokens of the wiki
-sample; see benchmarks/quantizer_notes.md): an 8-bit RTN parent whose top bits are reused with
-the 8-bit scale is catastrophic; the same codes with a least-squares re-fit of (s_b, z_b) per
-slice have a lower weight MSE than RTN-b yet 2.5x the perplexity of RTN-3 at 3 bits (the fit
-pulls the extreme weights in); cutting every RTN-3 bin into equal halves keeps RTN-3 but lands
-~45% above RTN-4 at 4 bits (SmolLM2's weights sit on a 4-bit grid that RTN-4 nearly hits);
-integer zero points or RTN grids at every precision break the interleaving of parent and
-children and lose the high precisions. Halving above m + 1 keeps 8 bits near lossless.
+What was measured on the way (SmolLM2, transformers, 1-2k tokens of the wiki sample; numbers in
+benchmarks/quantizer_notes.md):
+- an 8-bit RTN parent whose top bits are reused with the 8-bit scale is catastrophic;
+- the same codes with a least-squares re-fit of (s_b, z_b) per slice have a lower weight MSE than
+  RTN-b yet 2.5x the perplexity of RTN-3 at 3 bits: the fit pulls the extreme weights in;
+- grids whose zero point is fractional (0 not a level) put every small weight of a group on the
+  same side of 0; the errors then add up coherently in the dot product (4x the perplexity of
+  RTN-3 at equal MSE). Halving keeps the children of the zero level symmetric around 0;
+- RTN grids at both m and m+1 with integer zeros do not interleave (the zero bin splits into
+  {-s, 0} or {0, s}): 2.8x the MSE of RTN-(m+1). Anchoring on RTN-(m+1) instead makes the
+  m-bit slice 1.9x the MSE of RTN-m.
+Known gap: at m + 1 = 4 bits this scheme is ~45% above independent RTN-4 in perplexity on
+SmolLM2 (whose weights sit on a 4-bit grid that RTN-4 nearly hits), short of the 5% goal.
 """
 
 from __future__ import annotations
@@ -72,24 +72,17 @@ def quantize_uniform(w: torch.Tensor, cfg: AnyPrecConfig
     k = w.shape[1]
     wp, mask, _ = grouped(w, cfg.group_size)
     lo, hi = _range(wp, mask)
-    m = cfg.min_bits
     scales, zeros, q = [], [], None
     for b in cfg.supported_bits:
-        if b <= m + 1:
-            s, z = _rtn_params(lo, hi, b, integer_zero=False)
+        if q is None:  # b = min_bits: plain RTN
+            s, z = _rtn_params(lo, hi, b)
             s, z = s.unsqueeze(-1), z.unsqueeze(-1)
-            if b == m:
-                s_m, z_m = s, z
-        else:
-            # Centres of the 2**(b-m) equal sub-bins of every m-bit bin.
-            f = 2 ** (b - m)
-            s, z = s_m / f, (z_m + 0.5) * f - 0.5
-        if q is None:
             q = torch.floor(wp / s + z + 0.5).clamp(0, 2 ** b - 1)
         else:
+            # Halve the grid: the children of a level sit a quarter step either side of it.
+            s, z = s / 2, 2 * z + 0.5
             even = s * (2 * q - z)
-            odd = even + s
-            q = 2 * q + ((wp - even).abs() > (wp - odd).abs()).to(q.dtype)
+            q = 2 * q + ((wp - even).abs() > (wp - even - s).abs()).to(q.dtype)
         scales.append(s.squeeze(-1))
         zeros.append(z.squeeze(-1))
     q = torch.where(mask, q, 0.0)
