@@ -15,6 +15,16 @@ SEED, PARENT = 3, 5
 LAYERS = {"model.layers.0.self_attn.q_proj": (4, 64), "model.layers.0.mlp.down_proj": (3, 1184)}
 
 
+def _snu_byte_position(i: int, total: int) -> int:
+    """Where their warp shuffle puts byte i of a plane row of ``total`` bytes (pack.py)."""
+    full = total // 128 * 128
+    if i < full:
+        threads, base, off = 32, i // 128 * 128, i % 128
+    else:  # a ragged tail block is shared by fewer threads
+        threads, base, off = (total - full) // 4, full, i - full
+    return base + (off % threads) * 4 + ((off // threads) ^ 3)
+
+
 def _snu_pack(codes: np.ndarray, parent: int) -> torch.Tensor:
     """Their packer, written out from its description: packbits per plane, warp byte shuffle."""
     n, k = codes.shape
@@ -22,13 +32,8 @@ def _snu_pack(codes: np.ndarray, parent: int) -> torch.Tensor:
                        for p in range(parent)])  # [P, N, K/8]
     total = k // 8
     new_index = np.empty(total, dtype=np.int64)
-    full = total // 128 * 128
     for i in range(total):
-        if i < full:
-            threads, base, off = 32, i // 128 * 128, i % 128
-        else:
-            threads, base, off = (total - full) // 4, full, i - full
-        new_index[i] = base + (off % threads) * 4 + ((off // threads) ^ 3)
+        new_index[i] = _snu_byte_position(i, total)
     shuffled = np.empty_like(planes)
     shuffled[..., new_index] = planes
     return torch.from_numpy(shuffled.reshape(-1, 4).view(np.int32).reshape(parent, n, total // 4)
@@ -41,13 +46,8 @@ def _their_dequant(qweight: torch.Tensor, lut: torch.Tensor, bits: int) -> torch
     raw = qweight.numpy().view(np.uint8).reshape(planes, n, words * 4)
     total = words * 4
     out = torch.empty(n, total * 8)
-    full = total // 128 * 128
     for i in range(total):
-        if i < full:
-            threads, base, off = 32, i // 128 * 128, i % 128
-        else:
-            threads, base, off = (total - full) // 4, full, i - full
-        j = base + (off % threads) * 4 + ((off // threads) ^ 3)
+        j = _snu_byte_position(i, total)
         for bit in range(8):
             code = np.zeros(n, dtype=np.int64)
             for p in range(bits):
