@@ -60,6 +60,19 @@ ANYPREC_CKPTS = {
 ANYPREC_BITS = {"parent_bits": 8, "min_bits": 3, "w_bits": 8}
 
 
+def _quantizer_hash() -> str:
+    import hashlib
+
+    import vllm_anyprec
+
+    pkg = _Path(vllm_anyprec.__file__).parent
+    h = hashlib.sha1()
+    for f in sorted([*pkg.glob("quantize/*.py"), pkg / "format.py", pkg / "reference.py",
+                     pkg / "checkpoint.py"]):
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
 @_pytest.fixture(scope="session")
 def anyprec_ckpt(request):
     """``anyprec_ckpt(scheme)`` -> Path of the SmolLM2 anyprec checkpoint ("uniform" or "lut").
@@ -74,7 +87,8 @@ def anyprec_ckpt(request):
     def get(scheme: str) -> _Path:
         name, scheme_kw = ANYPREC_CKPTS[scheme]
         root = anyprec_home()
-        path = root / name
+        # Keyed by the quantizer's source: a cached checkpoint from older code is never reused.
+        path = root / f"{name}-{_quantizer_hash()}"
         if not (path / "config.json").is_file():
             src = request.getfixturevalue("smollm2_dir")
             root.mkdir(parents=True, exist_ok=True)

@@ -33,6 +33,7 @@ class Case(NamedTuple):
     bits: int
     compiled: bool = False
     override: bool = True  # False: serve the checkpoint's own w_bits (8)
+    dummy: bool = False  # load_format="dummy": random weights made valid by the plugin
 
 
 U8 = Case("uniform", 8, override=False)
@@ -42,10 +43,12 @@ L8 = Case("lut", 8)
 L4 = Case("lut", 4)
 L3 = Case("lut", 3)
 CASES = [U8, U3, U4, L8, L4, L3]
+DUMMY = Case("lut", 5, dummy=True)  # only for test_dummy_weights_generate
 
 
 def case_id(c: Case) -> str:
-    return f"{c.scheme}-{c.bits}" + ("-compiled" if c.compiled else "")
+    return (f"{c.scheme}-{c.bits}" + ("-compiled" if c.compiled else "")
+            + ("-dummy" if c.dummy else ""))
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +97,8 @@ def engine(request, vllm_env, anyprec_ckpt):
     kwargs = {}
     if case.override:
         kwargs["hf_overrides"] = {"quantization_config": {"w_bits": case.bits}}
+    if case.dummy:
+        kwargs["load_format"] = "dummy"
     t0 = time.perf_counter()
     llm = LLM(model=str(ckpt), quantization="anyprec",
               dtype="bfloat16" if case.compiled else "float32", enforce_eager=not case.compiled,
@@ -193,6 +198,18 @@ def test_default_mode_compiles(engine):
     # function (CPU). vLLM traces with fullgraph=True: a graph break would have failed the start.
     c = compilation_counter
     assert c.num_models_seen > 0 and c.num_graphs_seen + c.num_aot_compiles > 0, c
+
+
+@pytest.mark.parametrize("engine", [DUMMY], indirect=True, ids=case_id)
+def test_dummy_weights_generate(engine):
+    """Benchmarks load random weights: the plugin must turn them into a valid, finite model."""
+    from vllm import SamplingParams
+
+    out = engine.llm.generate([PROMPT], SamplingParams(max_tokens=4, temperature=0.0,
+                                                       ignore_eos=True, logprobs=0),
+                              use_tqdm=False)[0].outputs[0]
+    assert len(out.token_ids) == 4
+    assert all(math.isfinite(lp[t].logprob) for lp, t in zip(out.logprobs, out.token_ids))
 
 
 def test_bits_outside_stored_range_fail_at_start(vllm_env, anyprec_ckpt):

@@ -40,6 +40,8 @@ from .groups import grouped, ungroup
 
 # A stored scale below fp16's smallest normal loses precision; zero is invalid by the format.
 MIN_SCALE = 6.2e-5
+# The slice that is plain RTN (see the module doc): 4 bits, the precision most served.
+DEFAULT_ANCHOR_BITS = 4
 
 
 def _range(wp, mask):
@@ -65,29 +67,38 @@ def _rtn_params(wmin, wmax, bits, integer_zero=True):
     return s, z
 
 
-def quantize_uniform(w: torch.Tensor, cfg: AnyPrecConfig
+def quantize_uniform(w: torch.Tensor, cfg: AnyPrecConfig, anchor_bits: int | None = None
                      ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """``w [N, K]`` -> (parent codes int64 ``[N, K]``, scales fp16 ``[nb, N, G]``, zeros fp16)."""
+    """``w [N, K]`` -> (parent codes int64 ``[N, K]``, scales fp16 ``[nb, N, G]``, zeros fp16).
+
+    ``anchor_bits`` (default ``min(4, parent_bits)``, at least ``min_bits``) is the precision
+    whose slice is plain RTN.
+    """
+    a = min(max(DEFAULT_ANCHOR_BITS, cfg.min_bits), cfg.parent_bits) if anchor_bits is None \
+        else anchor_bits
+    if not cfg.min_bits <= a <= cfg.parent_bits:
+        raise ValueError(f"anchor_bits: expected {cfg.min_bits}..{cfg.parent_bits}, got {a}")
     w = w.to(torch.float32)
     k = w.shape[1]
     wp, mask, _ = grouped(w, cfg.group_size)
     lo, hi = _range(wp, mask)
-    scales, zeros, q = [], [], None
-    for b in cfg.supported_bits:
-        if q is None:  # b = min_bits: plain RTN
-            s, z = _rtn_params(lo, hi, b)
-            s, z = s.unsqueeze(-1), z.unsqueeze(-1)
-            q = torch.floor(wp / s + z + 0.5).clamp(0, 2 ** b - 1)
-        else:
-            # Halve the grid: the children of a level sit a quarter step either side of it.
-            s, z = s / 2, 2 * z + 0.5
-            even = s * (2 * q - z)
-            q = 2 * q + ((wp - even).abs() > (wp - even - s).abs()).to(q.dtype)
-        scales.append(s.squeeze(-1))
-        zeros.append(z.squeeze(-1))
+    s, z = (t.unsqueeze(-1) for t in _rtn_params(lo, hi, a))
+    q = torch.floor(wp / s + z + 0.5).clamp(0, 2 ** a - 1)
+    params = {a: (s, z)}
+    for b in range(a + 1, cfg.parent_bits + 1):
+        # Halve the grid: the children of a level sit a quarter step either side of it.
+        s, z = s / 2, 2 * z + 0.5
+        even = s * (2 * q - z)
+        q = 2 * q + ((wp - even).abs() > (wp - even - s).abs()).to(q.dtype)
+        params[b] = (s, z)
+    for b in range(cfg.min_bits, a):
+        # Below the anchor the codes are the anchor's top bits; their own RTN grid (integer
+        # zero, so 0 stays a level) dequantizes them.
+        params[b] = tuple(t.unsqueeze(-1) for t in _rtn_params(lo, hi, b))
     q = torch.where(mask, q, 0.0)
-    return (ungroup(q, k).to(torch.int64), torch.stack(scales).half(),
-            torch.stack(zeros).half())
+    scales = torch.stack([params[b][0].squeeze(-1) for b in cfg.supported_bits])
+    zeros = torch.stack([params[b][1].squeeze(-1) for b in cfg.supported_bits])
+    return ungroup(q, k).to(torch.int64), scales.half(), zeros.half()
 
 
 def rtn_fake_quant(w: torch.Tensor, bits: int, group_size: int) -> torch.Tensor:
