@@ -13,8 +13,8 @@ from vllm_anyprec.quantize.uniform import quantize_uniform, rtn_fake_quant
 # Relative MSE (error power over weight power) allowed at each precision on Gaussian weights.
 # A min/max grid over a row of 300 (range ~ 6 sigma) has step 6/(2**b - 1) sigma and MSE
 # step**2 / 12: 0.061 at 3 bits, then / 4 a bit. The nested uniform scheme gives up some MSE at
-# 3 bits (about 2x, see quantize/uniform.py); 8 bits stays under 1e-3 (30 dB SNR).
-MAX_REL_MSE = {3: 0.2, 4: 0.03, 5: 0.01, 6: 3e-3, 7: 1.5e-3, 8: 1e-3}
+# high precisions for nesting (see quantize/uniform.py): 8 bits stays under 1e-3 (30 dB SNR).
+MAX_REL_MSE = {3: 0.1, 4: 0.03, 5: 0.01, 6: 3e-3, 7: 1.5e-3, 8: 1e-3}
 
 
 def _weights(n=64, k=300, seed=0):
@@ -56,11 +56,10 @@ def test_uniform_slices_stay_close_to_independent_rtn():
     for b in cfg.supported_bits:
         nested = ((_dequant(cfg, codes, (s, z), b, 576) - w) ** 2).mean()
         ratio[b] = float(nested / ((rtn_fake_quant(w, b, 128) - w) ** 2).mean())
-    # The 4-bit slice (the anchor) is RTN-4 itself; halving above it costs at most ~1.15x
-    # RTN-b's MSE; the 3-bit slice reuses the 4-bit codes' top bits and pays ~2x.
-    assert ratio[4] == 1.0, ratio
-    assert all(ratio[b] <= 1.2 for b in range(5, 9)), ratio
-    assert ratio[3] <= 2.2, ratio
+    # The 3-bit slice is RTN-3 itself; halving above it costs at most ~1.3x RTN-b's MSE (bins
+    # of range/(7 * 2**(b-3)) instead of range/(2**b - 1)).
+    assert ratio[3] == 1.0, ratio
+    assert all(ratio[b] <= 1.35 for b in range(4, 9)), ratio
 
 
 def test_lut_codes_nest_and_tables_are_member_means():
@@ -124,13 +123,13 @@ def _nested_vs_rtn(smollm2_dir, wiki_text_path, anyprec_ckpt, b):
     return nested, rtn
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the 3-bit slice reuses the top bits of the "
-                   "RTN-4 anchor and is worse than independent RTN-3 (see quantize/uniform.py)")
 def test_nested_uniform_3bit_no_worse_than_rtn3(smollm2_dir, wiki_text_path, anyprec_ckpt):
     nested, rtn = _nested_vs_rtn(smollm2_dir, wiki_text_path, anyprec_ckpt, 3)
     assert nested <= rtn * (1 + 1e-4), (nested, rtn)
 
 
+@pytest.mark.xfail(strict=True, reason="known gap: in a 3..8 checkpoint the nested 4-bit slice is "
+                   "~50-70% above independent RTN-4 on SmolLM2 (see quantize/uniform.py)")
 def test_nested_uniform_4bit_within_5pct_of_rtn4(smollm2_dir, wiki_text_path, anyprec_ckpt):
     nested, rtn = _nested_vs_rtn(smollm2_dir, wiki_text_path, anyprec_ckpt, 4)
     assert nested <= 1.05 * rtn, (nested, rtn)
