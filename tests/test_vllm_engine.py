@@ -43,7 +43,7 @@ L8 = Case("lut", 8)
 L4 = Case("lut", 4)
 L3 = Case("lut", 3)
 CASES = [U8, U3, U4, L8, L4, L3]
-DUMMY = Case("lut", 5, dummy=True)  # only for test_dummy_weights_generate
+DUMMY = Case("uniform", 5, dummy=True)  # only for test_dummy_weights_generate
 
 
 def case_id(c: Case) -> str:
