@@ -7,7 +7,8 @@ from vllm_anyprec import format as fmt
 from vllm_anyprec import ops  # noqa: F401  (registers the reference ops)
 from vllm_anyprec import reference as R
 
-SHAPES = [(1, 1), (3, 31), (5, 32), (7, 33), (2, 100), (9, 576), (4, 1023)]
+# N and K over 1..1023, K on, below and above word boundaries (K % 32 != 0 pads the last word).
+SHAPES = [(1, 1), (3, 31), (5, 32), (7, 33), (2, 100), (17, 257), (9, 576), (4, 1023), (1023, 3)]
 
 
 def _naive_pack(codes: torch.Tensor, bits: int) -> torch.Tensor:

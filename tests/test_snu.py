@@ -25,18 +25,35 @@ def _snu_byte_position(i: int, total: int) -> int:
     return base + (off % threads) * 4 + ((off // threads) ^ 3)
 
 
+def _snu_new_indices(byte_indices, threads_per_warp, offset=0):
+    """Upstream ``_calculate_new_indices`` (any_precision/quantization/pack.py), restated."""
+    bytes_per_warp = threads_per_warp * 4
+    warp_idx, byte_offsets_within_warp = np.divmod(byte_indices, bytes_per_warp)
+    thread_indices = byte_indices % threads_per_warp
+    byte_offsets_within_thread = (byte_offsets_within_warp // threads_per_warp) ^ 3
+    return (warp_idx * bytes_per_warp + thread_indices * 4 + byte_offsets_within_thread
+            + offset)
+
+
 def _snu_pack(codes: np.ndarray, parent: int) -> torch.Tensor:
-    """Their packer, written out from its description: packbits per plane, warp byte shuffle."""
+    """Upstream ``_process_layer_data`` + ``_permute_bitmaps_int32``, step by step: packbits of
+    the flattened codes per plane (MSB plane first), then bytes[:, :, argsort(new_indices)]."""
     n, k = codes.shape
-    planes = np.stack([np.packbits(((codes >> (parent - 1 - p)) & 1).astype(bool), axis=1)
-                       for p in range(parent)])  # [P, N, K/8]
+    flat = codes.flatten()
+    bitarray = np.empty((parent, flat.size // 8), dtype=np.uint8)
+    mask = 1 << (parent - 1)
+    for bit in range(parent):
+        bitarray[bit] = np.packbits((flat & mask).astype(bool))
+        mask >>= 1
+    bitmaps = bitarray.reshape(parent, n, k // 8)
     total = k // 8
-    new_index = np.empty(total, dtype=np.int64)
-    for i in range(total):
-        new_index[i] = _snu_byte_position(i, total)
-    shuffled = np.empty_like(planes)
-    shuffled[..., new_index] = planes
-    return torch.from_numpy(shuffled.reshape(-1, 4).view(np.int32).reshape(parent, n, total // 4)
+    full = total // 128 * 128
+    new = np.empty(total, dtype=np.int64)
+    new[:full] = _snu_new_indices(np.arange(full), 32)
+    if total - full:
+        new[full:] = _snu_new_indices(np.arange(total - full), (total - full) // 4, offset=full)
+    permuted = np.ascontiguousarray(bitmaps[:, :, np.argsort(new)])
+    return torch.from_numpy(permuted.reshape(-1, 4).view(np.int32).reshape(parent, n, total // 4)
                             .copy())
 
 

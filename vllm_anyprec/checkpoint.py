@@ -96,31 +96,82 @@ def iter_tensors(model_dir: str | Path) -> Iterable[tuple[str, torch.Tensor]]:
                 yield name, fh.get_tensor(name)
 
 
+def _parse_shapes(f: Path, raw: str) -> dict[str, tuple[int, int]]:
+    try:
+        shapes = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise FormatError(f"{f}: metadata {METADATA_LAYERS!r}: expected JSON, got {raw[:80]!r} "
+                          f"({e.msg})") from None
+    if not isinstance(shapes, dict):
+        raise FormatError(f"{f}: metadata {METADATA_LAYERS!r}: expected an object "
+                          f"{{prefix: [N, K]}}, got {type(shapes).__name__}")
+    out = {}
+    for prefix, nk in shapes.items():
+        if (not isinstance(nk, list) or len(nk) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in nk)):
+            raise FormatError(f"{f}: metadata {METADATA_LAYERS!r}[{prefix!r}]: expected [N, K] "
+                              f"positive integers, got {nk!r}")
+        out[prefix] = (nk[0], nk[1])
+    return out
+
+
 def read_layer_shapes(model_dir: str | Path) -> dict[str, tuple[int, int]]:
+    """``{prefix: (N, K)}`` of every quantized layer, from the safetensors metadata."""
     shapes: dict[str, tuple[int, int]] = {}
     for f in safetensors_files(model_dir):
         with safe_open(str(f), framework="pt") as fh:
             meta = fh.metadata() or {}
+        version = meta.get(METADATA_VERSION)
+        if version != str(fmt.FORMAT_VERSION):
+            raise FormatError(f"{f}: metadata {METADATA_VERSION!r}: expected "
+                              f"'{fmt.FORMAT_VERSION}', got {version!r}")
         if METADATA_LAYERS not in meta:
             raise FormatError(f"{f}: expected safetensors metadata key {METADATA_LAYERS!r} "
                               f"(per-layer [N, K]), not found")
-        shapes.update({p: tuple(s) for p, s in json.loads(meta[METADATA_LAYERS]).items()})
+        shapes.update(_parse_shapes(f, meta[METADATA_LAYERS]))
     return shapes
 
 
 def read_layer(model_dir: str | Path, prefix: str) -> dict[str, torch.Tensor]:
     """The stored tensors of one quantized layer, keyed by suffix (qweight, scales, ...)."""
     out = {}
-    for name, t in iter_tensors(model_dir):
-        if name.startswith(prefix + ".") and "." not in name[len(prefix) + 1:]:
-            out[name[len(prefix) + 1:]] = t
+    for f in safetensors_files(model_dir):
+        with safe_open(str(f), framework="pt") as fh:
+            for name in fh.keys():
+                rest = name[len(prefix) + 1:]
+                if name.startswith(prefix + ".") and "." not in rest:
+                    out[rest] = fh.get_tensor(name)
+    if not out:
+        raise FormatError(f"{prefix}: no tensors of this layer in {model_dir}")
     return out
 
 
+def _check_index(model_dir: Path) -> None:
+    """A sharded checkpoint's index must name existing files that hold the tensors it lists."""
+    index = model_dir / "model.safetensors.index.json"
+    if not index.is_file():
+        return
+    weight_map = json.loads(index.read_text()).get("weight_map", {})
+    held: dict[str, set[str]] = {}
+    for name, file in weight_map.items():
+        if file not in held:
+            if not (model_dir / file).is_file():
+                raise FormatError(f"{index.name}: {name} -> {file}: expected the shard file, "
+                                  f"not found")
+            with safe_open(str(model_dir / file), framework="pt") as fh:
+                held[file] = set(fh.keys())
+        if name not in held[file]:
+            raise FormatError(f"{index.name}: {name}: expected in {file}, not there")
+
+
 def validate_checkpoint(model_dir: str | Path) -> AnyPrecConfig:
-    """Check config, every quantized layer's tensors and leftovers; raise FormatError naming them."""
+    """Check config, metadata, every quantized layer's tensors and leftovers.
+
+    Raises FormatError naming the tensor or key, what was expected and what was found.
+    """
     qcfg = fmt.read_quant_config(model_dir)
     shapes = read_layer_shapes(model_dir)
+    _check_index(Path(model_dir))
     tensors = dict(iter_tensors(model_dir))
     for prefix, (n, k) in shapes.items():
         layer = {s: tensors[f"{prefix}.{s}"] for s in fmt.TENSOR_SUFFIXES[qcfg.scheme]
@@ -129,9 +180,13 @@ def validate_checkpoint(model_dir: str | Path) -> AnyPrecConfig:
         if f"{prefix}.weight" in tensors:
             raise FormatError(f"{prefix}.weight: expected absent (the layer is stored quantized), "
                               f"found a dense weight")
+    quant_suffixes = {fmt.QWEIGHT, fmt.SCALES, fmt.ZEROS, fmt.LUT}
     for name in tensors:
         prefix, _, suffix = name.rpartition(".")
-        if suffix == fmt.QWEIGHT and prefix not in shapes:
+        if suffix in quant_suffixes and prefix not in shapes:
             raise FormatError(f"{name}: quantized tensor of a layer missing from the "
                               f"{METADATA_LAYERS} metadata")
+        if prefix in shapes and suffix not in fmt.TENSOR_SUFFIXES[qcfg.scheme] + ("bias",):
+            raise FormatError(f"{name}: unexpected tensor for a {qcfg.scheme} layer (expected "
+                              f"{', '.join(fmt.TENSOR_SUFFIXES[qcfg.scheme])} or bias)")
     return qcfg

@@ -22,7 +22,7 @@ def _build(config: dict, dtype: torch.dtype):
 
     config = {k: v for k, v in config.items() if k != "quantization_config"}
     hf_cfg = CONFIG_MAPPING[config["model_type"]].from_dict(config)
-    return AutoModelForCausalLM.from_config(hf_cfg, torch_dtype=dtype)
+    return AutoModelForCausalLM.from_config(hf_cfg, dtype=dtype)
 
 
 def _load(model, state: dict[str, torch.Tensor], dtype: torch.dtype):

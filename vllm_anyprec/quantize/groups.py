@@ -8,7 +8,7 @@ from ..format import num_groups
 
 
 def grouped(w: torch.Tensor, group_size: int) -> tuple[torch.Tensor, torch.Tensor, int]:
-    """``[N, K]`` -> (``[N, G, gs]`` zero-padded values, ``[1, G, gs]`` bool mask of real columns, gs).
+    """``[N, K]`` -> (``[N, G, gs]`` zero-padded values, ``[1, G, gs]`` mask of real columns, gs).
 
     A ragged last group (K not a multiple of group_size, e.g. SmolLM2's 576 with 128) is padded;
     the mask keeps the padding out of every statistic.

@@ -1,6 +1,8 @@
 """Convert a checkpoint written by SNU-ARC any-precision-llm into the anyprec format (scheme lut).
 
-Their layout (any_precision/quantization/pack.py, any_precision/modules/AnyPrecisionLinear.py):
+Their layout (github.com/SNU-ARC/any-precision-llm, any_precision/quantization/pack.py:
+``_process_layer_data``, ``_permute_bitmaps``, ``_calculate_new_indices``, ``pack``; and
+any_precision/modules/AnyPrecisionLinear.py for the buffer names and shapes):
 - ``pytorch_model.bin``: a torch-saved state dict. Each quantized linear ``P`` (named
   ``{model_name}.{layers_name}.{i}.{module}`` from ``config.json``'s ``anyprec.arch_config``) has
   ``P.qweight`` int32 ``[parent, N, K/32]`` and ``P.lut{b}`` fp16 ``[N, 2**b]`` for
@@ -127,6 +129,8 @@ def convert_snu(snu_dir: str | Path, out_dir: str | Path, w_bits: int | None = N
         out[f"{prefix}.{fmt.LUT}"] = torch.cat(tables, dim=1)
         shapes[prefix] = (n, k)
     for name, t in state.items():
+        if name.endswith("rotary_emb.inv_freq"):
+            continue  # a buffer older transformers saved; recomputed from the config on load
         out[name] = t.to(torch.float16) if t.is_floating_point() else t
     return write_checkpoint(out_dir, out, hf_config, qcfg, shapes, copy_files_from=snu_dir,
                             overwrite=overwrite)
