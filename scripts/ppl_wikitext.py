@@ -48,7 +48,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="vLLM: skip torch.compile (faster start, slower scoring)")
     ap.add_argument("--json", metavar="OUT", help="write the rows as JSON")
     ap.add_argument("--plot", metavar="OUT.png", help="write a PPL vs bits plot")
-    ap.add_argument("--quiet", action="store_true", help="no progress bars")
+    ap.add_argument("--quiet", action="store_true",
+                    help="no progress bars, and vLLM logs only warnings (VLLM_LOGGING_LEVEL)")
     args = ap.parse_args(argv)
     if not args.model and not args.quantized:
         ap.error("give --model and/or --quantized")
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # In-process engine: starts faster, and tearing it down between precisions frees it fully.
     os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
+    if args.quiet:  # vLLM reads it at import, which happens later (inside ppl.evaluate)
+        os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
     try:
         targets = [ppl.baseline_target(args.model)] if args.model else []
         for q in args.quantized:
