@@ -41,7 +41,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    import torch
 
     from vllm_anyprec.eval import ppl
     from vllm_anyprec.hf_loader import load_fake_quant_model
@@ -70,13 +69,7 @@ def main(argv=None) -> int:
         fn = (lambda w: w) if bits is None else (
             lambda w, b=bits: rtn_fake_quant(w, b, args.group_size))
         model = load_fake_quant_model(args.model, fn)
-        nll, n = 0.0, 0
-        with torch.no_grad():
-            for win in windows:
-                x = torch.tensor([win])
-                logp = model(x).logits[0, :-1].float().log_softmax(-1)
-                nll -= float(logp.gather(1, x[0, 1:, None]).sum())
-                n += len(win) - 1
+        nll, n = ppl.model_nll(model, windows)
         row = {"label": "fp" if bits is None else f"RTN g{args.group_size}", "bits": bits,
                "ppl": math.exp(nll / n), "tokens": len(windows) * args.seq_len,
                "text": source, "seconds": round(time.time() - t0, 1)}

@@ -251,13 +251,9 @@ MAX_PPL_RATIO_8BIT_VS_FP = 1.01
 
 
 def _ppl(model, windows):
-    nll, n = 0.0, 0
-    with torch.no_grad():
-        for win in windows:
-            x = torch.tensor([win])
-            logp = model(x).logits[0, :-1].float().log_softmax(-1)
-            nll -= float(logp.gather(1, x[0, 1:, None]).sum())
-            n += len(win) - 1
+    from vllm_anyprec.eval.ppl import model_nll
+
+    nll, n = model_nll(model, windows)
     return math.exp(nll / n)
 
 

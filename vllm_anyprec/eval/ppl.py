@@ -264,34 +264,34 @@ def load_hf(target: Target):
 
     if target.w_bits is None:
         return AutoModelForCausalLM.from_pretrained(target.model, dtype=torch.float32).eval()
-    try:
-        from ..hf_loader import load_hf_model
-    except ImportError as e:
-        if e.name != "vllm_anyprec.hf_loader":
-            raise
-        # TODO(lead): vllm_anyprec/hf_loader.py (dense HF model holding the reference-dequantized
-        # weights at b bits) is another engineer's; this call site is ready for it.
-        raise EvalInputError("--backend hf on an anyprec checkpoint needs "
-                             "vllm_anyprec.hf_loader.load_hf_model, not in this tree yet") from e
+    from ..hf_loader import load_hf_model
+
     return load_hf_model(target.model, target.w_bits, dtype=torch.float32).eval()
 
 
-def nll_hf(target: Target, windows: list[list[int]],
-           progress: bool = True) -> tuple[float, int, float, float, str]:
+def model_nll(model, windows: list[list[int]], progress: bool = False,
+              desc: str | None = None) -> tuple[float, int]:
+    """Summed NLL and predicted-token count of a causal LM (transformers) over the windows."""
     import torch
     from tqdm import tqdm
 
-    t0 = time.perf_counter()
-    model = load_hf(target)
-    load_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
     nll, n = 0.0, 0
     with torch.inference_mode():
-        for w in tqdm(windows, desc=f"hf {target.label} {target.bits}b", disable=not progress):
+        for w in tqdm(windows, desc=desc, disable=not progress):
             x = torch.tensor([w])
             logits = model(x).logits[0, :-1].float()
             nll += torch.nn.functional.cross_entropy(logits, x[0, 1:], reduction="sum").item()
             n += len(w) - 1
+    return nll, n
+
+
+def nll_hf(target: Target, windows: list[list[int]],
+           progress: bool = True) -> tuple[float, int, float, float, str]:
+    t0 = time.perf_counter()
+    model = load_hf(target)
+    load_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    nll, n = model_nll(model, windows, progress, f"hf {target.label} {target.bits}b")
     return nll, n, load_s, time.perf_counter() - t0, "float32"
 
 
