@@ -60,10 +60,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if not args.quiet:
+        return _run(args)
+    # vLLM reads its log level when first imported (inside ppl.evaluate). Restore the variable
+    # afterwards: main() also runs in-process (tests), and the caller's later engines and
+    # servers must keep their own logging.
+    old = os.environ.get("VLLM_LOGGING_LEVEL")
+    os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
+    try:
+        return _run(args)
+    finally:
+        if old is None:
+            os.environ.pop("VLLM_LOGGING_LEVEL", None)
+        else:
+            os.environ["VLLM_LOGGING_LEVEL"] = old
+
+
+def _run(args: argparse.Namespace) -> int:
     # In-process engine: starts faster, and tearing it down between precisions frees it fully.
     os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
-    if args.quiet:  # vLLM reads it at import, which happens later (inside ppl.evaluate)
-        os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
     try:
         targets = [ppl.baseline_target(args.model)] if args.model else []
         for q in args.quantized:
