@@ -95,17 +95,6 @@ def test_gemm_odd_n_k_groups(n, k, gs, scheme):
             check_gemm(layer, dtype, [1, 3, 9, 17, 33])
 
 
-@pytest.mark.parametrize("rows", [16, 48, 208])
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("scheme", SCHEMES)
-@pytest.mark.parametrize("bits", [3, 4, 8])
-def test_dense_path_in_row_chunks(bits, scheme, dtype, rows, monkeypatch):
-    """The prefill path dequantizes N in chunks of rows (ragged last chunk, odd N and K)."""
-    monkeypatch.setenv("ANYPREC_DENSE_CHUNK_ROWS", str(rows))
-    layer = random_layer(scheme, bits, 197, 328, group_size=64, seed=bits)
-    check_gemm(layer, dtype, [1, 65, 300], paths=(DENSE,))
-
-
 @pytest.mark.parametrize("kn", LLAMA + LLAMA_TP2, ids=lambda kn: f"K{kn[0]}xN{kn[1]}")
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_gemm_llama_shapes(kn, scheme):

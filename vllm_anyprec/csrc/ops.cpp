@@ -6,9 +6,6 @@
 // check: that is what makes the ops capturable in CUDA graphs (vLLM captures decode steps).
 #include <Python.h>
 
-#include <algorithm>
-#include <cstdlib>
-
 #include <ATen/ATen.h>
 #include <c10/cuda/CUDAStream.h>
 #include <c10/cuda/CUDAGuard.h>
@@ -114,69 +111,32 @@ void check_launch(cudaError_t e, const char* what) {
   TORCH_CHECK(e == cudaSuccess, msg("anyprec: ", what, " launch failed: ", cudaGetErrorString(e)));
 }
 
-// Rows [n0, n0 + rows) of the dense weight into `out` ([>= rows, K], contiguous); n0 % 16 == 0,
-// so the slice starts on an n-tile of the tiled layout.
-void dequant_rows(const at::Tensor& qw, const at::Tensor* scales, const at::Tensor* zeros,
-                  const at::Tensor* lut, int64_t bits, int64_t group_size, int64_t K,
-                  int64_t n0, int64_t rows, at::Tensor& out) {
-  const int64_t C = ceil_div(K, kChunkK);
-  const int64_t G = group_size == -1 ? 1 : ceil_div(K, group_size);
-  anyprec::DequantArgs a{};
-  a.qw = reinterpret_cast<const uint4*>(qw.data_ptr<int32_t>()) + (n0 / kTileN) * C * bits * 32;
-  a.out = out.data_ptr();
-  a.N = (int)rows;
-  a.K = (int)K;
-  a.C = (int)C;
-  a.N16 = (int)ceil_div(rows, kTileN);
-  a.bits = (int)bits;
-  a.bf16 = out.scalar_type() == at::kBFloat16;
-  a.lut_scheme = lut != nullptr;
-  if (lut) {
-    a.lut = static_cast<const char*>(lut->data_ptr()) + (n0 << bits) * lut->element_size();
-  } else {
-    a.scales = reinterpret_cast<const __half*>(scales->data_ptr<at::Half>()) + n0 * G;
-    a.zeros = reinterpret_cast<const __half*>(zeros->data_ptr<at::Half>()) + n0 * G;
-    a.G = (int)G;
-    a.group_size = group_size == -1 ? (int)K : (int)group_size;
-  }
-  check_launch(anyprec::launch_dequant(a, c10::cuda::getCurrentCUDAStream().stream()), "dequant");
-}
-
 at::Tensor dequant_impl(const at::Tensor& qw, const at::Tensor* scales, const at::Tensor* zeros,
                         const at::Tensor* lut, int64_t bits, int64_t group_size, int64_t K,
                         int64_t N, at::ScalarType dtype) {
   TORCH_CHECK(dtype == at::kHalf || dtype == at::kBFloat16,
               msg("anyprec: dtype: expected float16 or bfloat16, got ", dtype));
   at::Tensor out = at::empty({N, K}, qw.options().dtype(dtype));
-  dequant_rows(qw, scales, zeros, lut, bits, group_size, K, 0, N, out);
+  anyprec::DequantArgs a{};
+  a.qw = reinterpret_cast<const uint4*>(qw.data_ptr<int32_t>());
+  a.out = out.data_ptr();
+  a.N = (int)N;
+  a.K = (int)K;
+  a.C = (int)ceil_div(K, kChunkK);
+  a.N16 = (int)ceil_div(N, kTileN);
+  a.bits = (int)bits;
+  a.bf16 = dtype == at::kBFloat16;
+  a.lut_scheme = lut != nullptr;
+  if (lut) {
+    a.lut = lut->data_ptr();
+  } else {
+    a.scales = reinterpret_cast<const __half*>(scales->data_ptr<at::Half>());
+    a.zeros = reinterpret_cast<const __half*>(zeros->data_ptr<at::Half>());
+    a.G = group_size == -1 ? 1 : (int)ceil_div(K, group_size);
+    a.group_size = group_size == -1 ? (int)K : (int)group_size;
+  }
+  check_launch(anyprec::launch_dequant(a, c10::cuda::getCurrentCUDAStream().stream()), "dequant");
   return out;
-}
-
-// Rows of the dense weight per pass of the prefill path (a multiple of 16; N: one pass).
-//
-// Dequantizing the whole [N, K] weight writes 2 bytes per weight to DRAM and cuBLAS reads them
-// back: at M = 64..1024 that traffic, not the GEMM, is most of the time. A chunk of rows small
-// enough to stay in L2 is written and re-read there instead, and the scratch it lives in is
-// reused by the next chunk. Each chunk's GEMM must still fill the GPU (>= one 128 x 128 output
-// tile per SM), or cuBLAS runs under-occupied and the chunking loses more than it saves.
-// ANYPREC_DENSE_CHUNK_ROWS=<rows> forces the chunk (rounded down to 16; 0 = one pass) for tests
-// and experiments; read per call, i.e. once per capture under CUDA graphs.
-int64_t dense_chunk_rows(const at::Device& dev, int64_t M, int64_t N, int64_t K) {
-  if (const char* env = std::getenv("ANYPREC_DENSE_CHUNK_ROWS")) {
-    const int64_t forced = std::atoll(env) / kTileN * kTileN;
-    return forced <= 0 || forced >= N ? N : forced;
-  }
-  static int l2_bytes[64] = {0}, sms[64] = {0};
-  const int d = dev.index() < 0 ? 0 : dev.index() % 64;
-  if (!l2_bytes[d]) {
-    cudaDeviceGetAttribute(&sms[d], cudaDevAttrMultiProcessorCount, d);
-    cudaDeviceGetAttribute(&l2_bytes[d], cudaDevAttrL2CacheSize, d);
-  }
-  // Half of L2: the activations and the output tiles need room too.
-  const int64_t rows = (int64_t)l2_bytes[d] / 2 / (2 * K) / kTileN * kTileN;
-  if (rows < kTileN || rows >= N) return N;
-  if (ceil_div(M, 128) * ceil_div(rows, 128) < sms[d]) return N;
-  return rows;
 }
 
 at::Tensor dequant_uniform(const at::Tensor& qweight, const at::Tensor& scales,
@@ -212,19 +172,8 @@ at::Tensor gemm_impl(const at::Tensor& x, const at::Tensor& qw, const at::Tensor
   at::Tensor y = at::empty({M, N}, x2.options());
   if (M == 0) return y.view(out_shape(x, N));
   if (M >= dense_min_m) {
-    const int64_t rows = dense_chunk_rows(qw.device(), M, N, K);
-    // Scratch from the caching allocator: stream-ordered (safe under CUDA graphs and several
-    // streams), and after the first call the same block comes back without a cudaMalloc.
-    at::Tensor w = at::empty({rows, K}, qw.options().dtype(x.scalar_type()));
-    const at::Tensor xk = x2.narrow(1, 0, K);
-    for (int64_t n0 = 0; n0 < N; n0 += rows) {
-      const int64_t len = std::min(rows, N - n0);
-      dequant_rows(qw, scales, zeros, lut, bits, group_size, K, n0, len, w);
-      // y[:, n0:n0+len] is a row-major matrix with leading dimension N: cuBLAS writes it in
-      // place (no temporary), see prepare_matrix_for_cublas.
-      at::Tensor y_chunk = y.narrow(1, n0, len);
-      at::mm_out(y_chunk, xk, w.narrow(0, 0, len).t());
-    }
+    at::Tensor w = dequant_impl(qw, scales, zeros, lut, bits, group_size, K, N, x.scalar_type());
+    at::mm_out(y, x2.narrow(1, 0, K), w.t());
     return y.view(out_shape(x, N));
   }
   TORCH_CHECK(M <= (int64_t)INT32_MAX && N * K < (1LL << 40), msg("anyprec: problem too large: M=",
