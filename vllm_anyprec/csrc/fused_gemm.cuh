@@ -19,11 +19,23 @@
 #ifndef ANYPREC_X_CHUNK
 #define ANYPREC_X_CHUNK true
 #endif
+// Minimum resident 256-thread blocks per SM asked of the register allocator (1: no cap).
+// 0 turns the shared-memory activation variant (XS) off.
+#ifndef ANYPREC_XS
+#define ANYPREC_XS 1
+#endif
+#ifndef ANYPREC_MIN_BLOCKS
+#define ANYPREC_MIN_BLOCKS 1
+#endif
 
 namespace anyprec {
 
-template <typename T, int B, int MT, bool LUT>
-__global__ void __launch_bounds__(kMaxWarps * 32)
+// XS (decode, M <= 8 and a small x): the block first copies its x rows into shared memory and
+// the warps read their fragments from there per 32-k subchunk: short latency without the
+// chunk-wide x registers, so a register cap of 80 for b <= 4 (3 blocks of 256 threads per SM;
+// 128 above, where 80 spills) fits without spills and more warps are resident.
+template <typename T, int B, int MT, bool LUT, bool XS>
+__global__ void __launch_bounds__(kMaxWarps * 32, XS ? (B <= 4 ? 3 : 2) : ANYPREC_MIN_BLOCKS)
     fused_gemm_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
                       const float4* __restrict__ meta, const T* __restrict__ lut,
                       T* __restrict__ y, int M, int N, int K, int C, int group_size) {
@@ -37,7 +49,18 @@ __global__ void __launch_bounds__(kMaxWarps * 32)
   // Activations of a whole chunk are loaded up front (one latency per chunk, not per 32 k). It
   // costs 32 registers per MT (occupancy); on the H100 it still won at M = 1 on the large
   // shapes (see benchmarks/NOTES_kernels.md). -DANYPREC_X_CHUNK=false turns it off.
-  constexpr bool kXChunk = ANYPREC_X_CHUNK && MT <= 2;
+  constexpr bool kXChunk = !XS && ANYPREC_X_CHUNK && MT <= 2;
+  static_assert(!XS || MT == 1, "XS stages one 8-row activation tile");
+  extern __shared__ uint4 xs_tile[];  // XS: [rows][K / 8], rows = min(8, M - mbase)
+  const int xs_rows = XS ? min(8, M - mbase) : 0;
+  if constexpr (XS) {
+    const int kv = K >> 3;
+    for (int i = threadIdx.x; i < xs_rows * kv; i += blockDim.x) {
+      const int r = i / kv;
+      xs_tile[i] = *reinterpret_cast<const uint4*>(x + (size_t)(mbase + r) * K + (i - r * kv) * 8);
+    }
+    if constexpr (!LUT) __syncthreads();  // LUT: the table fill below syncs once for both
+  }
   constexpr bool kNibbles = B <= 4;  // 4-bit codes: see the two layouts in cuda_layout.py
 
   __shared__ float red[kMaxWarps][MT * 4][32];
@@ -64,6 +87,9 @@ __global__ void __launch_bounds__(kMaxWarps * 32)
 #ifdef ANYPREC_EXPERIMENT_NO_X  // timing experiment only: wrong results
     return make_uint4(kx, mt, lane, 0x3C003C00u);
 #endif
+    if constexpr (XS) {
+      return (g < xs_rows && kx < K) ? xs_tile[g * (K >> 3) + (kx >> 3)] : make_uint4(0, 0, 0, 0);
+    }
     return (xok[mt] && kx < K) ? *reinterpret_cast<const uint4*>(xrow[mt] + kx)
                                : make_uint4(0, 0, 0, 0);
   };
@@ -228,18 +254,48 @@ __global__ void __launch_bounds__(kMaxWarps * 32)
   }
 }
 
-constexpr int kTargetWarps = 132 * 16;
+// Resident warps aimed at per SM when splitting K over a block's warps (a build-time knob for
+// experiments: -DANYPREC_WARPS_PER_SM=...).
+#ifndef ANYPREC_WARPS_PER_SM
+#define ANYPREC_WARPS_PER_SM 16
+#endif
+constexpr int kTargetWarps = 132 * ANYPREC_WARPS_PER_SM;
+
+// Shared memory the XS variant may take for x: with the static arrays (<= 12 KB) it stays under
+// the 48 KB a block gets without an opt-in.
+constexpr size_t kXsMaxBytes = 32 * 1024;
+
+// Where XS is faster, measured on the H100 at M = 1 over the Llama-3-8B shapes
+// (benchmarks/NOTES_kernels.md, "XS"): the widths whose default kernel needs the most registers.
+// b <= 5 lose (up to 30% slower: the x tile prologue, more blocks to fill), at M >= 2 it does not
+// help (M = 4 was up to 2x slower).
+template <int B, bool LUT>
+constexpr bool xs_wins() {
+  return LUT ? B >= 8 : B >= 7;
+}
 
 template <typename T, int B, int MT, bool LUT>
 cudaError_t launch_fused_t(const GemmArgs& a, cudaStream_t stream) {
   // Enough warps in flight to cover DRAM latency (~16 per SM on 132 SMs; 32 measured slower),
   // but as few per n-tile as that allows, so each warp streams several chunks through its
-  // register double buffer.
-  int nwarps = (kTargetWarps + a.N16 - 1) / a.N16;
+  // register double buffer. XS kernels fit 24 per SM (80 registers).
+  const size_t xs_bytes = (size_t)(a.M < 8 ? a.M : 8) * a.K * sizeof(T);
+  const bool xs = MT == 1 && ANYPREC_XS && xs_wins<B, LUT>() && a.M == 1 &&
+                  xs_bytes <= kXsMaxBytes;
+  const int target = xs ? 132 * 24 : kTargetWarps;
+  int nwarps = (target + a.N16 - 1) / a.N16;
   nwarps = nwarps < 1 ? 1 : nwarps > kMaxWarps ? kMaxWarps : nwarps;
   nwarps = nwarps > a.C ? a.C : nwarps;
   dim3 grid(a.N16, (a.M + 8 * MT - 1) / (8 * MT));
-  fused_gemm_kernel<T, B, MT, LUT><<<grid, nwarps * 32, 0, stream>>>(
+  if constexpr (MT == 1 && xs_wins<B, LUT>()) {
+    if (xs) {
+      fused_gemm_kernel<T, B, MT, LUT, true><<<grid, nwarps * 32, xs_bytes, stream>>>(
+          static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta),
+          static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size);
+      return cudaGetLastError();
+    }
+  }
+  fused_gemm_kernel<T, B, MT, LUT, false><<<grid, nwarps * 32, 0, stream>>>(
       static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta),
       static_cast<const T*>(a.lut),
       static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size);
