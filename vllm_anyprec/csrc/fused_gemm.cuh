@@ -19,8 +19,8 @@
 #ifndef ANYPREC_X_CHUNK
 #define ANYPREC_X_CHUNK true
 #endif
-// Minimum resident 256-thread blocks per SM asked of the register allocator (1: no cap).
-// 0 turns the shared-memory activation variant (XS) off.
+// ANYPREC_XS=0 turns the shared-memory activation variant (XS) off; ANYPREC_MIN_BLOCKS is the
+// minimum resident 256-thread blocks per SM asked of the register allocator (1: no cap).
 #ifndef ANYPREC_XS
 #define ANYPREC_XS 1
 #endif
@@ -30,15 +30,31 @@
 
 namespace anyprec {
 
-// XS (decode, M <= 8 and a small x): the block first copies its x rows into shared memory and
+// And-or in one instruction: (w & mask) | magic.
+__device__ __forceinline__ uint32_t and_or(uint32_t w, uint32_t mask, uint32_t magic) {
+  uint32_t r;
+  asm("lop3.b32 %0, %1, %2, %3, 0xEA;" : "=r"(r) : "r"(w), "r"(mask), "r"(magic));
+  return r;
+}
+
+// The decode kernel. FOLD (uniform only) = 32-k subchunks per fold of the group sums into the
+// output accumulators, fixed at compile time (1, 2, 4 or 8; a group never straddles a fold, a
+// fold never straddles a chunk), so that a whole 256-k chunk is one basic block: no branch per
+// subchunk, no K check (x is zero past K, so the padded codes add nothing), and the scheduler
+// can interleave the loads, bit transposes, conversions and mma of all eight subchunks.
+// XS (decode, M = 1 and a small x): the block first copies its x row into shared memory and
 // the warps read their fragments from there per 32-k subchunk: short latency without the
 // chunk-wide x registers, so a register cap of 80 for b <= 4 (3 blocks of 256 threads per SM;
 // 128 above, where 80 spills) fits without spills and more warps are resident.
-template <typename T, int B, int MT, bool LUT, bool XS>
-__global__ void __launch_bounds__(kMaxWarps * 32, XS ? (B <= 4 ? 3 : 2) : ANYPREC_MIN_BLOCKS)
+template <typename T, int B, int MT, bool LUT, bool XS, int FOLD>
+__global__ void __launch_bounds__(kMaxWarps * 32,
+                                  XS ? (B <= 4 ? 3 : 2) : LUT && MT <= 2 ? 2 : ANYPREC_MIN_BLOCKS)
     fused_gemm_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
                       const float4* __restrict__ meta, const T* __restrict__ lut,
                       T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+  static_assert(FOLD == 0 || FOLD == 1 || FOLD == 2 || FOLD == 4 || FOLD == 8,
+                "FOLD divides a chunk");
+  static_assert(!XS || MT == 1, "XS stages one 8-row activation tile");
   const int lane = threadIdx.x & 31;
   const int warp = threadIdx.x >> 5;
   const int nwarps = blockDim.x >> 5;
@@ -46,11 +62,9 @@ __global__ void __launch_bounds__(kMaxWarps * 32, XS ? (B <= 4 ? 3 : 2) : ANYPRE
   const int ntile = blockIdx.x;
   const int n0 = ntile * kTileN;
   const int mbase = blockIdx.y * 8 * MT;
-  // Activations of a whole chunk are loaded up front (one latency per chunk, not per 32 k). It
-  // costs 32 registers per MT (occupancy); on the H100 it still won at M = 1 on the large
-  // shapes (see benchmarks/NOTES_kernels.md). -DANYPREC_X_CHUNK=false turns it off.
+  // Activations of a whole chunk are loaded up front (one latency per chunk, not per 32 k).
+  // (Loading them one chunk ahead, like the weights, measured 5-30% slower: 32 more registers.)
   constexpr bool kXChunk = !XS && ANYPREC_X_CHUNK && MT <= 2;
-  static_assert(!XS || MT == 1, "XS stages one 8-row activation tile");
   extern __shared__ uint4 xs_tile[];  // XS: [rows][K / 8], rows = min(8, M - mbase)
   const int xs_rows = XS ? min(8, M - mbase) : 0;
   if constexpr (XS) {
@@ -62,6 +76,10 @@ __global__ void __launch_bounds__(kMaxWarps * 32, XS ? (B <= 4 ? 3 : 2) : ANYPRE
     if constexpr (!LUT) __syncthreads();  // LUT: the table fill below syncs once for both
   }
   constexpr bool kNibbles = B <= 4;  // 4-bit codes: see the two layouts in cuda_layout.py
+  // fp16, b <= 4: the codes of rows g + 8 are converted in place as 16q (nibble 1 of a byte:
+  // 0x6400 | q << 4 = 1024 + 16q, exact), which saves a shift per A register; the fold divides
+  // those rows' scale by 16 (exact) and moves their offset to match.
+  constexpr bool kNib16 = std::is_same_v<T, __half> && kNibbles && !LUT;
 
   __shared__ float red[kMaxWarps][MT * 4][32];
   // LUT: the 16 rows' tables, as 16-bit values, loaded once per block.
@@ -105,51 +123,106 @@ __global__ void __launch_bounds__(kMaxWarps * 32, XS ? (B <= 4 ? 3 : 2) : ANYPRE
       for (int e = 0; e < 2; ++e) gacc[e][mt][j] = sx[e][mt][j] = 0.f;
     }
 
-  const uint4* qbase = qw + (size_t)ntile * C * B * 32 + lane;
-  // (s, u) of rows g and g+8 for the next fold, loaded one fold ahead.
+  // (s, u) of rows g and g+8, one float4 per fold; one chunk ahead (with the weights) where
+  // that costs at most 8 registers, else at the start of the chunk. The group of a fold: for
+  // FOLD = 1, 2, 4 (group = FOLD subchunks) fold f of chunk c is group 8c/FOLD + f; for FOLD = 8
+  // (groups of whole chunks) c / cpg, cpg = chunks per group, tracked by a running quotient and
+  // remainder so no division is left in the loop; FOLD = 0 (any other multiple of 32) divides
+  // per subchunk. Groups past K (padding) are clamped to the last one, harmlessly: their x is 0.
+  constexpr int kFolds = LUT ? 1 : FOLD == 0 ? 8 : 8 / FOLD;
+  constexpr bool kMetaAhead = kFolds <= 2;
+  const int gsub = group_size >> 5;
+  const int G = (K + group_size - 1) / group_size;
   const float4* mbase_ptr = meta + (size_t)ntile * 8 + g;
-  const size_t mstride = (size_t)gridDim.x * 8;
-  float4 mnext = make_float4(0.f, 0.f, 0.f, 0.f);
+  const int mstride = gridDim.x * 8;
+  const int cpg = FOLD == 8 ? gsub >> 3 : 1;
+  int gq = 0, gr = 0, dq = 0, dr = 0;  // FOLD = 8: the next chunk to load is gq * cpg + gr
+  if constexpr (FOLD == 8 && !LUT) {
+    gq = warp / cpg;
+    gr = warp - gq * cpg;
+    dq = nwarps / cpg;
+    dr = nwarps - dq * cpg;
+  }
+  // Loads the metadata of chunk cc; chunks are loaded in order (warp, warp + nwarps, ...).
+  auto load_meta = [&](int cc, float4 (&m)[kFolds]) {
+    if constexpr (!LUT) {
+#pragma unroll
+      for (int f = 0; f < kFolds; ++f) {
+        int gi;
+        if constexpr (FOLD == 8) {
+          gi = gq;
+        } else if constexpr (FOLD == 0) {
+          gi = (cc * 8 + f) / gsub;
+        } else {
+          gi = cc * kFolds + f;
+        }
+        gi = gi < G - 1 ? gi : G - 1;
+        m[f] = mbase_ptr[gi * mstride];
+      }
+      if constexpr (FOLD == 8) {
+        gq += dq;
+        gr += dr;
+        if (gr >= cpg) {
+          gr -= cpg;
+          ++gq;
+        }
+      }
+    }
+  };
+
+  const uint4* qbase = qw + (size_t)ntile * C * B * 32 + lane;
   uint4 cur[B], nxt[B];
+  float4 mcur[kFolds], mnxt[kFolds];
+  uint4 xc[kXChunk ? 8 : 1][MT];
+  auto load_xc = [&](int cc, uint4 (&dst)[kXChunk ? 8 : 1][MT]) {
+#pragma unroll
+    for (int q = 0; q < 8; ++q)
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt) dst[q][mt] = load_x(cc * kChunkK + q * 32 + 8 * t, mt);
+  };
   int c = warp;
   if (c < C) {
 #pragma unroll
     for (int p = 0; p < B; ++p) cur[p] = ld_stream(qbase + ((size_t)c * B + p) * 32);
-    if constexpr (!LUT) mnext = mbase_ptr[(size_t)(c * kChunkK / group_size) * mstride];
+    if constexpr (kMetaAhead) load_meta(c, mcur);
   }
-  // Groups in units of 32-k subchunks; a running position avoids a division per subchunk.
-  const int gsub = group_size >> 5;
   for (; c < C; c += nwarps) {
     // Double-buffer in registers: the next chunk's loads are in flight during this one's math.
-    if (c + nwarps < C) {
+    const int cn = c + nwarps;
+    if (cn < C) {
 #pragma unroll
-      for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)(c + nwarps) * B + p) * 32);
+      for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)cn * B + p) * 32);
+      if constexpr (kMetaAhead) load_meta(cn, mnxt);
     }
-    int gidx = (c * 8) / gsub;         // group of the current subchunk
-    int grem = c * 8 - gidx * gsub;    // its position inside the group
-    uint4 xc[kXChunk ? 8 : 1][MT];
-    if constexpr (kXChunk) {
-#pragma unroll
-      for (int q = 0; q < 8; ++q)
-#pragma unroll
-        for (int mt = 0; mt < MT; ++mt) xc[q][mt] = load_x(c * kChunkK + q * 32 + 8 * t, mt);
-    }
+    if constexpr (!kMetaAhead) load_meta(c, mcur);
+    if constexpr (kXChunk) load_xc(c, xc);
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
       uint32_t w[8];
       decode_unit<B>(cur, i, w);
 #pragma unroll
       for (int s = 0; s < 2; ++s) {
-        const int k0 = c * kChunkK + i * 64 + s * 32;
-        if (k0 >= K) continue;  // padding past K (warp-uniform): no mma, no fold
+        const int q = 2 * i + s;  // subchunk in the chunk
+        // Per-subchunk x loads (XS, MT = 4): keep them in their subchunk; hoisted all to the
+        // chunk start they cost up to 64 more registers (spills at b = 8).
+        if constexpr (!kXChunk) asm volatile("" ::: "memory");
         uint4 xv[MT];
 #pragma unroll
         for (int mt = 0; mt < MT; ++mt)
-          xv[mt] = kXChunk ? xc[kXChunk ? 2 * i + s : 0][mt] : load_x(k0 + 8 * t, mt);
+          xv[mt] = kXChunk ? xc[kXChunk ? q : 0][mt] : load_x(c * kChunkK + q * 32 + 8 * t, mt);
 #pragma unroll
         for (int u = 0; u < 2; ++u) {
           uint32_t a[4];
-          if constexpr (kNibbles) {
+          if constexpr (kNib16) {
+            // nibbles (p, p + 4) of the word, p = 0..3 -> A register p; odd p are rows g + 8,
+            // taken in place as 16q.
+            constexpr uint32_t kMagic = 0x64006400u;
+            const uint32_t wv = w[2 * s + u], hv = wv >> 8;
+            a[0] = and_or(wv, 0x000F000Fu, kMagic);
+            a[1] = and_or(wv, 0x00F000F0u, kMagic);
+            a[2] = and_or(hv, 0x000F000Fu, kMagic);
+            a[3] = and_or(hv, 0x00F000F0u, kMagic);
+          } else if constexpr (kNibbles) {
             // b <= 4: word kt holds nibble codes; A register p = nibbles (p, p + 4).
             const uint32_t wv = w[2 * s + u];
 #pragma unroll
@@ -186,10 +259,8 @@ __global__ void __launch_bounds__(kMaxWarps * 32, XS ? (B <= 4 ? 3 : 2) : ANYPRE
           for (int mt = 0; mt < MT; ++mt) {
             const uint32_t b0 = u == 0 ? xv[mt].x : xv[mt].z;
             const uint32_t b1 = u == 0 ? xv[mt].y : xv[mt].w;
-            if constexpr (LUT) {
-              mma16816<T>(u == 0 ? gacc[0][mt] : gacc[1][mt], a, b0, b1);
-            } else {
-              mma16816<T>(gacc[u][mt], a, b0, b1);
+            mma16816<T>(gacc[u][mt], a, b0, b1);
+            if constexpr (!LUT) {
               const uint32_t ones[4] = {Magic<T>::kOnes, Magic<T>::kOnes, Magic<T>::kOnes,
                                         Magic<T>::kOnes};
               mma16816<T>(sx[u][mt], ones, b0, b1);
@@ -197,28 +268,21 @@ __global__ void __launch_bounds__(kMaxWarps * 32, XS ? (B <= 4 ? 3 : 2) : ANYPRE
           }
         }
         if constexpr (!LUT) {
-          const bool group_end = ++grem == gsub;
-          if (group_end) {
-            grem = 0;
-            ++gidx;
-          }
-          const bool chunk_end = (i == 3 && s == 1) || k0 + 32 >= K;
-          if (group_end || chunk_end) {
-            const float4 m = mnext;
-            // (s, u) of the next subchunk this warp processes (next in this chunk, else the
-            // first of its next chunk), loaded now so the latency overlaps the math until then.
-            if (!chunk_end) {
-              mnext = mbase_ptr[(size_t)gidx * mstride];
-            } else if ((c + nwarps) * kChunkK < K) {
-              mnext = mbase_ptr[(size_t)((c + nwarps) * kChunkK / group_size) * mstride];
+          // Fold this group's sums (a constant condition once unrolled).
+          if (FOLD == 0 || (q + 1) % (FOLD > 0 ? FOLD : 1) == 0) {
+            const float4 m = mcur[FOLD == 0 ? q : q / (FOLD > 0 ? FOLD : 1)];
+            float s8 = m.z, u8 = m.w;
+            if constexpr (kNib16) {  // rows g + 8 summed (1024 + 16q) x: s/16, -s (z + 64)
+              u8 = fmaf(960.f, s8, u8);
+              s8 *= 0.0625f;
             }
 #pragma unroll
             for (int mt = 0; mt < MT; ++mt) {
               const float s0 = sx[0][mt][0] + sx[1][mt][0], s1 = sx[0][mt][1] + sx[1][mt][1];
               acc[mt][0] += m.x * (gacc[0][mt][0] + gacc[1][mt][0]) + m.y * s0;
               acc[mt][1] += m.x * (gacc[0][mt][1] + gacc[1][mt][1]) + m.y * s1;
-              acc[mt][2] += m.z * (gacc[0][mt][2] + gacc[1][mt][2]) + m.w * s0;
-              acc[mt][3] += m.z * (gacc[0][mt][3] + gacc[1][mt][3]) + m.w * s1;
+              acc[mt][2] += s8 * (gacc[0][mt][2] + gacc[1][mt][2]) + u8 * s0;
+              acc[mt][3] += s8 * (gacc[0][mt][3] + gacc[1][mt][3]) + u8 * s1;
 #pragma unroll
               for (int j = 0; j < 4; ++j)
 #pragma unroll
@@ -230,6 +294,10 @@ __global__ void __launch_bounds__(kMaxWarps * 32, XS ? (B <= 4 ? 3 : 2) : ANYPRE
     }
 #pragma unroll
     for (int p = 0; p < B; ++p) cur[p] = nxt[p];
+    if constexpr (kMetaAhead) {
+#pragma unroll
+      for (int f = 0; f < kFolds; ++f) mcur[f] = mnxt[f];
+    }
   }
   if constexpr (LUT) {
 #pragma unroll
@@ -254,10 +322,11 @@ __global__ void __launch_bounds__(kMaxWarps * 32, XS ? (B <= 4 ? 3 : 2) : ANYPRE
   }
 }
 
-// Resident warps aimed at per SM when splitting K over a block's warps (a build-time knob for
-// experiments: -DANYPREC_WARPS_PER_SM=...).
+// Warps aimed at per SM when splitting K over a block's warps (a build-time knob for
+// experiments: -DANYPREC_WARPS_PER_SM=...). More than fit at once (~16 at ~120 registers): the
+// extra blocks start as others finish.
 #ifndef ANYPREC_WARPS_PER_SM
-#define ANYPREC_WARPS_PER_SM 16
+#define ANYPREC_WARPS_PER_SM 24
 #endif
 constexpr int kTargetWarps = 132 * ANYPREC_WARPS_PER_SM;
 
@@ -274,11 +343,28 @@ constexpr bool xs_wins() {
   return LUT ? B >= 8 : B >= 7;
 }
 
+template <typename T, int B, int MT, bool LUT, int FOLD>
+cudaError_t launch_fold(const GemmArgs& a, dim3 grid, int threads, bool xs, size_t xs_bytes,
+                        cudaStream_t stream) {
+  if constexpr (MT == 1 && xs_wins<B, LUT>()) {
+    if (xs) {
+      fused_gemm_kernel<T, B, MT, LUT, true, FOLD><<<grid, threads, xs_bytes, stream>>>(
+          static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta),
+          static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size);
+      return cudaGetLastError();
+    }
+  }
+  fused_gemm_kernel<T, B, MT, LUT, false, FOLD><<<grid, threads, 0, stream>>>(
+      static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta),
+      static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size);
+  return cudaGetLastError();
+}
+
 template <typename T, int B, int MT, bool LUT>
 cudaError_t launch_fused_t(const GemmArgs& a, cudaStream_t stream) {
-  // Enough warps in flight to cover DRAM latency (~16 per SM on 132 SMs; 32 measured slower),
-  // but as few per n-tile as that allows, so each warp streams several chunks through its
-  // register double buffer. XS kernels fit 24 per SM (80 registers).
+  // Enough warps in flight to cover DRAM latency (24 per SM on 132 SMs: measured on the H200
+  // against 8 and 16, equal or faster nearly everywhere at M <= 16), but as few per n-tile as
+  // that allows, so each warp streams several chunks through its register double buffer.
   const size_t xs_bytes = (size_t)(a.M < 8 ? a.M : 8) * a.K * sizeof(T);
   const bool xs = MT == 1 && ANYPREC_XS && xs_wins<B, LUT>() && a.M == 1 &&
                   xs_bytes <= kXsMaxBytes;
@@ -287,19 +373,19 @@ cudaError_t launch_fused_t(const GemmArgs& a, cudaStream_t stream) {
   nwarps = nwarps < 1 ? 1 : nwarps > kMaxWarps ? kMaxWarps : nwarps;
   nwarps = nwarps > a.C ? a.C : nwarps;
   dim3 grid(a.N16, (a.M + 8 * MT - 1) / (8 * MT));
-  if constexpr (MT == 1 && xs_wins<B, LUT>()) {
-    if (xs) {
-      fused_gemm_kernel<T, B, MT, LUT, true><<<grid, nwarps * 32, xs_bytes, stream>>>(
-          static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta),
-          static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size);
-      return cudaGetLastError();
-    }
+  if constexpr (LUT) {
+    return launch_fold<T, B, MT, LUT, 8>(a, grid, nwarps * 32, xs, xs_bytes, stream);
+  } else {
+    // Subchunks per fold: the whole chunk when groups span whole chunks (group sizes that are
+    // multiples of 256, one group per row), the group itself for 32 / 64 / 128, else every
+    // subchunk with a division (FOLD = 0: any other multiple of 32).
+    const int gsub = a.group_size >> 5, th = nwarps * 32;
+    if (gsub % 8 == 0) return launch_fold<T, B, MT, LUT, 8>(a, grid, th, xs, xs_bytes, stream);
+    if (gsub == 4) return launch_fold<T, B, MT, LUT, 4>(a, grid, th, xs, xs_bytes, stream);
+    if (gsub == 2) return launch_fold<T, B, MT, LUT, 2>(a, grid, th, xs, xs_bytes, stream);
+    if (gsub == 1) return launch_fold<T, B, MT, LUT, 1>(a, grid, th, xs, xs_bytes, stream);
+    return launch_fold<T, B, MT, LUT, 0>(a, grid, th, xs, xs_bytes, stream);
   }
-  fused_gemm_kernel<T, B, MT, LUT, false><<<grid, nwarps * 32, 0, stream>>>(
-      static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta),
-      static_cast<const T*>(a.lut),
-      static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size);
-  return cudaGetLastError();
 }
 
 template <int B>
