@@ -27,6 +27,12 @@
 #ifndef ANYPREC_MIN_BLOCKS
 #define ANYPREC_MIN_BLOCKS 1
 #endif
+// ANYPREC_LUT_PAIRS=1: the LUT scheme at b <= 4 looks up pairs of codes (see tab2). Off: on the
+// H200 it was 5-9% faster at M = 1 on (14336, 4096), slower by up to 10% at M = 16 and on
+// (4096, 6144), equal elsewhere (benchmarks/experiments/decode_v6/).
+#ifndef ANYPREC_LUT_PAIRS
+#define ANYPREC_LUT_PAIRS 0
+#endif
 
 namespace anyprec {
 
@@ -84,6 +90,11 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
   __shared__ float red[kMaxWarps][MT * 4][32];
   // LUT: the 16 rows' tables, as 16-bit values, loaded once per block.
   __shared__ uint16_t tab[LUT ? (kTileN << B) : 1];
+  // LUT, b <= 4: pair tables, entry (lo | hi << b) of a row = its values of codes lo and hi
+  // packed as one A register (4^b entries per row, 16 KB per block at b = 4): one 32-bit lookup
+  // per two weights instead of two 16-bit lookups and a byte permute.
+  constexpr bool kPairs = LUT && B <= 4 && ANYPREC_LUT_PAIRS;
+  __shared__ uint32_t tab2[kPairs ? (kTileN << (2 * B)) : 1];
   if constexpr (LUT) {
     const uint16_t* lut16 = reinterpret_cast<const uint16_t*>(lut);
     for (int i = threadIdx.x; i < (kTileN << B); i += blockDim.x) {
@@ -91,6 +102,14 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
       tab[i] = r < N ? lut16[((size_t)r << B) + (i & ((1 << B) - 1))] : uint16_t(0);
     }
     __syncthreads();
+    if constexpr (kPairs) {
+      constexpr int kMask = (1 << B) - 1;
+      for (int i = threadIdx.x; i < (kTileN << (2 * B)); i += blockDim.x) {
+        const uint16_t* tr = tab + ((i >> (2 * B)) << B);
+        tab2[i] = (uint32_t)tr[i & kMask] | ((uint32_t)tr[(i >> B) & kMask] << 16);
+      }
+      __syncthreads();
+    }
   }
 
   const T* xrow[MT];
@@ -227,7 +246,13 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
             const uint32_t wv = w[2 * s + u];
 #pragma unroll
             for (int p = 0; p < 4; ++p) {
-              if constexpr (LUT) {
+              if constexpr (kPairs) {
+                // codes of nibbles p (low half) and p + 4 (high half) -> index lo | hi << b
+                constexpr uint32_t kM = (1u << B) - 1;
+                const uint32_t v = (wv >> (4 * p)) & (kM | kM << 16);
+                const uint32_t e = (v | (v >> (16 - B))) & ((1u << (2 * B)) - 1);
+                a[p] = tab2[((g + 8 * (p & 1)) << (2 * B)) + e];
+              } else if constexpr (LUT) {
                 const uint16_t* tr = tab + ((g + 8 * (p & 1)) << B);
                 a[p] = __byte_perm(tr[(wv >> (4 * p)) & 0xF], tr[(wv >> (4 * p + 16)) & 0xF],
                                    0x5410);
