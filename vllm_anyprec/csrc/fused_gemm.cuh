@@ -24,6 +24,23 @@
 #ifndef ANYPREC_XS
 #define ANYPREC_XS 1
 #endif
+// Accumulator sets per sum (2: even / odd 16-k halves in separate chains) and metadata one chunk
+// ahead (1) or at the chunk start (0) in the non-XS kernels: register / latency trade-offs,
+// measured in benchmarks/experiments/decode_v6/.
+#ifndef ANYPREC_ACC_SETS
+#define ANYPREC_ACC_SETS 1
+#endif
+#ifndef ANYPREC_META_AHEAD
+#define ANYPREC_META_AHEAD 0
+#endif
+// 1: cap the M <= 8 kernels at b <= 4 to 80 registers (24 resident warps per SM, not 16):
+// 15% faster on (4096, 6144), 5-30% slower on (4096, 28672) and (14336, 4096): off.
+#ifndef ANYPREC_CAP_LOWBITS
+#define ANYPREC_CAP_LOWBITS 0
+#endif
+#ifndef ANYPREC_XS_ALL
+#define ANYPREC_XS_ALL 0
+#endif
 #ifndef ANYPREC_MIN_BLOCKS
 #define ANYPREC_MIN_BLOCKS 1
 #endif
@@ -53,11 +70,11 @@ __device__ __forceinline__ uint32_t and_or(uint32_t w, uint32_t mask, uint32_t m
 // chunk-wide x registers, so a register cap of 80 for b <= 4 (3 blocks of 256 threads per SM;
 // 128 above, where 80 spills) fits without spills and more warps are resident.
 template <typename T, int B, int MT, bool LUT, bool XS, int FOLD>
-__global__ void __launch_bounds__(kMaxWarps * 32,
-                                  XS ? (B <= 4 ? 3 : 2) : LUT && MT <= 2 ? 2 : ANYPREC_MIN_BLOCKS)
-    fused_gemm_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                      const float4* __restrict__ meta, const T* __restrict__ lut,
-                      T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+__device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
+                                                const uint4* __restrict__ qw,
+                                                const float4* __restrict__ meta,
+                                                const T* __restrict__ lut, T* __restrict__ y,
+                                                int M, int N, int K, int C, int group_size) {
   static_assert(FOLD == 0 || FOLD == 1 || FOLD == 2 || FOLD == 4 || FOLD == 8,
                 "FOLD divides a chunk");
   static_assert(!XS || MT == 1, "XS stages one 8-row activation tile");
@@ -132,6 +149,11 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
   };
 
   // Two accumulator sets (even / odd k-tile) halve the chain of dependent mma.
+  // Accumulator sets per sum: 2 splits each mma chain in two (even / odd 16-k halves); 1 saves
+  // 8 registers and the adds of the fold. Measured (benchmarks/experiments/decode_v6/, s1m0): 1
+  // with the metadata loaded at the chunk start is 4-17% faster at M = 1..16 except in the XS
+  // kernels (b >= 7 at M = 1: 10-15% slower), which keep 2 and the metadata one chunk ahead.
+  constexpr int kSets = XS ? 2 : ANYPREC_ACC_SETS;
   float acc[MT][4], gacc[2][MT][4], sx[2][MT][4];
 #pragma unroll
   for (int mt = 0; mt < MT; ++mt)
@@ -149,7 +171,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
   // remainder so no division is left in the loop; FOLD = 0 (any other multiple of 32) divides
   // per subchunk. Groups past K (padding) are clamped to the last one, harmlessly: their x is 0.
   constexpr int kFolds = LUT ? 1 : FOLD == 0 ? 8 : 8 / FOLD;
-  constexpr bool kMetaAhead = kFolds <= 2;
+  constexpr bool kMetaAhead = (XS || ANYPREC_META_AHEAD) && kFolds <= 2;
   const int gsub = group_size >> 5;
   const int G = (K + group_size - 1) / group_size;
   const float4* mbase_ptr = meta + (size_t)ntile * 8 + g;
@@ -284,11 +306,11 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
           for (int mt = 0; mt < MT; ++mt) {
             const uint32_t b0 = u == 0 ? xv[mt].x : xv[mt].z;
             const uint32_t b1 = u == 0 ? xv[mt].y : xv[mt].w;
-            mma16816<T>(gacc[u][mt], a, b0, b1);
+            mma16816<T>(gacc[u % kSets][mt], a, b0, b1);
             if constexpr (!LUT) {
               const uint32_t ones[4] = {Magic<T>::kOnes, Magic<T>::kOnes, Magic<T>::kOnes,
                                         Magic<T>::kOnes};
-              mma16816<T>(sx[u][mt], ones, b0, b1);
+              mma16816<T>(sx[u % kSets][mt], ones, b0, b1);
             }
           }
         }
@@ -303,11 +325,19 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
             }
 #pragma unroll
             for (int mt = 0; mt < MT; ++mt) {
-              const float s0 = sx[0][mt][0] + sx[1][mt][0], s1 = sx[0][mt][1] + sx[1][mt][1];
-              acc[mt][0] += m.x * (gacc[0][mt][0] + gacc[1][mt][0]) + m.y * s0;
-              acc[mt][1] += m.x * (gacc[0][mt][1] + gacc[1][mt][1]) + m.y * s1;
-              acc[mt][2] += s8 * (gacc[0][mt][2] + gacc[1][mt][2]) + u8 * s0;
-              acc[mt][3] += s8 * (gacc[0][mt][3] + gacc[1][mt][3]) + u8 * s1;
+              float gs[4], s0 = sx[0][mt][0], s1 = sx[0][mt][1];
+#pragma unroll
+              for (int j = 0; j < 4; ++j) gs[j] = gacc[0][mt][j];
+              if constexpr (kSets == 2) {
+                s0 += sx[1][mt][0];
+                s1 += sx[1][mt][1];
+#pragma unroll
+                for (int j = 0; j < 4; ++j) gs[j] += gacc[1][mt][j];
+              }
+              acc[mt][0] += m.x * gs[0] + m.y * s0;
+              acc[mt][1] += m.x * gs[1] + m.y * s1;
+              acc[mt][2] += s8 * gs[2] + u8 * s0;
+              acc[mt][3] += s8 * gs[3] + u8 * s1;
 #pragma unroll
               for (int j = 0; j < 4; ++j)
 #pragma unroll
@@ -328,7 +358,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
 #pragma unroll
     for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
-      for (int j = 0; j < 4; ++j) acc[mt][j] = gacc[0][mt][j] + gacc[1][mt][j];
+      for (int j = 0; j < 4; ++j) acc[mt][j] = gacc[0][mt][j] + (kSets == 2 ? gacc[1][mt][j] : 0.f);
   }
 
   // Block reduction over the warps' K slices.
@@ -345,6 +375,27 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
     const int m = mbase + mt * 8 + 2 * (l & 3) + (j & 1);
     if (n < N && m < M) y[(size_t)m * N + n] = from_float<T>(v);
   }
+}
+
+// The kernels: register caps as launch bounds (XS: 80 registers for b <= 4, 128 above; LUT at
+// M <= 16: 128), and a variant capped by __maxnreg__(80) for M <= 8 at b <= 4
+// (ANYPREC_CAP_LOWBITS; at 80 registers ptxas spilled 12-52 bytes per thread under
+// __launch_bounds__(256, 3) and none under __maxnreg__(80)).
+template <typename T, int B, int MT, bool LUT, bool XS, int FOLD>
+__global__ void __launch_bounds__(kMaxWarps * 32,
+                                  XS ? (B <= 4 ? 3 : 2) : LUT && MT <= 2 ? 2 : ANYPREC_MIN_BLOCKS)
+    fused_gemm_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                      const float4* __restrict__ meta, const T* __restrict__ lut,
+                      T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+  fused_gemm_body<T, B, MT, LUT, XS, FOLD>(x, qw, meta, lut, y, M, N, K, C, group_size);
+}
+
+template <typename T, int B, int MT, bool LUT, bool XS, int FOLD>
+__global__ void __maxnreg__(80)
+    fused_gemm_kernel_r80(const T* __restrict__ x, const uint4* __restrict__ qw,
+                          const float4* __restrict__ meta, const T* __restrict__ lut,
+                          T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+  fused_gemm_body<T, B, MT, LUT, XS, FOLD>(x, qw, meta, lut, y, M, N, K, C, group_size);
 }
 
 // Warps aimed at per SM when splitting K over a block's warps (a build-time knob for
@@ -365,7 +416,11 @@ constexpr size_t kXsMaxBytes = 32 * 1024;
 // help (M = 4 was up to 2x slower).
 template <int B, bool LUT>
 constexpr bool xs_wins() {
+#if ANYPREC_XS_ALL  // experiment: XS at M = 1 for every b and both schemes
+  return true;
+#else
   return LUT ? B >= 8 : B >= 7;
+#endif
 }
 
 template <typename T, int B, int MT, bool LUT, int FOLD>
@@ -379,9 +434,15 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, int threads, bool xs, size
       return cudaGetLastError();
     }
   }
-  fused_gemm_kernel<T, B, MT, LUT, false, FOLD><<<grid, threads, 0, stream>>>(
-      static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta),
-      static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size);
+  if constexpr (ANYPREC_CAP_LOWBITS && MT == 1 && B <= 4) {
+    fused_gemm_kernel_r80<T, B, MT, LUT, false, FOLD><<<grid, threads, 0, stream>>>(
+        static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta),
+        static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size);
+  } else {
+    fused_gemm_kernel<T, B, MT, LUT, false, FOLD><<<grid, threads, 0, stream>>>(
+        static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta),
+        static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size);
+  }
   return cudaGetLastError();
 }
 
