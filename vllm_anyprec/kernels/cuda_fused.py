@@ -20,17 +20,37 @@ from .base import AnyPrecKernel, KernelSpec
 DENSE_MIN_M_ENV = "ANYPREC_DENSE_MIN_M"
 
 
+# Weights at least this large (N x K of the rank's partition) form the "large" class below.
+LARGE_WEIGHT = 32 * 2 ** 20
+
+
 def dense_min_m(spec: KernelSpec) -> int:
     """Smallest M that takes the dequantize + cuBLAS path.
 
-    Measured on the H100 (benchmarks/kernels_NVIDIA_H100_80GB_HBM3.json, Llama-3-8B shapes, b=4):
-    at M = 32 the fused kernel (4 activation tiles) beats dequantize + cuBLAS on every shape
-    (e.g. 134 vs ~200 µs at (4096, 28672)); at M = 64 the dense path wins. One class for now:
-    the measured crossover did not differ between shapes.
+    Measured on the H200 with the v6 decode kernel (benchmarks/experiments/decode_v6/
+    crossover_*.json: both paths forced, M = 32..192, b = 3, 4, 8, both schemes, Llama-3-8B
+    shapes). Above M = 16 the fused kernel runs one 32-row activation tile per block row, so its
+    time grows in steps of 32 rows (M = 33..64 cost about the same) while the dense path stays
+    nearly flat up to M = 128:
+
+    - weights >= 32 Mi elements ((4096, 28672), (14336, 4096) and their TP=2 splits): fused wins
+      through M = 64 (uniform b=4 (4096, 28672): 114 vs 153 µs), dense from the third row tile
+      (M = 96: 172 vs 154), so dense from M = 65;
+    - smaller weights ((4096, 4096), (4096, 6144)): even at M = 48 (22.9 vs 26.2 / 32.4 vs
+      33.2 µs), dense from M = 64 (25.4 vs 23.0 / 35.3 vs 33.6);
+    - LUT at b >= 7 (b = 8 measured): the table lookups make the fused kernel slower; it wins at
+      M = 32 (148 vs 190 µs at (4096, 28672)) but not with a second row tile (M = 48: 241 vs
+      190), so dense from M = 33 on every shape; LUT b = 5, 6 (not measured, between b = 4,
+      where fused wins at 64 by 4%, and b = 8) take the small-weight crossover.
     """
     env = os.environ.get(DENSE_MIN_M_ENV)
     if env:
         return int(env)
+    if spec.scheme == "lut" and spec.bits >= 7:
+        return 33
+    large = spec.in_features * spec.out_features >= LARGE_WEIGHT
+    if large and (spec.scheme == "uniform" or spec.bits <= 4):
+        return 65
     return 64
 
 

@@ -1,0 +1,34 @@
+"""The prefill crossover of the CUDA kernel class is data (measured per shape class) and the
+environment override wins. Pure Python: runs on the CPU."""
+
+import pytest
+import torch
+
+from vllm_anyprec.kernels.base import KernelSpec
+from vllm_anyprec.kernels.cuda_fused import DENSE_MIN_M_ENV, dense_min_m
+
+
+def spec(scheme, bits, k, n):
+    return KernelSpec(scheme, bits, 128 if scheme == "uniform" else -1, k, n, torch.float16,
+                      "cuda")
+
+
+@pytest.mark.parametrize("scheme,bits,k,n,expected", [
+    ("uniform", 4, 4096, 28672, 65),   # large weights: fused through two 32-row tiles
+    ("uniform", 8, 14336, 4096, 65),
+    ("uniform", 4, 4096, 14336, 65),   # the TP=2 split of gate_up stays large
+    ("lut", 4, 4096, 28672, 65),
+    ("lut", 5, 4096, 28672, 64),       # LUT b = 5, 6: the small-weight crossover
+    ("uniform", 4, 4096, 4096, 64),    # small weights
+    ("uniform", 3, 4096, 6144, 64),
+    ("lut", 8, 4096, 28672, 33),       # LUT b >= 7: only one row tile on the fused path
+    ("lut", 7, 4096, 4096, 33),
+])
+def test_crossover_per_class(monkeypatch, scheme, bits, k, n, expected):
+    monkeypatch.delenv(DENSE_MIN_M_ENV, raising=False)
+    assert dense_min_m(spec(scheme, bits, k, n)) == expected
+
+
+def test_env_override(monkeypatch):
+    monkeypatch.setenv(DENSE_MIN_M_ENV, "7")
+    assert dense_min_m(spec("uniform", 4, 4096, 28672)) == 7
