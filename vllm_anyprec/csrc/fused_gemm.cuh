@@ -11,7 +11,12 @@
 //
 // Uniform scheme: the A values are the codes plus a constant C (the magic offset), never scaled
 // per element: sum_k s (q - z) x = s * sum (q + C) x - s (z + C) * sum x, per group. sum x comes
-// from a second mma with an all-ones A, so the fold costs 8 FMA per group per lane.
+// from a second mma with an all-ones A, so the fold costs 8 FMA per group per lane. Where the
+// folds fall in a chunk is a template parameter (FOLD), so a whole chunk is one basic block.
+//
+// The ANYPREC_* macros below are build-time knobs for timing experiments (set through
+// ANYPREC_NVCC_FLAGS, see benchmarks/experiments/*/run.sh); their defaults are the measured
+// choices. tests/gpu runs with the defaults (and passed with ANYPREC_LUT_PAIRS=1 too).
 #pragma once
 
 #include "anyprec.cuh"
