@@ -5,8 +5,9 @@ decode to prefill. Each timing is a CUDA graph of many back-to-back calls cyclin
 weight copies that the working set is far past the 50 MB L2; the figure is the median per call.
 
     python scripts/bench_kernels.py [--quick] [--out benchmarks]
+    python scripts/bench_kernels.py --summarize benchmarks/kernels_NVIDIA_H200.json   # no GPU
 
-Prints a table; writes ``<out>/kernels_<gpu>.json`` (rows {"K","N","M","bits","scheme","dtype",
+Prints a table and the issue's targets against the run; writes ``<out>/kernels_<gpu>.json`` (rows {"K","N","M","bits","scheme","dtype",
 "us","fp16_us","marlin4_us","marlin8_us"}, null where not run) and ``<out>/kernels_<gpu>.png``.
 """
 
@@ -135,6 +136,36 @@ def marlin_time(mar, mw, k, n, m):
         for q, s in copies])
 
 
+# The targets (ratios within one run): M = 1 on the two large shapes >= 0.85 x 16/b over cuBLAS
+# fp16; b = 4 at M <= 16 >= 1.3x Marlin-4; M >= 256 >= 0.9x cuBLAS fp16.
+TARGET_SHAPES = [(4096, 28672), (14336, 4096)]
+
+
+def target_summary(rows: list[dict]) -> list[str]:
+    """One line per target: the worst ratio reached (fp16 activations), the bar, met or not."""
+    f16 = [r for r in rows if r["dtype"] == "float16" and r["us"]]
+    lines = []
+    for scheme in ("uniform", "lut"):
+        for bits in sorted({r["bits"] for r in f16}):
+            got = [r["fp16_us"] / r["us"] for r in f16 if r["M"] == 1 and r["bits"] == bits and
+                   r["scheme"] == scheme and (r["K"], r["N"]) in TARGET_SHAPES]
+            if got:
+                bar = 0.85 * 16 / bits
+                lines.append(f"M=1 {scheme} b={bits}: {min(got):.2f}x over fp16 (worst of the "
+                             f"two large shapes), target {bar:.2f}x: "
+                             f"{'met' if min(got) >= bar else 'missed'}")
+    got = [r["marlin4_us"] / r["us"] for r in f16 if r["M"] <= 16 and r["bits"] == 4 and
+           r["marlin4_us"]]
+    lines.append(f"M<=16 b=4: {min(got):.2f}x Marlin-4 (worst), target 1.30x: "
+                 f"{'met' if min(got) >= 1.3 else 'missed'}" if got else
+                 "M<=16 b=4 vs Marlin-4: not measured (vLLM not importable)")
+    got = [r["fp16_us"] / r["us"] for r in f16 if r["M"] >= 256]
+    if got:
+        lines.append(f"M>=256: {min(got):.2f}x over fp16 (worst), target 0.90x: "
+                     f"{'met' if min(got) >= 0.9 else 'missed'}")
+    return lines
+
+
 def plot(rows, path: Path, gpu: str) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -174,7 +205,12 @@ def main() -> None:
     ap.add_argument("--ms", default=None, help="comma list of M")
     ap.add_argument("--dense-min-m", type=int, default=None,
                     help="force the crossover (default: the kernel class's table)")
+    ap.add_argument("--summarize", metavar="JSON", default=None,
+                    help="print the targets against a stored run and exit (no GPU needed)")
     args = ap.parse_args()
+    if args.summarize:
+        print("\n".join(target_summary(json.loads(Path(args.summarize).read_text()))))
+        return
     from vllm_anyprec import _ext
     from vllm_anyprec.kernels.base import KernelSpec
     from vllm_anyprec.kernels.cuda_fused import dense_min_m
@@ -234,6 +270,7 @@ def main() -> None:
         print(f"{r['K']:>6} {r['N']:>6} {r['M']:>5} {r['scheme']:>7} {r['bits']:>2} "
               f"{r['dtype']:>8} {r['us']:9.2f} {r['fp16_us']:9.2f} "
               f"{r['fp16_us'] / r['us']:6.2f} {xm}")
+    print("\n".join(target_summary(rows)))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,39 @@
+"""The benchmark's target summary (scripts/bench_kernels.py) on stored runs and synthetic rows:
+pure Python, no GPU."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location("bench_kernels", ROOT / "scripts/bench_kernels.py")
+bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench)
+
+
+def row(k, n, m, bits, us, fp16, scheme="uniform", marlin4=None):
+    return dict(K=k, N=n, M=m, bits=bits, scheme=scheme, dtype="float16", us=us, fp16_us=fp16,
+                marlin4_us=marlin4, marlin8_us=None)
+
+
+def test_met_and_missed():
+    rows = [row(4096, 28672, 1, 4, 10.0, 40.0, marlin4=14.0),   # 4.0x >= 3.4x; 1.4x Marlin
+            row(14336, 4096, 1, 4, 10.0, 35.0, marlin4=14.0),   # 3.5x: the worst, still met
+            row(4096, 4096, 1, 4, 10.0, 20.0),                  # not a target shape: ignored
+            row(4096, 28672, 1, 8, 30.0, 40.0),                 # 1.33x < 1.7x
+            row(4096, 28672, 256, 4, 100.0, 95.0)]              # 0.95x >= 0.9x
+    lines = bench.target_summary(rows)
+    assert "M=1 uniform b=4: 3.50x over fp16 (worst of the two large shapes), target 3.40x: met" \
+        in lines
+    assert any(l.startswith("M=1 uniform b=8: 1.33x") and l.endswith("missed") for l in lines)
+    assert "M<=16 b=4: 1.40x Marlin-4 (worst), target 1.30x: met" in lines
+    assert "M>=256: 0.95x over fp16 (worst), target 0.90x: met" in lines
+
+
+def test_stored_runs():
+    h200 = json.loads((ROOT / "benchmarks/kernels_NVIDIA_H200.json").read_text())
+    lines = bench.target_summary(h200)
+    assert any(l.startswith("M=1 uniform b=4: 2.2") and l.endswith("missed") for l in lines)
+    assert "M<=16 b=4 vs Marlin-4: not measured (vLLM not importable)" in lines
+    h100 = json.loads((ROOT / "benchmarks/kernels_NVIDIA_H100_80GB_HBM3.json").read_text())
+    assert any("x Marlin-4 (worst)" in l for l in bench.target_summary(h100))
