@@ -7,8 +7,9 @@ weight copies that the working set is far past the 50 MB L2; the figure is the m
     python scripts/bench_kernels.py [--quick] [--out benchmarks]
     python scripts/bench_kernels.py --summarize benchmarks/kernels_NVIDIA_H200.json   # no GPU
 
-Prints a table and the issue's targets against the run; writes ``<out>/kernels_<gpu>.json`` (rows {"K","N","M","bits","scheme","dtype",
-"us","fp16_us","marlin4_us","marlin8_us"}, null where not run) and ``<out>/kernels_<gpu>.png``.
+Prints a table and the issue's targets against the run; writes ``<out>/kernels_<gpu>.json``
+(rows {"K","N","M","bits","scheme","dtype","us","fp16_us","marlin4_us","marlin8_us"}, null where
+not run) and ``<out>/kernels_<gpu>.png``. All weights stay allocated for the whole run (~14 GB).
 """
 
 from __future__ import annotations

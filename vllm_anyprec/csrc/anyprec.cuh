@@ -106,13 +106,18 @@ __device__ __forceinline__ uint32_t code_at(const uint32_t (&w)[8], int rh, int 
   }
 }
 
+// And-or in one instruction: (w & mask) | magic.
+__device__ __forceinline__ uint32_t and_or(uint32_t w, uint32_t mask, uint32_t magic) {
+  uint32_t r;
+  asm("lop3.b32 %0, %1, %2, %3, 0xEA;" : "=r"(r) : "r"(w), "r"(mask), "r"(magic));
+  return r;
+}
+
 // Nibbles 0 and 4 of w (bits 0-3, 16-19) -> two 16-bit values code + C (fp16 C = 1024, bf16 128).
 template <typename T>
 __device__ __forceinline__ uint32_t nibbles_to_pair(uint32_t w) {
   constexpr uint32_t kMagic = std::is_same_v<T, __half> ? 0x64006400u : 0x43004300u;
-  uint32_t r;
-  asm("lop3.b32 %0, %1, %2, %3, 0xEA;" : "=r"(r) : "r"(w), "r"(0x000F000Fu), "r"(kMagic));
-  return r;  // (w & mask) | magic
+  return and_or(w, 0x000F000Fu, kMagic);
 }
 
 template <typename T>

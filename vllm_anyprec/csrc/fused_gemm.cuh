@@ -38,11 +38,6 @@
 #ifndef ANYPREC_META_AHEAD
 #define ANYPREC_META_AHEAD 0
 #endif
-// 1: cap the M <= 8 kernels at b <= 4 to 80 registers (24 resident warps per SM, not 16):
-// 15% faster on (4096, 6144), 5-30% slower on (4096, 28672) and (14336, 4096): off.
-#ifndef ANYPREC_CAP_LOWBITS
-#define ANYPREC_CAP_LOWBITS 0
-#endif
 #ifndef ANYPREC_XS_ALL
 #define ANYPREC_XS_ALL 0
 #endif
@@ -58,13 +53,6 @@
 
 namespace anyprec {
 
-// And-or in one instruction: (w & mask) | magic.
-__device__ __forceinline__ uint32_t and_or(uint32_t w, uint32_t mask, uint32_t magic) {
-  uint32_t r;
-  asm("lop3.b32 %0, %1, %2, %3, 0xEA;" : "=r"(r) : "r"(w), "r"(mask), "r"(magic));
-  return r;
-}
-
 // The decode kernel. FOLD (uniform only) = 32-k subchunks per fold of the group sums into the
 // output accumulators, fixed at compile time (1, 2, 4 or 8; a group never straddles a fold, a
 // fold never straddles a chunk), so that a whole 256-k chunk is one basic block: no branch per
@@ -75,11 +63,11 @@ __device__ __forceinline__ uint32_t and_or(uint32_t w, uint32_t mask, uint32_t m
 // chunk-wide x registers, so a register cap of 80 for b <= 4 (3 blocks of 256 threads per SM;
 // 128 above, where 80 spills) fits without spills and more warps are resident.
 template <typename T, int B, int MT, bool LUT, bool XS, int FOLD>
-__device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
-                                                const uint4* __restrict__ qw,
-                                                const float4* __restrict__ meta,
-                                                const T* __restrict__ lut, T* __restrict__ y,
-                                                int M, int N, int K, int C, int group_size) {
+__global__ void __launch_bounds__(kMaxWarps * 32,
+                                  XS ? (B <= 4 ? 3 : 2) : LUT && MT <= 2 ? 2 : ANYPREC_MIN_BLOCKS)
+    fused_gemm_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                      const float4* __restrict__ meta, const T* __restrict__ lut,
+                      T* __restrict__ y, int M, int N, int K, int C, int group_size) {
   static_assert(FOLD == 0 || FOLD == 1 || FOLD == 2 || FOLD == 4 || FOLD == 8,
                 "FOLD divides a chunk");
   static_assert(!XS || MT == 1, "XS stages one 8-row activation tile");
@@ -159,14 +147,14 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // with the metadata loaded at the chunk start is 4-17% faster at M = 1..16 except in the XS
   // kernels (b >= 7 at M = 1: 10-15% slower), which keep 2 and the metadata one chunk ahead.
   constexpr int kSets = XS ? 2 : ANYPREC_ACC_SETS;
-  float acc[MT][4], gacc[2][MT][4], sx[2][MT][4];
+  float acc[MT][4], gacc[kSets][MT][4], sx[kSets][MT][4];
 #pragma unroll
   for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
       acc[mt][j] = 0.f;
 #pragma unroll
-      for (int e = 0; e < 2; ++e) gacc[e][mt][j] = sx[e][mt][j] = 0.f;
+      for (int e = 0; e < kSets; ++e) gacc[e][mt][j] = sx[e][mt][j] = 0.f;
     }
 
   // (s, u) of rows g and g+8, one float4 per fold; one chunk ahead (with the weights) where
@@ -175,7 +163,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // (groups of whole chunks) c / cpg, cpg = chunks per group, tracked by a running quotient and
   // remainder so no division is left in the loop; FOLD = 0 (any other multiple of 32) divides
   // per subchunk. Groups past K (padding) are clamped to the last one, harmlessly: their x is 0.
-  constexpr int kFolds = LUT ? 1 : FOLD == 0 ? 8 : 8 / FOLD;
+  constexpr int kFoldSubs = FOLD == 0 ? 1 : FOLD;  // subchunks per fold
+  constexpr int kFolds = LUT ? 1 : 8 / kFoldSubs;
   constexpr bool kMetaAhead = (XS || ANYPREC_META_AHEAD) && kFolds <= 2;
   const int gsub = group_size >> 5;
   const int G = (K + group_size - 1) / group_size;
@@ -249,9 +238,6 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 #pragma unroll
       for (int s = 0; s < 2; ++s) {
         const int q = 2 * i + s;  // subchunk in the chunk
-        // Per-subchunk x loads (XS, MT = 4): keep them in their subchunk; hoisted all to the
-        // chunk start they cost up to 64 more registers (spills at b = 8).
-        if constexpr (!kXChunk) asm volatile("" ::: "memory");
         uint4 xv[MT];
 #pragma unroll
         for (int mt = 0; mt < MT; ++mt)
@@ -321,8 +307,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         }
         if constexpr (!LUT) {
           // Fold this group's sums (a constant condition once unrolled).
-          if (FOLD == 0 || (q + 1) % (FOLD > 0 ? FOLD : 1) == 0) {
-            const float4 m = mcur[FOLD == 0 ? q : q / (FOLD > 0 ? FOLD : 1)];
+          if ((q + 1) % kFoldSubs == 0) {
+            const float4 m = mcur[q / kFoldSubs];
             float s8 = m.z, u8 = m.w;
             if constexpr (kNib16) {  // rows g + 8 summed (1024 + 16q) x: s/16, -s (z + 64)
               u8 = fmaf(960.f, s8, u8);
@@ -333,11 +319,12 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
               float gs[4], s0 = sx[0][mt][0], s1 = sx[0][mt][1];
 #pragma unroll
               for (int j = 0; j < 4; ++j) gs[j] = gacc[0][mt][j];
-              if constexpr (kSets == 2) {
-                s0 += sx[1][mt][0];
-                s1 += sx[1][mt][1];
 #pragma unroll
-                for (int j = 0; j < 4; ++j) gs[j] += gacc[1][mt][j];
+              for (int e = 1; e < kSets; ++e) {
+                s0 += sx[e][mt][0];
+                s1 += sx[e][mt][1];
+#pragma unroll
+                for (int j = 0; j < 4; ++j) gs[j] += gacc[e][mt][j];
               }
               acc[mt][0] += m.x * gs[0] + m.y * s0;
               acc[mt][1] += m.x * gs[1] + m.y * s1;
@@ -346,7 +333,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 #pragma unroll
               for (int j = 0; j < 4; ++j)
 #pragma unroll
-                for (int e = 0; e < 2; ++e) gacc[e][mt][j] = sx[e][mt][j] = 0.f;
+                for (int e = 0; e < kSets; ++e) gacc[e][mt][j] = sx[e][mt][j] = 0.f;
             }
           }
         }
@@ -363,7 +350,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 #pragma unroll
     for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
-      for (int j = 0; j < 4; ++j) acc[mt][j] = gacc[0][mt][j] + (kSets == 2 ? gacc[1][mt][j] : 0.f);
+      for (int j = 0; j < 4; ++j)  // (the + 0.f of one set is the measured code generation)
+        acc[mt][j] = gacc[0][mt][j] + (kSets == 2 ? gacc[kSets - 1][mt][j] : 0.f);
   }
 
   // Block reduction over the warps' K slices.
@@ -380,27 +368,6 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     const int m = mbase + mt * 8 + 2 * (l & 3) + (j & 1);
     if (n < N && m < M) y[(size_t)m * N + n] = from_float<T>(v);
   }
-}
-
-// The kernels: register caps as launch bounds (XS: 80 registers for b <= 4, 128 above; LUT at
-// M <= 16: 128), and a variant capped by __maxnreg__(80) for M <= 8 at b <= 4
-// (ANYPREC_CAP_LOWBITS; at 80 registers ptxas spilled 12-52 bytes per thread under
-// __launch_bounds__(256, 3) and none under __maxnreg__(80)).
-template <typename T, int B, int MT, bool LUT, bool XS, int FOLD>
-__global__ void __launch_bounds__(kMaxWarps * 32,
-                                  XS ? (B <= 4 ? 3 : 2) : LUT && MT <= 2 ? 2 : ANYPREC_MIN_BLOCKS)
-    fused_gemm_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                      const float4* __restrict__ meta, const T* __restrict__ lut,
-                      T* __restrict__ y, int M, int N, int K, int C, int group_size) {
-  fused_gemm_body<T, B, MT, LUT, XS, FOLD>(x, qw, meta, lut, y, M, N, K, C, group_size);
-}
-
-template <typename T, int B, int MT, bool LUT, bool XS, int FOLD>
-__global__ void __maxnreg__(80)
-    fused_gemm_kernel_r80(const T* __restrict__ x, const uint4* __restrict__ qw,
-                          const float4* __restrict__ meta, const T* __restrict__ lut,
-                          T* __restrict__ y, int M, int N, int K, int C, int group_size) {
-  fused_gemm_body<T, B, MT, LUT, XS, FOLD>(x, qw, meta, lut, y, M, N, K, C, group_size);
 }
 
 // Warps aimed at per SM when splitting K over a block's warps (a build-time knob for
@@ -431,23 +398,13 @@ constexpr bool xs_wins() {
 template <typename T, int B, int MT, bool LUT, int FOLD>
 cudaError_t launch_fold(const GemmArgs& a, dim3 grid, int threads, bool xs, size_t xs_bytes,
                         cudaStream_t stream) {
+  auto kernel = fused_gemm_kernel<T, B, MT, LUT, false, FOLD>;
   if constexpr (MT == 1 && xs_wins<B, LUT>()) {
-    if (xs) {
-      fused_gemm_kernel<T, B, MT, LUT, true, FOLD><<<grid, threads, xs_bytes, stream>>>(
-          static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta),
-          static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size);
-      return cudaGetLastError();
-    }
+    if (xs) kernel = fused_gemm_kernel<T, B, MT, LUT, true, FOLD>;
   }
-  if constexpr (ANYPREC_CAP_LOWBITS && MT == 1 && B <= 4) {
-    fused_gemm_kernel_r80<T, B, MT, LUT, false, FOLD><<<grid, threads, 0, stream>>>(
-        static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta),
-        static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size);
-  } else {
-    fused_gemm_kernel<T, B, MT, LUT, false, FOLD><<<grid, threads, 0, stream>>>(
-        static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta),
-        static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size);
-  }
+  kernel<<<grid, threads, xs ? xs_bytes : 0, stream>>>(
+      static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta),
+      static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size);
   return cudaGetLastError();
 }
 
