@@ -376,7 +376,66 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
 #ifndef ANYPREC_WARPS_PER_SM
 #define ANYPREC_WARPS_PER_SM 24
 #endif
-constexpr int kTargetWarps = 132 * ANYPREC_WARPS_PER_SM;
+// Warps per block from the wave model (wave_warps) instead of the warps-per-SM target:
+// ANYPREC_WAVE_MODEL = 0 never, 1 for the classes where it measured faster (use_wave_model),
+// 2 always. ANYPREC_WAVE_FILL is the model's start-up cost per warp in chunks;
+// ANYPREC_DECODE_WARPS > 0 forces the warps per block (timing experiments).
+#ifndef ANYPREC_WAVE_MODEL
+#define ANYPREC_WAVE_MODEL 1
+#endif
+#ifndef ANYPREC_WAVE_FILL
+#define ANYPREC_WAVE_FILL 1
+#endif
+#ifndef ANYPREC_DECODE_WARPS
+#define ANYPREC_DECODE_WARPS 0
+#endif
+
+// SMs of the current device (cached per device).
+inline int sm_count() {
+  static int cache[64] = {};
+  int dev = 0;
+  if (cudaGetDevice(&dev) != cudaSuccess || dev < 0 || dev >= 64) return 132;
+  if (cache[dev] == 0) {
+    int n = 0;
+    cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, dev);
+    cache[dev] = n > 0 ? n : 132;
+  }
+  return cache[dev];
+}
+
+// Wave model: every block runs ceil(C / nw) chunks per warp (plus a start-up cost), and blocks
+// run in waves of (resident blocks per SM) x SMs, so the time goes as waves x (chunks per warp +
+// fill). The smallest cost wins; ties go to fewer warps per block (longer-lived warps). The
+// warp-target rule ignores the last, partial wave: at M = 16 on (14336, 4096) it launched 2
+// waves of 8-warp blocks where one wave of 6-warp blocks fits (24.6 -> 18.5 us, H200).
+// occ caches the resident blocks per SM of this kernel by device and warps per block.
+template <typename Kern>
+int wave_warps(Kern kernel, int blocks, int C, int (&occ)[64][kMaxWarps + 1]) {
+  const long long sms = sm_count();
+  int dev = 0;
+  cudaGetDevice(&dev);
+  dev = dev < 0 || dev >= 64 ? 0 : dev;
+  int best = 1;
+  long long best_cost = -1;
+  for (int nw = 1; nw <= kMaxWarps && nw <= C; ++nw) {
+    if (occ[dev][nw] == 0) {
+      int n = 0;
+      if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, kernel, nw * 32, 0) != cudaSuccess)
+        n = 0;
+      occ[dev][nw] = n < 1 ? -1 : n;
+    }
+    const int per_sm = occ[dev][nw];
+    if (per_sm < 1) continue;
+    const long long waves = (blocks + per_sm * sms - 1) / (per_sm * sms);
+    const long long cost = waves * ((C + nw - 1) / nw + ANYPREC_WAVE_FILL);
+    if (best_cost < 0 || cost < best_cost) {
+      best = nw;
+      best_cost = cost;
+    }
+  }
+  cudaGetLastError();  // a failed query leaves no error behind for the launch
+  return best;
+}
 
 // Shared memory the XS variant may take for x: with the static arrays (<= 12 KB) it stays under
 // the 48 KB a block gets without an opt-in.
@@ -395,12 +454,30 @@ constexpr bool xs_wins() {
 #endif
 }
 
+// Where the wave model beat the warp target (H200, same call, M = 1, 4, 16, b = 3, 4, 8;
+// benchmarks/experiments/decode_v7/table_wave.txt): weights of fewer than 16 Ki tile-chunks
+// (N/16 x K/256: (4096, 4096), (4096, 6144), (14336, 4096)) at M <= 16, up to 25% faster, and
+// the uniform scheme at M = 9..16 on any weight. On (4096, 28672) at M <= 8 and for LUT at
+// M = 9..16 it was up to 16% slower; M > 16 was not measured.
+template <int MT, bool LUT>
+bool use_wave_model(const GemmArgs& a) {
+  if (ANYPREC_WAVE_MODEL == 2) return true;
+  if (ANYPREC_WAVE_MODEL == 0 || MT > 2) return false;
+  return (long long)a.N16 * a.C < 16384 || (!LUT && MT == 2);
+}
+
 template <typename T, int B, int MT, bool LUT, int FOLD>
 cudaError_t launch_fold(const GemmArgs& a, dim3 grid, int threads, bool xs, size_t xs_bytes,
                         cudaStream_t stream) {
   auto kernel = fused_gemm_kernel<T, B, MT, LUT, false, FOLD>;
   if constexpr (MT == 1 && xs_wins<B, LUT>()) {
     if (xs) kernel = fused_gemm_kernel<T, B, MT, LUT, true, FOLD>;
+  }
+  if (ANYPREC_DECODE_WARPS > 0) {
+    threads = 32 * (ANYPREC_DECODE_WARPS < a.C ? ANYPREC_DECODE_WARPS : a.C);
+  } else if (use_wave_model<MT, LUT>(a) && !xs) {
+    static int occ[64][kMaxWarps + 1] = {};  // per kernel instance (XS never gets here)
+    threads = 32 * wave_warps(kernel, (int)(grid.x * grid.y), a.C, occ);
   }
   kernel<<<grid, threads, xs ? xs_bytes : 0, stream>>>(
       static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta),
@@ -416,7 +493,7 @@ cudaError_t launch_fused_t(const GemmArgs& a, cudaStream_t stream) {
   const size_t xs_bytes = (size_t)(a.M < 8 ? a.M : 8) * a.K * sizeof(T);
   const bool xs = MT == 1 && ANYPREC_XS && xs_wins<B, LUT>() && a.M == 1 &&
                   xs_bytes <= kXsMaxBytes;
-  const int target = xs ? 132 * 24 : kTargetWarps;
+  const int target = sm_count() * (xs ? 24 : ANYPREC_WARPS_PER_SM);
   int nwarps = (target + a.N16 - 1) / a.N16;
   nwarps = nwarps < 1 ? 1 : nwarps > kMaxWarps ? kMaxWarps : nwarps;
   nwarps = nwarps > a.C ? a.C : nwarps;
