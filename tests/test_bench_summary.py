@@ -30,10 +30,15 @@ def test_met_and_missed():
     assert "M>=256: 0.95x over fp16 (worst), target 0.90x: met" in lines
 
 
+def test_marlin_not_measured():
+    lines = bench.target_summary([row(4096, 28672, 1, 4, 10.0, 40.0)])
+    assert "M<=16 b=4 vs Marlin-4: not measured (vLLM not importable)" in lines
+
+
 def test_stored_runs():
     h200 = json.loads((ROOT / "benchmarks/kernels_NVIDIA_H200.json").read_text())
     lines = bench.target_summary(h200)
-    assert any(l.startswith("M=1 uniform b=4: 2.2") and l.endswith("missed") for l in lines)
-    assert "M<=16 b=4 vs Marlin-4: not measured (vLLM not importable)" in lines
+    assert any(l.startswith("M=1 uniform b=4: 2.30x") and l.endswith("missed") for l in lines)
+    assert "M<=16 b=4: 0.53x Marlin-4 (worst), target 1.30x: missed" in lines
     h100 = json.loads((ROOT / "benchmarks/kernels_NVIDIA_H100_80GB_HBM3.json").read_text())
     assert any("x Marlin-4 (worst)" in l for l in bench.target_summary(h100))
