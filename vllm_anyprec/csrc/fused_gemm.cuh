@@ -1,13 +1,13 @@
 // Fused bitplane unpack + dequant + skinny GEMM (decode path, M <= 32 per block row).
 //
-// One block owns one 16-row n-tile and all of K; its W warps split K by 256-k chunks (warp w
-// takes chunks w, w+W, ...) and add their partial sums in shared memory at the end (no atomics,
-// deterministic). Per chunk a lane loads b x 16 bytes of weights (one pass over the weights,
-// streamed past L1), turns them into mma A fragments in registers (transpose8 + int->float
+// One block owns one 16-row n-tile and all of K; its W warps (launch_fold picks W) split K by 256-k
+// chunks (warp w takes chunks w, w+W, ...) and add their partial sums in shared memory at the end
+// (no atomics, deterministic). Per chunk a lane loads b x 16 bytes of weights (one pass over the
+// weights, streamed past L1), turns them into mma A fragments in registers (transpose8 + int->float
 // magic, or a shared-memory table lookup for the LUT scheme) and multiplies them with the
-// activations on the tensor cores: mma.m16n8k16 with weights as A (16 rows) and activations as B
-// (8 columns = 8 rows of x), fp32 accumulation. Tensor cores are mostly idle at M <= 16, but they
-// take the multiply-add off the ALUs, which the unpacking needs.
+// activations on the tensor cores: mma.m16n8k16 with weights as A (16 rows) and activations as B (8
+// columns = 8 rows of x), fp32 accumulation. Tensor cores are mostly idle at M <= 16, but they take
+// the multiply-add off the ALUs, which the unpacking needs.
 //
 // Uniform scheme: the A values are the codes plus a constant C (the magic offset), never scaled
 // per element: sum_k s (q - z) x = s * sum (q + C) x - s (z + C) * sum x, per group. sum x comes
@@ -390,11 +390,16 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
 #define ANYPREC_DECODE_WARPS 0
 #endif
 
-// SMs of the current device (cached per device).
-inline int sm_count() {
-  static int cache[64] = {};
+// The current device, clamped to the caches' 64 slots.
+inline int current_device() {
   int dev = 0;
-  if (cudaGetDevice(&dev) != cudaSuccess || dev < 0 || dev >= 64) return 132;
+  if (cudaGetDevice(&dev) != cudaSuccess || dev < 0 || dev >= 64) return 0;
+  return dev;
+}
+
+// SMs of a device (cached per device).
+inline int sm_count(int dev) {
+  static int cache[64] = {};
   if (cache[dev] == 0) {
     int n = 0;
     cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, dev);
@@ -410,18 +415,17 @@ inline int sm_count() {
 // waves of 8-warp blocks where one wave of 6-warp blocks fits (24.6 -> 18.5 us, H200).
 // occ caches the resident blocks per SM of this kernel by device and warps per block.
 template <typename Kern>
-int wave_warps(Kern kernel, int blocks, int C, int (&occ)[64][kMaxWarps + 1]) {
-  const long long sms = sm_count();
-  int dev = 0;
-  cudaGetDevice(&dev);
-  dev = dev < 0 || dev >= 64 ? 0 : dev;
+int wave_warps(Kern kernel, int dev, int blocks, int C, int (&occ)[64][kMaxWarps + 1]) {
+  const long long sms = sm_count(dev);
   int best = 1;
   long long best_cost = -1;
   for (int nw = 1; nw <= kMaxWarps && nw <= C; ++nw) {
     if (occ[dev][nw] == 0) {
       int n = 0;
-      if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, kernel, nw * 32, 0) != cudaSuccess)
+      if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, kernel, nw * 32, 0) != cudaSuccess) {
+        cudaGetLastError();  // a failed query leaves no error behind for the launch
         n = 0;
+      }
       occ[dev][nw] = n < 1 ? -1 : n;
     }
     const int per_sm = occ[dev][nw];
@@ -433,7 +437,6 @@ int wave_warps(Kern kernel, int blocks, int C, int (&occ)[64][kMaxWarps + 1]) {
       best_cost = cost;
     }
   }
-  cudaGetLastError();  // a failed query leaves no error behind for the launch
   return best;
 }
 
@@ -466,20 +469,31 @@ bool use_wave_model(const GemmArgs& a) {
   return (long long)a.N16 * a.C < 16384 || (!LUT && MT == 2);
 }
 
+// Picks the kernel (XS or plain) and its warps per block (the K split), then launches.
 template <typename T, int B, int MT, bool LUT, int FOLD>
-cudaError_t launch_fold(const GemmArgs& a, dim3 grid, int threads, bool xs, size_t xs_bytes,
+cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
                         cudaStream_t stream) {
   auto kernel = fused_gemm_kernel<T, B, MT, LUT, false, FOLD>;
   if constexpr (MT == 1 && xs_wins<B, LUT>()) {
     if (xs) kernel = fused_gemm_kernel<T, B, MT, LUT, true, FOLD>;
   }
+  const int dev = current_device();
+  int nwarps;
   if (ANYPREC_DECODE_WARPS > 0) {
-    threads = 32 * (ANYPREC_DECODE_WARPS < a.C ? ANYPREC_DECODE_WARPS : a.C);
+    nwarps = ANYPREC_DECODE_WARPS;
   } else if (use_wave_model<MT, LUT>(a) && !xs) {
     static int occ[64][kMaxWarps + 1] = {};  // per kernel instance (XS never gets here)
-    threads = 32 * wave_warps(kernel, (int)(grid.x * grid.y), a.C, occ);
+    nwarps = wave_warps(kernel, dev, (int)(grid.x * grid.y), a.C, occ);
+  } else {
+    // Warp target: enough warps in flight to cover DRAM latency (24 per SM: measured on the
+    // H200 against 8 and 16, equal or faster nearly everywhere at M <= 16), but as few per
+    // n-tile as that allows, so each warp streams several chunks through its double buffer.
+    const int target = sm_count(dev) * (xs ? 24 : ANYPREC_WARPS_PER_SM);
+    nwarps = (target + a.N16 - 1) / a.N16;
+    nwarps = nwarps < 1 ? 1 : nwarps > kMaxWarps ? kMaxWarps : nwarps;
   }
-  kernel<<<grid, threads, xs ? xs_bytes : 0, stream>>>(
+  nwarps = nwarps > a.C ? a.C : nwarps;
+  kernel<<<grid, nwarps * 32, xs ? xs_bytes : 0, stream>>>(
       static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta),
       static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size);
   return cudaGetLastError();
@@ -487,29 +501,22 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, int threads, bool xs, size
 
 template <typename T, int B, int MT, bool LUT>
 cudaError_t launch_fused_t(const GemmArgs& a, cudaStream_t stream) {
-  // Enough warps in flight to cover DRAM latency (24 per SM on 132 SMs: measured on the H200
-  // against 8 and 16, equal or faster nearly everywhere at M <= 16), but as few per n-tile as
-  // that allows, so each warp streams several chunks through its register double buffer.
   const size_t xs_bytes = (size_t)(a.M < 8 ? a.M : 8) * a.K * sizeof(T);
   const bool xs = MT == 1 && ANYPREC_XS && xs_wins<B, LUT>() && a.M == 1 &&
                   xs_bytes <= kXsMaxBytes;
-  const int target = sm_count() * (xs ? 24 : ANYPREC_WARPS_PER_SM);
-  int nwarps = (target + a.N16 - 1) / a.N16;
-  nwarps = nwarps < 1 ? 1 : nwarps > kMaxWarps ? kMaxWarps : nwarps;
-  nwarps = nwarps > a.C ? a.C : nwarps;
   dim3 grid(a.N16, (a.M + 8 * MT - 1) / (8 * MT));
   if constexpr (LUT) {
-    return launch_fold<T, B, MT, LUT, 8>(a, grid, nwarps * 32, xs, xs_bytes, stream);
+    return launch_fold<T, B, MT, LUT, 8>(a, grid, xs, xs_bytes, stream);
   } else {
     // Subchunks per fold: the whole chunk when groups span whole chunks (group sizes that are
     // multiples of 256, one group per row), the group itself for 32 / 64 / 128, else every
     // subchunk with a division (FOLD = 0: any other multiple of 32).
-    const int gsub = a.group_size >> 5, th = nwarps * 32;
-    if (gsub % 8 == 0) return launch_fold<T, B, MT, LUT, 8>(a, grid, th, xs, xs_bytes, stream);
-    if (gsub == 4) return launch_fold<T, B, MT, LUT, 4>(a, grid, th, xs, xs_bytes, stream);
-    if (gsub == 2) return launch_fold<T, B, MT, LUT, 2>(a, grid, th, xs, xs_bytes, stream);
-    if (gsub == 1) return launch_fold<T, B, MT, LUT, 1>(a, grid, th, xs, xs_bytes, stream);
-    return launch_fold<T, B, MT, LUT, 0>(a, grid, th, xs, xs_bytes, stream);
+    const int gsub = a.group_size >> 5;
+    if (gsub % 8 == 0) return launch_fold<T, B, MT, LUT, 8>(a, grid, xs, xs_bytes, stream);
+    if (gsub == 4) return launch_fold<T, B, MT, LUT, 4>(a, grid, xs, xs_bytes, stream);
+    if (gsub == 2) return launch_fold<T, B, MT, LUT, 2>(a, grid, xs, xs_bytes, stream);
+    if (gsub == 1) return launch_fold<T, B, MT, LUT, 1>(a, grid, xs, xs_bytes, stream);
+    return launch_fold<T, B, MT, LUT, 0>(a, grid, xs, xs_bytes, stream);
   }
 }
 
