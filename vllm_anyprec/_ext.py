@@ -51,6 +51,14 @@ def _register_fakes() -> None:
     def _(x, qweight, lut, bits, in_features, out_features, dense_min_m):
         return x.new_empty((*x.shape[:-1], out_features))
 
+    @lib.register_fake("anyprec::prefill_uniform")
+    def _(x, qweight, scales, zeros, bits, group_size, in_features, out_features):
+        return x.new_empty((*x.shape[:-1], out_features))
+
+    @lib.register_fake("anyprec::prefill_lut")
+    def _(x, qweight, lut, bits, in_features, out_features):
+        return x.new_empty((*x.shape[:-1], out_features))
+
     @lib.register_fake("anyprec::dequant_uniform")
     def _(qweight, scales, zeros, bits, group_size, in_features, out_features, dtype):
         return qweight.new_empty((out_features, in_features), dtype=dtype)

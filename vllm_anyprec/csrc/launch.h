@@ -34,4 +34,18 @@ struct DequantArgs {
 };
 cudaError_t launch_dequant(const DequantArgs& a, cudaStream_t stream);
 
+// Experimental Hopper prefill GEMM (prefill_wgmma.cuh): sm_90a only.
+struct PrefillArgs {
+  const void* x;         // [M, K] activations, row-major, K % 8 == 0
+  const uint4* qw;       // tiled bitplanes [N16, C, bits, 32] uint4
+  const __half* scales;  // uniform: canonical [N, G] fp16; else null
+  const __half* zeros;
+  const void* lut;       // lut: [N, 2^bits] in the activation dtype; else null
+  void* y;               // [M, N]
+  int M, N, K, C, N16, G, group_size, bits;
+  bool bf16;
+  bool lut_scheme;
+};
+cudaError_t launch_prefill(const PrefillArgs& a, cudaStream_t stream);
+
 }  // namespace anyprec

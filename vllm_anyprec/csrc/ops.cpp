@@ -229,6 +229,69 @@ at::Tensor gemm_lut(const at::Tensor& x, const at::Tensor& qweight, const at::Te
                    out_features, dense_min_m);
 }
 
+// Experimental (branch wip/wgmma-prefill): the fused Hopper prefill GEMM (prefill_wgmma.cuh),
+// for any M; sm_90 only. Not used by the linear method until measured.
+at::Tensor prefill_impl(const at::Tensor& x, const at::Tensor& qw, const at::Tensor* scales,
+                        const at::Tensor* zeros, const at::Tensor* lut, int64_t bits,
+                        int64_t group_size, int64_t K, int64_t N) {
+  const c10::cuda::CUDAGuard guard(qw.device());
+  int major = 0, minor = 0;
+  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, qw.device().index());
+  cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, qw.device().index());
+  TORCH_CHECK(major == 9 && minor == 0,
+              msg("anyprec: prefill: needs an sm_90 GPU (Hopper), got sm_", major, minor));
+  at::Tensor x2 = prepare_x(x, K);
+  check_same_device(x2, "x", qw);
+  const int64_t M = x2.size(0);
+  at::Tensor y = at::empty({M, N}, x2.options());
+  if (M == 0) return y.view(out_shape(x, N));
+  TORCH_CHECK(M <= (int64_t)INT32_MAX && N * K < (1LL << 40), msg("anyprec: problem too large: M=",
+              M, " N=", N, " K=", K));
+  anyprec::PrefillArgs a{};
+  a.x = x2.data_ptr();
+  a.qw = reinterpret_cast<const uint4*>(qw.data_ptr<int32_t>());
+  a.y = y.data_ptr();
+  a.M = (int)M;
+  a.N = (int)N;
+  a.K = (int)x2.size(1);
+  a.C = (int)ceil_div(K, kChunkK);
+  a.N16 = (int)ceil_div(N, kTileN);
+  a.bits = (int)bits;
+  a.bf16 = x.scalar_type() == at::kBFloat16;
+  a.lut_scheme = lut != nullptr;
+  if (lut) {
+    a.lut = lut->data_ptr();
+    a.G = 1;
+    a.group_size = a.C * (int)kChunkK;
+  } else {
+    a.scales = reinterpret_cast<const __half*>(scales->data_ptr<at::Half>());
+    a.zeros = reinterpret_cast<const __half*>(zeros->data_ptr<at::Half>());
+    a.G = group_size == -1 ? 1 : (int)ceil_div(K, group_size);
+    a.group_size = group_size == -1 ? a.C * (int)kChunkK : (int)group_size;
+  }
+  check_launch(anyprec::launch_prefill(a, c10::cuda::getCurrentCUDAStream().stream()),
+               "prefill gemm");
+  return y.view(out_shape(x, N));
+}
+
+at::Tensor prefill_uniform(const at::Tensor& x, const at::Tensor& qweight, const at::Tensor& scales,
+                           const at::Tensor& zeros, int64_t bits, int64_t group_size,
+                           int64_t in_features, int64_t out_features) {
+  check_tiled(qweight, bits, in_features, out_features);
+  check_uniform_meta(qweight, scales, zeros, group_size, in_features, out_features);
+  return prefill_impl(x, qweight, &scales, &zeros, nullptr, bits, group_size, in_features,
+                      out_features);
+}
+
+at::Tensor prefill_lut(const at::Tensor& x, const at::Tensor& qweight, const at::Tensor& lut,
+                       int64_t bits, int64_t in_features, int64_t out_features) {
+  check_tiled(qweight, bits, in_features, out_features);
+  check_lut(qweight, lut, bits, out_features);
+  TORCH_CHECK(lut.scalar_type() == x.scalar_type(), msg("anyprec: lut: expected the dtype of x (",
+              x.scalar_type(), "), got ", lut.scalar_type()));
+  return prefill_impl(x, qweight, nullptr, nullptr, &lut, bits, -1, in_features, out_features);
+}
+
 }  // namespace
 
 TORCH_LIBRARY_FRAGMENT(anyprec, m) {
@@ -238,6 +301,12 @@ TORCH_LIBRARY_FRAGMENT(anyprec, m) {
   m.def(
       "gemm_lut(Tensor x, Tensor qweight, Tensor lut, int bits, int in_features, "
       "int out_features, int dense_min_m) -> Tensor");
+  m.def(
+      "prefill_uniform(Tensor x, Tensor qweight, Tensor scales, Tensor zeros, int bits, "
+      "int group_size, int in_features, int out_features) -> Tensor");
+  m.def(
+      "prefill_lut(Tensor x, Tensor qweight, Tensor lut, int bits, int in_features, "
+      "int out_features) -> Tensor");
   m.def(
       "dequant_uniform(Tensor qweight, Tensor scales, Tensor zeros, int bits, int group_size, "
       "int in_features, int out_features, ScalarType dtype) -> Tensor");
@@ -249,6 +318,8 @@ TORCH_LIBRARY_FRAGMENT(anyprec, m) {
 TORCH_LIBRARY_IMPL(anyprec, CUDA, m) {
   m.impl("gemm_uniform", &gemm_uniform);
   m.impl("gemm_lut", &gemm_lut);
+  m.impl("prefill_uniform", &prefill_uniform);
+  m.impl("prefill_lut", &prefill_lut);
   m.impl("dequant_uniform", &dequant_uniform);
   m.impl("dequant_lut", &dequant_lut);
 }

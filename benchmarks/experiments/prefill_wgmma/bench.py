@@ -1,0 +1,79 @@
+"""Experimental Hopper prefill GEMM vs dequantize + cuBLAS vs cuBLAS fp16 (device, repo root).
+
+    PYTHONPATH=$PWD python3 benchmarks/experiments/prefill_wgmma/bench.py --out $OUT
+
+Llama-3-8B layers, M = 64..4096, b = 3, 4, 8, uniform (g128) and LUT, fp16; CUDA-graph timing
+with the weights rotated past L2 (scripts/bench_kernels.py's time_graph). Prints a table and
+writes prefill_wgmma.json (rows K, N, M, bits, scheme, prefill_us, dense_us, fp16_us).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "scripts"))
+from bench_kernels import time_graph  # noqa: E402
+
+import vllm_anyprec._C  # noqa: E402,F401  (registers the ops)
+from vllm_anyprec.kernels import cuda_layout  # noqa: E402
+
+SHAPES = [(4096, 6144), (4096, 4096), (4096, 28672), (14336, 4096)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default="device_out", help="folder for prefill_wgmma.json")
+    ap.add_argument("--ms", default="64,128,256,1024,4096", help="token counts, comma-separated")
+    ap.add_argument("--bits", default="3,4,8", help="bit widths, comma-separated")
+    ap.add_argument("--copies", type=int, default=3, help="weight copies rotated (past L2)")
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    rows = []
+    print(f"{'K':>6} {'N':>6} {'M':>5} {'sch':>7} {'b':>2} {'prefill':>9} {'dense':>9} "
+          f"{'fp16':>9} {'x16':>5}")
+    for k, n in SHAPES:
+        for bits in map(int, args.bits.split(",")):
+            for scheme in ("uniform", "lut"):
+                ws = []
+                for _ in range(args.copies):
+                    q = torch.randint(-2**31, 2**31 - 1, cuda_layout.tiled_shape(bits, n, k),
+                                      dtype=torch.int32, device="cuda")
+                    if scheme == "uniform":
+                        s = (torch.rand(n, k // 128, device="cuda") * 0.01).half()
+                        z = (torch.rand(n, k // 128, device="cuda") * 2 ** bits).half()
+                        meta = cuda_layout.uniform_meta(s, z, bits, torch.float16, q.shape[0])
+                        ws.append((q, s, z, meta))
+                    else:
+                        ws.append((q, (torch.randn(n, 2 ** bits, device="cuda") * .02).half()))
+                dense_w = [torch.randn(n, k, device="cuda").half() for _ in range(args.copies)]
+                for m in map(int, args.ms.split(",")):
+                    x = torch.randn(m, k, device="cuda").half()
+                    if scheme == "uniform":
+                        pf = [lambda w=w: torch.ops.anyprec.prefill_uniform(
+                            x, w[0], w[1], w[2], bits, 128, k, n) for w in ws]
+                        dn = [lambda w=w: torch.ops.anyprec.gemm_uniform(
+                            x, w[0], w[3], w[1], w[2], bits, 128, k, n, 1) for w in ws]
+                    else:
+                        pf = [lambda w=w: torch.ops.anyprec.prefill_lut(x, w[0], w[1], bits, k, n)
+                              for w in ws]
+                        dn = [lambda w=w: torch.ops.anyprec.gemm_lut(x, w[0], w[1], bits, k, n, 1)
+                              for w in ws]
+                    fp = [lambda w=w: x @ w.t() for w in dense_w]
+                    t_fp = time_graph(fp)
+                    t_pf = time_graph(pf)
+                    t_dn = time_graph(dn)
+                    rows.append(dict(K=k, N=n, M=m, bits=bits, scheme=scheme, prefill_us=t_pf,
+                                     dense_us=t_dn, fp16_us=t_fp))
+                    print(f"{k:>6} {n:>6} {m:>5} {scheme:>7} {bits:>2} {t_pf:>9.1f} "
+                          f"{t_dn:>9.1f} {t_fp:>9.1f} {t_fp / t_pf:>5.2f}", flush=True)
+    with open(os.path.join(args.out, "prefill_wgmma.json"), "w") as f:
+        json.dump(rows, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

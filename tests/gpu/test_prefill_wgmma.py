@@ -1,0 +1,103 @@
+"""The experimental Hopper prefill GEMM (csrc/prefill_wgmma.cuh) against reference.py.
+
+Runs only on an sm_90 GPU (elsewhere the op refuses, which the last test checks). The kernel
+dequantizes exactly as the reference (fp32 s * (q - z), rounded once), so the bound is the one
+of the other GEMM paths: fp32 accumulation and one rounding of the output.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from helpers import REL_TOL, random_layer, rel_err
+
+DTYPES = [torch.float16, torch.bfloat16]
+SCHEMES = ["uniform", "lut"]
+
+
+def hopper() -> bool:
+    return torch.cuda.is_available() and torch.cuda.get_device_capability() == (9, 0)
+
+
+needs_hopper = pytest.mark.skipif(not hopper(), reason="needs an sm_90 GPU")
+
+
+def prefill(layer, x):
+    tiled = layer.tiled()
+    if layer.scheme == "uniform":
+        return torch.ops.anyprec.prefill_uniform(x, tiled, layer.scales, layer.zeros, layer.bits,
+                                                 layer.group_size, layer.k, layer.n)
+    return torch.ops.anyprec.prefill_lut(x, tiled, layer.lut.to(x.dtype).contiguous(), layer.bits,
+                                         layer.k, layer.n)
+
+
+def check(layer, dtype, ms, seed=1):
+    w_ref = layer.dequant_ref(torch.float32)
+    if layer.scheme == "lut" and dtype == torch.bfloat16:
+        w_ref = layer.dequant_ref(torch.bfloat16).float()
+    g = torch.Generator(device="cuda").manual_seed(seed)
+    for m in ms:
+        x = torch.randn(m, layer.k, device="cuda", generator=g).to(dtype)
+        out = prefill(layer, x)
+        assert out.shape == (m, layer.n) and out.dtype == dtype
+        err = rel_err(out, x.float() @ w_ref.t())
+        assert err < REL_TOL[dtype], (
+            f"prefill {layer.scheme} b={layer.bits} gs={layer.group_size} N={layer.n} "
+            f"K={layer.k} M={m} {dtype}: rel err {err:.2e}")
+
+
+@needs_hopper
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("bits", [2, 3, 4, 5, 6, 7, 8])
+def test_prefill_every_bits(bits, scheme, dtype):
+    # 2 row blocks (the second ragged), 3 token blocks (the last ragged), a ragged last chunk.
+    layer = random_layer(scheme, bits, 203, 840, 64 if scheme == "uniform" else -1, seed=bits)
+    check(layer, dtype, [1, 17, 128, 257])
+
+
+@needs_hopper
+@pytest.mark.parametrize("n,k,gs", [(1, 32, 32), (45, 1000, 96), (300, 2080, -1), (16, 4100, 128),
+                                    (4096, 4096, 128)])
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_prefill_shapes_groups(n, k, gs, scheme):
+    for bits in (3, 4, 8):
+        layer = random_layer(scheme, bits, n, k, gs, seed=n + k)
+        check(layer, torch.float16, [64, 300])
+
+
+@needs_hopper
+def test_prefill_matches_dense_path():
+    """Same weights through dequantize + cuBLAS (dense_min_m = 1): equal up to summation order."""
+    from vllm_anyprec.kernels import cuda_layout
+
+    layer = random_layer("uniform", 4, 512, 1024, 128, seed=3)
+    x = torch.randn(256, 1024, device="cuda").half()
+    tiled = layer.tiled()
+    meta = cuda_layout.uniform_meta(layer.scales, layer.zeros, 4, torch.float16, tiled.shape[0])
+    dense = torch.ops.anyprec.gemm_uniform(x, tiled, meta, layer.scales, layer.zeros, 4, 128,
+                                           1024, 512, 1)
+    out = prefill(layer, x)
+    assert rel_err(out, dense.float()) < 1e-3
+
+
+@pytest.mark.skipif(not torch.cuda.is_available() or hopper(), reason="needs a non-sm_90 GPU")
+def test_prefill_refuses_other_gpus():
+    layer = random_layer("uniform", 4, 16, 256, 128)
+    with pytest.raises(RuntimeError, match="needs an sm_90 GPU"):
+        prefill(layer, torch.randn(4, 256, device="cuda").half())
+
+
+@needs_hopper
+def test_prefill_opcheck():
+    for scheme in SCHEMES:
+        layer = random_layer(scheme, 4, 48, 320, 64 if scheme == "uniform" else -1)
+        x = torch.randn(3, 320, device="cuda").half()
+        tiled = layer.tiled()
+        if scheme == "uniform":
+            torch.library.opcheck(torch.ops.anyprec.prefill_uniform.default,
+                                  (x, tiled, layer.scales, layer.zeros, 4, 64, 320, 48))
+        else:
+            torch.library.opcheck(torch.ops.anyprec.prefill_lut.default,
+                                  (x, tiled, layer.lut.half().contiguous(), 4, 320, 48))

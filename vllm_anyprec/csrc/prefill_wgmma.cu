@@ -1,0 +1,19 @@
+// The experimental Hopper prefill kernel (prefill_wgmma.cuh), all bit widths.
+#include "prefill_wgmma.cuh"
+
+namespace anyprec {
+
+cudaError_t launch_prefill(const PrefillArgs& a, cudaStream_t stream) {
+  switch (a.bits) {
+    case 2: return prefill::launch_bits<2>(a, stream);
+    case 3: return prefill::launch_bits<3>(a, stream);
+    case 4: return prefill::launch_bits<4>(a, stream);
+    case 5: return prefill::launch_bits<5>(a, stream);
+    case 6: return prefill::launch_bits<6>(a, stream);
+    case 7: return prefill::launch_bits<7>(a, stream);
+    case 8: return prefill::launch_bits<8>(a, stream);
+    default: return cudaErrorInvalidValue;
+  }
+}
+
+}  // namespace anyprec

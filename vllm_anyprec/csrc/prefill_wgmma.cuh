@@ -1,0 +1,305 @@
+// Fused prefill GEMM for Hopper (sm_90a): bitplane unpack + dequantize into the A registers of
+// wgmma, activations from shared memory. EXPERIMENTAL (branch wip/wgmma-prefill): compiled and
+// reviewed, not yet run on a GPU; the ops it backs (anyprec::prefill_uniform / prefill_lut) are
+// not used by the linear method until measured against dequantize + cuBLAS.
+//
+// Orientation ("swap AB"): y^T[N, M] = W[N, K] x^T[K, M]. wgmma's A (64 rows x 16 k) may come
+// from registers, so the weights never touch shared memory: each warp decodes its 16-row tile of
+// the tiled bitplane format (the decode kernel's layout, cuda_layout.py) straight into A
+// fragments, as the decode kernel does for mma.sync. wgmma's B (16 k x 128 tokens) comes from
+// shared memory: the activations, staged with cp.async in the 128-byte-swizzled K-major layout.
+//
+// The tiled format permutes k inside each 32-k subchunk (lane t of a quad holds the 8
+// consecutive k at 8t; the mma k16 step u takes k 8t + 4u + {0, 1} at mma-k 2t, 2t+1 and
+// 8t + 4u + {2, 3} at 2t+8, 2t+9). B must follow the same permutation, so x is staged in
+// 4-byte pieces: position P = 16 (2s + u) + 8h + 2t' of a 64-k stage holds x[k0 + 32s + 8t' +
+// 4u + 2h + {0, 1}].
+//
+// Block: 2 warpgroups (256 threads), 128 weight rows (8 n-tiles, warp w owns tile 8 bx + w) x
+// 128 tokens; K in stages of 64 (one 64-k unit of a tiled chunk), 4 x-stage buffers with 2 in
+// flight; A fragments double-buffered in registers so the decode of stage s+1 overlaps the
+// wgmma of stage s. Dequantization in fp32 exactly as the reference (s * (q - z), rounded once
+// to the activation dtype), so the result differs from dequantize + cuBLAS only by the order
+// of the fp32 accumulation.
+#pragma once
+
+#include "anyprec.cuh"
+
+namespace anyprec {
+namespace prefill {
+
+constexpr int kRows = 128;                  // weight rows per block (2 warpgroups x 64)
+constexpr int kTok = 128;                   // tokens per block: the wgmma N
+constexpr int kStageK = 64;                 // k per stage
+constexpr int kBufs = 4;                    // x stage buffers
+constexpr int kAhead = 2;                   // stages copied ahead of the one multiplied
+constexpr int kStageBytes = kTok * kStageK * 2;  // 16 KB: 128 tokens x 128 B
+
+__device__ __forceinline__ uint32_t smem_u32(const void* p) {
+  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
+}
+__device__ __forceinline__ void cp_async4(uint32_t dst, const void* src, bool valid) {
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;" ::"r"(dst), "l"(src),
+               "r"(valid ? 4 : 0)
+               : "memory");
+}
+__device__ __forceinline__ void cp_async_commit() {
+  asm volatile("cp.async.commit_group;" ::: "memory");
+}
+template <int N>
+__device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory");
+}
+// Generic-proxy writes to shared memory (cp.async lands as generic) made visible to wgmma.
+__device__ __forceinline__ void fence_proxy_async() {
+  asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+}
+__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;" ::: "memory"); }
+__device__ __forceinline__ void wgmma_commit() {
+  asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
+}
+template <int N>
+__device__ __forceinline__ void wgmma_wait() {
+  asm volatile("wgmma.wait_group.sync.aligned %0;" ::"n"(N) : "memory");
+}
+
+// Shared-memory matrix descriptor, K-major with the 128-byte swizzle: start address >> 4,
+// leading byte offset unused (1), stride byte offset 1024 (8 token rows of 128 B) >> 4,
+// swizzle mode 1. The k16 steps of a stage start 32 bytes apart inside the 128-byte rows.
+__device__ __forceinline__ uint64_t smem_desc(uint32_t addr) {
+  return static_cast<uint64_t>((addr & 0x3FFFF) >> 4) | (static_cast<uint64_t>(1) << 16) |
+         (static_cast<uint64_t>(1024 >> 4) << 32) | (static_cast<uint64_t>(1) << 62);
+}
+
+__device__ __forceinline__ void wgmma_m64n128k16_f16(float (&d)[64], const uint32_t (&a)[4],
+                                                       uint64_t desc) {
+  asm volatile(
+      "{\n"
+      "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 "
+      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
+      "{%64, %65, %66, %67}, %68, 1, 1, 1, 0;\n"
+      "}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc));
+}
+
+__device__ __forceinline__ void wgmma_m64n128k16_bf16(float (&d)[64], const uint32_t (&a)[4],
+                                                       uint64_t desc) {
+  asm volatile(
+      "{\n"
+      "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 "
+      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
+      "{%64, %65, %66, %67}, %68, 1, 1, 1, 0;\n"
+      "}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc));
+}
+
+template <typename T>
+__device__ __forceinline__ void wgmma_step(float (&d)[64], const uint32_t (&a)[4], uint64_t desc) {
+  if constexpr (std::is_same_v<T, __half>) {
+    wgmma_m64n128k16_f16(d, a, desc);
+  } else {
+    wgmma_m64n128k16_bf16(d, a, desc);
+  }
+}
+
+template <typename T>
+__device__ __forceinline__ uint32_t pack2(float lo, float hi) {
+  if constexpr (std::is_same_v<T, __half>) {
+    __half2 v = __floats2half2_rn(lo, hi);
+    return *reinterpret_cast<uint32_t*>(&v);
+  } else {
+    __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+    return *reinterpret_cast<uint32_t*>(&v);
+  }
+}
+template <typename T>
+__device__ __forceinline__ uint32_t pack2(T lo, T hi) {
+  return (uint32_t)*reinterpret_cast<const uint16_t*>(&lo) |
+         ((uint32_t)*reinterpret_cast<const uint16_t*>(&hi) << 16);
+}
+
+template <typename T, int B, bool LUT>
+__global__ void __launch_bounds__(256, 1)
+    prefill_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                   const __half* __restrict__ scales, const __half* __restrict__ zeros,
+                   const T* __restrict__ lut, T* __restrict__ y, int M, int N, int K, int C,
+                   int N16, int G, int group_size) {
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+  extern __shared__ uint8_t smem_raw[];
+  // The swizzle pattern repeats every 1024 bytes: the stage buffers start 1024-aligned.
+  uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) &
+                                             ~static_cast<uintptr_t>(1023));
+  const uint32_t xbuf = smem_u32(smem);
+  T* tab = reinterpret_cast<T*>(smem + kBufs * kStageBytes);  // LUT: [kRows][2^B]
+
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int g = lane >> 2, t = lane & 3;
+  const int ntile = blockIdx.x * 8 + warp;
+  const bool tile_ok = ntile < N16;
+  const int m0 = blockIdx.y * kTok;
+  const int S = C * 4;  // 64-k stages
+
+  if constexpr (LUT) {
+    for (int i = tid; i < (kRows << B); i += blockDim.x) {
+      const int r = blockIdx.x * kRows + (i >> B);
+      tab[i] = r < N ? lut[((size_t)r << B) + (i & ((1 << B) - 1))] : T(0.f);
+    }
+    // (the first stage's __syncthreads orders these stores before any lookup)
+  }
+
+  auto issue_x = [&](int st) {
+    const uint32_t buf = xbuf + (st % kBufs) * kStageBytes;
+    const int k0 = st * kStageK;
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      const int e = tid + 256 * i;
+      const int r = e >> 3, sidx = e & 7, s = sidx >> 2, tp = sidx & 3;
+      const int k = k0 + s * 32 + 8 * tp;
+      const bool ok = (m0 + r < M) && (k < K);
+      const T* src = x + (ok ? (size_t)(m0 + r) * K + k : 0);
+      const uint32_t row = buf + r * 128;
+#pragma unroll
+      for (int u = 0; u < 2; ++u)
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int c = (2 * s + u) * 2 + h;
+          cp_async4(row + (((c ^ (r & 7)) << 4) | (4 * tp)), src + 4 * u + 2 * h, ok);
+        }
+    }
+  };
+
+  // Rows g and g + 8 of this warp's tile: scales / zeros per subchunk of the current stage.
+  const int n_lo = ntile * 16 + g, n_hi = n_lo + 8;
+  auto dq_stage = [&](const uint4 (&cw)[B], int st, uint32_t (&a)[4][4]) {
+    uint32_t w[8];
+    decode_unit<B>(cw, st & 3, w);
+#pragma unroll
+    for (int s = 0; s < 2; ++s) {
+      float sc[2] = {0.f, 0.f}, zc[2] = {0.f, 0.f};
+      if constexpr (!LUT) {
+        int grp = G == 1 ? 0 : (st * kStageK + s * 32) / group_size;
+        grp = grp < G - 1 ? grp : G - 1;
+        if (n_lo < N) {
+          sc[0] = __half2float(scales[(size_t)n_lo * G + grp]);
+          zc[0] = __half2float(zeros[(size_t)n_lo * G + grp]);
+        }
+        if (n_hi < N) {
+          sc[1] = __half2float(scales[(size_t)n_hi * G + grp]);
+          zc[1] = __half2float(zeros[(size_t)n_hi * G + grp]);
+        }
+      }
+#pragma unroll
+      for (int u = 0; u < 2; ++u)
+#pragma unroll
+        for (int reg = 0; reg < 4; ++reg) {
+          const int rh = reg & 1, j = 4 * u + 2 * (reg >> 1);
+          const uint32_t q0 = code_at<B>(w, rh, s, j), q1 = code_at<B>(w, rh, s, j + 1);
+          if constexpr (LUT) {
+            const T* tr = tab + ((warp * 16 + g + 8 * rh) << B);
+            a[2 * s + u][reg] = pack2<T>(tr[q0], tr[q1]);
+          } else {
+            a[2 * s + u][reg] = pack2<T>(__fmul_rn(sc[rh], __fsub_rn((float)q0, zc[rh])),
+                                         __fmul_rn(sc[rh], __fsub_rn((float)q1, zc[rh])));
+          }
+        }
+    }
+  };
+
+  float acc[64];
+#pragma unroll
+  for (int i = 0; i < 64; ++i) acc[i] = 0.f;
+  uint4 cur[B], nxt[B];
+  const uint4* qbase = qw + (size_t)(tile_ok ? ntile : 0) * C * B * 32 + lane;
+#pragma unroll
+  for (int p = 0; p < B; ++p) cur[p] = tile_ok ? ld_stream(qbase + p * 32) : make_uint4(0, 0, 0, 0);
+#pragma unroll
+  for (int p = 0; p < B; ++p) nxt[p] = cur[p];
+
+#pragma unroll
+  for (int st = 0; st < kAhead; ++st) {
+    if (st < S) issue_x(st);
+    cp_async_commit();
+  }
+
+  // One stage: decode into a (its previous wgmma finished: waited for in the stage before),
+  // wait for this stage's x, start the next copy, issue 4 wgmma, keep one stage in flight.
+  auto stage = [&](int st, uint32_t (&a)[4][4]) {
+    const int c = st >> 2, i = st & 3;
+    if (i == 0 && c + 1 < C && tile_ok) {
+#pragma unroll
+      for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)(c + 1) * B + p) * 32);
+    }
+    dq_stage(cur, st, a);
+    // Pin the A values before the wgmma fence: ptxas serialises every wgmma of the kernel
+    // when an instruction defining an A register lands inside the wgmma pipeline stage.
+#pragma unroll
+    for (int q = 0; q < 4; ++q)
+#pragma unroll
+      for (int r = 0; r < 4; ++r) asm volatile("" : "+r"(a[q][r])::"memory");
+    if (i == 3) {
+#pragma unroll
+      for (int p = 0; p < B; ++p) cur[p] = nxt[p];
+    }
+    cp_async_wait<kAhead - 1>();
+    fence_proxy_async();
+    __syncthreads();  // every thread's pieces of stage st, and every wgmma of stage st - 2, done
+    if (st + kAhead < S) issue_x(st + kAhead);
+    cp_async_commit();
+    const uint32_t base = xbuf + (st % kBufs) * kStageBytes;
+    wgmma_fence();
+#pragma unroll
+    for (int step = 0; step < 4; ++step) wgmma_step<T>(acc, a[step], smem_desc(base + step * 32));
+    wgmma_commit();
+    wgmma_wait<1>();
+  };
+  uint32_t a0[4][4], a1[4][4];
+  for (int st = 0; st < S; st += 2) {
+    stage(st, a0);
+    if (st + 1 < S) stage(st + 1, a1);
+  }
+  wgmma_wait<0>();
+
+  // D fragment: acc[i] is row 16 warp + g + 8 ((i >> 1) & 1), token 8 (i >> 2) + 2t + (i & 1).
+#pragma unroll
+  for (int i = 0; i < 64; ++i) {
+    const int n = blockIdx.x * kRows + warp * 16 + g + 8 * ((i >> 1) & 1);
+    const int m = m0 + 8 * (i >> 2) + 2 * t + (i & 1);
+    if (n < N && m < M) y[(size_t)m * N + n] = from_float<T>(acc[i]);
+  }
+#else
+  __trap();  // built for another architecture: the launcher refuses before this is reached
+#endif
+}
+
+inline size_t smem_bytes(int bits, bool lut) {
+  return 1024 + (size_t)kBufs * kStageBytes + (lut ? ((size_t)kRows << bits) * 2 : 0);
+}
+
+template <typename T, int B, bool LUT>
+cudaError_t launch_t(const PrefillArgs& a, cudaStream_t stream) {
+  auto kernel = prefill_kernel<T, B, LUT>;
+  const size_t smem = smem_bytes(B, LUT);
+  cudaError_t e =
+      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
+  if (e != cudaSuccess) return e;
+  const dim3 grid((a.N16 + 7) / 8, (a.M + kTok - 1) / kTok);
+  kernel<<<grid, 256, smem, stream>>>(static_cast<const T*>(a.x), a.qw, a.scales, a.zeros,
+                                      static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M,
+                                      a.N, a.K, a.C, a.N16, a.G, a.group_size);
+  return cudaGetLastError();
+}
+
+template <int B>
+cudaError_t launch_bits(const PrefillArgs& a, cudaStream_t stream) {
+  if (a.bf16) {
+    return a.lut_scheme ? launch_t<__nv_bfloat16, B, true>(a, stream)
+                        : launch_t<__nv_bfloat16, B, false>(a, stream);
+  }
+  return a.lut_scheme ? launch_t<__half, B, true>(a, stream)
+                      : launch_t<__half, B, false>(a, stream);
+}
+
+}  // namespace prefill
+}  // namespace anyprec
