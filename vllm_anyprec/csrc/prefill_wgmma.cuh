@@ -146,7 +146,7 @@ __global__ void __launch_bounds__(256, 1)
       const int r = blockIdx.x * kRows + (i >> B);
       tab[i] = r < N ? lut[((size_t)r << B) + (i & ((1 << B) - 1))] : T(0.f);
     }
-    // (the first stage's __syncthreads orders these stores before any lookup)
+    __syncthreads();  // the first stage decodes (looks up) before its own barrier
   }
 
   auto issue_x = [&](int st) {
