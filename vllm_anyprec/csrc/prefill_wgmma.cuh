@@ -144,7 +144,7 @@ __global__ void __launch_bounds__(256, 1)
   if constexpr (LUT) {
     for (int i = tid; i < (kRows << B); i += blockDim.x) {
       const int r = blockIdx.x * kRows + (i >> B);
-      tab[i] = r < N ? lut[((size_t)r << B) + (i & ((1 << B) - 1))] : T(0.f);
+      tab[i] = r < N ? lut[((size_t)r << B) + (i & ((1 << B) - 1))] : from_float<T>(0.f);
     }
     __syncthreads();  // the first stage decodes (looks up) before its own barrier
   }
