@@ -120,18 +120,48 @@ __device__ __forceinline__ uint32_t pack2(T lo, T hi) {
          ((uint32_t)*reinterpret_cast<const uint16_t*>(&hi) << 16);
 }
 
+// Packed pair arithmetic in the activation dtype (inline PTX: torch builds with the half
+// operators off). fma(a, b, c) rounds once.
+template <typename T>
+__device__ __forceinline__ uint32_t fma2(uint32_t a, uint32_t b, uint32_t c) {
+  uint32_t d;
+  if constexpr (std::is_same_v<T, __half>) {
+    asm("fma.rn.f16x2 %0, %1, %2, %3;" : "=r"(d) : "r"(a), "r"(b), "r"(c));
+  } else {
+    asm("fma.rn.bf16x2 %0, %1, %2, %3;" : "=r"(d) : "r"(a), "r"(b), "r"(c));
+  }
+  return d;
+}
+
+// The offset the int->float magic leaves in a code (0 where the conversion is exact without one).
+template <typename T, int B>
+constexpr float magic_c() {
+  return std::is_same_v<T, __half> ? 1024.f : (B <= 7 ? 128.f : 0.f);
+}
+
+// Codes (rh, subchunk s, k16 step u, k half hh) of a decoded unit as a pair code + C in T.
+template <typename T, int B>
+__device__ __forceinline__ uint32_t code_pair(const uint32_t (&w)[8], int rh, int s, int u, int hh) {
+  if constexpr (B <= 4) {
+    // Elements j = 4u + 2hh + {0, 1}: nibbles p and p + 4 of w[2s + u], p = 2hh + rh.
+    return nibbles_to_pair<T>(w[2 * s + u] >> (4 * (2 * hh + rh)));
+  } else {
+    // Bytes 2rh, 2rh + 1 of w[4s + 2u + hh].
+    return codes_to_pair<T, B>(w[4 * s + 2 * u + hh], 2 * rh);
+  }
+}
+
 template <typename T, int B, bool LUT>
 __global__ void __launch_bounds__(256, 1)
     prefill_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
                    const __half* __restrict__ scales, const __half* __restrict__ zeros,
                    const T* __restrict__ lut, T* __restrict__ y, int M, int N, int K, int C,
-                   int N16, int G, int group_size) {
+                   int N16, int G, int spg) {
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
   extern __shared__ uint8_t smem_raw[];
   // The swizzle pattern repeats every 1024 bytes: the stage buffers start 1024-aligned.
   uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) &
                                              ~static_cast<uintptr_t>(1023));
-  const uint32_t xbuf = smem_u32(smem);
   T* tab = reinterpret_cast<T*>(smem + kBufs * kStageBytes);  // LUT: [kRows][2^B]
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
@@ -146,62 +176,105 @@ __global__ void __launch_bounds__(256, 1)
       const int r = blockIdx.x * kRows + (i >> B);
       tab[i] = r < N ? lut[((size_t)r << B) + (i & ((1 << B) - 1))] : from_float<T>(0.f);
     }
-    __syncthreads();  // the first stage decodes (looks up) before its own barrier
+    __syncthreads();  // the decode of stage 0 looks up before the first stage's barrier
   }
 
+  // x staging: thread (row r = tid / 8 + 32 i, s = bit 2, t' = bits 0-1 of tid) copies the 8
+  // consecutive k at 32 s + 8 t' of a stage as four 4-byte cp.async pieces (u, h) to their
+  // permuted, swizzled places (P = 16 (2s + u) + 8h + 2t'). The four row groups i share the
+  // swizzle phase (r mod 8), so the four shared-memory offsets are fixed per thread and the
+  // global addresses move by 64 elements a stage: no address arithmetic per piece.
+  const int xr0 = tid >> 3, xs = (tid >> 2) & 1, xt = tid & 3;
+  uint32_t soff[4];
+#pragma unroll
+  for (int q = 0; q < 4; ++q) {
+    const int c = 2 * (2 * xs + (q >> 1)) + (q & 1);
+    soff[q] = smem_u32(smem) + xr0 * 128 + (((c ^ (xr0 & 7)) << 4) | (4 * xt));
+  }
+  const T* xsrc[4];
+  bool xrow_ok[4];
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const int r = m0 + xr0 + 32 * i;
+    xrow_ok[i] = r < M;
+    xsrc[i] = x + (size_t)(xrow_ok[i] ? r : 0) * K + 32 * xs + 8 * xt;
+  }
   auto issue_x = [&](int st) {
-    const uint32_t buf = xbuf + (st % kBufs) * kStageBytes;
-    const int k0 = st * kStageK;
+    const uint32_t b = (st % kBufs) * kStageBytes;
+    const bool k_ok = st * kStageK + 32 * xs + 8 * xt < K;
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
-      const int e = tid + 256 * i;
-      const int r = e >> 3, sidx = e & 7, s = sidx >> 2, tp = sidx & 3;
-      const int k = k0 + s * 32 + 8 * tp;
-      const bool ok = (m0 + r < M) && (k < K);
-      const T* src = x + (ok ? (size_t)(m0 + r) * K + k : 0);
-      const uint32_t row = buf + r * 128;
+      const bool ok = xrow_ok[i] && k_ok;
+      const T* src = xsrc[i] + (ok ? st * kStageK : 0);
 #pragma unroll
-      for (int u = 0; u < 2; ++u)
-#pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          const int c = (2 * s + u) * 2 + h;
-          cp_async4(row + (((c ^ (r & 7)) << 4) | (4 * tp)), src + 4 * u + 2 * h, ok);
-        }
+      for (int q = 0; q < 4; ++q)
+        cp_async4(soff[q] + b + i * 32 * 128, src + 4 * (q >> 1) + 2 * (q & 1), ok);
     }
   };
 
-  // Rows g and g + 8 of this warp's tile: scales / zeros per subchunk of the current stage.
+  // Uniform: (s, -s z) of rows g, g + 8 in T, per subchunk; the group of the next subchunk is
+  // tracked by counting (spg subchunks per group), so no division per stage.
   const int n_lo = ntile * 16 + g, n_hi = n_lo + 8;
-  auto dq_stage = [&](const uint4 (&cw)[B], int st, uint32_t (&a)[4][4]) {
+  const bool lo_ok = n_lo < N, hi_ok = n_hi < N;
+  int grp = 0, grp_left = spg;
+  // Raw scale / zero bits of the next stage (2 subchunks x 2 rows), loaded a stage ahead.
+  uint32_t sz_next[2][2];
+  auto load_meta = [&](uint32_t (&v)[2][2]) {
+#pragma unroll
+    for (int s = 0; s < 2; ++s) {
+      const int gi = grp < G - 1 ? grp : G - 1;
+      const unsigned short* sp = reinterpret_cast<const unsigned short*>(scales);
+      const unsigned short* zp = reinterpret_cast<const unsigned short*>(zeros);
+      const uint32_t slo = lo_ok ? __ldg(sp + (size_t)n_lo * G + gi) : 0u;
+      const uint32_t zlo = lo_ok ? __ldg(zp + (size_t)n_lo * G + gi) : 0u;
+      const uint32_t shi = hi_ok ? __ldg(sp + (size_t)n_hi * G + gi) : 0u;
+      const uint32_t zhi = hi_ok ? __ldg(zp + (size_t)n_hi * G + gi) : 0u;
+      v[s][0] = slo | (zlo << 16);
+      v[s][1] = shi | (zhi << 16);
+      if (--grp_left == 0) {
+        grp_left = spg;
+        ++grp;
+      }
+    }
+  };
+
+  const T* tab_lo = tab + ((warp * 16 + g) << B);
+  const T* tab_hi = tab_lo + (8 << B);
+  auto dq_stage = [&](const uint4 (&cw)[B], int st, const uint32_t (&sz)[2][2],
+                      uint32_t (&a)[4][4]) {
     uint32_t w[8];
     decode_unit<B>(cw, st & 3, w);
 #pragma unroll
     for (int s = 0; s < 2; ++s) {
-      float sc[2] = {0.f, 0.f}, zc[2] = {0.f, 0.f};
+      uint32_t s2[2] = {0u, 0u}, m2[2] = {0u, 0u};
       if constexpr (!LUT) {
-        int grp = G == 1 ? 0 : (st * kStageK + s * 32) / group_size;
-        grp = grp < G - 1 ? grp : G - 1;
-        if (n_lo < N) {
-          sc[0] = __half2float(scales[(size_t)n_lo * G + grp]);
-          zc[0] = __half2float(zeros[(size_t)n_lo * G + grp]);
-        }
-        if (n_hi < N) {
-          sc[1] = __half2float(scales[(size_t)n_hi * G + grp]);
-          zc[1] = __half2float(zeros[(size_t)n_hi * G + grp]);
+#pragma unroll
+        for (int rh = 0; rh < 2; ++rh) {
+          const float sc = __half2float(__ushort_as_half((unsigned short)(sz[s][rh] & 0xFFFF)));
+          const float zc = __half2float(__ushort_as_half((unsigned short)(sz[s][rh] >> 16)));
+          s2[rh] = pack2<T>(sc, sc);
+          const float m = -sc * zc;  // exact in fp32 (11 x 11 bits), rounded once to T
+          m2[rh] = pack2<T>(m, m);
         }
       }
 #pragma unroll
       for (int u = 0; u < 2; ++u)
 #pragma unroll
         for (int reg = 0; reg < 4; ++reg) {
-          const int rh = reg & 1, j = 4 * u + 2 * (reg >> 1);
-          const uint32_t q0 = code_at<B>(w, rh, s, j), q1 = code_at<B>(w, rh, s, j + 1);
+          const int rh = reg & 1, hh = reg >> 1;
           if constexpr (LUT) {
-            const T* tr = tab + ((warp * 16 + g + 8 * rh) << B);
+            const int j = 4 * u + 2 * hh;
+            const uint32_t q0 = code_at<B>(w, rh, s, j), q1 = code_at<B>(w, rh, s, j + 1);
+            const T* tr = rh ? tab_hi : tab_lo;
             a[2 * s + u][reg] = pack2<T>(tr[q0], tr[q1]);
           } else {
-            a[2 * s + u][reg] = pack2<T>(__fmul_rn(sc[rh], __fsub_rn((float)q0, zc[rh])),
-                                         __fmul_rn(sc[rh], __fsub_rn((float)q1, zc[rh])));
+            uint32_t q = code_pair<T, B>(w, rh, s, u, hh);
+            constexpr float kC = magic_c<T, B>();
+            if constexpr (kC != 0.f) {
+              // code + C - C: exact (both are integers the dtype holds).
+              q = fma2<T>(q, pack2<T>(1.f, 1.f), pack2<T>(-kC, -kC));
+            }
+            a[2 * s + u][reg] = fma2<T>(q, s2[rh], m2[rh]);
           }
         }
     }
@@ -217,6 +290,8 @@ __global__ void __launch_bounds__(256, 1)
 #pragma unroll
   for (int p = 0; p < B; ++p) nxt[p] = cur[p];
 
+  uint32_t sz_cur[2][2] = {{0u, 0u}, {0u, 0u}};
+  if constexpr (!LUT) load_meta(sz_cur);
 #pragma unroll
   for (int st = 0; st < kAhead; ++st) {
     if (st < S) issue_x(st);
@@ -231,23 +306,36 @@ __global__ void __launch_bounds__(256, 1)
 #pragma unroll
       for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)(c + 1) * B + p) * 32);
     }
-    dq_stage(cur, st, a);
-    // Pin the A values before the wgmma fence: ptxas serialises every wgmma of the kernel
-    // when an instruction defining an A register lands inside the wgmma pipeline stage.
+    if constexpr (!LUT) load_meta(sz_next);
+    dq_stage(cur, st, sz_cur, a);
+    // Anchor the A values before the barrier: ptxas otherwise sinks the decode between the
+    // wgmma of this stage and then serialises every wgmma of the kernel (warning C7513). A
+    // shared-memory store that never runs (M < 0 is impossible, but ptxas cannot know) uses
+    // them, and no instruction moves past a barrier with a store in front of it.
+    if (M < 0) {
 #pragma unroll
-    for (int q = 0; q < 4; ++q)
-#pragma unroll
-      for (int r = 0; r < 4; ++r) asm volatile("" : "+r"(a[q][r])::"memory");
+      for (int q = 0; q < 4; ++q)
+        asm volatile("st.shared.v4.b32 [%0], {%1, %2, %3, %4};" ::"r"(smem_u32(smem)),
+                     "r"(a[q][0]), "r"(a[q][1]), "r"(a[q][2]), "r"(a[q][3])
+                     : "memory");
+    }
     if (i == 3) {
 #pragma unroll
       for (int p = 0; p < B; ++p) cur[p] = nxt[p];
+    }
+    if constexpr (!LUT) {
+#pragma unroll
+      for (int s = 0; s < 2; ++s) {
+        sz_cur[s][0] = sz_next[s][0];
+        sz_cur[s][1] = sz_next[s][1];
+      }
     }
     cp_async_wait<kAhead - 1>();
     fence_proxy_async();
     __syncthreads();  // every thread's pieces of stage st, and every wgmma of stage st - 2, done
     if (st + kAhead < S) issue_x(st + kAhead);
     cp_async_commit();
-    const uint32_t base = xbuf + (st % kBufs) * kStageBytes;
+    const uint32_t base = smem_u32(smem) + (st % kBufs) * kStageBytes;
     wgmma_fence();
 #pragma unroll
     for (int step = 0; step < 4; ++step) wgmma_step<T>(acc, a[step], smem_desc(base + step * 32));
@@ -287,7 +375,7 @@ cudaError_t launch_t(const PrefillArgs& a, cudaStream_t stream) {
   const dim3 grid((a.N16 + 7) / 8, (a.M + kTok - 1) / kTok);
   kernel<<<grid, 256, smem, stream>>>(static_cast<const T*>(a.x), a.qw, a.scales, a.zeros,
                                       static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M,
-                                      a.N, a.K, a.C, a.N16, a.G, a.group_size);
+                                      a.N, a.K, a.C, a.N16, a.G, a.group_size / 32);
   return cudaGetLastError();
 }
 
