@@ -1,0 +1,36 @@
+"""One prefill GEMM call to profile under ncu (device, repo root):
+
+    ncu --clock-control none -k regex:prefill_kernel --launch-skip 2 --launch-count 1 \\
+        --section SpeedOfLight --section WarpStateStats \\
+        python3 benchmarks/experiments/prefill_wgmma/profile.py uniform 4 4096 4096 4096
+"""
+
+from __future__ import annotations
+
+import sys
+
+import torch
+
+import vllm_anyprec._C  # noqa: F401  (registers the ops)
+from vllm_anyprec.kernels import cuda_layout
+
+
+def main() -> None:
+    scheme, bits, k, n, m = sys.argv[1], *map(int, sys.argv[2:6])
+    q = torch.randint(-2**31, 2**31 - 1, cuda_layout.tiled_shape(bits, n, k), dtype=torch.int32,
+                      device="cuda")
+    x = torch.randn(m, k, device="cuda").half()
+    if scheme == "uniform":
+        s = (torch.rand(n, k // 128, device="cuda") * 0.01).half()
+        z = (torch.rand(n, k // 128, device="cuda") * 2 ** bits).half()
+        run = lambda: torch.ops.anyprec.prefill_uniform(x, q, s, z, bits, 128, k, n)  # noqa: E731
+    else:
+        lut = (torch.randn(n, 2 ** bits, device="cuda") * 0.02).half()
+        run = lambda: torch.ops.anyprec.prefill_lut(x, q, lut, bits, k, n)  # noqa: E731
+    for _ in range(4):
+        run()
+    torch.cuda.synchronize()
+
+
+if __name__ == "__main__":
+    main()
