@@ -179,11 +179,12 @@ __global__ void __launch_bounds__(256, 1)
     __syncthreads();  // the decode of stage 0 looks up before the first stage's barrier
   }
 
-  // x staging: thread (row r = tid / 8 + 32 i, s = bit 2, t' = bits 0-1 of tid) copies the 8
-  // consecutive k at 32 s + 8 t' of a stage as four 4-byte cp.async pieces (u, h) to their
-  // permuted, swizzled places (P = 16 (2s + u) + 8h + 2t'). The four row groups i share the
-  // swizzle phase (r mod 8), so the four shared-memory offsets are fixed per thread and the
-  // global addresses move by 64 elements a stage: no address arithmetic per piece.
+  // x staging: thread (row r = tid / 8 + 32 i, s = bit 2, t' = bits 0-1 of tid) loads the 8
+  // consecutive k at 32 s + 8 t' of a stage with one 16-byte load (a warp reads 4 whole
+  // 128-byte rows) and stores them as four 4-byte pieces (u, h) at their permuted, swizzled
+  // places (P = 16 (2s + u) + 8h + 2t'; a warp's 32 stores hit 32 banks). The four row groups
+  // share the swizzle phase (r mod 8), so the store offsets are fixed per thread. (4-byte
+  // cp.async pieces instead: 4 L1 wavefronts per instruction, measured L1-bound.)
   const int xr0 = tid >> 3, xs = (tid >> 2) & 1, xt = tid & 3;
   uint32_t soff[4];
 #pragma unroll
@@ -199,16 +200,23 @@ __global__ void __launch_bounds__(256, 1)
     xrow_ok[i] = r < M;
     xsrc[i] = x + (size_t)(xrow_ok[i] ? r : 0) * K + 32 * xs + 8 * xt;
   }
-  auto issue_x = [&](int st) {
-    const uint32_t b = (st % kBufs) * kStageBytes;
-    const bool k_ok = st * kStageK + 32 * xs + 8 * xt < K;
+  auto load_x = [&](int st, uint4 (&v)[4]) {
+    const bool k_ok = st < S && st * kStageK + 32 * xs + 8 * xt < K;
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
-      const bool ok = xrow_ok[i] && k_ok;
-      const T* src = xsrc[i] + (ok ? st * kStageK : 0);
+      v[i] = make_uint4(0, 0, 0, 0);
+      if (xrow_ok[i] && k_ok) v[i] = __ldg(reinterpret_cast<const uint4*>(xsrc[i] + st * kStageK));
+    }
+  };
+  auto store_x = [&](int st, const uint4 (&v)[4]) {
+    const uint32_t b = (st % kBufs) * kStageBytes;
 #pragma unroll
-      for (int q = 0; q < 4; ++q)
-        cp_async4(soff[q] + b + i * 32 * 128, src + 4 * (q >> 1) + 2 * (q & 1), ok);
+    for (int i = 0; i < 4; ++i) {
+      const uint32_t o = b + i * 32 * 128;
+      asm volatile("st.shared.u32 [%0], %1;" ::"r"(soff[0] + o), "r"(v[i].x) : "memory");
+      asm volatile("st.shared.u32 [%0], %1;" ::"r"(soff[1] + o), "r"(v[i].y) : "memory");
+      asm volatile("st.shared.u32 [%0], %1;" ::"r"(soff[2] + o), "r"(v[i].z) : "memory");
+      asm volatile("st.shared.u32 [%0], %1;" ::"r"(soff[3] + o), "r"(v[i].w) : "memory");
     }
   };
 
@@ -292,16 +300,16 @@ __global__ void __launch_bounds__(256, 1)
 
   uint32_t sz_cur[2][2] = {{0u, 0u}, {0u, 0u}};
   if constexpr (!LUT) load_meta(sz_cur);
-#pragma unroll
-  for (int st = 0; st < kAhead; ++st) {
-    if (st < S) issue_x(st);
-    cp_async_commit();
-  }
+  uint4 xr[4];
+  load_x(0, xr);
+  store_x(0, xr);
 
-  // One stage: decode into a (its previous wgmma finished: waited for in the stage before),
-  // wait for this stage's x, start the next copy, issue 4 wgmma, keep one stage in flight.
+  // One stage: load the next stage's x into registers, decode this stage's A (its previous
+  // wgmma finished: waited for in the stage before), store the next x, barrier, issue 4 wgmma,
+  // keep one stage in flight.
   auto stage = [&](int st, uint32_t (&a)[4][4]) {
     const int c = st >> 2, i = st & 3;
+    load_x(st + 1, xr);
     if (i == 0 && c + 1 < C && tile_ok) {
 #pragma unroll
       for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)(c + 1) * B + p) * 32);
@@ -330,11 +338,11 @@ __global__ void __launch_bounds__(256, 1)
         sz_cur[s][1] = sz_next[s][1];
       }
     }
-    cp_async_wait<kAhead - 1>();
+    // x of stage st + 1 into buffer (st + 1) % 4, last read by the wgmma of stage st - 3
+    // (finished in both warpgroups before the previous barrier).
+    if (st + 1 < S) store_x(st + 1, xr);
     fence_proxy_async();
-    __syncthreads();  // every thread's pieces of stage st, and every wgmma of stage st - 2, done
-    if (st + kAhead < S) issue_x(st + kAhead);
-    cp_async_commit();
+    __syncthreads();  // x of stage st + 1 stored; every wgmma of stage st - 2 done
     const uint32_t base = smem_u32(smem) + (st % kBufs) * kStageBytes;
     wgmma_fence();
 #pragma unroll
