@@ -52,7 +52,7 @@ def _register_fakes() -> None:
         return x.new_empty((*x.shape[:-1], out_features))
 
     @lib.register_fake("anyprec::prefill_uniform")
-    def _(x, qweight, scales, zeros, bits, group_size, in_features, out_features):
+    def _(x, qweight, meta, bits, group_size, in_features, out_features):
         return x.new_empty((*x.shape[:-1], out_features))
 
     @lib.register_fake("anyprec::prefill_lut")

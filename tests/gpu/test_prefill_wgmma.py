@@ -24,10 +24,14 @@ needs_hopper = pytest.mark.skipif(not hopper(), reason="needs an sm_90 GPU")
 
 
 def prefill(layer, x):
+    from vllm_anyprec.kernels import cuda_layout
+
     tiled = layer.tiled()
     if layer.scheme == "uniform":
-        return torch.ops.anyprec.prefill_uniform(x, tiled, layer.scales, layer.zeros, layer.bits,
-                                                 layer.group_size, layer.k, layer.n)
+        meta = cuda_layout.uniform_meta(layer.scales, layer.zeros, layer.bits, x.dtype,
+                                        tiled.shape[0])
+        return torch.ops.anyprec.prefill_uniform(x, tiled, meta, layer.bits, layer.group_size,
+                                                 layer.k, layer.n)
     return torch.ops.anyprec.prefill_lut(x, tiled, layer.lut.to(x.dtype).contiguous(), layer.bits,
                                          layer.k, layer.n)
 
@@ -58,7 +62,7 @@ def test_prefill_every_bits(bits, scheme, dtype):
 
 
 @needs_hopper
-@pytest.mark.parametrize("n,k,gs", [(1, 32, 32), (45, 1000, 96), (300, 2080, -1), (16, 4100, 128),
+@pytest.mark.parametrize("n,k,gs", [(1, 32, 32), (45, 1000, 64), (300, 2080, -1), (16, 4100, 128),
                                     (4096, 4096, 128)])
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_prefill_shapes_groups(n, k, gs, scheme):
@@ -90,14 +94,24 @@ def test_prefill_refuses_other_gpus():
 
 
 @needs_hopper
+def test_prefill_refuses_group_sizes_not_a_power_of_two_times_32():
+    layer = random_layer("uniform", 4, 32, 384, 96)
+    with pytest.raises(RuntimeError, match="expected -1 or 32 \\* 2\\^i, got 96"):
+        prefill(layer, torch.randn(4, 384, device="cuda").half())
+
+
+@needs_hopper
 def test_prefill_opcheck():
+    from vllm_anyprec.kernels import cuda_layout
+
     for scheme in SCHEMES:
         layer = random_layer(scheme, 4, 48, 320, 64 if scheme == "uniform" else -1)
         x = torch.randn(3, 320, device="cuda").half()
         tiled = layer.tiled()
         if scheme == "uniform":
+            meta = cuda_layout.uniform_meta(layer.scales, layer.zeros, 4, x.dtype, tiled.shape[0])
             torch.library.opcheck(torch.ops.anyprec.prefill_uniform.default,
-                                  (x, tiled, layer.scales, layer.zeros, 4, 64, 320, 48))
+                                  (x, tiled, meta, 4, 64, 320, 48))
         else:
             torch.library.opcheck(torch.ops.anyprec.prefill_lut.default,
                                   (x, tiled, layer.lut.half().contiguous(), 4, 320, 48))

@@ -38,11 +38,11 @@ cudaError_t launch_dequant(const DequantArgs& a, cudaStream_t stream);
 struct PrefillArgs {
   const void* x;         // [M, K] activations, row-major, K % 8 == 0
   const uint4* qw;       // tiled bitplanes [N16, C, bits, 32] uint4
-  const __half* scales;  // uniform: canonical [N, G] fp16; else null
-  const __half* zeros;
+  const float4* meta;    // uniform: the fold metadata [G, N16, 8] float4 (as GemmArgs); else null
   const void* lut;       // lut: [N, 2^bits] in the activation dtype; else null
   void* y;               // [M, N]
-  int M, N, K, C, N16, G, group_size, bits;
+  int M, N, K, C, N16, G, bits;
+  int gshift;            // uniform: subchunk (32 k) j is in group j >> gshift
   bool bf16;
   bool lut_scheme;
 };

@@ -87,6 +87,18 @@ void check_lut(const at::Tensor& qw, const at::Tensor& lut, int64_t bits, int64_
                   bits, ", got ", lut.sizes()));
 }
 
+// The fold metadata (cuda_layout.uniform_meta): float32 [G, N16, 8, 4].
+void check_fold_meta(const at::Tensor& qw, const at::Tensor& meta, int64_t group_size, int64_t K,
+                     int64_t N) {
+  const int64_t G = group_size == -1 ? 1 : ceil_div(K, group_size);
+  const std::vector<int64_t> mshape = {G, ceil_div(N, kTileN), 8, 4};
+  check_same_device(meta, "meta", qw);
+  TORCH_CHECK(meta.scalar_type() == at::kFloat && meta.is_contiguous() &&
+                  meta.sizes().vec() == mshape,
+              msg("anyprec: meta: expected contiguous float32 ", mshape, ", got ",
+                  meta.scalar_type(), " ", meta.sizes()));
+}
+
 // x [..., K] -> contiguous [M, K8] with K8 = K rounded up to 8 (16-byte activation loads).
 at::Tensor prepare_x(const at::Tensor& x, int64_t K) {
   TORCH_CHECK(x.is_cuda(), msg("anyprec: x: expected a CUDA tensor, got ", x.device()));
@@ -207,13 +219,7 @@ at::Tensor gemm_uniform(const at::Tensor& x, const at::Tensor& qweight, const at
                         int64_t dense_min_m) {
   check_tiled(qweight, bits, in_features, out_features);
   check_uniform_meta(qweight, scales, zeros, group_size, in_features, out_features);
-  const int64_t G = group_size == -1 ? 1 : ceil_div(in_features, group_size);
-  const std::vector<int64_t> mshape = {G, ceil_div(out_features, kTileN), 8, 4};
-  check_same_device(meta, "meta", qweight);
-  TORCH_CHECK(meta.scalar_type() == at::kFloat && meta.is_contiguous() &&
-                  meta.sizes().vec() == mshape,
-              msg("anyprec: meta: expected contiguous float32 ", mshape, ", got ",
-                  meta.scalar_type(), " ", meta.sizes()));
+  check_fold_meta(qweight, meta, group_size, in_features, out_features);
   return gemm_impl(x, qweight, &meta, &scales, &zeros, nullptr, bits, group_size, in_features,
                    out_features, dense_min_m);
 }
@@ -231,15 +237,24 @@ at::Tensor gemm_lut(const at::Tensor& x, const at::Tensor& qweight, const at::Te
 
 // Experimental (branch wip/wgmma-prefill): the fused Hopper prefill GEMM (prefill_wgmma.cuh),
 // for any M; sm_90 only. Not used by the linear method until measured.
-at::Tensor prefill_impl(const at::Tensor& x, const at::Tensor& qw, const at::Tensor* scales,
-                        const at::Tensor* zeros, const at::Tensor* lut, int64_t bits,
-                        int64_t group_size, int64_t K, int64_t N) {
+at::Tensor prefill_impl(const at::Tensor& x, const at::Tensor& qw, const at::Tensor* meta,
+                        const at::Tensor* lut, int64_t bits, int64_t group_size, int64_t K,
+                        int64_t N) {
   const c10::cuda::CUDAGuard guard(qw.device());
   int major = 0, minor = 0;
   cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, qw.device().index());
   cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, qw.device().index());
   TORCH_CHECK(major == 9 && minor == 0,
               msg("anyprec: prefill: needs an sm_90 GPU (Hopper), got sm_", major, minor));
+  // Subchunk j (32 k) is in group j >> gshift: group sizes 32 * 2^i only.
+  int gshift = 31;
+  if (group_size != -1) {
+    const int64_t spg = group_size / 32;
+    TORCH_CHECK(spg > 0 && group_size % 32 == 0 && (spg & (spg - 1)) == 0,
+                msg("anyprec: prefill: group_size: expected -1 or 32 * 2^i, got ", group_size));
+    gshift = 0;
+    while ((1LL << gshift) < spg) ++gshift;
+  }
   at::Tensor x2 = prepare_x(x, K);
   check_same_device(x2, "x", qw);
   const int64_t M = x2.size(0);
@@ -259,28 +274,25 @@ at::Tensor prefill_impl(const at::Tensor& x, const at::Tensor& qw, const at::Ten
   a.bits = (int)bits;
   a.bf16 = x.scalar_type() == at::kBFloat16;
   a.lut_scheme = lut != nullptr;
+  a.gshift = gshift;
   if (lut) {
     a.lut = lut->data_ptr();
     a.G = 1;
-    a.group_size = a.C * (int)kChunkK;
   } else {
-    a.scales = reinterpret_cast<const __half*>(scales->data_ptr<at::Half>());
-    a.zeros = reinterpret_cast<const __half*>(zeros->data_ptr<at::Half>());
+    a.meta = reinterpret_cast<const float4*>(meta->data_ptr<float>());
     a.G = group_size == -1 ? 1 : (int)ceil_div(K, group_size);
-    a.group_size = group_size == -1 ? a.C * (int)kChunkK : (int)group_size;
   }
   check_launch(anyprec::launch_prefill(a, c10::cuda::getCurrentCUDAStream().stream()),
                "prefill gemm");
   return y.view(out_shape(x, N));
 }
 
-at::Tensor prefill_uniform(const at::Tensor& x, const at::Tensor& qweight, const at::Tensor& scales,
-                           const at::Tensor& zeros, int64_t bits, int64_t group_size,
-                           int64_t in_features, int64_t out_features) {
+at::Tensor prefill_uniform(const at::Tensor& x, const at::Tensor& qweight, const at::Tensor& meta,
+                           int64_t bits, int64_t group_size, int64_t in_features,
+                           int64_t out_features) {
   check_tiled(qweight, bits, in_features, out_features);
-  check_uniform_meta(qweight, scales, zeros, group_size, in_features, out_features);
-  return prefill_impl(x, qweight, &scales, &zeros, nullptr, bits, group_size, in_features,
-                      out_features);
+  check_fold_meta(qweight, meta, group_size, in_features, out_features);
+  return prefill_impl(x, qweight, &meta, nullptr, bits, group_size, in_features, out_features);
 }
 
 at::Tensor prefill_lut(const at::Tensor& x, const at::Tensor& qweight, const at::Tensor& lut,
@@ -289,7 +301,7 @@ at::Tensor prefill_lut(const at::Tensor& x, const at::Tensor& qweight, const at:
   check_lut(qweight, lut, bits, out_features);
   TORCH_CHECK(lut.scalar_type() == x.scalar_type(), msg("anyprec: lut: expected the dtype of x (",
               x.scalar_type(), "), got ", lut.scalar_type()));
-  return prefill_impl(x, qweight, nullptr, nullptr, &lut, bits, -1, in_features, out_features);
+  return prefill_impl(x, qweight, nullptr, &lut, bits, -1, in_features, out_features);
 }
 
 }  // namespace
@@ -302,8 +314,8 @@ TORCH_LIBRARY_FRAGMENT(anyprec, m) {
       "gemm_lut(Tensor x, Tensor qweight, Tensor lut, int bits, int in_features, "
       "int out_features, int dense_min_m) -> Tensor");
   m.def(
-      "prefill_uniform(Tensor x, Tensor qweight, Tensor scales, Tensor zeros, int bits, "
-      "int group_size, int in_features, int out_features) -> Tensor");
+      "prefill_uniform(Tensor x, Tensor qweight, Tensor meta, int bits, int group_size, "
+      "int in_features, int out_features) -> Tensor");
   m.def(
       "prefill_lut(Tensor x, Tensor qweight, Tensor lut, int bits, int in_features, "
       "int out_features) -> Tensor");

@@ -154,9 +154,8 @@ __device__ __forceinline__ uint32_t code_pair(const uint32_t (&w)[8], int rh, in
 template <typename T, int B, bool LUT>
 __global__ void __launch_bounds__(256, 1)
     prefill_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                   const __half* __restrict__ scales, const __half* __restrict__ zeros,
-                   const T* __restrict__ lut, T* __restrict__ y, int M, int N, int K, int C,
-                   int N16, int G, int spg) {
+                   const float4* __restrict__ meta, const T* __restrict__ lut,
+                   T* __restrict__ y, int M, int N, int K, int C, int N16, int G, int gshift) {
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
   extern __shared__ uint8_t smem_raw[];
   // The swizzle pattern repeats every 1024 bytes: the stage buffers start 1024-aligned.
@@ -209,7 +208,7 @@ __global__ void __launch_bounds__(256, 1)
     }
   };
   auto store_x = [&](int st, const uint4 (&v)[4]) {
-    const uint32_t b = (st % kBufs) * kStageBytes;
+    const uint32_t b = (st & (kBufs - 1)) * kStageBytes;
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
       const uint32_t o = b + i * 32 * 128;
@@ -220,50 +219,32 @@ __global__ void __launch_bounds__(256, 1)
     }
   };
 
-  // Uniform: (s, -s z) of rows g, g + 8 in T, per subchunk; the group of the next subchunk is
-  // tracked by counting (spg subchunks per group), so no division per stage.
-  const int n_lo = ntile * 16 + g, n_hi = n_lo + 8;
-  const bool lo_ok = n_lo < N, hi_ok = n_hi < N;
-  int grp = 0, grp_left = spg;
-  // Raw scale / zero bits of the next stage (2 subchunks x 2 rows), loaded a stage ahead.
-  uint32_t sz_next[2][2];
-  auto load_meta = [&](uint32_t (&v)[2][2]) {
-#pragma unroll
-    for (int s = 0; s < 2; ++s) {
-      const int gi = grp < G - 1 ? grp : G - 1;
-      const unsigned short* sp = reinterpret_cast<const unsigned short*>(scales);
-      const unsigned short* zp = reinterpret_cast<const unsigned short*>(zeros);
-      const uint32_t slo = lo_ok ? __ldg(sp + (size_t)n_lo * G + gi) : 0u;
-      const uint32_t zlo = lo_ok ? __ldg(zp + (size_t)n_lo * G + gi) : 0u;
-      const uint32_t shi = hi_ok ? __ldg(sp + (size_t)n_hi * G + gi) : 0u;
-      const uint32_t zhi = hi_ok ? __ldg(zp + (size_t)n_hi * G + gi) : 0u;
-      v[s][0] = slo | (zlo << 16);
-      v[s][1] = shi | (zhi << 16);
-      if (--grp_left == 0) {
-        grp_left = spg;
-        ++grp;
-      }
-    }
+  // Uniform: the decode kernel's metadata (cuda_layout.uniform_meta): per group and n-tile, lane
+  // g's float4 (s, -s (z + C)) of rows g and g + 8. Subchunk j (32 k) is in group j >> gshift
+  // (group sizes 32 * 2^gshift; one group per row: gshift 31).
+  const float4* meta_t = meta + (size_t)(tile_ok ? ntile : 0) * 8 + g;
+  auto load_meta = [&](int sub, float4& v) {
+    int gi = sub >> gshift;
+    gi = gi < G - 1 ? gi : G - 1;
+    v = __ldg(meta_t + (size_t)gi * N16 * 8);
   };
 
   const T* tab_lo = tab + ((warp * 16 + g) << B);
   const T* tab_hi = tab_lo + (8 << B);
-  auto dq_stage = [&](const uint4 (&cw)[B], int st, const uint32_t (&sz)[2][2],
-                      uint32_t (&a)[4][4]) {
+  auto dq_stage = [&](const uint4 (&cw)[B], int unit, const float4 (&mt)[2], uint32_t (&a)[4][4]) {
     uint32_t w[8];
-    decode_unit<B>(cw, st & 3, w);
+    decode_unit<B>(cw, unit, w);
 #pragma unroll
     for (int s = 0; s < 2; ++s) {
       uint32_t s2[2] = {0u, 0u}, m2[2] = {0u, 0u};
       if constexpr (!LUT) {
-#pragma unroll
-        for (int rh = 0; rh < 2; ++rh) {
-          const float sc = __half2float(__ushort_as_half((unsigned short)(sz[s][rh] & 0xFFFF)));
-          const float zc = __half2float(__ushort_as_half((unsigned short)(sz[s][rh] >> 16)));
-          s2[rh] = pack2<T>(sc, sc);
-          const float m = -sc * zc;  // exact in fp32 (11 x 11 bits), rounded once to T
-          m2[rh] = pack2<T>(m, m);
-        }
+        // A = s q - s z in T (one rounding); -s z = -s (z + C) + s C, exact enough in fp32.
+        constexpr float kC = magic_c<T, B>();
+        s2[0] = pack2<T>(mt[s].x, mt[s].x);
+        s2[1] = pack2<T>(mt[s].z, mt[s].z);
+        const float m_lo = fmaf(mt[s].x, kC, mt[s].y), m_hi = fmaf(mt[s].z, kC, mt[s].w);
+        m2[0] = pack2<T>(m_lo, m_lo);
+        m2[1] = pack2<T>(m_hi, m_hi);
       }
 #pragma unroll
       for (int u = 0; u < 2; ++u)
@@ -298,24 +279,31 @@ __global__ void __launch_bounds__(256, 1)
 #pragma unroll
   for (int p = 0; p < B; ++p) nxt[p] = cur[p];
 
-  uint32_t sz_cur[2][2] = {{0u, 0u}, {0u, 0u}};
-  if constexpr (!LUT) load_meta(sz_cur);
+  float4 mt_cur[2], mt_next[2];
+  if constexpr (!LUT) {
+    load_meta(0, mt_cur[0]);
+    load_meta(1, mt_cur[1]);
+  }
   uint4 xr[4];
   load_x(0, xr);
   store_x(0, xr);
 
-  // One stage: load the next stage's x into registers, decode this stage's A (its previous
-  // wgmma finished: waited for in the stage before), store the next x, barrier, issue 4 wgmma,
-  // keep one stage in flight.
-  auto stage = [&](int st, uint32_t (&a)[4][4]) {
-    const int c = st >> 2, i = st & 3;
+  // One stage (unit i of chunk c): load the next stage's x into registers, decode this stage's
+  // A (its previous wgmma finished: waited for in the stage before), store the next x, barrier,
+  // issue 4 wgmma, keep one stage in flight. i is a constant after inlining, so the unit, the
+  // buffer and the chunk-edge work are resolved at compile time.
+  auto stage = [&](int c, int i, uint32_t (&a)[4][4]) {
+    const int st = 4 * c + i;
     load_x(st + 1, xr);
     if (i == 0 && c + 1 < C && tile_ok) {
 #pragma unroll
       for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)(c + 1) * B + p) * 32);
     }
-    if constexpr (!LUT) load_meta(sz_next);
-    dq_stage(cur, st, sz_cur, a);
+    if constexpr (!LUT) {
+      load_meta(2 * st + 2, mt_next[0]);
+      load_meta(2 * st + 3, mt_next[1]);
+    }
+    dq_stage(cur, i, mt_cur, a);
     // Anchor the A values before the barrier: ptxas otherwise sinks the decode between the
     // wgmma of this stage and then serialises every wgmma of the kernel (warning C7513). A
     // shared-memory store that never runs (M < 0 is impossible, but ptxas cannot know) uses
@@ -332,18 +320,15 @@ __global__ void __launch_bounds__(256, 1)
       for (int p = 0; p < B; ++p) cur[p] = nxt[p];
     }
     if constexpr (!LUT) {
-#pragma unroll
-      for (int s = 0; s < 2; ++s) {
-        sz_cur[s][0] = sz_next[s][0];
-        sz_cur[s][1] = sz_next[s][1];
-      }
+      mt_cur[0] = mt_next[0];
+      mt_cur[1] = mt_next[1];
     }
     // x of stage st + 1 into buffer (st + 1) % 4, last read by the wgmma of stage st - 3
     // (finished in both warpgroups before the previous barrier).
-    if (st + 1 < S) store_x(st + 1, xr);
+    if (i < 3 || c + 1 < C) store_x(st + 1, xr);
     fence_proxy_async();
     __syncthreads();  // x of stage st + 1 stored; every wgmma of stage st - 2 done
-    const uint32_t base = smem_u32(smem) + (st % kBufs) * kStageBytes;
+    const uint32_t base = smem_u32(smem) + i * kStageBytes;
     wgmma_fence();
 #pragma unroll
     for (int step = 0; step < 4; ++step) wgmma_step<T>(acc, a[step], smem_desc(base + step * 32));
@@ -351,9 +336,11 @@ __global__ void __launch_bounds__(256, 1)
     wgmma_wait<1>();
   };
   uint32_t a0[4][4], a1[4][4];
-  for (int st = 0; st < S; st += 2) {
-    stage(st, a0);
-    if (st + 1 < S) stage(st + 1, a1);
+  for (int c = 0; c < C; ++c) {
+    stage(c, 0, a0);
+    stage(c, 1, a1);
+    stage(c, 2, a0);
+    stage(c, 3, a1);
   }
   wgmma_wait<0>();
 
@@ -381,9 +368,9 @@ cudaError_t launch_t(const PrefillArgs& a, cudaStream_t stream) {
       cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
   if (e != cudaSuccess) return e;
   const dim3 grid((a.N16 + 7) / 8, (a.M + kTok - 1) / kTok);
-  kernel<<<grid, 256, smem, stream>>>(static_cast<const T*>(a.x), a.qw, a.scales, a.zeros,
+  kernel<<<grid, 256, smem, stream>>>(static_cast<const T*>(a.x), a.qw, a.meta,
                                       static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M,
-                                      a.N, a.K, a.C, a.N16, a.G, a.group_size / 32);
+                                      a.N, a.K, a.C, a.N16, a.G, a.gshift);
   return cudaGetLastError();
 }
 

@@ -55,7 +55,7 @@ def main() -> None:
                     x = torch.randn(m, k, device="cuda").half()
                     if scheme == "uniform":
                         pf = [lambda w=w: torch.ops.anyprec.prefill_uniform(
-                            x, w[0], w[1], w[2], bits, 128, k, n) for w in ws]
+                            x, w[0], w[3], bits, 128, k, n) for w in ws]
                         dn = [lambda w=w: torch.ops.anyprec.gemm_uniform(
                             x, w[0], w[3], w[1], w[2], bits, 128, k, n, 1) for w in ws]
                     else:

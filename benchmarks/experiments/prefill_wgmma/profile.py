@@ -23,7 +23,8 @@ def main() -> None:
     if scheme == "uniform":
         s = (torch.rand(n, k // 128, device="cuda") * 0.01).half()
         z = (torch.rand(n, k // 128, device="cuda") * 2 ** bits).half()
-        run = lambda: torch.ops.anyprec.prefill_uniform(x, q, s, z, bits, 128, k, n)  # noqa: E731
+        meta = cuda_layout.uniform_meta(s, z, bits, x.dtype, q.shape[0])
+        run = lambda: torch.ops.anyprec.prefill_uniform(x, q, meta, bits, 128, k, n)  # noqa: E731
     else:
         lut = (torch.randn(n, 2 ** bits, device="cuda") * 0.02).half()
         run = lambda: torch.ops.anyprec.prefill_lut(x, q, lut, bits, k, n)  # noqa: E731
