@@ -284,17 +284,20 @@ __global__ void __launch_bounds__(256, 1)
     load_meta(0, mt_cur[0]);
     load_meta(1, mt_cur[1]);
   }
-  uint4 xr[4];
-  load_x(0, xr);
-  store_x(0, xr);
+  // x in registers two stages ahead (a barrier stops ptxas from hoisting the loads, so one
+  // stage of distance left the L2 latency exposed at the stores).
+  uint4 xa[4], xb[4];
+  load_x(0, xa);
+  store_x(0, xa);
+  load_x(1, xb);
+  load_x(2, xa);
 
-  // One stage (unit i of chunk c): load the next stage's x into registers, decode this stage's
-  // A (its previous wgmma finished: waited for in the stage before), store the next x, barrier,
-  // issue 4 wgmma, keep one stage in flight. i is a constant after inlining, so the unit, the
+  // One stage (unit i of chunk c): decode this stage's A (its previous wgmma finished: waited
+  // for in the stage before), store the next stage's x from registers and load the one three
+  // ahead into them, barrier, issue 4 wgmma, keep one stage in flight. i is a constant after inlining, so the unit, the
   // buffer and the chunk-edge work are resolved at compile time.
-  auto stage = [&](int c, int i, uint32_t (&a)[4][4]) {
+  auto stage = [&](int c, int i, uint32_t (&a)[4][4], uint4 (&xr)[4]) {
     const int st = 4 * c + i;
-    load_x(st + 1, xr);
     if (i == 0 && c + 1 < C && tile_ok) {
 #pragma unroll
       for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)(c + 1) * B + p) * 32);
@@ -326,6 +329,7 @@ __global__ void __launch_bounds__(256, 1)
     // x of stage st + 1 into buffer (st + 1) % 4, last read by the wgmma of stage st - 3
     // (finished in both warpgroups before the previous barrier).
     if (i < 3 || c + 1 < C) store_x(st + 1, xr);
+    load_x(st + 3, xr);
     fence_proxy_async();
     __syncthreads();  // x of stage st + 1 stored; every wgmma of stage st - 2 done
     const uint32_t base = smem_u32(smem) + i * kStageBytes;
@@ -337,10 +341,10 @@ __global__ void __launch_bounds__(256, 1)
   };
   uint32_t a0[4][4], a1[4][4];
   for (int c = 0; c < C; ++c) {
-    stage(c, 0, a0);
-    stage(c, 1, a1);
-    stage(c, 2, a0);
-    stage(c, 3, a1);
+    stage(c, 0, a0, xb);  // stores x(st + 1), loads x(st + 3) into the same registers
+    stage(c, 1, a1, xa);
+    stage(c, 2, a0, xb);
+    stage(c, 3, a1, xa);
   }
   wgmma_wait<0>();
 
