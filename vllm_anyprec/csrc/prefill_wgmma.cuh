@@ -279,34 +279,30 @@ __global__ void __launch_bounds__(256, 1)
 #pragma unroll
   for (int p = 0; p < B; ++p) nxt[p] = cur[p];
 
-  float4 mt_cur[2], mt_next[2];
+  // Global loads are issued right after a stage's barrier: the proxy fence before the next
+  // barrier (fence.proxy.async = MEMBAR.ALL.CTA + FENCE.VIEW.ASYNC) waits for every load the
+  // thread has in flight, so a load issued just before it costs its whole latency (ncu: the
+  // fence was the top stall). Issued here, a load has a stage to return. Metadata is loaded
+  // two stages ahead (its decode starts right after the wgmma issue), x one stage ahead.
+  float4 mt0[2], mt1[2], mt2[2];
   if constexpr (!LUT) {
-    load_meta(0, mt_cur[0]);
-    load_meta(1, mt_cur[1]);
+    load_meta(0, mt0[0]);
+    load_meta(1, mt0[1]);
+    load_meta(2, mt1[0]);
+    load_meta(3, mt1[1]);
   }
-  // x in registers two stages ahead (a barrier stops ptxas from hoisting the loads, so one
-  // stage of distance left the L2 latency exposed at the stores).
-  uint4 xa[4], xb[4];
-  load_x(0, xa);
-  store_x(0, xa);
-  load_x(1, xb);
-  load_x(2, xa);
+  uint4 xr[4];
+  load_x(0, xr);
+  store_x(0, xr);
+  load_x(1, xr);
 
   // One stage (unit i of chunk c): decode this stage's A (its previous wgmma finished: waited
-  // for in the stage before), store the next stage's x from registers and load the one three
-  // ahead into them, barrier, issue 4 wgmma, keep one stage in flight. i is a constant after inlining, so the unit, the
+  // for in the stage before), store the next stage's x, barrier, issue 4 wgmma, issue the
+  // loads, keep one wgmma stage in flight. i is a constant after inlining, so the unit, the
   // buffer and the chunk-edge work are resolved at compile time.
-  auto stage = [&](int c, int i, uint32_t (&a)[4][4], uint4 (&xr)[4]) {
+  auto stage = [&](int c, int i, uint32_t (&a)[4][4]) {
     const int st = 4 * c + i;
-    if (i == 0 && c + 1 < C && tile_ok) {
-#pragma unroll
-      for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)(c + 1) * B + p) * 32);
-    }
-    if constexpr (!LUT) {
-      load_meta(2 * st + 2, mt_next[0]);
-      load_meta(2 * st + 3, mt_next[1]);
-    }
-    dq_stage(cur, i, mt_cur, a);
+    dq_stage(cur, i, mt0, a);
     // Anchor the A values before the barrier: ptxas otherwise sinks the decode between the
     // wgmma of this stage and then serialises every wgmma of the kernel (warning C7513). A
     // shared-memory store that never runs (M < 0 is impossible, but ptxas cannot know) uses
@@ -322,14 +318,9 @@ __global__ void __launch_bounds__(256, 1)
 #pragma unroll
       for (int p = 0; p < B; ++p) cur[p] = nxt[p];
     }
-    if constexpr (!LUT) {
-      mt_cur[0] = mt_next[0];
-      mt_cur[1] = mt_next[1];
-    }
     // x of stage st + 1 into buffer (st + 1) % 4, last read by the wgmma of stage st - 3
     // (finished in both warpgroups before the previous barrier).
     if (i < 3 || c + 1 < C) store_x(st + 1, xr);
-    load_x(st + 3, xr);
     fence_proxy_async();
     __syncthreads();  // x of stage st + 1 stored; every wgmma of stage st - 2 done
     const uint32_t base = smem_u32(smem) + i * kStageBytes;
@@ -337,14 +328,28 @@ __global__ void __launch_bounds__(256, 1)
 #pragma unroll
     for (int step = 0; step < 4; ++step) wgmma_step<T>(acc, a[step], smem_desc(base + step * 32));
     wgmma_commit();
+    load_x(st + 2, xr);
+    if (i == 0 && c + 1 < C && tile_ok) {
+#pragma unroll
+      for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)(c + 1) * B + p) * 32);
+    }
+    if constexpr (!LUT) {
+      load_meta(2 * st + 4, mt2[0]);
+      load_meta(2 * st + 5, mt2[1]);
+#pragma unroll
+      for (int q = 0; q < 2; ++q) {
+        mt0[q] = mt1[q];
+        mt1[q] = mt2[q];
+      }
+    }
     wgmma_wait<1>();
   };
   uint32_t a0[4][4], a1[4][4];
   for (int c = 0; c < C; ++c) {
-    stage(c, 0, a0, xb);  // stores x(st + 1), loads x(st + 3) into the same registers
-    stage(c, 1, a1, xa);
-    stage(c, 2, a0, xb);
-    stage(c, 3, a1, xa);
+    stage(c, 0, a0);
+    stage(c, 1, a1);
+    stage(c, 2, a0);
+    stage(c, 3, a1);
   }
   wgmma_wait<0>();
 
