@@ -34,18 +34,9 @@ struct DequantArgs {
 };
 cudaError_t launch_dequant(const DequantArgs& a, cudaStream_t stream);
 
-// Experimental Hopper prefill GEMM (prefill_wgmma.cuh): sm_90a only.
-struct PrefillArgs {
-  const void* x;         // [M, K] activations, row-major, K % 8 == 0
-  const uint4* qw;       // tiled bitplanes [N16, C, bits, 32] uint4
-  const float4* meta;    // uniform: the fold metadata [G, N16, 8] float4 (as GemmArgs); else null
-  const void* lut;       // lut: [N, 2^bits] in the activation dtype; else null
-  void* y;               // [M, N]
-  int M, N, K, C, N16, G, bits;
-  int gshift;            // uniform: subchunk (32 k) j is in group j >> gshift
-  bool bf16;
-  bool lut_scheme;
-};
-cudaError_t launch_prefill(const PrefillArgs& a, cudaStream_t stream);
+// Hopper prefill GEMM (prefill_wgmma.cuh, sm_90a only; experimental: not used by the linear
+// method). Uniform: a.meta as for the decode kernel, subchunk (32 k) j in group
+// min(j >> gshift, G - 1).
+cudaError_t launch_prefill(const GemmArgs& a, int G, int gshift, cudaStream_t stream);
 
 }  // namespace anyprec

@@ -170,24 +170,11 @@ at::Tensor dequant_lut(const at::Tensor& qweight, const at::Tensor& lut, int64_t
                       lut.scalar_type());
 }
 
-// M < dense_min_m: the fused kernel; otherwise dequantize to a dense weight and call cuBLAS
-// (at prefill sizes the GEMM is compute-bound and cuBLAS's tensor-core tiles win). The switch is
-// inside the op so that vLLM's torch.compile graph, symbolic in M, has no branch on it.
-at::Tensor gemm_impl(const at::Tensor& x, const at::Tensor& qw, const at::Tensor* meta,
-                     const at::Tensor* scales, const at::Tensor* zeros, const at::Tensor* lut,
-                     int64_t bits, int64_t group_size, int64_t K, int64_t N,
-                     int64_t dense_min_m) {
-  const c10::cuda::CUDAGuard guard(qw.device());
-  at::Tensor x2 = prepare_x(x, K);
-  check_same_device(x2, "x", qw);
+// The arguments shared by the fused decode kernel and the Hopper prefill kernel.
+anyprec::GemmArgs gemm_args(const at::Tensor& x, const at::Tensor& x2, const at::Tensor& qw,
+                            at::Tensor& y, const at::Tensor* meta, const at::Tensor* lut,
+                            int64_t bits, int64_t group_size, int64_t K, int64_t N) {
   const int64_t M = x2.size(0);
-  at::Tensor y = at::empty({M, N}, x2.options());
-  if (M == 0) return y.view(out_shape(x, N));
-  if (M >= dense_min_m) {
-    at::Tensor w = dequant_impl(qw, scales, zeros, lut, bits, group_size, K, N, x.scalar_type());
-    at::mm_out(y, x2.narrow(1, 0, K), w.t());
-    return y.view(out_shape(x, N));
-  }
   TORCH_CHECK(M <= (int64_t)INT32_MAX && N * K < (1LL << 40), msg("anyprec: problem too large: M=",
               M, " N=", N, " K=", K));
   anyprec::GemmArgs a{};
@@ -208,6 +195,28 @@ at::Tensor gemm_impl(const at::Tensor& x, const at::Tensor& qw, const at::Tensor
     a.meta = meta->data_ptr<float>();
     a.group_size = group_size == -1 ? a.C * (int)kChunkK : (int)group_size;
   }
+  return a;
+}
+
+// M < dense_min_m: the fused kernel; otherwise dequantize to a dense weight and call cuBLAS
+// (at prefill sizes the GEMM is compute-bound and cuBLAS's tensor-core tiles win). The switch is
+// inside the op so that vLLM's torch.compile graph, symbolic in M, has no branch on it.
+at::Tensor gemm_impl(const at::Tensor& x, const at::Tensor& qw, const at::Tensor* meta,
+                     const at::Tensor* scales, const at::Tensor* zeros, const at::Tensor* lut,
+                     int64_t bits, int64_t group_size, int64_t K, int64_t N,
+                     int64_t dense_min_m) {
+  const c10::cuda::CUDAGuard guard(qw.device());
+  at::Tensor x2 = prepare_x(x, K);
+  check_same_device(x2, "x", qw);
+  const int64_t M = x2.size(0);
+  at::Tensor y = at::empty({M, N}, x2.options());
+  if (M == 0) return y.view(out_shape(x, N));
+  if (M >= dense_min_m) {
+    at::Tensor w = dequant_impl(qw, scales, zeros, lut, bits, group_size, K, N, x.scalar_type());
+    at::mm_out(y, x2.narrow(1, 0, K), w.t());
+    return y.view(out_shape(x, N));
+  }
+  const anyprec::GemmArgs a = gemm_args(x, x2, qw, y, meta, lut, bits, group_size, K, N);
   check_launch(anyprec::launch_fused_gemm(a, c10::cuda::getCurrentCUDAStream().stream()),
                "fused gemm");
   return y.view(out_shape(x, N));
@@ -257,32 +266,11 @@ at::Tensor prefill_impl(const at::Tensor& x, const at::Tensor& qw, const at::Ten
   }
   at::Tensor x2 = prepare_x(x, K);
   check_same_device(x2, "x", qw);
-  const int64_t M = x2.size(0);
-  at::Tensor y = at::empty({M, N}, x2.options());
-  if (M == 0) return y.view(out_shape(x, N));
-  TORCH_CHECK(M <= (int64_t)INT32_MAX && N * K < (1LL << 40), msg("anyprec: problem too large: M=",
-              M, " N=", N, " K=", K));
-  anyprec::PrefillArgs a{};
-  a.x = x2.data_ptr();
-  a.qw = reinterpret_cast<const uint4*>(qw.data_ptr<int32_t>());
-  a.y = y.data_ptr();
-  a.M = (int)M;
-  a.N = (int)N;
-  a.K = (int)x2.size(1);
-  a.C = (int)ceil_div(K, kChunkK);
-  a.N16 = (int)ceil_div(N, kTileN);
-  a.bits = (int)bits;
-  a.bf16 = x.scalar_type() == at::kBFloat16;
-  a.lut_scheme = lut != nullptr;
-  a.gshift = gshift;
-  if (lut) {
-    a.lut = lut->data_ptr();
-    a.G = 1;
-  } else {
-    a.meta = reinterpret_cast<const float4*>(meta->data_ptr<float>());
-    a.G = group_size == -1 ? 1 : (int)ceil_div(K, group_size);
-  }
-  check_launch(anyprec::launch_prefill(a, c10::cuda::getCurrentCUDAStream().stream()),
+  at::Tensor y = at::empty({x2.size(0), N}, x2.options());
+  if (x2.size(0) == 0) return y.view(out_shape(x, N));
+  const anyprec::GemmArgs a = gemm_args(x, x2, qw, y, meta, lut, bits, group_size, K, N);
+  const int G = lut || group_size == -1 ? 1 : (int)ceil_div(K, group_size);
+  check_launch(anyprec::launch_prefill(a, G, gshift, c10::cuda::getCurrentCUDAStream().stream()),
                "prefill gemm");
   return y.view(out_shape(x, N));
 }

@@ -1,26 +1,28 @@
 // Fused prefill GEMM for Hopper (sm_90a): bitplane unpack + dequantize into the A registers of
-// wgmma, activations from shared memory. EXPERIMENTAL (branch wip/wgmma-prefill): compiled and
-// reviewed, not yet run on a GPU; the ops it backs (anyprec::prefill_uniform / prefill_lut) are
-// not used by the linear method until measured against dequantize + cuBLAS.
+// wgmma, activations from shared memory. EXPERIMENTAL: correct (tests/gpu/test_prefill_wgmma.py,
+// compute-sanitizer clean) but on the H200 still slower than dequantize + cuBLAS (0.31-0.54x of
+// cuBLAS fp16 against the dense path's 0.5-0.95x at M = 256..4096, uniform b = 4), so the linear
+// method does not use it; benchmarks/experiments/prefill_wgmma/ has the measurements and what
+// limits it.
 //
 // Orientation ("swap AB"): y^T[N, M] = W[N, K] x^T[K, M]. wgmma's A (64 rows x 16 k) may come
 // from registers, so the weights never touch shared memory: each warp decodes its 16-row tile of
 // the tiled bitplane format (the decode kernel's layout, cuda_layout.py) straight into A
 // fragments, as the decode kernel does for mma.sync. wgmma's B (16 k x 128 tokens) comes from
-// shared memory: the activations, staged with cp.async in the 128-byte-swizzled K-major layout.
+// shared memory: the activations, in the 128-byte-swizzled K-major layout.
 //
 // The tiled format permutes k inside each 32-k subchunk (lane t of a quad holds the 8
 // consecutive k at 8t; the mma k16 step u takes k 8t + 4u + {0, 1} at mma-k 2t, 2t+1 and
 // 8t + 4u + {2, 3} at 2t+8, 2t+9). B must follow the same permutation, so x is staged in
 // 4-byte pieces: position P = 16 (2s + u) + 8h + 2t' of a 64-k stage holds x[k0 + 32s + 8t' +
-// 4u + 2h + {0, 1}].
+// 4u + 2h + {0, 1}] (16-byte global loads, 4-byte shared stores).
 //
 // Block: 2 warpgroups (256 threads), 128 weight rows (8 n-tiles, warp w owns tile 8 bx + w) x
-// 128 tokens; K in stages of 64 (one 64-k unit of a tiled chunk), 4 x-stage buffers with 2 in
-// flight; A fragments double-buffered in registers so the decode of stage s+1 overlaps the
-// wgmma of stage s. Dequantization in fp32 exactly as the reference (s * (q - z), rounded once
-// to the activation dtype), so the result differs from dequantize + cuBLAS only by the order
-// of the fp32 accumulation.
+// 128 tokens; K in stages of 64 (one 64-k unit of a tiled chunk), 4 x-stage buffers, x two
+// stages ahead in registers; A fragments double-buffered in registers so the decode of stage
+// s+1 overlaps the wgmma of stage s. Uniform: A = s q - s z by packed fma in the activation
+// dtype (code + C - C exact, then one rounding), s and -s z from the decode kernel's fold
+// metadata; LUT: per-row tables in shared memory.
 #pragma once
 
 #include "anyprec.cuh"
@@ -32,25 +34,13 @@ constexpr int kRows = 128;                  // weight rows per block (2 warpgrou
 constexpr int kTok = 128;                   // tokens per block: the wgmma N
 constexpr int kStageK = 64;                 // k per stage
 constexpr int kBufs = 4;                    // x stage buffers
-constexpr int kAhead = 2;                   // stages copied ahead of the one multiplied
 constexpr int kStageBytes = kTok * kStageK * 2;  // 16 KB: 128 tokens x 128 B
 
 __device__ __forceinline__ uint32_t smem_u32(const void* p) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(p));
 }
-__device__ __forceinline__ void cp_async4(uint32_t dst, const void* src, bool valid) {
-  asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;" ::"r"(dst), "l"(src),
-               "r"(valid ? 4 : 0)
-               : "memory");
-}
-__device__ __forceinline__ void cp_async_commit() {
-  asm volatile("cp.async.commit_group;" ::: "memory");
-}
-template <int N>
-__device__ __forceinline__ void cp_async_wait() {
-  asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory");
-}
-// Generic-proxy writes to shared memory (cp.async lands as generic) made visible to wgmma.
+// Generic-proxy writes to shared memory made visible to wgmma (the async proxy). Compiles to
+// MEMBAR.ALL.CTA + FENCE.VIEW.ASYNC.S, which also waits for the thread's loads in flight.
 __device__ __forceinline__ void fence_proxy_async() {
   asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
 }
@@ -279,30 +269,34 @@ __global__ void __launch_bounds__(256, 1)
 #pragma unroll
   for (int p = 0; p < B; ++p) nxt[p] = cur[p];
 
-  // Global loads are issued right after a stage's barrier: the proxy fence before the next
-  // barrier (fence.proxy.async = MEMBAR.ALL.CTA + FENCE.VIEW.ASYNC) waits for every load the
-  // thread has in flight, so a load issued just before it costs its whole latency (ncu: the
-  // fence was the top stall). Issued here, a load has a stage to return. Metadata is loaded
-  // two stages ahead (its decode starts right after the wgmma issue), x one stage ahead.
-  float4 mt0[2], mt1[2], mt2[2];
+  float4 mt_cur[2], mt_next[2];
   if constexpr (!LUT) {
-    load_meta(0, mt0[0]);
-    load_meta(1, mt0[1]);
-    load_meta(2, mt1[0]);
-    load_meta(3, mt1[1]);
+    load_meta(0, mt_cur[0]);
+    load_meta(1, mt_cur[1]);
   }
-  uint4 xr[4];
-  load_x(0, xr);
-  store_x(0, xr);
-  load_x(1, xr);
+  // x in registers two stages ahead (a barrier stops ptxas from hoisting the loads, so one
+  // stage of distance left the L2 latency exposed at the stores).
+  uint4 xa[4], xb[4];
+  load_x(0, xa);
+  store_x(0, xa);
+  load_x(1, xb);
+  load_x(2, xa);
 
   // One stage (unit i of chunk c): decode this stage's A (its previous wgmma finished: waited
-  // for in the stage before), store the next stage's x, barrier, issue 4 wgmma, issue the
-  // loads, keep one wgmma stage in flight. i is a constant after inlining, so the unit, the
+  // for in the stage before), store the next stage's x from registers and load the one three
+  // ahead into them, barrier, issue 4 wgmma, keep one stage in flight. i is a constant after inlining, so the unit, the
   // buffer and the chunk-edge work are resolved at compile time.
-  auto stage = [&](int c, int i, uint32_t (&a)[4][4]) {
+  auto stage = [&](int c, int i, uint32_t (&a)[4][4], uint4 (&xr)[4]) {
     const int st = 4 * c + i;
-    dq_stage(cur, i, mt0, a);
+    if (i == 0 && c + 1 < C && tile_ok) {
+#pragma unroll
+      for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)(c + 1) * B + p) * 32);
+    }
+    if constexpr (!LUT) {
+      load_meta(2 * st + 2, mt_next[0]);
+      load_meta(2 * st + 3, mt_next[1]);
+    }
+    dq_stage(cur, i, mt_cur, a);
     // Anchor the A values before the barrier: ptxas otherwise sinks the decode between the
     // wgmma of this stage and then serialises every wgmma of the kernel (warning C7513). A
     // shared-memory store that never runs (M < 0 is impossible, but ptxas cannot know) uses
@@ -318,9 +312,14 @@ __global__ void __launch_bounds__(256, 1)
 #pragma unroll
       for (int p = 0; p < B; ++p) cur[p] = nxt[p];
     }
+    if constexpr (!LUT) {
+      mt_cur[0] = mt_next[0];
+      mt_cur[1] = mt_next[1];
+    }
     // x of stage st + 1 into buffer (st + 1) % 4, last read by the wgmma of stage st - 3
     // (finished in both warpgroups before the previous barrier).
     if (i < 3 || c + 1 < C) store_x(st + 1, xr);
+    load_x(st + 3, xr);
     fence_proxy_async();
     __syncthreads();  // x of stage st + 1 stored; every wgmma of stage st - 2 done
     const uint32_t base = smem_u32(smem) + i * kStageBytes;
@@ -328,28 +327,14 @@ __global__ void __launch_bounds__(256, 1)
 #pragma unroll
     for (int step = 0; step < 4; ++step) wgmma_step<T>(acc, a[step], smem_desc(base + step * 32));
     wgmma_commit();
-    load_x(st + 2, xr);
-    if (i == 0 && c + 1 < C && tile_ok) {
-#pragma unroll
-      for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)(c + 1) * B + p) * 32);
-    }
-    if constexpr (!LUT) {
-      load_meta(2 * st + 4, mt2[0]);
-      load_meta(2 * st + 5, mt2[1]);
-#pragma unroll
-      for (int q = 0; q < 2; ++q) {
-        mt0[q] = mt1[q];
-        mt1[q] = mt2[q];
-      }
-    }
     wgmma_wait<1>();
   };
   uint32_t a0[4][4], a1[4][4];
   for (int c = 0; c < C; ++c) {
-    stage(c, 0, a0);
-    stage(c, 1, a1);
-    stage(c, 2, a0);
-    stage(c, 3, a1);
+    stage(c, 0, a0, xb);  // stores x(st + 1), loads x(st + 3) into the same registers
+    stage(c, 1, a1, xa);
+    stage(c, 2, a0, xb);
+    stage(c, 3, a1, xa);
   }
   wgmma_wait<0>();
 
@@ -370,27 +355,28 @@ inline size_t smem_bytes(int bits, bool lut) {
 }
 
 template <typename T, int B, bool LUT>
-cudaError_t launch_t(const PrefillArgs& a, cudaStream_t stream) {
+cudaError_t launch_t(const GemmArgs& a, int G, int gshift, cudaStream_t stream) {
   auto kernel = prefill_kernel<T, B, LUT>;
   const size_t smem = smem_bytes(B, LUT);
   cudaError_t e =
       cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
   if (e != cudaSuccess) return e;
   const dim3 grid((a.N16 + 7) / 8, (a.M + kTok - 1) / kTok);
-  kernel<<<grid, 256, smem, stream>>>(static_cast<const T*>(a.x), a.qw, a.meta,
+  kernel<<<grid, 256, smem, stream>>>(static_cast<const T*>(a.x), a.qw,
+                                      reinterpret_cast<const float4*>(a.meta),
                                       static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M,
-                                      a.N, a.K, a.C, a.N16, a.G, a.gshift);
+                                      a.N, a.K, a.C, a.N16, G, gshift);
   return cudaGetLastError();
 }
 
 template <int B>
-cudaError_t launch_bits(const PrefillArgs& a, cudaStream_t stream) {
+cudaError_t launch_bits(const GemmArgs& a, int G, int gshift, cudaStream_t stream) {
   if (a.bf16) {
-    return a.lut_scheme ? launch_t<__nv_bfloat16, B, true>(a, stream)
-                        : launch_t<__nv_bfloat16, B, false>(a, stream);
+    return a.lut_scheme ? launch_t<__nv_bfloat16, B, true>(a, G, gshift, stream)
+                        : launch_t<__nv_bfloat16, B, false>(a, G, gshift, stream);
   }
-  return a.lut_scheme ? launch_t<__half, B, true>(a, stream)
-                      : launch_t<__half, B, false>(a, stream);
+  return a.lut_scheme ? launch_t<__half, B, true>(a, G, gshift, stream)
+                      : launch_t<__half, B, false>(a, G, gshift, stream);
 }
 
 }  // namespace prefill
