@@ -56,3 +56,23 @@ def rel_err(out: torch.Tensor, ref: torch.Tensor) -> float:
     out, ref = out.double(), ref.double()
     assert torch.isfinite(out).all(), "non-finite output"
     return float((out - ref).norm() / ref.norm().clamp_min(1e-30))
+
+
+def check_against_reference(layer: Layer, dtype: torch.dtype, ms, run, seed: int = 1) -> None:
+    """For each M in ``ms``: random x [M, K] in ``dtype``; ``run(x)`` yields (label, output)
+    pairs, each checked for shape, dtype and relative error against x @ W_ref^T (fp32) under
+    REL_TOL. bf16 LUT kernels use the table rounded to bf16 (the mma takes bf16 operands): the
+    reference then dequantizes to bf16 too."""
+    w_ref = layer.dequant_ref(torch.float32)
+    if layer.scheme == "lut" and dtype == torch.bfloat16:
+        w_ref = layer.dequant_ref(torch.bfloat16).float()
+    g = torch.Generator(device="cuda").manual_seed(seed)
+    for m in ms:
+        x = torch.randn(m, layer.k, device="cuda", generator=g).to(dtype)
+        ref = x.float() @ w_ref.t()
+        for label, out in run(x):
+            assert out.shape == (m, layer.n) and out.dtype == dtype, (label, out.shape, out.dtype)
+            err = rel_err(out, ref)
+            assert err < REL_TOL[dtype], (
+                f"{label}: {layer.scheme} b={layer.bits} gs={layer.group_size} N={layer.n} "
+                f"K={layer.k} M={m} {dtype}: rel err {err:.2e}")

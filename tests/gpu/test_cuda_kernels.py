@@ -7,7 +7,7 @@ import torch
 
 from vllm_anyprec.kernels import cuda_layout
 
-from helpers import REL_TOL, random_layer, rel_err
+from helpers import REL_TOL, check_against_reference, random_layer, rel_err
 
 BITS = [2, 3, 4, 5, 6, 7, 8]
 SCHEMES = ["uniform", "lut"]
@@ -40,22 +40,10 @@ def gemm(layer, tiled, extra, x, dense_min_m):
 
 def check_gemm(layer, dtype, ms, paths=(FUSED, DENSE), seed=1):
     tiled, extra = prepared(layer, dtype)
-    w_ref = layer.dequant_ref(torch.float32)
-    # bf16 LUT kernels use the table rounded to bf16 (the mma takes bf16 operands): same as the
-    # reference dequantized to bf16.
-    if layer.scheme == "lut" and dtype == torch.bfloat16:
-        w_ref = layer.dequant_ref(torch.bfloat16).float()
-    g = torch.Generator(device="cuda").manual_seed(seed)
-    for m in ms:
-        x = torch.randn(m, layer.k, device="cuda", generator=g).to(dtype)
-        ref = x.float() @ w_ref.t()
-        for path in paths:
-            out = gemm(layer, tiled, extra, x, path)
-            assert out.shape == (m, layer.n) and out.dtype == dtype
-            err = rel_err(out, ref)
-            assert err < REL_TOL[dtype], (
-                f"{layer.scheme} b={layer.bits} gs={layer.group_size} N={layer.n} K={layer.k} "
-                f"M={m} {dtype} path={'fused' if path == FUSED else 'dense'}: rel err {err:.2e}")
+    check_against_reference(
+        layer, dtype, ms, seed=seed,
+        run=lambda x: [("fused" if p == FUSED else "dense", gemm(layer, tiled, extra, x, p))
+                       for p in paths])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -1,8 +1,10 @@
 """The experimental Hopper prefill GEMM (csrc/prefill_wgmma.cuh) against reference.py.
 
-Runs only on an sm_90 GPU (elsewhere the op refuses, which the last test checks). The kernel
-dequantizes exactly as the reference (fp32 s * (q - z), rounded once), so the bound is the one
-of the other GEMM paths: fp32 accumulation and one rounding of the output.
+Runs only on an sm_90 GPU (elsewhere the op refuses, which the last test checks). The uniform
+kernel dequantizes in the activation dtype (s q + (-s z) by one fused multiply-add, -s z rounded
+to the dtype first) where the reference rounds s (q - z) once: a weight differs by about one
+rounding of the dtype, inside the bound the other GEMM paths meet (fp32 accumulation, one
+rounding of the output).
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from helpers import REL_TOL, random_layer, rel_err
+from vllm_anyprec.kernels import cuda_layout
+
+from helpers import check_against_reference, random_layer, rel_err
 
 DTYPES = [torch.float16, torch.bfloat16]
 SCHEMES = ["uniform", "lut"]
@@ -24,8 +28,6 @@ needs_hopper = pytest.mark.skipif(not hopper(), reason="needs an sm_90 GPU")
 
 
 def prefill(layer, x):
-    from vllm_anyprec.kernels import cuda_layout
-
     tiled = layer.tiled()
     if layer.scheme == "uniform":
         meta = cuda_layout.uniform_meta(layer.scales, layer.zeros, layer.bits, x.dtype,
@@ -36,19 +38,8 @@ def prefill(layer, x):
                                          layer.k, layer.n)
 
 
-def check(layer, dtype, ms, seed=1):
-    w_ref = layer.dequant_ref(torch.float32)
-    if layer.scheme == "lut" and dtype == torch.bfloat16:
-        w_ref = layer.dequant_ref(torch.bfloat16).float()
-    g = torch.Generator(device="cuda").manual_seed(seed)
-    for m in ms:
-        x = torch.randn(m, layer.k, device="cuda", generator=g).to(dtype)
-        out = prefill(layer, x)
-        assert out.shape == (m, layer.n) and out.dtype == dtype
-        err = rel_err(out, x.float() @ w_ref.t())
-        assert err < REL_TOL[dtype], (
-            f"prefill {layer.scheme} b={layer.bits} gs={layer.group_size} N={layer.n} "
-            f"K={layer.k} M={m} {dtype}: rel err {err:.2e}")
+def check(layer, dtype, ms):
+    check_against_reference(layer, dtype, ms, run=lambda x: [("prefill", prefill(layer, x))])
 
 
 @needs_hopper
@@ -73,9 +64,8 @@ def test_prefill_shapes_groups(n, k, gs, scheme):
 
 @needs_hopper
 def test_prefill_matches_dense_path():
-    """Same weights through dequantize + cuBLAS (dense_min_m = 1): equal up to summation order."""
-    from vllm_anyprec.kernels import cuda_layout
-
+    """Same weights through dequantize + cuBLAS (dense_min_m = 1): equal up to the rounding of
+    the dequantized weight and the summation order."""
     layer = random_layer("uniform", 4, 512, 1024, 128, seed=3)
     x = torch.randn(256, 1024, device="cuda").half()
     tiled = layer.tiled()
@@ -102,8 +92,6 @@ def test_prefill_refuses_group_sizes_not_a_power_of_two_times_32():
 
 @needs_hopper
 def test_prefill_opcheck():
-    from vllm_anyprec.kernels import cuda_layout
-
     for scheme in SCHEMES:
         layer = random_layer(scheme, 4, 48, 320, 64 if scheme == "uniform" else -1)
         x = torch.randn(3, 320, device="cuda").half()
