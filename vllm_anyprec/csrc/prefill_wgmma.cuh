@@ -44,7 +44,9 @@ __device__ __forceinline__ uint32_t smem_u32(const void* p) {
 __device__ __forceinline__ void fence_proxy_async() {
   asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
 }
-__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;" ::: "memory"); }
+__device__ __forceinline__ void wgmma_fence() {
+  asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
+}
 __device__ __forceinline__ void wgmma_commit() {
   asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
 }
@@ -131,7 +133,8 @@ constexpr float magic_c() {
 
 // Codes (rh, subchunk s, k16 step u, k half hh) of a decoded unit as a pair code + C in T.
 template <typename T, int B>
-__device__ __forceinline__ uint32_t code_pair(const uint32_t (&w)[8], int rh, int s, int u, int hh) {
+__device__ __forceinline__ uint32_t code_pair(const uint32_t (&w)[8], int rh, int s, int u,
+                                              int hh) {
   if constexpr (B <= 4) {
     // Elements j = 4u + 2hh + {0, 1}: nibbles p and p + 4 of w[2s + u], p = 2hh + rh.
     return nibbles_to_pair<T>(w[2 * s + u] >> (4 * (2 * hh + rh)));
@@ -284,8 +287,8 @@ __global__ void __launch_bounds__(256, 1)
 
   // One stage (unit i of chunk c): decode this stage's A (its previous wgmma finished: waited
   // for in the stage before), store the next stage's x from registers and load the one three
-  // ahead into them, barrier, issue 4 wgmma, keep one stage in flight. i is a constant after inlining, so the unit, the
-  // buffer and the chunk-edge work are resolved at compile time.
+  // ahead into them, barrier, issue 4 wgmma, keep one stage in flight. i is a constant after
+  // inlining, so the unit, the buffer and the chunk-edge work are resolved at compile time.
   auto stage = [&](int c, int i, uint32_t (&a)[4][4], uint4 (&xr)[4]) {
     const int st = 4 * c + i;
     if (i == 0 && c + 1 < C && tile_ok) {
