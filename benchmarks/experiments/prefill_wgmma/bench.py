@@ -4,7 +4,9 @@
 
 Llama-3-8B layers, M = 64..4096, b = 3, 4, 8, uniform (g128) and LUT, fp16; CUDA-graph timing
 with the weights rotated past L2 (scripts/bench_kernels.py's time_graph). Prints a table and
-writes prefill_wgmma.json (rows K, N, M, bits, scheme, prefill_us, dense_us, fp16_us).
+writes prefill_wgmma.json (rows K, N, M, bits, scheme, prefill_us, dense_us, fp16_us) and
+prefill_wgmma.png (speed as a fraction of cuBLAS fp16's against M, fused prefill and dense path,
+one panel per layer). `--replot FILE.json` redraws the PNG from a stored run (no GPU needed).
 """
 
 from __future__ import annotations
@@ -14,15 +16,37 @@ import json
 import os
 import sys
 
-import torch
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "scripts"))
-from bench_kernels import time_graph  # noqa: E402
-
-import vllm_anyprec._C  # noqa: E402,F401  (registers the ops)
-from vllm_anyprec.kernels import cuda_layout  # noqa: E402
-
 SHAPES = [(4096, 6144), (4096, 4096), (4096, 28672), (14336, 4096)]
+
+
+def plot(rows, path: str) -> None:
+    """Speed relative to cuBLAS fp16 (fp16_us / us) against M, one panel per (K, N)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shapes = sorted({(r["K"], r["N"]) for r in rows}, key=SHAPES.index)
+    fig, axes = plt.subplots(1, len(shapes), figsize=(4.2 * len(shapes), 3.6), squeeze=False)
+    for ax, (k, n) in zip(axes[0], shapes):
+        for scheme, bits in sorted({(r["scheme"], r["bits"]) for r in rows}):
+            sel = sorted((r for r in rows if (r["K"], r["N"], r["scheme"], r["bits"]) ==
+                          (k, n, scheme, bits)), key=lambda r: r["M"])
+            ms = [r["M"] for r in sel]
+            line, = ax.plot(ms, [r["fp16_us"] / r["prefill_us"] for r in sel], marker="o",
+                            label=f"{scheme} b={bits} fused")
+            ax.plot(ms, [r["fp16_us"] / r["dense_us"] for r in sel], marker="x", ls="--",
+                    color=line.get_color(), label=f"{scheme} b={bits} dense")
+        ax.axhline(0.9, color="grey", lw=0.8, ls=":")
+        ax.set_xscale("log", base=2)
+        ax.set_title(f"K={k}, N={n}")
+        ax.set_xlabel("M (tokens)")
+        ax.set_ylabel("speed / cuBLAS fp16")
+        ax.set_ylim(0, 1.1)
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def main() -> None:
@@ -31,8 +55,22 @@ def main() -> None:
     ap.add_argument("--ms", default="64,128,256,1024,4096", help="token counts, comma-separated")
     ap.add_argument("--bits", default="3,4,8", help="bit widths, comma-separated")
     ap.add_argument("--copies", type=int, default=3, help="weight copies rotated (past L2)")
+    ap.add_argument("--replot", metavar="JSON", help="only redraw the PNG from a stored run")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
+    if args.replot:
+        with open(args.replot) as f:
+            plot(json.load(f), os.path.join(args.out, "prefill_wgmma.png"))
+        return
+
+    import torch
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "scripts"))
+    from bench_kernels import time_graph
+
+    import vllm_anyprec._C  # noqa: F401  (registers the ops)
+    from vllm_anyprec.kernels import cuda_layout
+
     rows = []
     print(f"{'K':>6} {'N':>6} {'M':>5} {'sch':>7} {'b':>2} {'prefill':>9} {'dense':>9} "
           f"{'fp16':>9} {'x16':>5}")
@@ -73,6 +111,7 @@ def main() -> None:
                           f"{t_dn:>9.1f} {t_fp:>9.1f} {t_fp / t_pf:>5.2f}", flush=True)
     with open(os.path.join(args.out, "prefill_wgmma.json"), "w") as f:
         json.dump(rows, f, indent=1)
+    plot(rows, os.path.join(args.out, "prefill_wgmma.png"))
 
 
 if __name__ == "__main__":
