@@ -52,6 +52,17 @@ def random_layer(scheme: str, bits: int, n: int, k: int, group_size: int = 128,
     return Layer(scheme, bits, -1, n, k, qweight, lut=lut)
 
 
+def prepared(layer: Layer, dtype: torch.dtype):
+    """(tiled qweight, extra tensors) as CudaFusedKernel.process_weights makes them: uniform
+    (fold metadata, scales, zeros), lut (the table in the activation dtype,)."""
+    tiled = layer.tiled()
+    if layer.scheme == "uniform":
+        meta = cuda_layout.uniform_meta(layer.scales, layer.zeros, layer.bits, dtype,
+                                        tiled.shape[0])
+        return tiled, (meta, layer.scales, layer.zeros)
+    return tiled, (layer.lut.to(dtype).contiguous(),)
+
+
 def rel_err(out: torch.Tensor, ref: torch.Tensor) -> float:
     out, ref = out.double(), ref.double()
     assert torch.isfinite(out).all(), "non-finite output"

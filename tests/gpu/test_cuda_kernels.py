@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from vllm_anyprec.kernels import cuda_layout
-
-from helpers import REL_TOL, check_against_reference, random_layer, rel_err
+from helpers import REL_TOL, check_against_reference, prepared, random_layer, rel_err
 
 BITS = [2, 3, 4, 5, 6, 7, 8]
 SCHEMES = ["uniform", "lut"]
@@ -17,16 +15,6 @@ FUSED, DENSE = 1 << 30, 1  # dense_min_m values that force one path
 # Llama-3-8B (K, N) and their TP=2 splits (column-parallel halves N, row-parallel halves K).
 LLAMA = [(4096, 6144), (4096, 4096), (4096, 28672), (14336, 4096)]
 LLAMA_TP2 = [(4096, 3072), (2048, 4096), (4096, 14336), (7168, 4096)]
-
-
-def prepared(layer, dtype):
-    """(tiled qweight, extra tensors) as CudaFusedKernel.process_weights makes them."""
-    tiled = layer.tiled()
-    if layer.scheme == "uniform":
-        meta = cuda_layout.uniform_meta(layer.scales, layer.zeros, layer.bits, dtype,
-                                        tiled.shape[0])
-        return tiled, (meta, layer.scales, layer.zeros)
-    return tiled, (layer.lut.to(dtype).contiguous(),)
 
 
 def gemm(layer, tiled, extra, x, dense_min_m):

@@ -12,9 +12,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from vllm_anyprec.kernels import cuda_layout
-
-from helpers import check_against_reference, random_layer, rel_err
+from helpers import check_against_reference, prepared, random_layer, rel_err
 
 DTYPES = [torch.float16, torch.bfloat16]
 SCHEMES = ["uniform", "lut"]
@@ -28,14 +26,11 @@ needs_hopper = pytest.mark.skipif(not hopper(), reason="needs an sm_90 GPU")
 
 
 def prefill(layer, x):
-    tiled = layer.tiled()
+    tiled, extra = prepared(layer, x.dtype)
     if layer.scheme == "uniform":
-        meta = cuda_layout.uniform_meta(layer.scales, layer.zeros, layer.bits, x.dtype,
-                                        tiled.shape[0])
-        return torch.ops.anyprec.prefill_uniform(x, tiled, meta, layer.bits, layer.group_size,
+        return torch.ops.anyprec.prefill_uniform(x, tiled, extra[0], layer.bits, layer.group_size,
                                                  layer.k, layer.n)
-    return torch.ops.anyprec.prefill_lut(x, tiled, layer.lut.to(x.dtype).contiguous(), layer.bits,
-                                         layer.k, layer.n)
+    return torch.ops.anyprec.prefill_lut(x, tiled, extra[0], layer.bits, layer.k, layer.n)
 
 
 def check(layer, dtype, ms):
@@ -68,10 +63,8 @@ def test_prefill_matches_dense_path():
     the dequantized weight and the summation order."""
     layer = random_layer("uniform", 4, 512, 1024, 128, seed=3)
     x = torch.randn(256, 1024, device="cuda").half()
-    tiled = layer.tiled()
-    meta = cuda_layout.uniform_meta(layer.scales, layer.zeros, 4, torch.float16, tiled.shape[0])
-    dense = torch.ops.anyprec.gemm_uniform(x, tiled, meta, layer.scales, layer.zeros, 4, 128,
-                                           1024, 512, 1)
+    tiled, (meta, scales, zeros) = prepared(layer, torch.float16)
+    dense = torch.ops.anyprec.gemm_uniform(x, tiled, meta, scales, zeros, 4, 128, 1024, 512, 1)
     out = prefill(layer, x)
     assert rel_err(out, dense.float()) < 1e-3
 
@@ -95,11 +88,10 @@ def test_prefill_opcheck():
     for scheme in SCHEMES:
         layer = random_layer(scheme, 4, 48, 320, 64 if scheme == "uniform" else -1)
         x = torch.randn(3, 320, device="cuda").half()
-        tiled = layer.tiled()
+        tiled, extra = prepared(layer, x.dtype)
         if scheme == "uniform":
-            meta = cuda_layout.uniform_meta(layer.scales, layer.zeros, 4, x.dtype, tiled.shape[0])
             torch.library.opcheck(torch.ops.anyprec.prefill_uniform.default,
-                                  (x, tiled, meta, 4, 64, 320, 48))
+                                  (x, tiled, extra[0], 4, 64, 320, 48))
         else:
             torch.library.opcheck(torch.ops.anyprec.prefill_lut.default,
-                                  (x, tiled, layer.lut.half().contiguous(), 4, 320, 48))
+                                  (x, tiled, extra[0], 4, 320, 48))
