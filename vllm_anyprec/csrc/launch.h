@@ -36,7 +36,7 @@ cudaError_t launch_dequant(const DequantArgs& a, cudaStream_t stream);
 
 // Hopper prefill GEMM (prefill_wgmma.cuh, sm_90a only; experimental: not used by the linear
 // method). Uniform: a.meta as for the decode kernel, subchunk (32 k) j in group
-// min(j >> gshift, G - 1).
-cudaError_t launch_prefill(const GemmArgs& a, int G, int gshift, cudaStream_t stream);
+// min(j >> gshift, G - 1). xp: workspace of ceil(M / 128) * 4C * 16 KB for x's stage tiles.
+cudaError_t launch_prefill(const GemmArgs& a, int G, int gshift, void* xp, cudaStream_t stream);
 
 }  // namespace anyprec

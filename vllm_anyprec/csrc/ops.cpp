@@ -270,7 +270,10 @@ at::Tensor prefill_impl(const at::Tensor& x, const at::Tensor& qw, const at::Ten
   if (x2.size(0) == 0) return y.view(out_shape(x, N));
   const anyprec::GemmArgs a = gemm_args(x, x2, qw, y, meta, lut, bits, group_size, K, N);
   const int G = lut || group_size == -1 ? 1 : (int)ceil_div(K, group_size);
-  check_launch(anyprec::launch_prefill(a, G, gshift, c10::cuda::getCurrentCUDAStream().stream()),
+  // x's stage tiles as the kernel's shared memory holds them (one bulk copy per stage).
+  at::Tensor xp = at::empty({ceil_div(x2.size(0), 128) * 4 * a.C * 8192}, x2.options());
+  check_launch(anyprec::launch_prefill(a, G, gshift, xp.data_ptr(),
+                                       c10::cuda::getCurrentCUDAStream().stream()),
                "prefill gemm");
   return y.view(out_shape(x, N));
 }

@@ -13,14 +13,18 @@
 //
 // The tiled format permutes k inside each 32-k subchunk (lane t of a quad holds the 8
 // consecutive k at 8t; the mma k16 step u takes k 8t + 4u + {0, 1} at mma-k 2t, 2t+1 and
-// 8t + 4u + {2, 3} at 2t+8, 2t+9). B must follow the same permutation, so x is staged in
-// 4-byte pieces: position P = 16 (2s + u) + 8h + 2t' of a 64-k stage holds x[k0 + 32s + 8t' +
-// 4u + 2h + {0, 1}] (16-byte global loads, 4-byte shared stores).
+// 8t + 4u + {2, 3} at 2t+8, 2t+9). B must follow the same permutation: position P = 16 (2s + u)
+// + 8h + 2t' of a 64-k stage holds x[k0 + 32s + 8t' + 4u + 2h + {0, 1}]. A first kernel
+// (permute_x_kernel) writes x once per call as the shared-memory images of its stage tiles
+// (permuted and swizzled), so the GEMM moves each 16 KB tile with one bulk copy (TMA engine,
+// async proxy, mbarrier completion): no generic shared stores feeding wgmma, hence no
+// fence.proxy.async (= MEMBAR.ALL.CTA, which drained the thread's loads every stage), and no
+// registers for x.
 //
 // Block: 2 warpgroups (256 threads), 128 weight rows (8 n-tiles, warp w owns tile 8 bx + w) x
-// 128 tokens; K in stages of 64 (one 64-k unit of a tiled chunk), 4 x-stage buffers, x two
-// stages ahead in registers; A fragments double-buffered in registers so the decode of stage
-// s+1 overlaps the wgmma of stage s. Uniform: A = s q - s z by packed fma in the activation
+// 128 tokens; K in stages of 64 (one 64-k unit of a tiled chunk), 4 x-stage buffers filled two
+// stages ahead; A fragments double-buffered in registers so the decode of stage s+1 overlaps
+// the wgmma of stage s. Uniform: A = s q - s z by packed fma in the activation
 // dtype (code + C - C exact, then one rounding), s and -s z from the decode kernel's fold
 // metadata; LUT: per-row tables in shared memory.
 #pragma once
@@ -44,6 +48,37 @@ __device__ __forceinline__ uint32_t smem_u32(const void* p) {
 __device__ __forceinline__ void fence_proxy_async() {
   asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
 }
+// mbarrier + bulk copy (the TMA engine, async proxy: what it writes is visible to wgmma once
+// the barrier's phase completes, with no proxy fence and no thread-side load in flight).
+__device__ __forceinline__ void mbar_init(uint32_t bar, uint32_t count) {
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(bar), "r"(count) : "memory");
+}
+__device__ __forceinline__ void mbar_init_fence() {
+  asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+}
+__device__ __forceinline__ void mbar_expect_tx(uint32_t bar, uint32_t bytes) {
+  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(bar), "r"(bytes)
+               : "memory");
+}
+__device__ __forceinline__ void bulk_copy(uint32_t dst, const void* src, uint32_t bytes,
+                                          uint32_t bar) {
+  asm volatile(
+      "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::
+          "r"(dst), "l"(src), "r"(bytes), "r"(bar)
+      : "memory");
+}
+__device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
+  uint32_t done = 0;
+  while (!done) {
+    asm volatile(
+        "{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n"
+        "selp.u32 %0, 1, 0, p;\n}\n"
+        : "=r"(done)
+        : "r"(bar), "r"(parity)
+        : "memory");
+  }
+}
+
 __device__ __forceinline__ void wgmma_fence() {
   asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
 }
@@ -131,9 +166,37 @@ __device__ __forceinline__ uint32_t code_pair(const uint32_t (&w)[8], int rh, in
   }
 }
 
+// x [M, K8] -> the shared-memory images of its stage tiles, [ceil(M / 128)][4C][128 x 64] in the
+// tiled format's k order with the 128-byte swizzle applied (row r at 128 r bytes, 16-byte chunk c
+// at c ^ (r mod 8)), zero past M and K: the GEMM copies each 16 KB tile with one bulk copy.
+// Thread (tile, stage, row r, s, t') reads the 8 consecutive k at 32 s + 8 t' (16 bytes; a warp
+// reads 4 whole 128-byte rows) and writes them as four 4-byte pieces (u, h) to
+// P = 16 (2s + u) + 8h + 2t'. Element-size agnostic (pairs of 16-bit values).
+__global__ void permute_x_kernel(const uint4* __restrict__ x, uint32_t* __restrict__ xp, int M,
+                                 int K8, int S, long long total) {
+  const long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+  if (idx >= total) return;
+  const int sidx = (int)(idx & 7), s = sidx >> 2, tp = sidx & 3;
+  const long long rs = idx >> 3;  // (tile * S + stage) * 128 + r
+  const int r = (int)(rs & 127);
+  const long long ts = rs >> 7;
+  const int st = (int)(ts % S);
+  const long long mt = ts / S;
+  const long long m = mt * kTok + r;
+  const int k = st * kStageK + 32 * s + 8 * tp;
+  uint4 v = make_uint4(0, 0, 0, 0);
+  if (m < M && k < K8) v = x[(m * K8 + k) >> 3];
+  uint32_t* row = xp + ts * (kStageBytes / 4) + r * 32;
+  const int r7 = r & 7;
+  row[((2 * (2 * s) + 0) ^ r7) * 4 + tp] = v.x;      // u = 0, h = 0
+  row[((2 * (2 * s) + 1) ^ r7) * 4 + tp] = v.y;      // u = 0, h = 1
+  row[((2 * (2 * s + 1) + 0) ^ r7) * 4 + tp] = v.z;  // u = 1, h = 0
+  row[((2 * (2 * s + 1) + 1) ^ r7) * 4 + tp] = v.w;  // u = 1, h = 1
+}
+
 template <typename T, int B, bool LUT>
 __global__ void __launch_bounds__(256, 1)
-    prefill_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+    prefill_kernel(const uint8_t* __restrict__ xp, const uint4* __restrict__ qw,
                    const float4* __restrict__ meta, const T* __restrict__ lut,
                    T* __restrict__ y, int M, int N, int K, int C, int N16, int G, int gshift) {
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
@@ -142,6 +205,8 @@ __global__ void __launch_bounds__(256, 1)
   uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) &
                                              ~static_cast<uintptr_t>(1023));
   T* tab = reinterpret_cast<T*>(smem + kBufs * kStageBytes);  // LUT: [kRows][2^B]
+  // One "full" mbarrier per x buffer, after the tables (8-byte aligned).
+  const uint32_t bars = smem_u32(smem + kBufs * kStageBytes + (LUT ? (kRows << B) * 2 : 0));
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int g = lane >> 2, t = lane & 3;
@@ -158,46 +223,24 @@ __global__ void __launch_bounds__(256, 1)
     __syncthreads();  // the decode of stage 0 looks up before the first stage's barrier
   }
 
-  // x staging: thread (row r = tid / 8 + 32 i, s = bit 2, t' = bits 0-1 of tid) loads the 8
-  // consecutive k at 32 s + 8 t' of a stage with one 16-byte load (a warp reads 4 whole
-  // 128-byte rows) and stores them as four 4-byte pieces (u, h) at their permuted, swizzled
-  // places (P = 16 (2s + u) + 8h + 2t'; a warp's 32 stores hit 32 banks). The four row groups
-  // share the swizzle phase (r mod 8), so the store offsets are fixed per thread. (4-byte
-  // cp.async pieces instead: 4 L1 wavefronts per instruction, measured L1-bound.)
-  const int xr0 = tid >> 3, xs = (tid >> 2) & 1, xt = tid & 3;
-  uint32_t soff[4];
-#pragma unroll
-  for (int q = 0; q < 4; ++q) {
-    const int c = 2 * (2 * xs + (q >> 1)) + (q & 1);
-    soff[q] = smem_u32(smem) + xr0 * 128 + (((c ^ (xr0 & 7)) << 4) | (4 * xt));
-  }
-  const T* xsrc[4];
-  bool xrow_ok[4];
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    const int r = m0 + xr0 + 32 * i;
-    xrow_ok[i] = r < M;
-    xsrc[i] = x + (size_t)(xrow_ok[i] ? r : 0) * K + 32 * xs + 8 * xt;
-  }
-  auto load_x = [&](int st, uint4 (&v)[4]) {
-    const bool k_ok = st < S && st * kStageK + 32 * xs + 8 * xt < K;
-#pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      v[i] = make_uint4(0, 0, 0, 0);
-      if (xrow_ok[i] && k_ok) v[i] = __ldg(reinterpret_cast<const uint4*>(xsrc[i] + st * kStageK));
-    }
+  // x: one 16 KB bulk copy per stage, issued by thread 0 two stages ahead into buffer st % 4.
+  const uint8_t* xtile = xp + (size_t)blockIdx.y * S * kStageBytes;
+  auto issue_x = [&](int st) {
+    const uint32_t bar = bars + 8 * (st & (kBufs - 1));
+    mbar_expect_tx(bar, kStageBytes);
+    bulk_copy(smem_u32(smem) + (st & (kBufs - 1)) * kStageBytes, xtile + (size_t)st * kStageBytes,
+              kStageBytes, bar);
   };
-  auto store_x = [&](int st, const uint4 (&v)[4]) {
-    const uint32_t b = (st & (kBufs - 1)) * kStageBytes;
+  if (tid == 0) {
 #pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      const uint32_t o = b + i * 32 * 128;
-      asm volatile("st.shared.u32 [%0], %1;" ::"r"(soff[0] + o), "r"(v[i].x) : "memory");
-      asm volatile("st.shared.u32 [%0], %1;" ::"r"(soff[1] + o), "r"(v[i].y) : "memory");
-      asm volatile("st.shared.u32 [%0], %1;" ::"r"(soff[2] + o), "r"(v[i].z) : "memory");
-      asm volatile("st.shared.u32 [%0], %1;" ::"r"(soff[3] + o), "r"(v[i].w) : "memory");
-    }
-  };
+    for (int b = 0; b < kBufs; ++b) mbar_init(bars + 8 * b, 1);
+    mbar_init_fence();
+  }
+  __syncthreads();  // barriers initialised before anyone waits on them
+  if (tid == 0) {
+    issue_x(0);
+    if (S > 1) issue_x(1);
+  }
 
   // Uniform: the decode kernel's metadata (cuda_layout.uniform_meta): per group and n-tile, lane
   // g's float4 (s, -s (z + C)) of rows g and g + 8. Subchunk j (32 k) is in group j >> gshift
@@ -264,19 +307,12 @@ __global__ void __launch_bounds__(256, 1)
     load_meta(0, mt_cur[0]);
     load_meta(1, mt_cur[1]);
   }
-  // x in registers two stages ahead (a barrier stops ptxas from hoisting the loads, so one
-  // stage of distance left the L2 latency exposed at the stores).
-  uint4 xa[4], xb[4];
-  load_x(0, xa);
-  store_x(0, xa);
-  load_x(1, xb);
-  load_x(2, xa);
-
   // One stage (unit i of chunk c): decode this stage's A (its previous wgmma finished: waited
-  // for in the stage before), store the next stage's x from registers and load the one three
-  // ahead into them, barrier, issue 4 wgmma, keep one stage in flight. i is a constant after
-  // inlining, so the unit, the buffer and the chunk-edge work are resolved at compile time.
-  auto stage = [&](int c, int i, uint32_t (&a)[4][4], uint4 (&xr)[4]) {
+  // for in the stage before), wait for this stage's x tile, barrier (buffer (st + 2) % 4 free:
+  // the wgmma of stage st - 2 finished in both warpgroups), issue the copy two stages ahead,
+  // issue 4 wgmma, keep one stage in flight. i is a constant after inlining, so the unit, the
+  // buffer and the chunk-edge work are resolved at compile time.
+  auto stage = [&](int c, int i, uint32_t (&a)[4][4]) {
     const int st = 4 * c + i;
     if (i == 0 && c + 1 < C && tile_ok) {
 #pragma unroll
@@ -306,12 +342,9 @@ __global__ void __launch_bounds__(256, 1)
       mt_cur[0] = mt_next[0];
       mt_cur[1] = mt_next[1];
     }
-    // x of stage st + 1 into buffer (st + 1) % 4, last read by the wgmma of stage st - 3
-    // (finished in both warpgroups before the previous barrier).
-    if (i < 3 || c + 1 < C) store_x(st + 1, xr);
-    load_x(st + 3, xr);
-    fence_proxy_async();
-    __syncthreads();  // x of stage st + 1 stored; every wgmma of stage st - 2 done
+    mbar_wait(bars + 8 * i, c & 1);  // buffer i's phase c: the tile of stage 4c + i
+    __syncthreads();  // every wgmma of stage st - 2 done: its buffer may be refilled
+    if (tid == 0 && st + 2 < S) issue_x(st + 2);
     const uint32_t base = smem_u32(smem) + i * kStageBytes;
     wgmma_fence();
 #pragma unroll
@@ -321,10 +354,10 @@ __global__ void __launch_bounds__(256, 1)
   };
   uint32_t a0[4][4], a1[4][4];
   for (int c = 0; c < C; ++c) {
-    stage(c, 0, a0, xb);  // stores x(st + 1), loads x(st + 3) into the same registers
-    stage(c, 1, a1, xa);
-    stage(c, 2, a0, xb);
-    stage(c, 3, a1, xa);
+    stage(c, 0, a0);
+    stage(c, 1, a1);
+    stage(c, 2, a0);
+    stage(c, 3, a1);
   }
   wgmma_wait<0>();
 
@@ -341,18 +374,19 @@ __global__ void __launch_bounds__(256, 1)
 }
 
 inline size_t smem_bytes(int bits, bool lut) {
-  return 1024 + (size_t)kBufs * kStageBytes + (lut ? ((size_t)kRows << bits) * 2 : 0);
+  return 1024 + (size_t)kBufs * kStageBytes + (lut ? ((size_t)kRows << bits) * 2 : 0) +
+         8 * kBufs;
 }
 
 template <typename T, int B, bool LUT>
-cudaError_t launch_t(const GemmArgs& a, int G, int gshift, cudaStream_t stream) {
+cudaError_t launch_t(const GemmArgs& a, int G, int gshift, const void* xp, cudaStream_t stream) {
   auto kernel = prefill_kernel<T, B, LUT>;
   const size_t smem = smem_bytes(B, LUT);
   cudaError_t e =
       cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
   if (e != cudaSuccess) return e;
   const dim3 grid((a.N16 + 7) / 8, (a.M + kTok - 1) / kTok);
-  kernel<<<grid, 256, smem, stream>>>(static_cast<const T*>(a.x), a.qw,
+  kernel<<<grid, 256, smem, stream>>>(static_cast<const uint8_t*>(xp), a.qw,
                                       reinterpret_cast<const float4*>(a.meta),
                                       static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M,
                                       a.N, a.K, a.C, a.N16, G, gshift);
@@ -360,13 +394,24 @@ cudaError_t launch_t(const GemmArgs& a, int G, int gshift, cudaStream_t stream) 
 }
 
 template <int B>
-cudaError_t launch_bits(const GemmArgs& a, int G, int gshift, cudaStream_t stream) {
+cudaError_t launch_bits(const GemmArgs& a, int G, int gshift, const void* xp,
+                        cudaStream_t stream) {
   if (a.bf16) {
-    return a.lut_scheme ? launch_t<__nv_bfloat16, B, true>(a, G, gshift, stream)
-                        : launch_t<__nv_bfloat16, B, false>(a, G, gshift, stream);
+    return a.lut_scheme ? launch_t<__nv_bfloat16, B, true>(a, G, gshift, xp, stream)
+                        : launch_t<__nv_bfloat16, B, false>(a, G, gshift, xp, stream);
   }
-  return a.lut_scheme ? launch_t<__half, B, true>(a, G, gshift, stream)
-                      : launch_t<__half, B, false>(a, G, gshift, stream);
+  return a.lut_scheme ? launch_t<__half, B, true>(a, G, gshift, xp, stream)
+                      : launch_t<__half, B, false>(a, G, gshift, xp, stream);
+}
+
+// x -> its stage-tile images in xp (xp_bytes(M, C) bytes).
+inline cudaError_t launch_permute(const GemmArgs& a, void* xp, cudaStream_t stream) {
+  const int S = 4 * a.C;
+  const long long total = (long long)((a.M + kTok - 1) / kTok) * S * kTok * 8;
+  const int threads = 256;
+  permute_x_kernel<<<(unsigned)((total + threads - 1) / threads), threads, 0, stream>>>(
+      static_cast<const uint4*>(a.x), static_cast<uint32_t*>(xp), a.M, a.K, S, total);
+  return cudaGetLastError();
 }
 
 }  // namespace prefill
