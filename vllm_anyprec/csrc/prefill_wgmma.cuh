@@ -1,9 +1,7 @@
 // Fused prefill GEMM for Hopper (sm_90a): bitplane unpack + dequantize into the A registers of
-// wgmma, activations from shared memory. EXPERIMENTAL: correct (tests/gpu/test_prefill_wgmma.py,
-// compute-sanitizer clean) but on the H200 still slower than dequantize + cuBLAS (uniform b = 4:
-// 0.31-0.56x of cuBLAS fp16's speed against the dense path's 0.52-0.96x at M = 256..4096), so
-// the linear method does not use it; benchmarks/experiments/prefill_wgmma/ has the
-// measurements and what limits it.
+// wgmma, activations from shared memory. EXPERIMENTAL. This version (v6: x by bulk copy, branch
+// wip/prefill-tma) is compiled but NOT RUN; v4 on main is correct but slower than dequantize +
+// cuBLAS. benchmarks/experiments/prefill_wgmma/ has the measurements.
 //
 // Orientation ("swap AB"): y^T[N, M] = W[N, K] x^T[K, M]. wgmma's A (64 rows x 16 k) may come
 // from registers, so the weights never touch shared memory: each warp decodes its 16-row tile of
