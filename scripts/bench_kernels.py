@@ -66,13 +66,14 @@ def copies_for(nbytes: int) -> int:
     return max(2, min(64, math.ceil(ROTATE_BYTES / nbytes)))
 
 
-def ours_calls(scheme, bits, k, n, m, dtype, weights, dense_min_m):
+def ours_calls(scheme, bits, k, n, m, dtype, weights, prefill_min_m, dense_min_m):
     x = torch.randn(m, k, device="cuda", dtype=dtype)
     if scheme == "uniform":
-        return [lambda w=w: torch.ops.anyprec.gemm_uniform(x, w[0], w[1], w[2], w[3], bits, 128, k,
-                                                           n, dense_min_m) for w in weights]
-    return [lambda w=w: torch.ops.anyprec.gemm_lut(x, w[0], w[1], bits, k, n, dense_min_m)
+        return [lambda w=w: torch.ops.anyprec.gemm_uniform(
+            x, w[0], w[1], w[2], w[3], bits, 128, k, n, dense_min_m, prefill_min_m)
             for w in weights]
+    return [lambda w=w: torch.ops.anyprec.gemm_lut(x, w[0], w[1], bits, k, n, dense_min_m,
+                                                   prefill_min_m) for w in weights]
 
 
 def make_weights(scheme, bits, k, n, dtype):
@@ -205,7 +206,9 @@ def main() -> None:
     ap.add_argument("--bits", default=None, help="comma list, default 2..8")
     ap.add_argument("--ms", default=None, help="comma list of M")
     ap.add_argument("--dense-min-m", type=int, default=None,
-                    help="force the crossover (default: the kernel class's table)")
+                    help="force the dense crossover (default: the kernel class's table)")
+    ap.add_argument("--prefill-min-m", type=int, default=None,
+                    help="force the Hopper prefill crossover, -1 = never (default: the table)")
     ap.add_argument("--summarize", metavar="JSON", default=None,
                     help="print the targets against a stored run and exit (no GPU needed)")
     args = ap.parse_args()
@@ -214,7 +217,7 @@ def main() -> None:
         return
     from vllm_anyprec import _ext
     from vllm_anyprec.kernels.base import KernelSpec
-    from vllm_anyprec.kernels.cuda_fused import dense_min_m
+    from vllm_anyprec.kernels.cuda_fused import crossovers
 
     ok, reason = _ext.load()
     if not ok:
@@ -247,8 +250,11 @@ def main() -> None:
                 scheme, bits, dtype = c
                 spec = KernelSpec(scheme, bits, 128 if scheme == "uniform" else -1, k, n, dtype,
                                   "cuda")
-                dmm = args.dense_min_m or dense_min_m(spec)
-                us = time_graph(ours_calls(scheme, bits, k, n, m, dtype, weights[(k, n, c)], dmm))
+                pmm, dmm = crossovers(spec, torch.cuda.get_device_capability())
+                pmm = pmm if args.prefill_min_m is None else args.prefill_min_m
+                dmm = args.dense_min_m or dmm
+                us = time_graph(ours_calls(scheme, bits, k, n, m, dtype, weights[(k, n, c)], pmm,
+                                           dmm))
                 rows.append(dict(K=k, N=n, M=m, bits=bits, scheme=scheme,
                                  dtype=str(dtype).removeprefix("torch."), us=round(us, 2),
                                  fp16_us=round(fp16, 2),

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from vllm_anyprec.kernels.base import KernelSpec
-from vllm_anyprec.kernels.cuda_fused import DENSE_MIN_M_ENV, dense_min_m
+from vllm_anyprec.kernels.cuda_fused import (DENSE_MIN_M_ENV, PREFILL_MIN_M_ENV, crossovers,
+                                             dense_min_m, hopper_crossovers)
 
 
 def spec(scheme, bits, k, n):
@@ -32,3 +33,18 @@ def test_crossover_per_class(monkeypatch, scheme, bits, k, n, expected):
 def test_env_override(monkeypatch):
     monkeypatch.setenv(DENSE_MIN_M_ENV, "7")
     assert dense_min_m(spec("uniform", 4, 4096, 28672)) == 7
+
+
+def test_prefill_kernel_only_on_hopper_with_its_group_sizes(monkeypatch):
+    monkeypatch.delenv(DENSE_MIN_M_ENV, raising=False)
+    monkeypatch.delenv(PREFILL_MIN_M_ENV, raising=False)
+    s = spec("uniform", 4, 4096, 28672)
+    assert crossovers(s, (8, 0)) == (-1, dense_min_m(s))
+    assert crossovers(s, (9, 0)) == hopper_crossovers(s)
+    odd = KernelSpec("uniform", 4, 96, 4096, 4096, torch.float16, "cuda")
+    assert crossovers(odd, (9, 0)) == (-1, dense_min_m(odd))
+    per_row = KernelSpec("uniform", 4, -1, 4096, 4096, torch.float16, "cuda")
+    assert crossovers(per_row, (9, 0))[0] >= 1
+    monkeypatch.setenv(PREFILL_MIN_M_ENV, "-1")
+    monkeypatch.setenv(DENSE_MIN_M_ENV, "99")
+    assert crossovers(s, (9, 0)) == (-1, 99)

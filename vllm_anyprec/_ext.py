@@ -44,19 +44,20 @@ def _register_fakes() -> None:
 
     @lib.register_fake("anyprec::gemm_uniform")
     def _(x, qweight, meta, scales, zeros, bits, group_size, in_features, out_features,
-          dense_min_m):
+          dense_min_m, prefill_min_m=-1):
         return x.new_empty((*x.shape[:-1], out_features))
 
     @lib.register_fake("anyprec::gemm_lut")
-    def _(x, qweight, lut, bits, in_features, out_features, dense_min_m):
+    def _(x, qweight, lut, bits, in_features, out_features, dense_min_m, prefill_min_m=-1):
         return x.new_empty((*x.shape[:-1], out_features))
 
     @lib.register_fake("anyprec::prefill_uniform")
-    def _(x, qweight, meta, bits, group_size, in_features, out_features):
+    def _(x, qweight, meta, bits, group_size, in_features, out_features, block_tokens=0,
+          split_k=0):
         return x.new_empty((*x.shape[:-1], out_features))
 
     @lib.register_fake("anyprec::prefill_lut")
-    def _(x, qweight, lut, bits, in_features, out_features):
+    def _(x, qweight, lut, bits, in_features, out_features, block_tokens=0, split_k=0):
         return x.new_empty((*x.shape[:-1], out_features))
 
     @lib.register_fake("anyprec::dequant_uniform")

@@ -25,12 +25,14 @@ def hopper() -> bool:
 needs_hopper = pytest.mark.skipif(not hopper(), reason="needs an sm_90 GPU")
 
 
-def prefill(layer, x):
+def prefill(layer, x, block_tokens=0, split_k=0):
+    """block_tokens / split_k = 0: the op's own plan; else forced."""
     tiled, extra = prepared(layer, x.dtype)
     if layer.scheme == "uniform":
         return torch.ops.anyprec.prefill_uniform(x, tiled, extra[0], layer.bits, layer.group_size,
-                                                 layer.k, layer.n)
-    return torch.ops.anyprec.prefill_lut(x, tiled, extra[0], layer.bits, layer.k, layer.n)
+                                                 layer.k, layer.n, block_tokens, split_k)
+    return torch.ops.anyprec.prefill_lut(x, tiled, extra[0], layer.bits, layer.k, layer.n,
+                                         block_tokens, split_k)
 
 
 def check(layer, dtype, ms):
@@ -55,6 +57,44 @@ def test_prefill_shapes_groups(n, k, gs, scheme):
     for bits in (3, 4, 8):
         layer = random_layer(scheme, bits, n, k, gs, seed=n + k)
         check(layer, torch.float16, [64, 300])
+
+
+@needs_hopper
+@pytest.mark.parametrize("block_tokens", [128, 256])
+@pytest.mark.parametrize("split_k", [1, 2, 4, 9])
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_prefill_token_blocks_and_split_k(block_tokens, split_k, scheme):
+    """Every grid the plan can choose: 256-token blocks (ragged: M = 300, 513), K split into
+    2 / 4 (= 3 blocks of 3 chunks and an empty 4th, folded away) / 9 (one chunk each) ranges."""
+    for bits, dtype in ((3, torch.float16), (4, torch.bfloat16), (8, torch.float16)):
+        layer = random_layer(scheme, bits, 203, 2080, 64 if scheme == "uniform" else -1,
+                             seed=bits + split_k)
+        check_against_reference(layer, dtype, [1, 300, 513], run=lambda x: [
+            (f"prefill tokens={block_tokens} split={split_k}",
+             prefill(layer, x, block_tokens, split_k))])
+
+
+@needs_hopper
+def test_prefill_split_k_is_deterministic_and_matches_one_pass():
+    """Split K sums its fp32 partials in a fixed order: repeatable bit for bit, and within fp32
+    rounding of the unsplit kernel."""
+    layer = random_layer("uniform", 4, 256, 4096, 128, seed=5)
+    x = torch.randn(200, 4096, device="cuda").half()
+    one = prefill(layer, x, 128, 1)
+    split = [prefill(layer, x, 128, 8) for _ in range(3)]
+    assert torch.equal(split[0], split[1]) and torch.equal(split[0], split[2])
+    assert rel_err(split[0], one.float()) < 1e-3
+
+
+@needs_hopper
+def test_prefill_refuses_bad_plans():
+    layer = random_layer("uniform", 4, 32, 256, 128)
+    x = torch.randn(4, 256, device="cuda").half()
+    with pytest.raises(RuntimeError,
+                       match="block_tokens: expected 0 \\(auto\\), 128 or 256, got 64"):
+        prefill(layer, x, 64, 0)
+    with pytest.raises(RuntimeError, match="split_k: expected >= 0, got -1"):
+        prefill(layer, x, 0, -1)
 
 
 @needs_hopper
@@ -95,3 +135,36 @@ def test_prefill_opcheck():
         else:
             torch.library.opcheck(torch.ops.anyprec.prefill_lut.default,
                                   (x, tiled, extra[0], 4, 320, 48))
+
+
+@needs_hopper
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_gemm_op_runs_the_prefill_kernel_between_its_crossovers(scheme):
+    """gemm_* with prefill_min_m <= M < dense_min_m is the prefill op, bit for bit; below
+    prefill_min_m it is the decode kernel, and with a group size the prefill kernel does not take
+    (96) it stays on the decode kernel instead of refusing."""
+    gs = 128 if scheme == "uniform" else -1
+    layer = random_layer(scheme, 4, 200, 1024, gs, seed=11)
+    tiled, extra = prepared(layer, torch.float16)
+    x = torch.randn(100, 1024, device="cuda").half()
+
+    def gemm(x, layer, tiled, extra, prefill_min_m):
+        if layer.scheme == "uniform":
+            meta, scales, zeros = extra
+            return torch.ops.anyprec.gemm_uniform(x, tiled, meta, scales, zeros, layer.bits,
+                                                  layer.group_size, layer.k, layer.n, 1 << 30,
+                                                  prefill_min_m)
+        return torch.ops.anyprec.gemm_lut(x, tiled, extra[0], layer.bits, layer.k, layer.n,
+                                          1 << 30, prefill_min_m)
+
+    assert torch.equal(gemm(x, layer, tiled, extra, 64), prefill(layer, x))
+    decode = gemm(x, layer, tiled, extra, -1)
+    assert torch.equal(gemm(x, layer, tiled, extra, 101), decode)
+    if scheme == "uniform":
+        # The uniform kernels dequantize differently (fp32 fold vs one fma in fp16): the two
+        # paths are told apart by their bits. (The LUT kernels can agree bit for bit.)
+        assert not torch.equal(decode, prefill(layer, x))
+        odd = random_layer("uniform", 4, 64, 384, 96, seed=2)
+        t2, e2 = prepared(odd, torch.float16)
+        check_against_reference(odd, torch.float16, [100], run=lambda x: [
+            ("gemm gs=96", gemm(x, odd, t2, e2, 1))])

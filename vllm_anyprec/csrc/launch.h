@@ -36,7 +36,17 @@ cudaError_t launch_dequant(const DequantArgs& a, cudaStream_t stream);
 
 // Hopper prefill GEMM (prefill_wgmma.cuh, sm_90a only; experimental: not used by the linear
 // method). Uniform: a.meta as for the decode kernel, subchunk (32 k) j in group
-// min(j >> gshift, G - 1). xp: workspace of ceil(M / 128) * 4C * 16 KB for x's stage tiles.
-cudaError_t launch_prefill(const GemmArgs& a, int G, int gshift, void* xp, cudaStream_t stream);
+// min(j >> gshift, G - 1). xp: workspace of prefill_x_tiles(M, plan) * 4C * 16 KB for x's stage
+// tiles; ws: split_k > 1: an fp32 workspace of split_k * M * N (the partial sums), else unused.
+struct PrefillPlan {
+  int block_tokens;  // 128 or 256 tokens per block
+  int split_k;       // blocks along K (1: none), each over ceil(C / split_k) chunks
+};
+inline int prefill_x_tiles(int M, const PrefillPlan& p) {
+  const int per_block = p.block_tokens / 128;
+  return (M + p.block_tokens - 1) / p.block_tokens * per_block;
+}
+cudaError_t launch_prefill(const GemmArgs& a, const PrefillPlan& p, int G, int gshift, void* xp,
+                           float* ws, cudaStream_t stream);
 
 }  // namespace anyprec

@@ -11,6 +11,9 @@
 #include <c10/cuda/CUDAGuard.h>
 #include <torch/library.h>
 
+#include <mutex>
+#include <unordered_map>
+
 #include "launch.h"
 
 namespace {
@@ -198,17 +201,138 @@ anyprec::GemmArgs gemm_args(const at::Tensor& x, const at::Tensor& x2, const at:
   return a;
 }
 
-// M < dense_min_m: the fused kernel; otherwise dequantize to a dense weight and call cuBLAS
-// (at prefill sizes the GEMM is compute-bound and cuBLAS's tensor-core tiles win). The switch is
-// inside the op so that vLLM's torch.compile graph, symbolic in M, has no branch on it.
+// Compute capability and SM count per device, queried once (the prefill op runs every layer).
+struct DeviceInfo {
+  int major = 0, minor = 0, sms = 0;
+};
+DeviceInfo device_info(int dev) {
+  static std::mutex mu;
+  static std::unordered_map<int, DeviceInfo> cache;
+  const std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(dev);
+  if (it != cache.end()) return it->second;
+  DeviceInfo d;
+  cudaDeviceGetAttribute(&d.major, cudaDevAttrComputeCapabilityMajor, dev);
+  cudaDeviceGetAttribute(&d.minor, cudaDevAttrComputeCapabilityMinor, dev);
+  cudaDeviceGetAttribute(&d.sms, cudaDevAttrMultiProcessorCount, dev);
+  return cache[dev] = d;
+}
+
+// The Hopper prefill kernel runs on sm_90 and takes group sizes 32 * 2^i or one group per row.
+bool prefill_supported(int dev, int64_t group_size) {
+  const DeviceInfo d = device_info(dev);
+  const int64_t spg = group_size / 32;
+  return d.major == 9 && d.minor == 0 &&
+         (group_size == -1 || (group_size % 32 == 0 && spg > 0 && (spg & (spg - 1)) == 0));
+}
+
+// The prefill kernel's grid: 128 x block_tokens tiles, and K split over split_k blocks where the
+// tiles alone leave SMs idle (one 256-thread block fits per SM). Cost model fitted to the H200
+// (benchmarks/experiments/prefill_wgmma/runs/v7_plans.json, 128- and 256-token blocks and splits
+// forced, M = 64..4096): waves x chunks (256 k) per block x the time of one chunk, which was
+// 2.55 µs with 128-token and 4.0 µs with 256-token blocks (uniform; LUT 3.6 / 4.6), plus for split
+// K ~3 µs and a write and a read of the fp32 partial sums (s M N 4 bytes each) at ~3 TB/s. It
+// reproduced the 84 forced timings within ~10%. block_tokens / split_k > 0: forced (benchmarks
+// and tests), 0: chosen here.
+anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, int sms, bool lut,
+                                  int64_t block_tokens, int64_t split_k) {
+  TORCH_CHECK(block_tokens == 0 || block_tokens == 128 || block_tokens == 256,
+              msg("anyprec: prefill: block_tokens: expected 0 (auto), 128 or 256, got ",
+                  block_tokens));
+  TORCH_CHECK(split_k >= 0, msg("anyprec: prefill: split_k: expected >= 0, got ", split_k));
+  anyprec::PrefillPlan best{};
+  double best_us = 0;
+  for (const int tokens : {128, 256}) {
+    if (block_tokens && tokens != block_tokens) continue;
+    const int64_t tiles = ceil_div(N16, 8) * ceil_div(M, tokens);
+    const double chunk_us = lut ? (tokens == 128 ? 3.6 : 4.6) : (tokens == 128 ? 2.55 : 4.0);
+    const int64_t s_lo = split_k ? std::min(split_k, C) : 1;
+    const int64_t s_hi = split_k ? s_lo : std::min<int64_t>(16, C);
+    for (int64_t s = s_lo; s <= s_hi; ++s) {
+      const int64_t cps = ceil_div(C, s);
+      const int64_t splits = ceil_div(C, cps);  // no empty split
+      double us = (double)ceil_div(tiles * splits, sms) * (double)cps * chunk_us;
+      if (splits > 1) us += 3.0 + (double)splits * M * N * 8 / 3.0e6;
+      if (best_us == 0 || us < best_us) {
+        best_us = us;
+        best.block_tokens = tokens;
+        best.split_k = (int)splits;
+      }
+    }
+  }
+  return best;
+}
+
+// Subchunk j (32 k) of the prefill kernel is in group j >> gshift: group sizes 32 * 2^i only.
+int prefill_gshift(int64_t group_size) {
+  if (group_size == -1) return 31;
+  const int64_t spg = group_size / 32;
+  TORCH_CHECK(spg > 0 && group_size % 32 == 0 && (spg & (spg - 1)) == 0,
+              msg("anyprec: prefill: group_size: expected -1 or 32 * 2^i, got ", group_size));
+  int gshift = 0;
+  while ((1LL << gshift) < spg) ++gshift;
+  return gshift;
+}
+
+// The Hopper prefill GEMM (prefill_wgmma.cuh) on a prepared x2 (prepare_x); inputs checked.
+at::Tensor prefill_run(const at::Tensor& x, const at::Tensor& x2, const at::Tensor& qw,
+                       const at::Tensor* meta, const at::Tensor* lut, int64_t bits,
+                       int64_t group_size, int64_t K, int64_t N, int sms, int64_t block_tokens,
+                       int64_t split_k) {
+  const int64_t M = x2.size(0);
+  at::Tensor y = at::empty({M, N}, x2.options());
+  if (M == 0) return y.view(out_shape(x, N));
+  const anyprec::GemmArgs a = gemm_args(x, x2, qw, y, meta, lut, bits, group_size, K, N);
+  const int G = lut || group_size == -1 ? 1 : (int)ceil_div(K, group_size);
+  const anyprec::PrefillPlan plan =
+      prefill_plan(M, N, a.N16, a.C, sms, lut != nullptr, block_tokens, split_k);
+  // x's stage tiles as the kernel's shared memory holds them (one bulk copy per tile and stage);
+  // with split K the fp32 partial sums.
+  at::Tensor xp = at::empty({(int64_t)anyprec::prefill_x_tiles(a.M, plan) * 4 * a.C * 8192},
+                            x2.options());
+  at::Tensor ws = plan.split_k > 1 ? at::empty({plan.split_k, M, N}, x2.options().dtype(at::kFloat))
+                                   : at::Tensor();
+  check_launch(anyprec::launch_prefill(a, plan, G, prefill_gshift(group_size), xp.data_ptr(),
+                                       ws.defined() ? ws.data_ptr<float>() : nullptr,
+                                       c10::cuda::getCurrentCUDAStream().stream()),
+               "prefill gemm");
+  return y.view(out_shape(x, N));
+}
+
+// The prefill ops (any M; sm_90 only): what gemm_* runs between its two crossovers, callable
+// directly with a forced grid for benchmarks and tests.
+at::Tensor prefill_impl(const at::Tensor& x, const at::Tensor& qw, const at::Tensor* meta,
+                        const at::Tensor* lut, int64_t bits, int64_t group_size, int64_t K,
+                        int64_t N, int64_t block_tokens, int64_t split_k) {
+  const c10::cuda::CUDAGuard guard(qw.device());
+  const DeviceInfo dev = device_info(qw.device().index());
+  TORCH_CHECK(dev.major == 9 && dev.minor == 0,
+              msg("anyprec: prefill: needs an sm_90 GPU (Hopper), got sm_", dev.major, dev.minor));
+  prefill_gshift(group_size);  // refuse other group sizes before any work
+  at::Tensor x2 = prepare_x(x, K);
+  check_same_device(x2, "x", qw);
+  return prefill_run(x, x2, qw, meta, lut, bits, group_size, K, N, dev.sms, block_tokens,
+                     split_k);
+}
+
+// Three paths inside one op, so that vLLM's torch.compile graph, symbolic in M, has no branch on
+// M: M >= dense_min_m: dequantize to a dense weight and call cuBLAS; prefill_min_m <= M <
+// dense_min_m (prefill_min_m >= 0, an sm_90 GPU, group sizes 32 * 2^i or per row): the Hopper
+// prefill GEMM; else the fused decode kernel. The crossovers come from measurements
+// (kernels/cuda_fused.py).
 at::Tensor gemm_impl(const at::Tensor& x, const at::Tensor& qw, const at::Tensor* meta,
                      const at::Tensor* scales, const at::Tensor* zeros, const at::Tensor* lut,
                      int64_t bits, int64_t group_size, int64_t K, int64_t N,
-                     int64_t dense_min_m) {
+                     int64_t dense_min_m, int64_t prefill_min_m) {
   const c10::cuda::CUDAGuard guard(qw.device());
   at::Tensor x2 = prepare_x(x, K);
   check_same_device(x2, "x", qw);
   const int64_t M = x2.size(0);
+  if (prefill_min_m >= 0 && M >= prefill_min_m && M < dense_min_m &&
+      prefill_supported(qw.device().index(), group_size)) {
+    return prefill_run(x, x2, qw, meta, lut, bits, group_size, K, N,
+                       device_info(qw.device().index()).sms, 0, 0);
+  }
   at::Tensor y = at::empty({M, N}, x2.options());
   if (M == 0) return y.view(out_shape(x, N));
   if (M >= dense_min_m) {
@@ -225,74 +349,43 @@ at::Tensor gemm_impl(const at::Tensor& x, const at::Tensor& qw, const at::Tensor
 at::Tensor gemm_uniform(const at::Tensor& x, const at::Tensor& qweight, const at::Tensor& meta,
                         const at::Tensor& scales, const at::Tensor& zeros, int64_t bits,
                         int64_t group_size, int64_t in_features, int64_t out_features,
-                        int64_t dense_min_m) {
+                        int64_t dense_min_m, int64_t prefill_min_m) {
   check_tiled(qweight, bits, in_features, out_features);
   check_uniform_meta(qweight, scales, zeros, group_size, in_features, out_features);
   check_fold_meta(qweight, meta, group_size, in_features, out_features);
   return gemm_impl(x, qweight, &meta, &scales, &zeros, nullptr, bits, group_size, in_features,
-                   out_features, dense_min_m);
+                   out_features, dense_min_m, prefill_min_m);
 }
 
 at::Tensor gemm_lut(const at::Tensor& x, const at::Tensor& qweight, const at::Tensor& lut,
                     int64_t bits, int64_t in_features, int64_t out_features,
-                    int64_t dense_min_m) {
+                    int64_t dense_min_m, int64_t prefill_min_m) {
   check_tiled(qweight, bits, in_features, out_features);
   check_lut(qweight, lut, bits, out_features);
   TORCH_CHECK(lut.scalar_type() == x.scalar_type(), msg("anyprec: lut: expected the dtype of x (",
               x.scalar_type(), "), got ", lut.scalar_type()));
   return gemm_impl(x, qweight, nullptr, nullptr, nullptr, &lut, bits, -1, in_features,
-                   out_features, dense_min_m);
-}
-
-// Experimental (branch wip/wgmma-prefill): the fused Hopper prefill GEMM (prefill_wgmma.cuh),
-// for any M; sm_90 only. Not used by the linear method until measured.
-at::Tensor prefill_impl(const at::Tensor& x, const at::Tensor& qw, const at::Tensor* meta,
-                        const at::Tensor* lut, int64_t bits, int64_t group_size, int64_t K,
-                        int64_t N) {
-  const c10::cuda::CUDAGuard guard(qw.device());
-  int major = 0, minor = 0;
-  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, qw.device().index());
-  cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, qw.device().index());
-  TORCH_CHECK(major == 9 && minor == 0,
-              msg("anyprec: prefill: needs an sm_90 GPU (Hopper), got sm_", major, minor));
-  // Subchunk j (32 k) is in group j >> gshift: group sizes 32 * 2^i only.
-  int gshift = 31;
-  if (group_size != -1) {
-    const int64_t spg = group_size / 32;
-    TORCH_CHECK(spg > 0 && group_size % 32 == 0 && (spg & (spg - 1)) == 0,
-                msg("anyprec: prefill: group_size: expected -1 or 32 * 2^i, got ", group_size));
-    gshift = 0;
-    while ((1LL << gshift) < spg) ++gshift;
-  }
-  at::Tensor x2 = prepare_x(x, K);
-  check_same_device(x2, "x", qw);
-  at::Tensor y = at::empty({x2.size(0), N}, x2.options());
-  if (x2.size(0) == 0) return y.view(out_shape(x, N));
-  const anyprec::GemmArgs a = gemm_args(x, x2, qw, y, meta, lut, bits, group_size, K, N);
-  const int G = lut || group_size == -1 ? 1 : (int)ceil_div(K, group_size);
-  // x's stage tiles as the kernel's shared memory holds them (one bulk copy per stage).
-  at::Tensor xp = at::empty({ceil_div(x2.size(0), 128) * 4 * a.C * 8192}, x2.options());
-  check_launch(anyprec::launch_prefill(a, G, gshift, xp.data_ptr(),
-                                       c10::cuda::getCurrentCUDAStream().stream()),
-               "prefill gemm");
-  return y.view(out_shape(x, N));
+                   out_features, dense_min_m, prefill_min_m);
 }
 
 at::Tensor prefill_uniform(const at::Tensor& x, const at::Tensor& qweight, const at::Tensor& meta,
                            int64_t bits, int64_t group_size, int64_t in_features,
-                           int64_t out_features) {
+                           int64_t out_features, int64_t block_tokens, int64_t split_k) {
   check_tiled(qweight, bits, in_features, out_features);
   check_fold_meta(qweight, meta, group_size, in_features, out_features);
-  return prefill_impl(x, qweight, &meta, nullptr, bits, group_size, in_features, out_features);
+  return prefill_impl(x, qweight, &meta, nullptr, bits, group_size, in_features, out_features,
+                      block_tokens, split_k);
 }
 
 at::Tensor prefill_lut(const at::Tensor& x, const at::Tensor& qweight, const at::Tensor& lut,
-                       int64_t bits, int64_t in_features, int64_t out_features) {
+                       int64_t bits, int64_t in_features, int64_t out_features,
+                       int64_t block_tokens, int64_t split_k) {
   check_tiled(qweight, bits, in_features, out_features);
   check_lut(qweight, lut, bits, out_features);
   TORCH_CHECK(lut.scalar_type() == x.scalar_type(), msg("anyprec: lut: expected the dtype of x (",
               x.scalar_type(), "), got ", lut.scalar_type()));
-  return prefill_impl(x, qweight, nullptr, &lut, bits, -1, in_features, out_features);
+  return prefill_impl(x, qweight, nullptr, &lut, bits, -1, in_features, out_features,
+                      block_tokens, split_k);
 }
 
 }  // namespace
@@ -300,16 +393,17 @@ at::Tensor prefill_lut(const at::Tensor& x, const at::Tensor& qweight, const at:
 TORCH_LIBRARY_FRAGMENT(anyprec, m) {
   m.def(
       "gemm_uniform(Tensor x, Tensor qweight, Tensor meta, Tensor scales, Tensor zeros, "
-      "int bits, int group_size, int in_features, int out_features, int dense_min_m) -> Tensor");
+      "int bits, int group_size, int in_features, int out_features, int dense_min_m, "
+      "int prefill_min_m=-1) -> Tensor");
   m.def(
       "gemm_lut(Tensor x, Tensor qweight, Tensor lut, int bits, int in_features, "
-      "int out_features, int dense_min_m) -> Tensor");
+      "int out_features, int dense_min_m, int prefill_min_m=-1) -> Tensor");
   m.def(
       "prefill_uniform(Tensor x, Tensor qweight, Tensor meta, int bits, int group_size, "
-      "int in_features, int out_features) -> Tensor");
+      "int in_features, int out_features, int block_tokens=0, int split_k=0) -> Tensor");
   m.def(
       "prefill_lut(Tensor x, Tensor qweight, Tensor lut, int bits, int in_features, "
-      "int out_features) -> Tensor");
+      "int out_features, int block_tokens=0, int split_k=0) -> Tensor");
   m.def(
       "dequant_uniform(Tensor qweight, Tensor scales, Tensor zeros, int bits, int group_size, "
       "int in_features, int out_features, ScalarType dtype) -> Tensor");

@@ -3,17 +3,18 @@
 
 namespace anyprec {
 
-cudaError_t launch_prefill(const GemmArgs& a, int G, int gshift, void* xp, cudaStream_t stream) {
-  const cudaError_t e = prefill::launch_permute(a, xp, stream);
+cudaError_t launch_prefill(const GemmArgs& a, const PrefillPlan& p, int G, int gshift, void* xp,
+                           float* ws, cudaStream_t stream) {
+  const cudaError_t e = prefill::launch_permute(a, prefill_x_tiles(a.M, p), xp, stream);
   if (e != cudaSuccess) return e;
   switch (a.bits) {
-    case 2: return prefill::launch_bits<2>(a, G, gshift, xp, stream);
-    case 3: return prefill::launch_bits<3>(a, G, gshift, xp, stream);
-    case 4: return prefill::launch_bits<4>(a, G, gshift, xp, stream);
-    case 5: return prefill::launch_bits<5>(a, G, gshift, xp, stream);
-    case 6: return prefill::launch_bits<6>(a, G, gshift, xp, stream);
-    case 7: return prefill::launch_bits<7>(a, G, gshift, xp, stream);
-    case 8: return prefill::launch_bits<8>(a, G, gshift, xp, stream);
+    case 2: return prefill::launch_bits<2>(a, p, G, gshift, xp, ws, stream);
+    case 3: return prefill::launch_bits<3>(a, p, G, gshift, xp, ws, stream);
+    case 4: return prefill::launch_bits<4>(a, p, G, gshift, xp, ws, stream);
+    case 5: return prefill::launch_bits<5>(a, p, G, gshift, xp, ws, stream);
+    case 6: return prefill::launch_bits<6>(a, p, G, gshift, xp, ws, stream);
+    case 7: return prefill::launch_bits<7>(a, p, G, gshift, xp, ws, stream);
+    case 8: return prefill::launch_bits<8>(a, p, G, gshift, xp, ws, stream);
     default: return cudaErrorInvalidValue;
   }
 }

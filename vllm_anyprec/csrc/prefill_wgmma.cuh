@@ -1,7 +1,7 @@
 // Fused prefill GEMM for Hopper (sm_90a): bitplane unpack + dequantize into the A registers of
-// wgmma, activations from shared memory. EXPERIMENTAL. This version (v6: x by bulk copy, branch
-// wip/prefill-tma) is compiled but NOT RUN; v4 on main is correct but slower than dequantize +
-// cuBLAS. benchmarks/experiments/prefill_wgmma/ has the measurements.
+// wgmma, activations from shared memory. EXPERIMENTAL: v6 (x by bulk copy) is correct and beats
+// dequantize + cuBLAS only at M = 256 on the largest layer; v7 adds 256-token blocks and split K
+// (not yet measured). benchmarks/experiments/prefill_wgmma/ has the measurements.
 //
 // Orientation ("swap AB"): y^T[N, M] = W[N, K] x^T[K, M]. wgmma's A (64 rows x 16 k) may come
 // from registers, so the weights never touch shared memory: each warp decodes its 16-row tile of
@@ -20,11 +20,14 @@
 // registers for x.
 //
 // Block: 2 warpgroups (256 threads), 128 weight rows (8 n-tiles, warp w owns tile 8 bx + w) x
-// 128 tokens; K in stages of 64 (one 64-k unit of a tiled chunk), 4 x-stage buffers filled two
-// stages ahead; A fragments double-buffered in registers so the decode of stage s+1 overlaps
-// the wgmma of stage s. Uniform: A = s q - s z by packed fma in the activation
-// dtype (code + C - C exact, then one rounding), s and -s z from the decode kernel's fold
-// metadata; LUT: per-row tables in shared memory.
+// 128 TW tokens (TW = 1 or 2: a 256-token block decodes each weight once for twice the wgmma
+// work, at 128 accumulator registers). blockIdx.z splits K for grids too small to fill the GPU:
+// a range of chunks per block, the partial sums to an fp32 workspace that splitk_reduce_kernel
+// adds up in a fixed order (the result does not depend on timing). K in stages of 64 (one 64-k
+// unit of a tiled chunk), 4 x-stage buffers filled two stages ahead; A fragments double-buffered
+// in registers so the decode of stage s+1 overlaps the wgmma of stage s. Uniform: A = s q - s z
+// by packed fma in the activation dtype (code + C - C exact, then one rounding), s and -s z from
+// the decode kernel's fold metadata; LUT: per-row tables in shared memory.
 #pragma once
 
 #include "anyprec.cuh"
@@ -33,10 +36,10 @@ namespace anyprec {
 namespace prefill {
 
 constexpr int kRows = 128;                  // weight rows per block (2 warpgroups x 64)
-constexpr int kTok = 128;                   // tokens per block: the wgmma N
+constexpr int kTok = 128;                   // tokens per wgmma (its N) and per x tile image
 constexpr int kStageK = 64;                 // k per stage
 constexpr int kBufs = 4;                    // x stage buffers
-constexpr int kStageBytes = kTok * kStageK * 2;  // 16 KB: 128 tokens x 128 B
+constexpr int kStageBytes = kTok * kStageK * 2;  // 16 KB: one x tile image, 128 tokens x 128 B
 
 __device__ __forceinline__ uint32_t smem_u32(const void* p) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(p));
@@ -192,26 +195,41 @@ __global__ void permute_x_kernel(const uint4* __restrict__ x, uint32_t* __restri
   row[((2 * (2 * s + 1) + 1) ^ r7) * 4 + tp] = v.w;  // u = 1, h = 1
 }
 
-template <typename T, int B, bool LUT>
+// Sums the split-K partials ws[z][M][N] in z order into y (deterministic).
+template <typename T>
+__global__ void splitk_reduce_kernel(const float* __restrict__ ws, T* __restrict__ y,
+                                     long long MN, int splits) {
+  const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= MN) return;
+  float v = ws[i];
+  for (int z = 1; z < splits; ++z) v += ws[(long long)z * MN + i];
+  y[i] = from_float<T>(v);
+}
+
+template <typename T, int B, bool LUT, int TW>
 __global__ void __launch_bounds__(256, 1)
     prefill_kernel(const uint8_t* __restrict__ xp, const uint4* __restrict__ qw,
                    const float4* __restrict__ meta, const T* __restrict__ lut,
-                   T* __restrict__ y, int M, int N, int K, int C, int N16, int G, int gshift) {
+                   T* __restrict__ y, float* __restrict__ ws, int M, int N, int K, int C, int N16,
+                   int G, int gshift, int cps) {
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
   extern __shared__ uint8_t smem_raw[];
   // The swizzle pattern repeats every 1024 bytes: the stage buffers start 1024-aligned.
   uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) &
                                              ~static_cast<uintptr_t>(1023));
-  T* tab = reinterpret_cast<T*>(smem + kBufs * kStageBytes);  // LUT: [kRows][2^B]
+  constexpr int kBufBytes = TW * kStageBytes;  // one stage of x: TW tile images
+  T* tab = reinterpret_cast<T*>(smem + kBufs * kBufBytes);  // LUT: [kRows][2^B]
   // One "full" mbarrier per x buffer, after the tables (8-byte aligned).
-  const uint32_t bars = smem_u32(smem + kBufs * kStageBytes + (LUT ? (kRows << B) * 2 : 0));
+  const uint32_t bars = smem_u32(smem + kBufs * kBufBytes + (LUT ? (kRows << B) * 2 : 0));
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int g = lane >> 2, t = lane & 3;
   const int ntile = blockIdx.x * 8 + warp;
   const bool tile_ok = ntile < N16;
-  const int m0 = blockIdx.y * kTok;
+  const int m0 = blockIdx.y * kTok * TW;
   const int S = C * 4;  // 64-k stages
+  // This block's chunks [cb, ce) of K (all of them without split K).
+  const int cb = blockIdx.z * cps, ce = min(C, cb + cps);
 
   if constexpr (LUT) {
     for (int i = tid; i < (kRows << B); i += blockDim.x) {
@@ -221,13 +239,16 @@ __global__ void __launch_bounds__(256, 1)
     __syncthreads();  // the decode of stage 0 looks up before the first stage's barrier
   }
 
-  // x: one 16 KB bulk copy per stage, issued by thread 0 two stages ahead into buffer st % 4.
-  const uint8_t* xtile = xp + (size_t)blockIdx.y * S * kStageBytes;
+  // x: TW 16 KB bulk copies per stage (token tiles TW by, TW by + 1), issued by thread 0 two
+  // stages ahead into buffer st % 4.
+  const uint8_t* xtile = xp + (size_t)blockIdx.y * TW * S * kStageBytes;
   auto issue_x = [&](int st) {
     const uint32_t bar = bars + 8 * (st & (kBufs - 1));
-    mbar_expect_tx(bar, kStageBytes);
-    bulk_copy(smem_u32(smem) + (st & (kBufs - 1)) * kStageBytes, xtile + (size_t)st * kStageBytes,
-              kStageBytes, bar);
+    mbar_expect_tx(bar, kBufBytes);
+#pragma unroll
+    for (int h = 0; h < TW; ++h)
+      bulk_copy(smem_u32(smem) + (st & (kBufs - 1)) * kBufBytes + h * kStageBytes,
+                xtile + ((size_t)h * S + st) * kStageBytes, kStageBytes, bar);
   };
   if (tid == 0) {
 #pragma unroll
@@ -236,8 +257,8 @@ __global__ void __launch_bounds__(256, 1)
   }
   __syncthreads();  // barriers initialised before anyone waits on them
   if (tid == 0) {
-    issue_x(0);
-    if (S > 1) issue_x(1);
+    issue_x(4 * cb);
+    issue_x(4 * cb + 1);  // every chunk has 4 stages
   }
 
   // Uniform: the decode kernel's metadata (cuda_layout.uniform_meta): per group and n-tile, lane
@@ -290,20 +311,23 @@ __global__ void __launch_bounds__(256, 1)
     }
   };
 
-  float acc[64];
+  float acc[TW][64];
 #pragma unroll
-  for (int i = 0; i < 64; ++i) acc[i] = 0.f;
+  for (int h = 0; h < TW; ++h)
+#pragma unroll
+    for (int i = 0; i < 64; ++i) acc[h][i] = 0.f;
   uint4 cur[B], nxt[B];
   const uint4* qbase = qw + (size_t)(tile_ok ? ntile : 0) * C * B * 32 + lane;
 #pragma unroll
-  for (int p = 0; p < B; ++p) cur[p] = tile_ok ? ld_stream(qbase + p * 32) : make_uint4(0, 0, 0, 0);
+  for (int p = 0; p < B; ++p)
+    cur[p] = tile_ok ? ld_stream(qbase + ((size_t)cb * B + p) * 32) : make_uint4(0, 0, 0, 0);
 #pragma unroll
   for (int p = 0; p < B; ++p) nxt[p] = cur[p];
 
   float4 mt_cur[2], mt_next[2];
   if constexpr (!LUT) {
-    load_meta(0, mt_cur[0]);
-    load_meta(1, mt_cur[1]);
+    load_meta(8 * cb, mt_cur[0]);
+    load_meta(8 * cb + 1, mt_cur[1]);
   }
   // One stage (unit i of chunk c): decode this stage's A (its previous wgmma finished: waited
   // for in the stage before), wait for this stage's x tile, barrier (buffer (st + 2) % 4 free:
@@ -312,7 +336,7 @@ __global__ void __launch_bounds__(256, 1)
   // buffer and the chunk-edge work are resolved at compile time.
   auto stage = [&](int c, int i, uint32_t (&a)[4][4]) {
     const int st = 4 * c + i;
-    if (i == 0 && c + 1 < C && tile_ok) {
+    if (i == 0 && c + 1 < ce && tile_ok) {
 #pragma unroll
       for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)(c + 1) * B + p) * 32);
     }
@@ -340,18 +364,21 @@ __global__ void __launch_bounds__(256, 1)
       mt_cur[0] = mt_next[0];
       mt_cur[1] = mt_next[1];
     }
-    mbar_wait(bars + 8 * i, c & 1);  // buffer i's phase c: the tile of stage 4c + i
+    mbar_wait(bars + 8 * i, (c - cb) & 1);  // buffer i's phase c - cb: the x of stage 4c + i
     __syncthreads();  // every wgmma of stage st - 2 done: its buffer may be refilled
-    if (tid == 0 && st + 2 < S) issue_x(st + 2);
-    const uint32_t base = smem_u32(smem) + i * kStageBytes;
+    if (tid == 0 && st + 2 < 4 * ce) issue_x(st + 2);
+    const uint32_t base = smem_u32(smem) + i * kBufBytes;
     wgmma_fence();
 #pragma unroll
-    for (int step = 0; step < 4; ++step) wgmma_step<T>(acc, a[step], smem_desc(base + step * 32));
+    for (int step = 0; step < 4; ++step)
+#pragma unroll
+      for (int h = 0; h < TW; ++h)
+        wgmma_step<T>(acc[h], a[step], smem_desc(base + h * kStageBytes + step * 32));
     wgmma_commit();
     wgmma_wait<1>();
   };
   uint32_t a0[4][4], a1[4][4];
-  for (int c = 0; c < C; ++c) {
+  for (int c = cb; c < ce; ++c) {
     stage(c, 0, a0);
     stage(c, 1, a1);
     stage(c, 2, a0);
@@ -359,53 +386,79 @@ __global__ void __launch_bounds__(256, 1)
   }
   wgmma_wait<0>();
 
-  // D fragment: acc[i] is row 16 warp + g + 8 ((i >> 1) & 1), token 8 (i >> 2) + 2t + (i & 1).
+  // D fragment: acc[h][i] is row 16 warp + g + 8 ((i >> 1) & 1), token
+  // 128 h + 8 (i >> 2) + 2t + (i & 1). Split K: fp32 partials into ws[z], summed afterwards.
+  float* wsz = ws ? ws + (size_t)blockIdx.z * M * N : nullptr;
 #pragma unroll
-  for (int i = 0; i < 64; ++i) {
-    const int n = blockIdx.x * kRows + warp * 16 + g + 8 * ((i >> 1) & 1);
-    const int m = m0 + 8 * (i >> 2) + 2 * t + (i & 1);
-    if (n < N && m < M) y[(size_t)m * N + n] = from_float<T>(acc[i]);
-  }
+  for (int h = 0; h < TW; ++h)
+#pragma unroll
+    for (int i = 0; i < 64; ++i) {
+      const int n = blockIdx.x * kRows + warp * 16 + g + 8 * ((i >> 1) & 1);
+      const int m = m0 + kTok * h + 8 * (i >> 2) + 2 * t + (i & 1);
+      if (n < N && m < M) {
+        if (wsz) {
+          wsz[(size_t)m * N + n] = acc[h][i];
+        } else {
+          y[(size_t)m * N + n] = from_float<T>(acc[h][i]);
+        }
+      }
+    }
 #else
   __trap();  // built for another architecture: the launcher refuses before this is reached
 #endif
 }
 
-inline size_t smem_bytes(int bits, bool lut) {
-  return 1024 + (size_t)kBufs * kStageBytes + (lut ? ((size_t)kRows << bits) * 2 : 0) +
+inline size_t smem_bytes(int bits, bool lut, int tw) {
+  return 1024 + (size_t)kBufs * kStageBytes * tw + (lut ? ((size_t)kRows << bits) * 2 : 0) +
          8 * kBufs;
 }
 
-template <typename T, int B, bool LUT>
-cudaError_t launch_t(const GemmArgs& a, int G, int gshift, const void* xp, cudaStream_t stream) {
-  auto kernel = prefill_kernel<T, B, LUT>;
-  const size_t smem = smem_bytes(B, LUT);
+template <typename T, int B, bool LUT, int TW>
+cudaError_t launch_t(const GemmArgs& a, const PrefillPlan& p, int G, int gshift, const void* xp,
+                     float* ws, cudaStream_t stream) {
+  auto kernel = prefill_kernel<T, B, LUT, TW>;
+  const size_t smem = smem_bytes(B, LUT, TW);
   cudaError_t e =
       cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
   if (e != cudaSuccess) return e;
-  const dim3 grid((a.N16 + 7) / 8, (a.M + kTok - 1) / kTok);
+  const int cps = (a.C + p.split_k - 1) / p.split_k;
+  const dim3 grid((a.N16 + 7) / 8, (a.M + kTok * TW - 1) / (kTok * TW), p.split_k);
   kernel<<<grid, 256, smem, stream>>>(static_cast<const uint8_t*>(xp), a.qw,
                                       reinterpret_cast<const float4*>(a.meta),
-                                      static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M,
-                                      a.N, a.K, a.C, a.N16, G, gshift);
+                                      static_cast<const T*>(a.lut), static_cast<T*>(a.y),
+                                      p.split_k > 1 ? ws : nullptr, a.M, a.N, a.K, a.C, a.N16, G,
+                                      gshift, cps);
+  e = cudaGetLastError();
+  if (e != cudaSuccess || p.split_k == 1) return e;
+  const long long mn = (long long)a.M * a.N;
+  splitk_reduce_kernel<T><<<(unsigned)((mn + 255) / 256), 256, 0, stream>>>(
+      ws, static_cast<T*>(a.y), mn, p.split_k);
   return cudaGetLastError();
 }
 
-template <int B>
-cudaError_t launch_bits(const GemmArgs& a, int G, int gshift, const void* xp,
-                        cudaStream_t stream) {
-  if (a.bf16) {
-    return a.lut_scheme ? launch_t<__nv_bfloat16, B, true>(a, G, gshift, xp, stream)
-                        : launch_t<__nv_bfloat16, B, false>(a, G, gshift, xp, stream);
-  }
-  return a.lut_scheme ? launch_t<__half, B, true>(a, G, gshift, xp, stream)
-                      : launch_t<__half, B, false>(a, G, gshift, xp, stream);
+template <typename T, int B, bool LUT>
+cudaError_t launch_tw(const GemmArgs& a, const PrefillPlan& p, int G, int gshift, const void* xp,
+                      float* ws, cudaStream_t stream) {
+  return p.block_tokens == 256 ? launch_t<T, B, LUT, 2>(a, p, G, gshift, xp, ws, stream)
+                               : launch_t<T, B, LUT, 1>(a, p, G, gshift, xp, ws, stream);
 }
 
-// x -> its stage-tile images in xp (xp_bytes(M, C) bytes).
-inline cudaError_t launch_permute(const GemmArgs& a, void* xp, cudaStream_t stream) {
+template <int B>
+cudaError_t launch_bits(const GemmArgs& a, const PrefillPlan& p, int G, int gshift,
+                        const void* xp, float* ws, cudaStream_t stream) {
+  if (a.bf16) {
+    return a.lut_scheme ? launch_tw<__nv_bfloat16, B, true>(a, p, G, gshift, xp, ws, stream)
+                        : launch_tw<__nv_bfloat16, B, false>(a, p, G, gshift, xp, ws, stream);
+  }
+  return a.lut_scheme ? launch_tw<__half, B, true>(a, p, G, gshift, xp, ws, stream)
+                      : launch_tw<__half, B, false>(a, p, G, gshift, xp, ws, stream);
+}
+
+// x -> its stage-tile images in xp (tiles x 4C x 16 KB; tiles = ceil(M / 128) rounded up to the
+// block's token tiles, the extra ones zero).
+inline cudaError_t launch_permute(const GemmArgs& a, int tiles, void* xp, cudaStream_t stream) {
   const int S = 4 * a.C;
-  const long long total = (long long)((a.M + kTok - 1) / kTok) * S * kTok * 8;
+  const long long total = (long long)tiles * S * kTok * 8;
   const int threads = 256;
   permute_x_kernel<<<(unsigned)((total + threads - 1) / threads), threads, 0, stream>>>(
       static_cast<const uint4*>(a.x), static_cast<uint32_t*>(xp), a.M, a.K, S, total);

@@ -1,9 +1,10 @@
 """``cuda_fused``: the CUDA kernels of ``csrc/`` for both schemes on NVIDIA GPUs (sm_80+).
 
 Small M: one fused pass over the b-bit weights (unpack in registers, tensor-core multiply, fp32
-accumulation). M >= ``dense_min_m``: dequantize to a dense fp16/bf16 weight and call cuBLAS;
-that switch happens inside the op (so vLLM's compiled graph has no branch on M) at a crossover
-measured per shape class by ``scripts/bench_kernels.py`` (see ``DENSE_MIN_M``).
+accumulation). On Hopper (sm_90), from ``prefill_min_m``: the fused wgmma GEMM
+(``csrc/prefill_wgmma.cuh``). M >= ``dense_min_m``: dequantize to a dense fp16/bf16 weight and
+call cuBLAS. The switches happen inside the op (so vLLM's compiled graph has no branch on M) at
+crossovers measured per shape class (see ``crossovers``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from .. import _ext
 from . import cuda_layout
 from .base import AnyPrecKernel, KernelSpec
 
-# Override of the crossover for experiments: ANYPREC_DENSE_MIN_M=<int>.
+# Overrides of the crossovers for experiments: ANYPREC_DENSE_MIN_M=<int>,
+# ANYPREC_PREFILL_MIN_M=<int> (-1: never the Hopper prefill kernel).
 DENSE_MIN_M_ENV = "ANYPREC_DENSE_MIN_M"
+PREFILL_MIN_M_ENV = "ANYPREC_PREFILL_MIN_M"
 
 
 # Weights at least this large (N x K of the rank's partition) form the "large" class below.
@@ -25,7 +28,8 @@ LARGE_WEIGHT = 32 * 2 ** 20
 
 
 def dense_min_m(spec: KernelSpec) -> int:
-    """Smallest M that takes the dequantize + cuBLAS path.
+    """Smallest M that takes the dequantize + cuBLAS path where the Hopper prefill kernel does
+    not run (before sm_90, or group sizes it does not take).
 
     Measured on the H200 with the v6 decode kernel (benchmarks/experiments/decode_v6/
     crossover_*.json: both paths forced, M = 32..192, b = 3, 4, 8, both schemes, Llama-3-8B
@@ -52,6 +56,55 @@ def dense_min_m(spec: KernelSpec) -> int:
     if large and (spec.scheme == "uniform" or spec.bits <= 4):
         return 65
     return 64
+
+
+def prefill_supported(spec: KernelSpec, capability: tuple[int, int]) -> bool:
+    """The Hopper prefill kernel: sm_90, group sizes 32 * 2^i or one group per row."""
+    spg = spec.group_size // 32
+    return capability == (9, 0) and (spec.group_size == -1 or (
+        spec.group_size % 32 == 0 and spg > 0 and spg & (spg - 1) == 0))
+
+
+def hopper_crossovers(spec: KernelSpec) -> tuple[int, int]:
+    """(prefill_min_m, dense_min_m) where the Hopper prefill kernel runs.
+
+    Measured on the H200 (benchmarks/experiments/prefill_wgmma/runs/v7_crossovers.json: the
+    decode kernel, the prefill kernel (its own grid plan) and dequantize + cuBLAS each forced,
+    M = 24..2048, b = 3, 4, 8, both schemes, Llama-3-8B shapes):
+
+    - decode -> prefill: the prefill kernel wins from M = 48 everywhere it runs (uniform b=4
+      (4096, 28672), M = 48: 77 vs 108 µs) and loses at M = 24 (77 vs 59); at M = 32 it wins
+      only on (14336, 4096). From M = 33, where the decode kernel takes a second 32-row tile.
+    - prefill -> dense, uniform: large weights (>= 32 Mi elements) through M = 1024 at b = 3, 4
+      ((4096, 28672) b=4: 464 vs 474 µs; dense wins at 2048: 857 vs 929), through M = 512 at
+      b = 8 (dense wins at 1024 by 0-7%); small weights through M = 128 (M = 256 within 10%
+      either way), so dense from 256.
+    - LUT b <= 4: large weights through M = 512 (b=4 (14336, 4096): 135 vs 141 µs), small ones
+      from M = 256 dense ((4096, 6144) is within 3 µs either way from M = 48). LUT b = 8: the
+      prefill kernel loses almost everywhere (the 64 KB of tables per block), so LUT b >= 5
+      keeps the rule without it (b = 5, 6 not measured).
+    """
+    large = spec.in_features * spec.out_features >= LARGE_WEIGHT
+    if spec.scheme == "lut":
+        if spec.bits >= 5:
+            return -1, dense_min_m(spec)
+        return 33, 513 if large else 256
+    if large:
+        return 33, 1025 if spec.bits <= 4 else 1024
+    return 33, 256
+
+
+def crossovers(spec: KernelSpec, capability: tuple[int, int]) -> tuple[int, int]:
+    """(prefill_min_m, dense_min_m): the fused decode kernel for M < prefill_min_m, the Hopper
+    prefill GEMM for prefill_min_m <= M < dense_min_m, dequantize + cuBLAS from dense_min_m.
+    prefill_min_m = -1: no prefill kernel (other GPUs, other group sizes): decode, then dense
+    from ``dense_min_m(spec)``. The environment overrides win."""
+    if prefill_supported(spec, capability):
+        prefill, dense = hopper_crossovers(spec)
+    else:
+        prefill, dense = -1, dense_min_m(spec)
+    env_p, env_d = os.environ.get(PREFILL_MIN_M_ENV), os.environ.get(DENSE_MIN_M_ENV)
+    return (int(env_p) if env_p else prefill), (int(env_d) if env_d else dense)
 
 
 class CudaFusedKernel(AnyPrecKernel):
@@ -90,7 +143,8 @@ class CudaFusedKernel(AnyPrecKernel):
             lut = layer.lut.data.to(spec.act_dtype).contiguous()
             del layer.lut
             layer.register_parameter("lut", torch.nn.Parameter(lut, requires_grad=False))
-        self.dense_min_m = dense_min_m(spec)
+        self.prefill_min_m, self.dense_min_m = crossovers(
+            spec, torch.cuda.get_device_capability(layer.qweight.device))
 
     def apply(self, layer: torch.nn.Module, x: torch.Tensor,
               bias: torch.Tensor | None = None) -> torch.Tensor:
@@ -98,11 +152,12 @@ class CudaFusedKernel(AnyPrecKernel):
         if spec.scheme == "uniform":
             out = torch.ops.anyprec.gemm_uniform(
                 x, layer.qweight, layer.anyprec_meta, layer.scales, layer.zeros, spec.bits,
-                spec.group_size, spec.in_features, spec.out_features, self.dense_min_m)
+                spec.group_size, spec.in_features, spec.out_features, self.dense_min_m,
+                self.prefill_min_m)
         else:
             out = torch.ops.anyprec.gemm_lut(x, layer.qweight, layer.lut, spec.bits,
                                              spec.in_features, spec.out_features,
-                                             self.dense_min_m)
+                                             self.dense_min_m, self.prefill_min_m)
         if bias is not None:
             out.add_(bias)
         return out

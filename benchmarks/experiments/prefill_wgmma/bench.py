@@ -4,7 +4,9 @@
 
 Llama-3-8B layers, M = 64..4096, b = 3, 4, 8, uniform (g128) and LUT, fp16; CUDA-graph timing
 with the weights rotated past L2 (scripts/bench_kernels.py's time_graph). Prints a table and
-writes prefill_wgmma.json (rows K, N, M, bits, scheme, prefill_us, dense_us, fp16_us) and
+writes prefill_wgmma.json (rows K, N, M, bits, scheme, prefill_us, dense_us, fp16_us, decode_us
+(the fused decode kernel forced, M <= --decode-max-m, else null), and with
+`--plans` the fused kernel's time per forced grid: plans {"TOKENSxSPLIT": us}) and
 prefill_wgmma.png (speed as a fraction of cuBLAS fp16's against M, fused prefill and dense path,
 one panel per layer). `--replot FILE.json` redraws the PNG from a stored run (no GPU needed).
 """
@@ -55,6 +57,11 @@ def main() -> None:
     ap.add_argument("--ms", default="64,128,256,1024,4096", help="token counts, comma-separated")
     ap.add_argument("--bits", default="3,4,8", help="bit widths, comma-separated")
     ap.add_argument("--copies", type=int, default=3, help="weight copies rotated (past L2)")
+    ap.add_argument("--plans", default="",
+                    help="also time forced grids, e.g. 128x1,256x1,128x2 (tokens per block x K "
+                         "splits); prefill_us is always the op's own choice")
+    ap.add_argument("--decode-max-m", type=int, default=128,
+                    help="also time the decode kernel (forced) up to this M")
     ap.add_argument("--replot", metavar="JSON", help="only redraw the PNG from a stored run")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -71,9 +78,10 @@ def main() -> None:
     import vllm_anyprec._C  # noqa: F401  (registers the ops)
     from vllm_anyprec.kernels import cuda_layout
 
+    plans = [tuple(map(int, p.split("x"))) for p in args.plans.split(",") if p]
     rows = []
     print(f"{'K':>6} {'N':>6} {'M':>5} {'sch':>7} {'b':>2} {'prefill':>9} {'dense':>9} "
-          f"{'fp16':>9} {'x16':>5}")
+          f"{'fp16':>9} {'x16':>5} {'decode':>8}" + "".join(f" {f'{t}x{s}':>8}" for t, s in plans))
     for k, n in SHAPES:
         for bits in map(int, args.bits.split(",")):
             for scheme in ("uniform", "lut"):
@@ -91,24 +99,40 @@ def main() -> None:
                 dense_w = [torch.randn(n, k, device="cuda").half() for _ in range(args.copies)]
                 for m in map(int, args.ms.split(",")):
                     x = torch.randn(m, k, device="cuda").half()
-                    if scheme == "uniform":
-                        pf = [lambda w=w: torch.ops.anyprec.prefill_uniform(
-                            x, w[0], w[3], bits, 128, k, n) for w in ws]
-                        dn = [lambda w=w: torch.ops.anyprec.gemm_uniform(
-                            x, w[0], w[3], w[1], w[2], bits, 128, k, n, 1) for w in ws]
-                    else:
-                        pf = [lambda w=w: torch.ops.anyprec.prefill_lut(x, w[0], w[1], bits, k, n)
-                              for w in ws]
-                        dn = [lambda w=w: torch.ops.anyprec.gemm_lut(x, w[0], w[1], bits, k, n, 1)
-                              for w in ws]
+
+                    def fused(tokens=0, split=0):
+                        if scheme == "uniform":
+                            return [lambda w=w: torch.ops.anyprec.prefill_uniform(
+                                x, w[0], w[3], bits, 128, k, n, tokens, split) for w in ws]
+                        return [lambda w=w: torch.ops.anyprec.prefill_lut(
+                            x, w[0], w[1], bits, k, n, tokens, split) for w in ws]
+
+                    pf = fused()
+
+                    def gemm(dense_min_m):
+                        if scheme == "uniform":
+                            return [lambda w=w: torch.ops.anyprec.gemm_uniform(
+                                x, w[0], w[3], w[1], w[2], bits, 128, k, n, dense_min_m)
+                                for w in ws]
+                        return [lambda w=w: torch.ops.anyprec.gemm_lut(
+                            x, w[0], w[1], bits, k, n, dense_min_m) for w in ws]
+
+                    dn = gemm(1)
                     fp = [lambda w=w: x @ w.t() for w in dense_w]
                     t_fp = time_graph(fp)
                     t_pf = time_graph(pf)
                     t_dn = time_graph(dn)
+                    t_dec = time_graph(gemm(2 ** 30)) if m <= args.decode_max_m else None
+                    t_plans = {f"{t}x{s}": time_graph(fused(t, s)) for t, s in plans}
                     rows.append(dict(K=k, N=n, M=m, bits=bits, scheme=scheme, prefill_us=t_pf,
-                                     dense_us=t_dn, fp16_us=t_fp))
+                                     dense_us=t_dn, fp16_us=t_fp, decode_us=t_dec,
+                                     plans=t_plans))
                     print(f"{k:>6} {n:>6} {m:>5} {scheme:>7} {bits:>2} {t_pf:>9.1f} "
-                          f"{t_dn:>9.1f} {t_fp:>9.1f} {t_fp / t_pf:>5.2f}", flush=True)
+                          f"{t_dn:>9.1f} {t_fp:>9.1f} {t_fp / t_pf:>5.2f} "
+                          f"{t_dec if t_dec else float('nan'):>8.1f}"
+                          + "".join(f" {v:>8.1f}" for v in t_plans.values()), flush=True)
+                    with open(os.path.join(args.out, "prefill_wgmma.json"), "w") as f:
+                        json.dump(rows, f, indent=1)  # so far (a run cut short keeps its rows)
     with open(os.path.join(args.out, "prefill_wgmma.json"), "w") as f:
         json.dump(rows, f, indent=1)
     plot(rows, os.path.join(args.out, "prefill_wgmma.png"))
