@@ -1,4 +1,4 @@
-"""The experimental Hopper prefill GEMM (csrc/prefill_wgmma.cuh) against reference.py.
+"""The Hopper prefill GEMM (csrc/prefill_wgmma.cuh) against reference.py.
 
 Runs only on an sm_90 GPU (elsewhere the op refuses, which the last test checks). The uniform
 kernel dequantizes in the activation dtype (s q + (-s z) by one fused multiply-add, -s z rounded

@@ -34,8 +34,7 @@ struct DequantArgs {
 };
 cudaError_t launch_dequant(const DequantArgs& a, cudaStream_t stream);
 
-// Hopper prefill GEMM (prefill_wgmma.cuh, sm_90a only; experimental: not used by the linear
-// method). Uniform: a.meta as for the decode kernel, subchunk (32 k) j in group
+// Hopper prefill GEMM (prefill_wgmma.cuh, sm_90a only; the gemm ops' middle path). Uniform: a.meta as for the decode kernel, subchunk (32 k) j in group
 // min(j >> gshift, G - 1). xp: workspace of prefill_x_tiles(M, plan) * 4C * 16 KB for x's stage
 // tiles; ws: split_k > 1: an fp32 workspace of split_k * M * N (the partial sums), else unused.
 struct PrefillPlan {

@@ -1,4 +1,4 @@
-// The experimental Hopper prefill kernel (prefill_wgmma.cuh), all bit widths.
+// The Hopper prefill kernel (prefill_wgmma.cuh), all bit widths.
 #include "prefill_wgmma.cuh"
 
 namespace anyprec {

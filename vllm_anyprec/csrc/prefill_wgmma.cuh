@@ -1,7 +1,7 @@
 // Fused prefill GEMM for Hopper (sm_90a): bitplane unpack + dequantize into the A registers of
-// wgmma, activations from shared memory. EXPERIMENTAL: v6 (x by bulk copy) is correct and beats
-// dequantize + cuBLAS only at M = 256 on the largest layer; v7 adds 256-token blocks and split K
-// (not yet measured). benchmarks/experiments/prefill_wgmma/ has the measurements.
+// wgmma, activations from shared memory. The gemm ops run it on sm_90 between the decode kernel
+// and dequantize + cuBLAS (crossovers measured per class, kernels/cuda_fused.py); the versions,
+// their timings and profiles are in benchmarks/experiments/prefill_wgmma/.
 //
 // Orientation ("swap AB"): y^T[N, M] = W[N, K] x^T[K, M]. wgmma's A (64 rows x 16 k) may come
 // from registers, so the weights never touch shared memory: each warp decodes its 16-row tile of
@@ -91,13 +91,20 @@ __device__ __forceinline__ void wgmma_wait() {
   asm volatile("wgmma.wait_group.sync.aligned %0;" ::"n"(N) : "memory");
 }
 
-// Shared-memory matrix descriptor, K-major with the 128-byte swizzle: start address >> 4,
-// leading byte offset unused (1), stride byte offset 1024 (8 token rows of 128 B) >> 4,
+// Shared-memory matrix descriptor, K-major with the 128-byte swizzle: start address >> 4 (bits
+// 0-13), leading byte offset unused (1), stride byte offset 1024 (8 token rows of 128 B) >> 4,
 // swizzle mode 1. The k16 steps of a stage start 32 bytes apart inside the 128-byte rows.
-__device__ __forceinline__ uint64_t smem_desc(uint32_t addr) {
-  return static_cast<uint64_t>((addr & 0x3FFFF) >> 4) | (static_cast<uint64_t>(1) << 16) |
-         (static_cast<uint64_t>(1024 >> 4) << 32) | (static_cast<uint64_t>(1) << 62);
-}
+// Built once as two words; a buffer / token-half / k-step offset is then one 32-bit add to the
+// low word (shared addresses < 256 KB: no carry out of the address field). Computing the full
+// descriptor per wgmma cost ~40 uniform-datapath instructions per stage.
+struct SmemDesc {
+  uint32_t lo, hi;
+  __device__ __forceinline__ explicit SmemDesc(uint32_t addr)
+      : lo(((addr & 0x3FFFF) >> 4) | (1u << 16)), hi((1024 >> 4) | (1u << 30)) {}
+  __device__ __forceinline__ uint64_t at(uint32_t byte_offset) const {
+    return (static_cast<uint64_t>(hi) << 32) | (lo + (byte_offset >> 4));
+  }
+};
 
 // One register-A wgmma m64n128k16 with fp32 accumulators d[0..63] (ATYPE: f16 or bf16).
 #define ANYPREC_WGMMA_M64N128K16_RS(ATYPE) \
@@ -218,6 +225,7 @@ __global__ void __launch_bounds__(256, 1)
   uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) &
                                              ~static_cast<uintptr_t>(1023));
   constexpr int kBufBytes = TW * kStageBytes;  // one stage of x: TW tile images
+  const SmemDesc desc(smem_u32(smem));  // x buffer 0, k step 0
   T* tab = reinterpret_cast<T*>(smem + kBufs * kBufBytes);  // LUT: [kRows][2^B]
   // One "full" mbarrier per x buffer, after the tables (8-byte aligned).
   const uint32_t bars = smem_u32(smem + kBufs * kBufBytes + (LUT ? (kRows << B) * 2 : 0));
@@ -271,6 +279,10 @@ __global__ void __launch_bounds__(256, 1)
     v = __ldg(meta_t + (size_t)gi * N16 * 8);
   };
 
+  // fp16, b <= 4: one fma per A register (codes as 1 + q / 2^B; see dq_stage) instead of two
+  // (code + C - C, then s q - s z). Not for bf16 (8-bit mantissa: -s (2^B + z) would be rounded
+  // by up to 2^(B - 7) s) or b > 4 (the error grows as 2^B).
+  constexpr bool kOneFma = std::is_same_v<T, __half> && B <= 4 && !LUT;
   const T* tab_lo = tab + ((warp * 16 + g) << B);
   const T* tab_hi = tab_lo + (8 << B);
   auto dq_stage = [&](const uint4 (&cw)[B], int unit, const float4 (&mt)[2], uint32_t (&a)[4][4]) {
@@ -279,7 +291,18 @@ __global__ void __launch_bounds__(256, 1)
 #pragma unroll
     for (int s = 0; s < 2; ++s) {
       uint32_t s2[2] = {0u, 0u}, m2[2] = {0u, 0u};
-      if constexpr (!LUT) {
+      if constexpr (kOneFma) {
+        // A = (1 + q / 2^B) 2^B s - s (2^B + z): 2^B s is exact; -s (2^B + z) = -s (z + C) +
+        // s (C - 2^B) in fp32, then rounded once more (|error| <= 2^(B - 10) s: about one
+        // rounding of A, as with -s z in the two-step form).
+        constexpr float kC = magic_c<T, B>(), kP = 1 << B;
+        s2[0] = pack2<T>(kP * mt[s].x, kP * mt[s].x);
+        s2[1] = pack2<T>(kP * mt[s].z, kP * mt[s].z);
+        const float m_lo = fmaf(mt[s].x, kC - kP, mt[s].y);
+        const float m_hi = fmaf(mt[s].z, kC - kP, mt[s].w);
+        m2[0] = pack2<T>(m_lo, m_lo);
+        m2[1] = pack2<T>(m_hi, m_hi);
+      } else if constexpr (!LUT) {
         // A = s q - s z in T (one rounding); -s z = -s (z + C) + s C, exact enough in fp32.
         constexpr float kC = magic_c<T, B>();
         s2[0] = pack2<T>(mt[s].x, mt[s].x);
@@ -298,6 +321,16 @@ __global__ void __launch_bounds__(256, 1)
             const uint32_t q0 = code_at<B>(w, rh, s, j), q1 = code_at<B>(w, rh, s, j + 1);
             const T* tr = rh ? tab_hi : tab_lo;
             a[2 * s + u][reg] = pack2<T>(tr[q0], tr[q1]);
+          } else if constexpr (kOneFma) {
+            // The B-bit code in nibble p = 2hh + rh of both halves moved to the top of the fp16
+            // mantissa (bits 10 - B .. 9): 0x3C00 | q << (10 - B) is 1 + q / 2^B, and one fma
+            // gives s (q - z).
+            const uint32_t v = w[2 * s + u];
+            const int shift = 10 - B - 4 * (2 * hh + rh);
+            const uint32_t moved = shift >= 0 ? v << shift : v >> -shift;
+            constexpr uint32_t kMask = ((1u << B) - 1) << (10 - B);
+            a[2 * s + u][reg] =
+                fma2<T>(and_or(moved, kMask | kMask << 16, 0x3C003C00u), s2[rh], m2[rh]);
           } else {
             uint32_t q = code_pair<T, B>(w, rh, s, u, hh);
             constexpr float kC = magic_c<T, B>();
@@ -324,10 +357,18 @@ __global__ void __launch_bounds__(256, 1)
 #pragma unroll
   for (int p = 0; p < B; ++p) nxt[p] = cur[p];
 
-  float4 mt_cur[2], mt_next[2];
+  // Metadata two stages ahead: loaded one stage ahead, the fma that converts it was the top
+  // stall (ncu source counters, long scoreboard) of the 256-token kernel. One stage ahead for
+  // b = 8 with 256 tokens, where the 8 more registers would spill.
+  constexpr bool kMeta2 = !(TW == 2 && B == 8);
+  float4 mt_cur[2], mt_next[2], mt_next2[2];
   if constexpr (!LUT) {
     load_meta(8 * cb, mt_cur[0]);
     load_meta(8 * cb + 1, mt_cur[1]);
+    if constexpr (kMeta2) {
+      load_meta(8 * cb + 2, mt_next[0]);
+      load_meta(8 * cb + 3, mt_next[1]);
+    }
   }
   // One stage (unit i of chunk c): decode this stage's A (its previous wgmma finished: waited
   // for in the stage before), wait for this stage's x tile, barrier (buffer (st + 2) % 4 free:
@@ -341,8 +382,13 @@ __global__ void __launch_bounds__(256, 1)
       for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)(c + 1) * B + p) * 32);
     }
     if constexpr (!LUT) {
-      load_meta(2 * st + 2, mt_next[0]);
-      load_meta(2 * st + 3, mt_next[1]);
+      if constexpr (kMeta2) {
+        load_meta(2 * st + 4, mt_next2[0]);
+        load_meta(2 * st + 5, mt_next2[1]);
+      } else {
+        load_meta(2 * st + 2, mt_next[0]);
+        load_meta(2 * st + 3, mt_next[1]);
+      }
     }
     dq_stage(cur, i, mt_cur, a);
     // Anchor the A values before the barrier: ptxas otherwise sinks the decode between the
@@ -363,17 +409,20 @@ __global__ void __launch_bounds__(256, 1)
     if constexpr (!LUT) {
       mt_cur[0] = mt_next[0];
       mt_cur[1] = mt_next[1];
+      if constexpr (kMeta2) {
+        mt_next[0] = mt_next2[0];
+        mt_next[1] = mt_next2[1];
+      }
     }
     mbar_wait(bars + 8 * i, (c - cb) & 1);  // buffer i's phase c - cb: the x of stage 4c + i
     __syncthreads();  // every wgmma of stage st - 2 done: its buffer may be refilled
     if (tid == 0 && st + 2 < 4 * ce) issue_x(st + 2);
-    const uint32_t base = smem_u32(smem) + i * kBufBytes;
     wgmma_fence();
 #pragma unroll
     for (int step = 0; step < 4; ++step)
 #pragma unroll
       for (int h = 0; h < TW; ++h)
-        wgmma_step<T>(acc[h], a[step], smem_desc(base + h * kStageBytes + step * 32));
+        wgmma_step<T>(acc[h], a[step], desc.at(i * kBufBytes + h * kStageBytes + step * 32));
     wgmma_commit();
     wgmma_wait<1>();
   };

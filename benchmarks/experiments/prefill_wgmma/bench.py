@@ -1,4 +1,4 @@
-"""Experimental Hopper prefill GEMM vs dequantize + cuBLAS vs cuBLAS fp16 (device, repo root).
+"""Hopper prefill GEMM vs dequantize + cuBLAS vs cuBLAS fp16 (device, repo root).
 
     PYTHONPATH=$PWD python3 benchmarks/experiments/prefill_wgmma/bench.py --out $OUT
 
