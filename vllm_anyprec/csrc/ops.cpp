@@ -231,9 +231,10 @@ bool prefill_supported(int dev, int64_t group_size) {
 // (benchmarks/experiments/prefill_wgmma/runs/v7_plans.json, 128- and 256-token blocks and splits
 // forced, M = 64..4096): waves x chunks (256 k) per block x the time of one chunk, which was
 // 2.55 µs with 128-token and 4.0 µs with 256-token blocks (uniform; LUT 3.6 / 4.6), plus for split
-// K ~3 µs and a write and a read of the fp32 partial sums (s M N 4 bytes each) at ~3 TB/s. It
-// reproduced the 84 forced timings within ~10%. block_tokens / split_k > 0: forced (benchmarks
-// and tests), 0: chosen here.
+// K ~3 µs and a write and a read of the fp32 partial sums (s M N 4 bytes each) at ~3 TB/s.
+// Against the 112 forced timings of that run: 0.92-1.37x (median 1.02; 256-token blocks that
+// fill less than one wave run faster than modelled, and the model never picks them).
+// block_tokens / split_k > 0: forced (benchmarks and tests), 0: chosen here.
 anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, int sms, bool lut,
                                   int64_t block_tokens, int64_t split_k) {
   TORCH_CHECK(block_tokens == 0 || block_tokens == 128 || block_tokens == 256,

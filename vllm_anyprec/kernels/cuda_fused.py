@@ -74,15 +74,16 @@ def hopper_crossovers(spec: KernelSpec) -> tuple[int, int]:
 
     - decode -> prefill: the prefill kernel wins from M = 48 everywhere it runs (uniform b=4
       (4096, 28672), M = 48: 77 vs 108 µs) and loses at M = 24 (77 vs 59); at M = 32 it wins
-      only on (14336, 4096). From M = 33, where the decode kernel takes a second 32-row tile.
+      only on (14336, 4096) at b <= 4. From M = 33, where the decode kernel takes a second
+      32-row tile.
     - prefill -> dense, uniform: large weights (>= 32 Mi elements) through M = 1024 at b = 3, 4
       ((4096, 28672) b=4: 464 vs 474 µs; dense wins at 2048: 857 vs 929), through M = 512 at
       b = 8 (dense wins at 1024 by 0-7%); small weights through M = 128 (M = 256 within 10%
       either way), so dense from 256.
-    - LUT b <= 4: large weights through M = 512 (b=4 (14336, 4096): 135 vs 141 µs), small ones
-      from M = 256 dense ((4096, 6144) is within 3 µs either way from M = 48). LUT b = 8: the
-      prefill kernel loses almost everywhere (the 64 KB of tables per block), so LUT b >= 5
-      keeps the rule without it (b = 5, 6 not measured).
+    - LUT b <= 4: large weights through M = 512 (b=4 (14336, 4096): 135 vs 141 µs; b = 3 within
+      2% either way there), small ones dense from M = 256 ((4096, 6144) is within 3 µs either
+      way from M = 48). LUT b = 8: the prefill kernel loses almost everywhere (the 64 KB of
+      tables per block), so LUT b >= 5 keeps the rule without it (b = 5, 6 not measured).
     """
     large = spec.in_features * spec.out_features >= LARGE_WEIGHT
     if spec.scheme == "lut":
