@@ -90,6 +90,12 @@ void check_lut(const at::Tensor& qw, const at::Tensor& lut, int64_t bits, int64_
                   bits, ", got ", lut.sizes()));
 }
 
+// The GEMM ops multiply x by the table's values directly: same dtype.
+void check_lut_dtype(const at::Tensor& x, const at::Tensor& lut) {
+  TORCH_CHECK(lut.scalar_type() == x.scalar_type(), msg("anyprec: lut: expected the dtype of x (",
+              x.scalar_type(), "), got ", lut.scalar_type()));
+}
+
 // The fold metadata (cuda_layout.uniform_meta): float32 [G, N16, 8, 4].
 void check_fold_meta(const at::Tensor& qw, const at::Tensor& meta, int64_t group_size, int64_t K,
                      int64_t N) {
@@ -218,12 +224,14 @@ DeviceInfo device_info(int dev) {
   return cache[dev] = d;
 }
 
-// The Hopper prefill kernel runs on sm_90 and takes group sizes 32 * 2^i or one group per row.
-bool prefill_supported(int dev, int64_t group_size) {
-  const DeviceInfo d = device_info(dev);
+// The Hopper prefill kernel runs on sm_90 and takes group sizes 32 * 2^i or one group per row
+// (subchunk j of 32 k is in group j >> gshift).
+bool prefill_group_ok(int64_t group_size) {
   const int64_t spg = group_size / 32;
-  return d.major == 9 && d.minor == 0 &&
-         (group_size == -1 || (group_size % 32 == 0 && spg > 0 && (spg & (spg - 1)) == 0));
+  return group_size == -1 || (group_size % 32 == 0 && spg > 0 && (spg & (spg - 1)) == 0);
+}
+bool prefill_supported(const DeviceInfo& d, int64_t group_size) {
+  return d.major == 9 && d.minor == 0 && prefill_group_ok(group_size);
 }
 
 // The prefill kernel's grid: 128 x block_tokens tiles, and K split over split_k blocks where the
@@ -264,14 +272,13 @@ anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, 
   return best;
 }
 
-// Subchunk j (32 k) of the prefill kernel is in group j >> gshift: group sizes 32 * 2^i only.
+// The prefill kernel's group index shift (see prefill_group_ok); refuses other group sizes.
 int prefill_gshift(int64_t group_size) {
-  if (group_size == -1) return 31;
-  const int64_t spg = group_size / 32;
-  TORCH_CHECK(spg > 0 && group_size % 32 == 0 && (spg & (spg - 1)) == 0,
+  TORCH_CHECK(prefill_group_ok(group_size),
               msg("anyprec: prefill: group_size: expected -1 or 32 * 2^i, got ", group_size));
+  if (group_size == -1) return 31;
   int gshift = 0;
-  while ((1LL << gshift) < spg) ++gshift;
+  while ((32LL << gshift) < group_size) ++gshift;
   return gshift;
 }
 
@@ -329,10 +336,11 @@ at::Tensor gemm_impl(const at::Tensor& x, const at::Tensor& qw, const at::Tensor
   at::Tensor x2 = prepare_x(x, K);
   check_same_device(x2, "x", qw);
   const int64_t M = x2.size(0);
-  if (prefill_min_m >= 0 && M >= prefill_min_m && M < dense_min_m &&
-      prefill_supported(qw.device().index(), group_size)) {
-    return prefill_run(x, x2, qw, meta, lut, bits, group_size, K, N,
-                       device_info(qw.device().index()).sms, 0, 0);
+  if (prefill_min_m >= 0 && M >= prefill_min_m && M < dense_min_m) {
+    const DeviceInfo dev = device_info(qw.device().index());
+    if (prefill_supported(dev, group_size)) {
+      return prefill_run(x, x2, qw, meta, lut, bits, group_size, K, N, dev.sms, 0, 0);
+    }
   }
   at::Tensor y = at::empty({M, N}, x2.options());
   if (M == 0) return y.view(out_shape(x, N));
@@ -363,8 +371,7 @@ at::Tensor gemm_lut(const at::Tensor& x, const at::Tensor& qweight, const at::Te
                     int64_t dense_min_m, int64_t prefill_min_m) {
   check_tiled(qweight, bits, in_features, out_features);
   check_lut(qweight, lut, bits, out_features);
-  TORCH_CHECK(lut.scalar_type() == x.scalar_type(), msg("anyprec: lut: expected the dtype of x (",
-              x.scalar_type(), "), got ", lut.scalar_type()));
+  check_lut_dtype(x, lut);
   return gemm_impl(x, qweight, nullptr, nullptr, nullptr, &lut, bits, -1, in_features,
                    out_features, dense_min_m, prefill_min_m);
 }
@@ -383,8 +390,7 @@ at::Tensor prefill_lut(const at::Tensor& x, const at::Tensor& qweight, const at:
                        int64_t block_tokens, int64_t split_k) {
   check_tiled(qweight, bits, in_features, out_features);
   check_lut(qweight, lut, bits, out_features);
-  TORCH_CHECK(lut.scalar_type() == x.scalar_type(), msg("anyprec: lut: expected the dtype of x (",
-              x.scalar_type(), "), got ", lut.scalar_type()));
+  check_lut_dtype(x, lut);
   return prefill_impl(x, qweight, nullptr, &lut, bits, -1, in_features, out_features,
                       block_tokens, split_k);
 }
