@@ -19,6 +19,8 @@
 // choices. tests/gpu runs with the defaults (and passed with ANYPREC_LUT_PAIRS=1 too).
 #pragma once
 
+#include <cstdlib>
+
 #include "anyprec.cuh"
 
 #ifndef ANYPREC_X_CHUNK
@@ -53,24 +55,28 @@
 
 namespace anyprec {
 
-// The decode kernel. FOLD (uniform only) = 32-k subchunks per fold of the group sums into the
-// output accumulators, fixed at compile time (1, 2, 4 or 8; a group never straddles a fold, a
-// fold never straddles a chunk), so that a whole 256-k chunk is one basic block: no branch per
+// The decode kernel's body. FOLD (uniform only) = 32-k subchunks per fold of the group sums into
+// the output accumulators, fixed at compile time (1, 2, 4 or 8; a group never straddles a fold,
+// a fold never straddles a chunk), so that a whole 256-k chunk is one basic block: no branch per
 // subchunk, no K check (x is zero past K, so the padded codes add nothing), and the scheduler
 // can interleave the loads, bit transposes, conversions and mma of all eight subchunks.
 // XS (decode, M = 1 and a small x): the block first copies its x row into shared memory and
 // the warps read their fragments from there per 32-k subchunk: short latency without the
 // chunk-wide x registers, so a register cap of 80 for b <= 4 (3 blocks of 256 threads per SM;
 // 128 above, where 80 spills) fits without spills and more warps are resident.
-template <typename T, int B, int MT, bool LUT, bool XS, int FOLD>
-__global__ void __launch_bounds__(kMaxWarps * 32,
-                                  XS ? (B <= 4 ? 3 : 2) : LUT && MT <= 2 ? 2 : ANYPREC_MIN_BLOCKS)
-    fused_gemm_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                      const float4* __restrict__ meta, const T* __restrict__ lut,
-                      T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+// M1 (uniform, M == 1, not XS): the sums of x per fold come from one mma per chunk on x itself
+// (see kSumMma) instead of an all-ones mma per 16 k. The body is shared by the kernels below
+// (fused_gemm_kernel, and the M1 kernels with their own register limits).
+template <typename T, int B, int MT, bool LUT, bool XS, int FOLD, bool M1>
+__device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
+                                                const uint4* __restrict__ qw,
+                                                const float4* __restrict__ meta,
+                                                const T* __restrict__ lut, T* __restrict__ y,
+                                                int M, int N, int K, int C, int group_size) {
   static_assert(FOLD == 0 || FOLD == 1 || FOLD == 2 || FOLD == 4 || FOLD == 8,
                 "FOLD divides a chunk");
   static_assert(!XS || MT == 1, "XS stages one 8-row activation tile");
+  static_assert(!M1 || (MT == 1 && !LUT && !XS), "M1: one activation row, uniform, not XS");
   const int lane = threadIdx.x & 31;
   const int warp = threadIdx.x >> 5;
   const int nwarps = blockDim.x >> 5;
@@ -166,6 +172,12 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
   constexpr int kFoldSubs = FOLD == 0 ? 1 : FOLD;  // subchunks per fold
   constexpr int kFolds = LUT ? 1 : 8 / kFoldSubs;
   constexpr bool kMetaAhead = (XS || ANYPREC_META_AHEAD) && kFolds <= 2;
+  // M1: with one activation row, sum x per subchunk is one mma per chunk with x as A (lane l
+  // loads x[8l, 8l + 8) of the chunk into its four A registers, so row g of A holds halves
+  // {0, 1, 4, 5} and row g + 8 halves {2, 3, 6, 7} of subchunk g) and all-ones B: d0 + d2 of lane
+  // (g, t) is the sum of subchunk g, which shuffles turn into each fold's sum in every lane.
+  // 1 mma instead of the 16 all-ones mma per chunk (half the tensor-pipe work at M = 1).
+  constexpr bool kSumMma = M1;
   const int gsub = group_size >> 5;
   const int G = (K + group_size - 1) / group_size;
   const float4* mbase_ptr = meta + (size_t)ntile * 8 + g;
@@ -231,6 +243,22 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
     }
     if constexpr (!kMetaAhead) load_meta(c, mcur);
     if constexpr (kXChunk) load_xc(c, xc);
+    float fsum[kSumMma ? kFolds : 1];
+    if constexpr (kSumMma) {
+      const int kx = c * kChunkK + 8 * lane;
+      const uint4 xa = kx < K ? *reinterpret_cast<const uint4*>(x + kx) : make_uint4(0, 0, 0, 0);
+      const uint32_t xa4[4] = {xa.x, xa.y, xa.z, xa.w};
+      float d[4] = {0.f, 0.f, 0.f, 0.f};
+      mma16816<T>(d, xa4, Magic<T>::kOnes, Magic<T>::kOnes);
+      float v = d[0] + d[2];  // subchunk g
+      // Subchunk g is lane bits 2..4: add over the fold's subchunks, then take fold f's sum
+      // from its first lane (every lane already has it when the fold is the whole chunk).
+#pragma unroll
+      for (int o = 4; o < 4 * kFoldSubs; o <<= 1) v += __shfl_xor_sync(0xFFFFFFFFu, v, o);
+#pragma unroll
+      for (int f = 0; f < kFolds; ++f)
+        fsum[f] = kFolds == 1 ? v : __shfl_sync(0xFFFFFFFFu, v, 4 * kFoldSubs * f);
+    }
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
       uint32_t w[8];
@@ -298,7 +326,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
             const uint32_t b0 = u == 0 ? xv[mt].x : xv[mt].z;
             const uint32_t b1 = u == 0 ? xv[mt].y : xv[mt].w;
             mma16816<T>(gacc[u % kSets][mt], a, b0, b1);
-            if constexpr (!LUT) {
+            if constexpr (!LUT && !kSumMma) {
               const uint32_t ones[4] = {Magic<T>::kOnes, Magic<T>::kOnes, Magic<T>::kOnes,
                                         Magic<T>::kOnes};
               mma16816<T>(sx[u % kSets][mt], ones, b0, b1);
@@ -326,6 +354,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
 #pragma unroll
                 for (int j = 0; j < 4; ++j) gs[j] += gacc[e][mt][j];
               }
+              if constexpr (kSumMma) s0 = s1 = fsum[q / kFoldSubs];  // (column 1: not stored)
               acc[mt][0] += m.x * gs[0] + m.y * s0;
               acc[mt][1] += m.x * gs[1] + m.y * s1;
               acc[mt][2] += s8 * gs[2] + u8 * s0;
@@ -333,7 +362,10 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
 #pragma unroll
               for (int j = 0; j < 4; ++j)
 #pragma unroll
-                for (int e = 0; e < kSets; ++e) gacc[e][mt][j] = sx[e][mt][j] = 0.f;
+                for (int e = 0; e < kSets; ++e) {
+                  gacc[e][mt][j] = 0.f;
+                  if constexpr (!kSumMma) sx[e][mt][j] = 0.f;
+                }
             }
           }
         }
@@ -370,6 +402,42 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
   }
 }
 
+template <typename T, int B, int MT, bool LUT, bool XS, int FOLD>
+__global__ void __launch_bounds__(kMaxWarps * 32,
+                                  XS ? (B <= 4 ? 3 : 2) : LUT && MT <= 2 ? 2 : ANYPREC_MIN_BLOCKS)
+    fused_gemm_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                      const float4* __restrict__ meta, const T* __restrict__ lut,
+                      T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+  fused_gemm_body<T, B, MT, LUT, XS, FOLD, false>(x, qw, meta, lut, y, M, N, K, C, group_size);
+}
+
+// The M1 kernels (uniform, M = 1, not XS). For b <= 4 under a register cap: 96 fits without
+// spills at g128 (the uncapped kernel takes 110) and lets 20 warps per SM be resident instead of
+// 18; measured on the H200 with the warp-target launch rule (benchmarks/experiments/decode_m1/):
+// 2-6% faster than uncapped on three of the four Llama-3-8B shapes and for bf16, 2.5% slower on
+// (4096, 28672) fp16. For b >= 5 ptxas gives this declaration ~84 registers at g128 where
+// `__launch_bounds__(256, 1)` gives ~118; the latter measured 4-8% faster at b = 5, 6 on the
+// small weights in another call (NOTES_kernels.md, session 7): the next change to time.
+#ifndef ANYPREC_M1_MAXNREG
+#define ANYPREC_M1_MAXNREG 96
+#endif
+template <typename T, int B, int FOLD>
+__global__ void __launch_bounds__(kMaxWarps * 32)
+    fused_gemm_m1_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                         const float4* __restrict__ meta, const T* __restrict__ lut,
+                         T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+  fused_gemm_body<T, B, 1, false, false, FOLD, true>(x, qw, meta, lut, y, M, N, K, C,
+                                                       group_size);
+}
+template <typename T, int B, int FOLD>
+__global__ void __maxnreg__(ANYPREC_M1_MAXNREG)
+    fused_gemm_m1cap_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                            const float4* __restrict__ meta, const T* __restrict__ lut,
+                            T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+  fused_gemm_body<T, B, 1, false, false, FOLD, true>(x, qw, meta, lut, y, M, N, K, C,
+                                                       group_size);
+}
+
 // Warps aimed at per SM when splitting K over a block's warps (a build-time knob for
 // experiments: -DANYPREC_WARPS_PER_SM=...). More than fit at once (~16 at ~120 registers): the
 // extra blocks start as others finish.
@@ -389,6 +457,13 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
 #ifndef ANYPREC_DECODE_WARPS
 #define ANYPREC_DECODE_WARPS 0
 #endif
+
+// An integer from the environment, read where the launch rule is set up (timing experiments
+// override the build-time choices without a rebuild); dflt when unset or empty.
+inline int env_int(const char* name, int dflt) {
+  const char* v = std::getenv(name);
+  return v && v[0] ? std::atoi(v) : dflt;
+}
 
 // The current device, clamped to the caches' 64 slots.
 inline int current_device() {
@@ -461,15 +536,25 @@ constexpr bool xs_wins() {
 // benchmarks/experiments/decode_v7/table_wave.txt): weights of fewer than 16 Ki tile-chunks
 // (N/16 x K/256: (4096, 4096), (4096, 6144), (14336, 4096)) at M <= 16, up to 25% faster, and
 // the uniform scheme at M = 9..16 on any weight. On (4096, 28672) at M <= 8 and for LUT at
-// M = 9..16 it was up to 16% slower; M > 16 was not measured.
+// M = 9..16 it was up to 16% slower; M > 16 was not measured. The M1 kernels (96 registers for
+// b <= 4) take it on every weight: on (4096, 28672) 4-9% faster than the warp target at M = 1
+// (benchmarks/experiments/decode_m1/runs/launch_table.txt), while at M = 2..8 it stays slower.
 template <int MT, bool LUT>
-bool use_wave_model(const GemmArgs& a) {
-  if (ANYPREC_WAVE_MODEL == 2) return true;
-  if (ANYPREC_WAVE_MODEL == 0 || MT > 2) return false;
-  return (long long)a.N16 * a.C < 16384 || (!LUT && MT == 2);
+bool use_wave_model(const GemmArgs& a, bool m1) {
+  static const int mode = env_int("ANYPREC_DECODE_WAVE", ANYPREC_WAVE_MODEL);
+  if (mode == 2) return true;
+  if (mode == 0 || MT > 2) return false;
+  return m1 || (long long)a.N16 * a.C < 16384 || (!LUT && MT == 2);
 }
 
-// Picks the kernel (XS or plain) and its warps per block (the K split), then launches.
+// The M1 kernels (sum of x by one mma per chunk at M = 1) unless ANYPREC_DECODE_SUM_MMA=0
+// (read once; for timing against the all-ones mma on the same build).
+inline bool sum_mma_enabled() {
+  static const bool on = env_int("ANYPREC_DECODE_SUM_MMA", 1) != 0;
+  return on;
+}
+
+// Picks the kernel (XS, M1 or plain) and its warps per block (the K split), then launches.
 template <typename T, int B, int MT, bool LUT, int FOLD>
 cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
                         cudaStream_t stream) {
@@ -477,13 +562,27 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
   if constexpr (MT == 1 && xs_wins<B, LUT>()) {
     if (xs) kernel = fused_gemm_kernel<T, B, MT, LUT, true, FOLD>;
   }
+  // M1 at M = 1 except where XS runs (b >= 7: the M1 sums made XS 10-12% slower).
+  bool m1 = false;
+  if constexpr (MT == 1 && !LUT) {
+    m1 = a.M == 1 && !xs && sum_mma_enabled();
+    if (m1) {
+      if constexpr (B <= 4) {
+        kernel = fused_gemm_m1cap_kernel<T, B, FOLD>;
+      } else {
+        kernel = fused_gemm_m1_kernel<T, B, FOLD>;
+      }
+    }
+  }
   const int dev = current_device();
   int nwarps;
-  if (ANYPREC_DECODE_WARPS > 0) {
-    nwarps = ANYPREC_DECODE_WARPS;
-  } else if (use_wave_model<MT, LUT>(a) && !xs) {
-    static int occ[64][kMaxWarps + 1] = {};  // per kernel instance (XS never gets here)
-    nwarps = wave_warps(kernel, dev, (int)(grid.x * grid.y), a.C, occ);
+  static const int forced = env_int("ANYPREC_DECODE_WARPS", ANYPREC_DECODE_WARPS);
+  if (forced > 0) {
+    nwarps = forced;
+  } else if (use_wave_model<MT, LUT>(a, m1) && !xs) {
+    // Resident blocks per kernel instance (XS never gets here; M1 has its own registers).
+    static int occ[2][64][kMaxWarps + 1] = {};
+    nwarps = wave_warps(kernel, dev, (int)(grid.x * grid.y), a.C, occ[m1 ? 1 : 0]);
   } else {
     // Warp target: enough warps in flight to cover DRAM latency (24 per SM: measured on the
     // H200 against 8 and 16, equal or faster nearly everywhere at M <= 16), but as few per
