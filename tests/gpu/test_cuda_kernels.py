@@ -71,6 +71,17 @@ def test_gemm_odd_n_k_groups(n, k, gs, scheme):
             check_gemm(layer, dtype, [1, 3, 9, 17, 33])
 
 
+@pytest.mark.parametrize("gs", [32, 64, 128, 96, -1])
+@pytest.mark.parametrize("bits", BITS)
+def test_gemm_m1_every_fold(bits, gs):
+    # M = 1 runs the M1 kernels (b <= 6; sum of x by one mma, shuffled into each fold) or XS
+    # (b >= 7): every fold width (group 32, 64, 128, per row; 96 = a fold per subchunk), K with a
+    # ragged last chunk and group.
+    layer = random_layer("uniform", bits, 203, 1056, gs, seed=bits * 31 + gs)
+    for dtype in DTYPES:
+        check_gemm(layer, dtype, [1], paths=(FUSED,))
+
+
 @pytest.mark.parametrize("kn", LLAMA + LLAMA_TP2, ids=lambda kn: f"K{kn[0]}xN{kn[1]}")
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_gemm_llama_shapes(kn, scheme):
