@@ -63,6 +63,16 @@ def prepared(layer: Layer, dtype: torch.dtype):
     return tiled, (layer.lut.to(dtype).contiguous(),)
 
 
+def gemm(layer: Layer, tiled, extra, x, dense_min_m: int, prefill_min_m: int = -1):
+    """The layer's gemm op (extra as ``prepared`` makes it) with the given crossovers."""
+    if layer.scheme == "uniform":
+        meta, s, z = extra
+        return torch.ops.anyprec.gemm_uniform(x, tiled, meta, s, z, layer.bits, layer.group_size,
+                                              layer.k, layer.n, dense_min_m, prefill_min_m)
+    return torch.ops.anyprec.gemm_lut(x, tiled, extra[0], layer.bits, layer.k, layer.n,
+                                      dense_min_m, prefill_min_m)
+
+
 def rel_err(out: torch.Tensor, ref: torch.Tensor) -> float:
     out, ref = out.double(), ref.double()
     assert torch.isfinite(out).all(), "non-finite output"

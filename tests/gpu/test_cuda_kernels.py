@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from helpers import REL_TOL, check_against_reference, prepared, random_layer, rel_err
+from helpers import REL_TOL, check_against_reference, gemm, prepared, random_layer, rel_err
 
 BITS = [2, 3, 4, 5, 6, 7, 8]
 SCHEMES = ["uniform", "lut"]
@@ -15,15 +15,6 @@ FUSED, DENSE = 1 << 30, 1  # dense_min_m values that force one path
 # Llama-3-8B (K, N) and their TP=2 splits (column-parallel halves N, row-parallel halves K).
 LLAMA = [(4096, 6144), (4096, 4096), (4096, 28672), (14336, 4096)]
 LLAMA_TP2 = [(4096, 3072), (2048, 4096), (4096, 14336), (7168, 4096)]
-
-
-def gemm(layer, tiled, extra, x, dense_min_m):
-    if layer.scheme == "uniform":
-        meta, s, z = extra
-        return torch.ops.anyprec.gemm_uniform(x, tiled, meta, s, z, layer.bits, layer.group_size,
-                                              layer.k, layer.n, dense_min_m)
-    return torch.ops.anyprec.gemm_lut(x, tiled, extra[0], layer.bits, layer.k, layer.n,
-                                      dense_min_m)
 
 
 def check_gemm(layer, dtype, ms, paths=(FUSED, DENSE), seed=1):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from helpers import check_against_reference, prepared, random_layer, rel_err
+from helpers import check_against_reference, gemm, prepared, random_layer, rel_err
 
 DTYPES = [torch.float16, torch.bfloat16]
 SCHEMES = ["uniform", "lut"]
@@ -147,19 +147,11 @@ def test_gemm_op_runs_the_prefill_kernel_between_its_crossovers(scheme):
     layer = random_layer(scheme, 4, 200, 1024, gs, seed=11)
     tiled, extra = prepared(layer, torch.float16)
     x = torch.randn(100, 1024, device="cuda").half()
+    fused = 1 << 30  # dense_min_m past every M here
 
-    def gemm(x, layer, tiled, extra, prefill_min_m):
-        if layer.scheme == "uniform":
-            meta, scales, zeros = extra
-            return torch.ops.anyprec.gemm_uniform(x, tiled, meta, scales, zeros, layer.bits,
-                                                  layer.group_size, layer.k, layer.n, 1 << 30,
-                                                  prefill_min_m)
-        return torch.ops.anyprec.gemm_lut(x, tiled, extra[0], layer.bits, layer.k, layer.n,
-                                          1 << 30, prefill_min_m)
-
-    assert torch.equal(gemm(x, layer, tiled, extra, 64), prefill(layer, x))
-    decode = gemm(x, layer, tiled, extra, -1)
-    assert torch.equal(gemm(x, layer, tiled, extra, 101), decode)
+    assert torch.equal(gemm(layer, tiled, extra, x, fused, 64), prefill(layer, x))
+    decode = gemm(layer, tiled, extra, x, fused, -1)
+    assert torch.equal(gemm(layer, tiled, extra, x, fused, 101), decode)
     if scheme == "uniform":
         # The uniform kernels dequantize differently (fp32 fold vs one fma in fp16): the two
         # paths are told apart by their bits. (The LUT kernels can agree bit for bit.)
@@ -167,4 +159,4 @@ def test_gemm_op_runs_the_prefill_kernel_between_its_crossovers(scheme):
         odd = random_layer("uniform", 4, 64, 384, 96, seed=2)
         t2, e2 = prepared(odd, torch.float16)
         check_against_reference(odd, torch.float16, [100], run=lambda x: [
-            ("gemm gs=96", gemm(x, odd, t2, e2, 1))])
+            ("gemm gs=96", gemm(odd, t2, e2, x, fused, 1))])

@@ -472,17 +472,6 @@ inline int current_device() {
   return dev;
 }
 
-// SMs of a device (cached per device).
-inline int sm_count(int dev) {
-  static int cache[64] = {};
-  if (cache[dev] == 0) {
-    int n = 0;
-    cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, dev);
-    cache[dev] = n > 0 ? n : 132;
-  }
-  return cache[dev];
-}
-
 // Wave model: every block runs ceil(C / nw) chunks per warp (plus a start-up cost), and blocks
 // run in waves of (resident blocks per SM) x SMs, so the time goes as waves x (chunks per warp +
 // fill). The smallest cost wins; ties go to fewer warps per block (longer-lived warps). The
@@ -491,7 +480,7 @@ inline int sm_count(int dev) {
 // occ caches the resident blocks per SM of this kernel by device and warps per block.
 template <typename Kern>
 int wave_warps(Kern kernel, int dev, int blocks, int C, int (&occ)[64][kMaxWarps + 1]) {
-  const long long sms = sm_count(dev);
+  const long long sms = device_info(dev).sms;
   int best = 1;
   long long best_cost = -1;
   for (int nw = 1; nw <= kMaxWarps && nw <= C; ++nw) {
@@ -587,7 +576,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     // Warp target: enough warps in flight to cover DRAM latency (24 per SM: measured on the
     // H200 against 8 and 16, equal or faster nearly everywhere at M <= 16), but as few per
     // n-tile as that allows, so each warp streams several chunks through its double buffer.
-    const int target = sm_count(dev) * (xs ? 24 : ANYPREC_WARPS_PER_SM);
+    const int target = device_info(dev).sms * (xs ? 24 : ANYPREC_WARPS_PER_SM);
     nwarps = (target + a.N16 - 1) / a.N16;
     nwarps = nwarps < 1 ? 1 : nwarps > kMaxWarps ? kMaxWarps : nwarps;
   }

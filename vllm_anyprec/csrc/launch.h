@@ -4,7 +4,29 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <mutex>
+#include <unordered_map>
+
 namespace anyprec {
+
+// Compute capability and SM count of a device, queried once per device for every launcher and
+// op (they run on every layer). A failed query counts 132 SMs, so grid sizing never divides by 0.
+struct DeviceInfo {
+  int major = 0, minor = 0, sms = 0;
+};
+inline DeviceInfo device_info(int dev) {
+  static std::mutex mu;
+  static std::unordered_map<int, DeviceInfo> cache;
+  const std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(dev);
+  if (it != cache.end()) return it->second;
+  DeviceInfo d;
+  cudaDeviceGetAttribute(&d.major, cudaDevAttrComputeCapabilityMajor, dev);
+  cudaDeviceGetAttribute(&d.minor, cudaDevAttrComputeCapabilityMinor, dev);
+  cudaDeviceGetAttribute(&d.sms, cudaDevAttrMultiProcessorCount, dev);
+  if (d.sms <= 0) d.sms = 132;
+  return cache[dev] = d;
+}
 
 // Host-side launchers (defined in the .cu files, called from ops.cpp). Pointers are raw so the
 // kernels compile without torch headers. Return cudaGetLastError() of the launch.
@@ -34,9 +56,10 @@ struct DequantArgs {
 };
 cudaError_t launch_dequant(const DequantArgs& a, cudaStream_t stream);
 
-// Hopper prefill GEMM (prefill_wgmma.cuh, sm_90a only; the gemm ops' middle path). Uniform: a.meta as for the decode kernel, subchunk (32 k) j in group
-// min(j >> gshift, G - 1). xp: workspace of prefill_x_tiles(M, plan) * 4C * 16 KB for x's stage
-// tiles; ws: split_k > 1: an fp32 workspace of split_k * M * N (the partial sums), else unused.
+// Hopper prefill GEMM (prefill_wgmma.cuh, sm_90a only; the gemm ops' middle path). Uniform:
+// a.meta as for the decode kernel, subchunk (32 k) j in group min(j >> gshift, G - 1). xp:
+// workspace of prefill_x_tiles(M, plan) * 4C * 16 KB for x's stage tiles; ws: split_k > 1: an
+// fp32 workspace of split_k * M * N (the partial sums), else unused.
 struct PrefillPlan {
   int block_tokens;  // 128 or 256 tokens per block
   int split_k;       // blocks along K (1: none), each over ceil(C / split_k) chunks

@@ -11,9 +11,6 @@
 #include <c10/cuda/CUDAGuard.h>
 #include <torch/library.h>
 
-#include <mutex>
-#include <unordered_map>
-
 #include "launch.h"
 
 namespace {
@@ -207,30 +204,13 @@ anyprec::GemmArgs gemm_args(const at::Tensor& x, const at::Tensor& x2, const at:
   return a;
 }
 
-// Compute capability and SM count per device, queried once (the prefill op runs every layer).
-struct DeviceInfo {
-  int major = 0, minor = 0, sms = 0;
-};
-DeviceInfo device_info(int dev) {
-  static std::mutex mu;
-  static std::unordered_map<int, DeviceInfo> cache;
-  const std::lock_guard<std::mutex> lock(mu);
-  auto it = cache.find(dev);
-  if (it != cache.end()) return it->second;
-  DeviceInfo d;
-  cudaDeviceGetAttribute(&d.major, cudaDevAttrComputeCapabilityMajor, dev);
-  cudaDeviceGetAttribute(&d.minor, cudaDevAttrComputeCapabilityMinor, dev);
-  cudaDeviceGetAttribute(&d.sms, cudaDevAttrMultiProcessorCount, dev);
-  return cache[dev] = d;
-}
-
 // The Hopper prefill kernel runs on sm_90 and takes group sizes 32 * 2^i or one group per row
 // (subchunk j of 32 k is in group j >> gshift).
 bool prefill_group_ok(int64_t group_size) {
   const int64_t spg = group_size / 32;
   return group_size == -1 || (group_size % 32 == 0 && spg > 0 && (spg & (spg - 1)) == 0);
 }
-bool prefill_supported(const DeviceInfo& d, int64_t group_size) {
+bool prefill_supported(const anyprec::DeviceInfo& d, int64_t group_size) {
   return d.major == 9 && d.minor == 0 && prefill_group_ok(group_size);
 }
 
@@ -313,7 +293,7 @@ at::Tensor prefill_impl(const at::Tensor& x, const at::Tensor& qw, const at::Ten
                         const at::Tensor* lut, int64_t bits, int64_t group_size, int64_t K,
                         int64_t N, int64_t block_tokens, int64_t split_k) {
   const c10::cuda::CUDAGuard guard(qw.device());
-  const DeviceInfo dev = device_info(qw.device().index());
+  const anyprec::DeviceInfo dev = anyprec::device_info(qw.device().index());
   TORCH_CHECK(dev.major == 9 && dev.minor == 0,
               msg("anyprec: prefill: needs an sm_90 GPU (Hopper), got sm_", dev.major, dev.minor));
   prefill_gshift(group_size);  // refuse other group sizes before any work
@@ -337,7 +317,7 @@ at::Tensor gemm_impl(const at::Tensor& x, const at::Tensor& qw, const at::Tensor
   check_same_device(x2, "x", qw);
   const int64_t M = x2.size(0);
   if (prefill_min_m >= 0 && M >= prefill_min_m && M < dense_min_m) {
-    const DeviceInfo dev = device_info(qw.device().index());
+    const anyprec::DeviceInfo dev = anyprec::device_info(qw.device().index());
     if (prefill_supported(dev, group_size)) {
       return prefill_run(x, x2, qw, meta, lut, bits, group_size, K, N, dev.sms, 0, 0);
     }
