@@ -1,6 +1,9 @@
 """The CUDA kernels' tiled layout, checked on the CPU: repack then the kernel's decode (emulated
 bit for bit, in-register transposes included) gives back every code, for both layout variants."""
 
+import re
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -19,11 +22,31 @@ def test_repack_then_kernel_decode_roundtrip(bits, n, k):
     assert torch.equal(cuda_layout.decode_tiled(tiled, bits, n, k), codes)
 
 
-def test_repack_reads_only_top_planes():
+@pytest.mark.parametrize("bits", [3, 4, 7])
+def test_repack_reads_only_top_planes(bits):
     codes = torch.randint(0, 256, (16, 64), generator=torch.Generator().manual_seed(0))
     qweight = reference.pack_bitplanes(codes, 8)
-    tiled = cuda_layout.repack_tiled(qweight, 3, 64)
-    assert torch.equal(cuda_layout.decode_tiled(tiled, 3, 16, 64), codes >> 5)
+    tiled = cuda_layout.repack_tiled(qweight, bits, 64)
+    assert torch.equal(cuda_layout.decode_tiled(tiled, bits, 16, 64), codes >> (8 - bits))
+
+
+def test_pretransposed_words():
+    # b = 4: the stored words are the transpose's output, i.e. nibble codes: with every code 0xA
+    # each word is 0xAAAAAAAA, where the planes (1, 0, 1, 0) would give all-ones / all-zero words.
+    qweight = reference.pack_bitplanes(torch.full((16, 256), 0xA), 4)
+    tiled = cuda_layout.repack_tiled(qweight, 4, 256)
+    assert (tiled == int.from_bytes(b"\xaa" * 4, "little") - 2 ** 32).all()
+    planes = cuda_layout.repack_tiled(qweight[1:], 3, 256)  # 3 bits (0, 1, 0): plane words
+    assert set(planes[:, :, 1].flatten().tolist()) == {-1} and not planes[:, :, [0, 2]].any()
+
+
+def test_pretransposed_widths_match_the_kernels():
+    header = Path(cuda_layout.__file__).parents[1] / "csrc" / "anyprec.cuh"
+    rule = re.search(r"constexpr bool pretransposed\(int b\) \{ return (.*?); \}",
+                     header.read_text())
+    assert rule, "pretransposed() not found in anyprec.cuh"
+    widths = tuple(int(b) for b in re.findall(r"b == (\d)", rule.group(1)))
+    assert widths == cuda_layout.PRETRANSPOSED_BITS
 
 
 def test_uniform_meta_values():

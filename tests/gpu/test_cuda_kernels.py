@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -71,6 +75,29 @@ def test_gemm_m1_every_fold(bits, gs):
     layer = random_layer("uniform", bits, 203, 1056, gs, seed=bits * 31 + gs)
     for dtype in DTYPES:
         check_gemm(layer, dtype, [1], paths=(FUSED,))
+
+
+@pytest.mark.parametrize("gs", [128, 96, -1])
+@pytest.mark.parametrize("bits", [7, 8])
+def test_gemm_m1_long_k(bits, gs):
+    # b >= 7 at M = 1 runs XS while x fits its 32 KB; past that (K > 16384: Llama-70B's
+    # down_proj) the pipelined M1 kernel with its largest stages. K = 16400: a ragged last chunk.
+    layer = random_layer("uniform", bits, 40, 16400, gs, seed=bits + gs)
+    for dtype in DTYPES:
+        check_gemm(layer, dtype, [1], paths=(FUSED,))
+
+
+@pytest.mark.parametrize("env", ["ANYPREC_DECODE_PIPE=0", "ANYPREC_DECODE_SUM_MMA=0"])
+def test_m1_fallback_kernels(env):
+    # The run-time switches back to the register double buffer (PIPE=0) and to the all-ones
+    # sums (SUM_MMA=0) are read once per process: the M = 1 tests again in a fresh one.
+    name, value = env.split("=")
+    cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__,
+           "-k", "m1_every_fold or m1_long_k"]
+    res = subprocess.run(cmd, env={**os.environ, name: value}, capture_output=True, text=True,
+                         timeout=600)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+    assert " passed" in res.stdout and "skipped" not in res.stdout.splitlines()[-1]
 
 
 @pytest.mark.parametrize("kn", LLAMA + LLAMA_TP2, ids=lambda kn: f"K{kn[0]}xN{kn[1]}")

@@ -30,6 +30,38 @@ __device__ __forceinline__ uint4 ld_stream(const uint4* p) {
   return v;
 }
 
+// cp.async (sm_80+), 16 bytes global -> shared. _stream: weights (L2 only, like ld_stream);
+// _keep: x and metadata, cached in L1 (every warp of the SM reads them), zero-filled when !pred.
+__device__ __forceinline__ void cp_async_stream(void* dst, const void* src) {
+  const uint32_t d = (uint32_t)__cvta_generic_to_shared(dst);
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(d), "l"(src));
+}
+__device__ __forceinline__ void cp_async_keep(void* dst, const void* src, bool pred) {
+  const uint32_t d = (uint32_t)__cvta_generic_to_shared(dst);
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 16, %2;" ::"r"(d), "l"(src),
+               "r"(pred ? 16 : 0));
+}
+// 32-bit store to / load from a shared-memory address (volatile: they keep their order around
+// the barrier between the fill and the lookups).
+__device__ __forceinline__ void sts32(uint32_t addr, uint32_t v) {
+  asm volatile("st.shared.b32 [%0], %1;" ::"r"(addr), "r"(v) : "memory");
+}
+__device__ __forceinline__ uint32_t lds32(uint32_t addr) {
+  uint32_t v;
+  asm volatile("ld.shared.b32 %0, [%1];" : "=r"(v) : "r"(addr));
+  return v;
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;"); }
+// Waits until at most N of this thread's committed groups are pending.
+template <int N>
+__device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory");
+}
+
+// uint4 per stage of the pipelined decode kernel (PIPE): a chunk's weights (b x 32), its x (256
+// halves: 32) and the metadata of its folds (8 rows' float4 per fold).
+constexpr int pipe_stage_uint4(int bits, int folds) { return bits * 32 + 32 + folds * 8; }
+
 __device__ __forceinline__ uint32_t comp(const uint4& v, int i) {
   return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;
 }
@@ -79,16 +111,27 @@ __device__ __forceinline__ void transpose4(uint32_t (&w)[8]) {
   }
 }
 
+// b = 4 and 8: the tiled layout stores the plane words already transposed (done once at load by
+// cuda_layout.repack_tiled, PRETRANSPOSED_BITS there): the transpose's output is as dense as its
+// input only when b fills the nibble / byte, and it is ~40% of the decode's integer work.
+constexpr bool pretransposed(int b) { return b == 4 || b == 8; }
+
 // Gather unit i of the b plane vectors into the transpose input (plane b-1-j -> word j) and
-// transpose: b <= 4 gives nibble codes in w[0..3], else byte codes in w[0..7].
+// transpose: b <= 4 gives nibble codes in w[0..3], else byte codes in w[0..7]. Pretransposed
+// widths read the transposed words as they are (word j at "plane" j).
 template <int B>
 __device__ __forceinline__ void decode_unit(const uint4 (&planes)[B], int i, uint32_t (&w)[8]) {
+  if constexpr (pretransposed(B)) {
 #pragma unroll
-  for (int j = 0; j < 8; ++j) w[j] = j < B ? comp(planes[B - 1 - j], i) : 0u;
-  if constexpr (B <= 4) {
-    transpose4(w);
+    for (int j = 0; j < 8; ++j) w[j] = j < B ? comp(planes[j], i) : 0u;
   } else {
-    transpose8<B>(w);
+#pragma unroll
+    for (int j = 0; j < 8; ++j) w[j] = j < B ? comp(planes[B - 1 - j], i) : 0u;
+    if constexpr (B <= 4) {
+      transpose4(w);
+    } else {
+      transpose8<B>(w);
+    }
   }
 }
 

@@ -7,7 +7,8 @@
 // magic, or a shared-memory table lookup for the LUT scheme) and multiplies them with the
 // activations on the tensor cores: mma.m16n8k16 with weights as A (16 rows) and activations as B (8
 // columns = 8 rows of x), fp32 accumulation. Tensor cores are mostly idle at M <= 16, but they take
-// the multiply-add off the ALUs, which the unpacking needs.
+// the multiply-add off the ALUs, which the unpacking needs. At M = 1 (uniform) the loads go through
+// a cp.async ring in shared memory instead (PIPE, see the body).
 //
 // Uniform scheme: the A values are the codes plus a constant C (the magic offset), never scaled
 // per element: sum_k s (q - z) x = s * sum (q + C) x - s (z + C) * sum x, per group. sum x comes
@@ -52,6 +53,15 @@
 #ifndef ANYPREC_LUT_PAIRS
 #define ANYPREC_LUT_PAIRS 0
 #endif
+// ANYPREC_LUT_LANES=1: the LUT scheme at b <= 4 looks up per-lane table copies (see ltab).
+// Measured on the H200 (benchmarks/experiments/lut_lanes/) with a static __align__(2048) base:
+// 22-24% faster at b = 4 (M = 1, 4, 16; (4096, 28672) M = 1 40.5 -> 31.6 us), 4-12% at b = 2, 3,
+// but wrong at b = 4 (the base was 1 KB off the alignment, so codes >= 8 read the wrong row;
+// b = 2, 3 passed). The run-time aligned base below fixes that in principle but has not run on a
+// GPU yet (the session's device time was spent): off until tests/gpu passes with it.
+#ifndef ANYPREC_LUT_LANES
+#define ANYPREC_LUT_LANES 0
+#endif
 
 namespace anyprec {
 
@@ -65,9 +75,10 @@ namespace anyprec {
 // chunk-wide x registers, so a register cap of 80 for b <= 4 (3 blocks of 256 threads per SM;
 // 128 above, where 80 spills) fits without spills and more warps are resident.
 // M1 (uniform, M == 1, not XS): the sums of x per fold come from one mma per chunk on x itself
-// (see kSumMma) instead of an all-ones mma per 16 k. The body is shared by the kernels below
+// (see kSumMma) instead of an all-ones mma per 16 k. ST > 0 (M1 only): the loads go through a
+// ring of ST cp.async stages per warp (PIPE). The body is shared by the kernels below
 // (fused_gemm_kernel, and the M1 kernels with their own register limits).
-template <typename T, int B, int MT, bool LUT, bool XS, int FOLD, bool M1>
+template <typename T, int B, int MT, bool LUT, bool XS, int FOLD, bool M1, int ST>
 __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                                                 const uint4* __restrict__ qw,
                                                 const float4* __restrict__ meta,
@@ -77,6 +88,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                 "FOLD divides a chunk");
   static_assert(!XS || MT == 1, "XS stages one 8-row activation tile");
   static_assert(!M1 || (MT == 1 && !LUT && !XS), "M1: one activation row, uniform, not XS");
+  constexpr bool kPipe = ST > 0;
+  static_assert(!kPipe || (M1 && ST >= 2), "PIPE: the M1 kernel, two stages or more");
   const int lane = threadIdx.x & 31;
   const int warp = threadIdx.x >> 5;
   const int nwarps = blockDim.x >> 5;
@@ -87,7 +100,9 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // Activations of a whole chunk are loaded up front (one latency per chunk, not per 32 k).
   // (Loading them one chunk ahead, like the weights, measured 5-30% slower: 32 more registers.)
   constexpr bool kXChunk = !XS && ANYPREC_X_CHUNK && MT <= 2;
-  extern __shared__ uint4 xs_tile[];  // XS: [rows][K / 8], rows = min(8, M - mbase)
+  // Dynamic shared memory: XS: x as [rows][K / 8], rows = min(8, M - mbase); PIPE: the warps'
+  // stage rings.
+  extern __shared__ uint4 xs_tile[];
   const int xs_rows = XS ? min(8, M - mbase) : 0;
   if constexpr (XS) {
     const int kv = K >> 3;
@@ -111,7 +126,32 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // per two weights instead of two 16-bit lookups and a byte permute.
   constexpr bool kPairs = LUT && B <= 4 && ANYPREC_LUT_PAIRS;
   __shared__ uint32_t tab2[kPairs ? (kTileN << (2 * B)) : 1];
-  if constexpr (LUT) {
+  // LUT, b <= 4: one table copy per lane, entry c of lane l's row (g, or g + 8 for half 1) at
+  // word [half][c][l], so every lane reads its own bank: a conflict-free lookup. With the
+  // shared 16-row table the 8 rows a warp reads at once sit in 4 bank sets, so rows g and g + 4
+  // (and the 4 lanes of a row reading different codes) collide: ~3 wavefronts per lookup.
+  // 2 x 2^b x 32 words (4 KB per block at b = 4), each half aligned to its size kLtAlign, so
+  // that a code's byte offset 128 c (< kLtAlign) is or-ed into the address, not added. The
+  // alignment is made at run time in an array with kLtAlign bytes of slack: a static __align__
+  // did not give it (wrong results at b = 4 on the H200, where a half is 2 KB; the static
+  // shared addresses seem to start past the 1 KB that sm_80+ reserves per block).
+  constexpr bool kLanes = LUT && B <= 4 && !kPairs && ANYPREC_LUT_LANES;
+  constexpr uint32_t kLtAlign = 128u << B;
+  __shared__ uint32_t ltab[kLanes ? (3 * kLtAlign / 4) : 1];
+  const uint32_t lt_base =
+      ((uint32_t)__cvta_generic_to_shared(ltab) + kLtAlign - 1) & ~(kLtAlign - 1);
+  // kLanes: shared addresses of this lane's word for code 0 in the two halves
+  const uint32_t lt0 = lt_base + 4 * lane, lt1 = lt0 + kLtAlign;
+  if constexpr (kLanes) {
+    const uint16_t* lut16 = reinterpret_cast<const uint16_t*>(lut);
+    for (int i = threadIdx.x; i < (64 << B); i += blockDim.x) {
+      const int l = i & 31, c = (i >> 5) & ((1 << B) - 1), h = i >> (B + 5);
+      const int r = n0 + (l >> 2) + 8 * h;
+      sts32(lt_base + h * kLtAlign + 128 * c + 4 * l,
+            r < N ? lut16[((size_t)r << B) + c] : 0u);
+    }
+    __syncthreads();
+  } else if constexpr (LUT) {
     const uint16_t* lut16 = reinterpret_cast<const uint16_t*>(lut);
     for (int i = threadIdx.x; i < (kTileN << B); i += blockDim.x) {
       const int r = n0 + (i >> B);
@@ -190,63 +230,46 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     dq = nwarps / cpg;
     dr = nwarps - dq * cpg;
   }
-  // Loads the metadata of chunk cc; chunks are loaded in order (warp, warp + nwarps, ...).
+  // Group of fold f of chunk cc, then the step to the warp's next chunk (chunks are visited in
+  // order: warp, warp + nwarps, ...).
+  auto group_of = [&](int cc, int f) {
+    int gi;
+    if constexpr (FOLD == 8) {
+      gi = gq;
+    } else if constexpr (FOLD == 0) {
+      gi = (cc * 8 + f) / gsub;
+    } else {
+      gi = cc * kFolds + f;
+    }
+    return gi < G - 1 ? gi : G - 1;
+  };
+  auto next_chunk_groups = [&]() {
+    if constexpr (FOLD == 8) {
+      gq += dq;
+      gr += dr;
+      if (gr >= cpg) {
+        gr -= cpg;
+        ++gq;
+      }
+    }
+  };
+  // Loads the metadata of chunk cc.
   auto load_meta = [&](int cc, float4 (&m)[kFolds]) {
     if constexpr (!LUT) {
 #pragma unroll
-      for (int f = 0; f < kFolds; ++f) {
-        int gi;
-        if constexpr (FOLD == 8) {
-          gi = gq;
-        } else if constexpr (FOLD == 0) {
-          gi = (cc * 8 + f) / gsub;
-        } else {
-          gi = cc * kFolds + f;
-        }
-        gi = gi < G - 1 ? gi : G - 1;
-        m[f] = mbase_ptr[gi * mstride];
-      }
-      if constexpr (FOLD == 8) {
-        gq += dq;
-        gr += dr;
-        if (gr >= cpg) {
-          gr -= cpg;
-          ++gq;
-        }
-      }
+      for (int f = 0; f < kFolds; ++f) m[f] = mbase_ptr[group_of(cc, f) * mstride];
+      next_chunk_groups();
     }
   };
 
   const uint4* qbase = qw + (size_t)ntile * C * B * 32 + lane;
-  uint4 cur[B], nxt[B];
-  float4 mcur[kFolds], mnxt[kFolds];
-  uint4 xc[kXChunk ? 8 : 1][MT];
-  auto load_xc = [&](int cc, uint4 (&dst)[kXChunk ? 8 : 1][MT]) {
-#pragma unroll
-    for (int q = 0; q < 8; ++q)
-#pragma unroll
-      for (int mt = 0; mt < MT; ++mt) dst[q][mt] = load_x(cc * kChunkK + q * 32 + 8 * t, mt);
-  };
-  int c = warp;
-  if (c < C) {
-#pragma unroll
-    for (int p = 0; p < B; ++p) cur[p] = ld_stream(qbase + ((size_t)c * B + p) * 32);
-    if constexpr (kMetaAhead) load_meta(c, mcur);
-  }
-  for (; c < C; c += nwarps) {
-    // Double-buffer in registers: the next chunk's loads are in flight during this one's math.
-    const int cn = c + nwarps;
-    if (cn < C) {
-#pragma unroll
-      for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)cn * B + p) * 32);
-      if constexpr (kMetaAhead) load_meta(cn, mnxt);
-    }
-    if constexpr (!kMetaAhead) load_meta(c, mcur);
-    if constexpr (kXChunk) load_xc(c, xc);
+  uint4 xc[kXChunk ? 8 : 1][MT];  // (not PIPE) x of the chunk, see kXChunk
+  // The math of chunk cc: cw = its B plane vectors of this lane, mc = its folds' metadata, xa =
+  // x[8 lane, 8 lane + 8) of the chunk (M1 sums); PIPE: xsm = the chunk's x in shared memory.
+  auto chunk = [&](const uint4 (&cw)[B], const float4 (&mc)[kFolds], uint4 xa, int cc,
+                   const uint4* xsm) {
     float fsum[kSumMma ? kFolds : 1];
     if constexpr (kSumMma) {
-      const int kx = c * kChunkK + 8 * lane;
-      const uint4 xa = kx < K ? *reinterpret_cast<const uint4*>(x + kx) : make_uint4(0, 0, 0, 0);
       const uint32_t xa4[4] = {xa.x, xa.y, xa.z, xa.w};
       float d[4] = {0.f, 0.f, 0.f, 0.f};
       mma16816<T>(d, xa4, Magic<T>::kOnes, Magic<T>::kOnes);
@@ -262,14 +285,16 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
       uint32_t w[8];
-      decode_unit<B>(cur, i, w);
+      decode_unit<B>(cw, i, w);
 #pragma unroll
       for (int s = 0; s < 2; ++s) {
         const int q = 2 * i + s;  // subchunk in the chunk
         uint4 xv[MT];
 #pragma unroll
         for (int mt = 0; mt < MT; ++mt)
-          xv[mt] = kXChunk ? xc[kXChunk ? q : 0][mt] : load_x(c * kChunkK + q * 32 + 8 * t, mt);
+          xv[mt] = kPipe     ? xsm[4 * q + t]
+                  : kXChunk ? xc[kXChunk ? q : 0][mt]
+                            : load_x(cc * kChunkK + q * 32 + 8 * t, mt);
 #pragma unroll
         for (int u = 0; u < 2; ++u) {
           uint32_t a[4];
@@ -293,6 +318,13 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                 const uint32_t v = (wv >> (4 * p)) & (kM | kM << 16);
                 const uint32_t e = (v | (v >> (16 - B))) & ((1u << (2 * B)) - 1);
                 a[p] = tab2[((g + 8 * (p & 1)) << (2 * B)) + e];
+              } else if constexpr (kLanes) {
+                // code c at byte 128 c of the lane's column: one shift and one and-or each
+                const uint32_t lt = p & 1 ? lt1 : lt0;
+                const uint32_t lo = (4 * p >= 7 ? wv >> (4 * p - 7) : wv << (7 - 4 * p));
+                const uint32_t hi = wv >> (4 * p + 9);
+                a[p] = __byte_perm(lds32(and_or(lo, 0x780u, lt)), lds32(and_or(hi, 0x780u, lt)),
+                                   0x5410);
               } else if constexpr (LUT) {
                 const uint16_t* tr = tab + ((g + 8 * (p & 1)) << B);
                 a[p] = __byte_perm(tr[(wv >> (4 * p)) & 0xF], tr[(wv >> (4 * p + 16)) & 0xF],
@@ -336,7 +368,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         if constexpr (!LUT) {
           // Fold this group's sums (a constant condition once unrolled).
           if ((q + 1) % kFoldSubs == 0) {
-            const float4 m = mcur[q / kFoldSubs];
+            const float4 m = mc[q / kFoldSubs];
             float s8 = m.z, u8 = m.w;
             if constexpr (kNib16) {  // rows g + 8 summed (1024 + 16q) x: s/16, -s (z + 64)
               u8 = fmaf(960.f, s8, u8);
@@ -371,11 +403,95 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         }
       }
     }
+  };
+
+  if constexpr (!kPipe) {
+    uint4 cur[B], nxt[B];
+    float4 mcur[kFolds], mnxt[kFolds];
+    auto load_xc = [&](int cc, uint4 (&dst)[kXChunk ? 8 : 1][MT]) {
 #pragma unroll
-    for (int p = 0; p < B; ++p) cur[p] = nxt[p];
-    if constexpr (kMetaAhead) {
+      for (int q = 0; q < 8; ++q)
 #pragma unroll
-      for (int f = 0; f < kFolds; ++f) mcur[f] = mnxt[f];
+        for (int mt = 0; mt < MT; ++mt) dst[q][mt] = load_x(cc * kChunkK + q * 32 + 8 * t, mt);
+    };
+    int c = warp;
+    if (c < C) {
+#pragma unroll
+      for (int p = 0; p < B; ++p) cur[p] = ld_stream(qbase + ((size_t)c * B + p) * 32);
+      if constexpr (kMetaAhead) load_meta(c, mcur);
+    }
+    for (; c < C; c += nwarps) {
+      // Double-buffer in registers: the next chunk's loads are in flight during this one's math.
+      const int cn = c + nwarps;
+      if (cn < C) {
+#pragma unroll
+        for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)cn * B + p) * 32);
+        if constexpr (kMetaAhead) load_meta(cn, mnxt);
+      }
+      if constexpr (!kMetaAhead) load_meta(c, mcur);
+      if constexpr (kXChunk) load_xc(c, xc);
+      uint4 xa = make_uint4(0, 0, 0, 0);
+      if constexpr (kSumMma) {
+        const int kx = c * kChunkK + 8 * lane;
+        if (kx < K) xa = *reinterpret_cast<const uint4*>(x + kx);
+      }
+      chunk(cur, mcur, xa, c, nullptr);
+#pragma unroll
+      for (int p = 0; p < B; ++p) cur[p] = nxt[p];
+      if constexpr (kMetaAhead) {
+#pragma unroll
+        for (int f = 0; f < kFolds; ++f) mcur[f] = mnxt[f];
+      }
+    }
+  } else {
+    // Pipelined (PIPE): each warp streams its chunks through a ring of ST stages in shared
+    // memory with cp.async (weights, the chunk's x and its folds' metadata), ST - 1 chunks
+    // ahead of the math: more bytes in flight per warp than the register double buffer, none
+    // of them in registers, and x / metadata at shared-memory latency. Each warp owns its ring,
+    // so a __syncwarp (after the wait for this lane's copies) is the only barrier. (The same
+    // ring for M <= 8 with the all-ones sums was slower at M = 8 and for LUT: NOTES_kernels.md,
+    // session 4; at M = 1 with the M1 sums it is faster, session 8.)
+    constexpr int kSU = pipe_stage_uint4(B, kFolds);
+    uint4* const ring = xs_tile + (size_t)warp * ST * kSU;
+    const int nj = warp < C ? (C - warp + nwarps - 1) / nwarps : 0;
+    const float4* mlane = meta + (size_t)ntile * 8 + (lane & 7);
+    int ws = 0, rs = 0;  // stage written next / read next
+    auto issue = [&](int j) {
+      if (j < nj) {
+        const int cc = warp + j * nwarps;
+        uint4* s = ring + ws * kSU;
+#pragma unroll
+        for (int p = 0; p < B; ++p)
+          cp_async_stream(s + p * 32 + lane, qbase + ((size_t)cc * B + p) * 32);
+        const int kx = cc * kChunkK + 8 * lane;
+        cp_async_keep(s + B * 32 + lane, x + (kx < K ? kx : 0), kx < K);  // zeros past K
+#pragma unroll
+        for (int e = lane; e < 8 * kFolds; e += 32) {  // e = 8 f + row g of fold f
+          const int gi = group_of(cc, e >> 3);
+          cp_async_keep(s + B * 32 + 32 + e, mlane + (size_t)gi * mstride, true);
+        }
+        next_chunk_groups();
+      }
+      cp_async_commit();  // (an empty group past the last chunk keeps the count uniform)
+      ws = ws + 1 == ST ? 0 : ws + 1;
+    };
+#pragma unroll
+    for (int j = 0; j < ST - 1; ++j) issue(j);
+    for (int j = 0; j < nj; ++j) {
+      cp_async_wait<ST - 2>();  // chunk j's copies by this lane have landed
+      __syncwarp();             // ... and every lane's; stage j - 1 is read by all lanes
+      issue(j + ST - 1);
+      const uint4* s = ring + rs * kSU;
+      uint4 cw[B];
+#pragma unroll
+      for (int p = 0; p < B; ++p) cw[p] = s[p * 32 + lane];
+      const uint4* xsm = s + B * 32;
+      const float4* sm = reinterpret_cast<const float4*>(xsm + 32);
+      float4 mc[kFolds];
+#pragma unroll
+      for (int f = 0; f < kFolds; ++f) mc[f] = sm[f * 8 + g];
+      chunk(cw, mc, xsm[lane], 0, xsm);
+      rs = rs + 1 == ST ? 0 : rs + 1;
     }
   }
   if constexpr (LUT) {
@@ -408,7 +524,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
     fused_gemm_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
                       const float4* __restrict__ meta, const T* __restrict__ lut,
                       T* __restrict__ y, int M, int N, int K, int C, int group_size) {
-  fused_gemm_body<T, B, MT, LUT, XS, FOLD, false>(x, qw, meta, lut, y, M, N, K, C, group_size);
+  fused_gemm_body<T, B, MT, LUT, XS, FOLD, false, 0>(x, qw, meta, lut, y, M, N, K, C, group_size);
 }
 
 // The M1 kernels (uniform, M = 1, not XS). For b <= 4 under a register cap: 96 fits without
@@ -416,8 +532,9 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
 // 18; measured on the H200 with the warp-target launch rule (benchmarks/experiments/decode_m1/):
 // 2-6% faster than uncapped on three of the four Llama-3-8B shapes and for bf16, 2.5% slower on
 // (4096, 28672) fp16. For b >= 5 ptxas gives this declaration ~84 registers at g128 where
-// `__launch_bounds__(256, 1)` gives ~118; the latter measured 4-8% faster at b = 5, 6 on the
-// small weights in another call (NOTES_kernels.md, session 7): the next change to time.
+// `__launch_bounds__(256, 1)` gives ~118: 4-6% faster at b = 5, 6 on the three smaller weights,
+// 15% slower on (4096, 28672) (H200, same call; benchmarks/experiments/decode_pipe/), so kept.
+// Both kernels are now the fallback of the pipelined one (ANYPREC_DECODE_PIPE=0).
 #ifndef ANYPREC_M1_MAXNREG
 #define ANYPREC_M1_MAXNREG 96
 #endif
@@ -426,7 +543,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32)
     fused_gemm_m1_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
                          const float4* __restrict__ meta, const T* __restrict__ lut,
                          T* __restrict__ y, int M, int N, int K, int C, int group_size) {
-  fused_gemm_body<T, B, 1, false, false, FOLD, true>(x, qw, meta, lut, y, M, N, K, C,
+  fused_gemm_body<T, B, 1, false, false, FOLD, true, 0>(x, qw, meta, lut, y, M, N, K, C,
                                                        group_size);
 }
 template <typename T, int B, int FOLD>
@@ -434,8 +551,25 @@ __global__ void __maxnreg__(ANYPREC_M1_MAXNREG)
     fused_gemm_m1cap_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
                             const float4* __restrict__ meta, const T* __restrict__ lut,
                             T* __restrict__ y, int M, int N, int K, int C, int group_size) {
-  fused_gemm_body<T, B, 1, false, false, FOLD, true>(x, qw, meta, lut, y, M, N, K, C,
+  fused_gemm_body<T, B, 1, false, false, FOLD, true, 0>(x, qw, meta, lut, y, M, N, K, C,
                                                        group_size);
+}
+// The pipelined M1 kernel (PIPE): ANYPREC_M1_STAGES stages of cp.async per warp, see the body.
+// Measured on the H200 against the M1 kernels above (same build, ANYPREC_DECODE_PIPE=0 at run
+// time; benchmarks/experiments/decode_pipe/): 2 stages 5-9% faster at b = 2..4 on (4096, 6144),
+// (4096, 28672), (14336, 4096), 2-5% at b = 5, 6, equal at b = 8 (XS runs there unless K >
+// 16384), 0-3% slower on (4096, 4096); 3 stages slower than 2 at b = 4..6 on the wide weight
+// (fewer resident warps: each stage is b x 512 + 512 + 128 x folds bytes per warp).
+#ifndef ANYPREC_M1_STAGES
+#define ANYPREC_M1_STAGES 2
+#endif
+template <typename T, int B, int FOLD>
+__global__ void __launch_bounds__(kMaxWarps * 32, 1)
+    fused_gemm_m1pipe_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                             const float4* __restrict__ meta, const T* __restrict__ lut,
+                             T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+  fused_gemm_body<T, B, 1, false, false, FOLD, true, ANYPREC_M1_STAGES>(x, qw, meta, lut, y, M, N,
+                                                                        K, C, group_size);
 }
 
 // Warps aimed at per SM when splitting K over a block's warps (a build-time knob for
@@ -477,16 +611,19 @@ inline int current_device() {
 // fill). The smallest cost wins; ties go to fewer warps per block (longer-lived warps). The
 // warp-target rule ignores the last, partial wave: at M = 16 on (14336, 4096) it launched 2
 // waves of 8-warp blocks where one wave of 6-warp blocks fits (24.6 -> 18.5 us, H200).
-// occ caches the resident blocks per SM of this kernel by device and warps per block.
+// occ caches the resident blocks per SM of this kernel by device and warps per block;
+// smem_per_warp: the kernel's dynamic shared memory per warp of a block (bytes).
 template <typename Kern>
-int wave_warps(Kern kernel, int dev, int blocks, int C, int (&occ)[64][kMaxWarps + 1]) {
+int wave_warps(Kern kernel, int dev, int blocks, int C, int (&occ)[64][kMaxWarps + 1],
+               size_t smem_per_warp = 0) {
   const long long sms = device_info(dev).sms;
   int best = 1;
   long long best_cost = -1;
   for (int nw = 1; nw <= kMaxWarps && nw <= C; ++nw) {
     if (occ[dev][nw] == 0) {
       int n = 0;
-      if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, kernel, nw * 32, 0) != cudaSuccess) {
+      if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, kernel, nw * 32,
+                                                        nw * smem_per_warp) != cudaSuccess) {
         cudaGetLastError();  // a failed query leaves no error behind for the launch
         n = 0;
       }
@@ -542,6 +679,11 @@ inline bool sum_mma_enabled() {
   static const bool on = env_int("ANYPREC_DECODE_SUM_MMA", 1) != 0;
   return on;
 }
+// The pipelined M1 kernel unless ANYPREC_DECODE_PIPE=0 (read once, as above).
+inline bool pipe_enabled() {
+  static const bool on = env_int("ANYPREC_DECODE_PIPE", 1) != 0;
+  return on;
+}
 
 // Picks the kernel (XS, M1 or plain) and its warps per block (the K split), then launches.
 template <typename T, int B, int MT, bool LUT, int FOLD>
@@ -553,9 +695,20 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
   }
   // M1 at M = 1 except where XS runs (b >= 7: the M1 sums made XS 10-12% slower).
   bool m1 = false;
+  size_t pipe_warp_bytes = 0;  // PIPE: dynamic shared memory per warp
   if constexpr (MT == 1 && !LUT) {
     m1 = a.M == 1 && !xs && sum_mma_enabled();
-    if (m1) {
+    if (m1 && pipe_enabled()) {
+      constexpr size_t kWarpBytes =
+          (size_t)ANYPREC_M1_STAGES * pipe_stage_uint4(B, 8 / (FOLD == 0 ? 1 : FOLD)) * 16;
+      kernel = fused_gemm_m1pipe_kernel<T, B, FOLD>;
+      // Above 48 KB per block needs the opt-in, once per kernel.
+      static const bool opted = cudaFuncSetAttribute(kernel,
+                                                     cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                     (int)(kMaxWarps * kWarpBytes)) == cudaSuccess;
+      if (!opted) return cudaErrorInvalidConfiguration;
+      pipe_warp_bytes = kWarpBytes;
+    } else if (m1) {
       if constexpr (B <= 4) {
         kernel = fused_gemm_m1cap_kernel<T, B, FOLD>;
       } else {
@@ -570,8 +723,9 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     nwarps = forced;
   } else if (use_wave_model<MT, LUT>(a, m1) && !xs) {
     // Resident blocks per kernel instance (XS never gets here; M1 has its own registers).
-    static int occ[2][64][kMaxWarps + 1] = {};
-    nwarps = wave_warps(kernel, dev, (int)(grid.x * grid.y), a.C, occ[m1 ? 1 : 0]);
+    static int occ[3][64][kMaxWarps + 1] = {};
+    nwarps = wave_warps(kernel, dev, (int)(grid.x * grid.y), a.C,
+                        occ[pipe_warp_bytes ? 2 : m1 ? 1 : 0], pipe_warp_bytes);
   } else {
     // Warp target: enough warps in flight to cover DRAM latency (24 per SM: measured on the
     // H200 against 8 and 16, equal or faster nearly everywhere at M <= 16), but as few per
@@ -581,7 +735,8 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     nwarps = nwarps < 1 ? 1 : nwarps > kMaxWarps ? kMaxWarps : nwarps;
   }
   nwarps = nwarps > a.C ? a.C : nwarps;
-  kernel<<<grid, nwarps * 32, xs ? xs_bytes : 0, stream>>>(
+  const size_t smem = xs ? xs_bytes : nwarps * pipe_warp_bytes;
+  kernel<<<grid, nwarps * 32, smem, stream>>>(
       static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta),
       static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size);
   return cudaGetLastError();
