@@ -30,6 +30,16 @@ def test_repack_reads_only_top_planes(bits):
     assert torch.equal(cuda_layout.decode_tiled(tiled, bits, 16, 64), codes >> (8 - bits))
 
 
+def test_pretransposed_in_slices(monkeypatch):
+    # Large layers are transposed a slice of n-tiles at a time: one n-tile per slice here.
+    codes = torch.randint(0, 256, (70, 300), generator=torch.Generator().manual_seed(3))
+    qweight = reference.pack_bitplanes(codes, 8)
+    monkeypatch.setattr(cuda_layout, "TRANSPOSE_SLICE_BYTES", 1)
+    for bits in (4, 8):
+        tiled = cuda_layout.repack_tiled(qweight, bits, 300)
+        assert torch.equal(cuda_layout.decode_tiled(tiled, bits, 70, 300), codes >> (8 - bits))
+
+
 def test_pretransposed_words():
     # b = 4: the stored words are the transpose's output, i.e. nibble codes: with every code 0xA
     # each word is 0xAAAAAAAA, where the planes (1, 0, 1, 0) would give all-ones / all-zero words.

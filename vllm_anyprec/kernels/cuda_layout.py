@@ -86,6 +86,7 @@ def _unit_map(nibbles: bool) -> tuple[torch.Tensor, torch.Tensor]:
 
 # Widths whose tiled words are stored transposed (must match ``pretransposed`` in anyprec.cuh).
 PRETRANSPOSED_BITS = (4, 8)
+TRANSPOSE_SLICE_BYTES = 16 << 20  # n-tiles transposed at once at load (bounds the temporaries)
 
 
 def uses_nibbles(bits: int) -> bool:
@@ -129,12 +130,18 @@ def repack_tiled(qweight: torch.Tensor, bits: int, in_features: int) -> torch.Te
         out[:, :, p] = word.permute(0, 1, 3, 2)
         del plane, full, flat, bits_lb, word
     if bits in PRETRANSPOSED_BITS:
-        t64 = out.to(torch.int64) & 0xFFFFFFFF
-        words = transpose8([t64[:, :, bits - 1 - j] for j in range(bits)],
-                           rounds=2 if uses_nibbles(bits) else 3)
-        del t64
-        for j, w in enumerate(words):
-            out[:, :, j] = torch.where(w >= 2 ** 31, w - 2 ** 32, w).to(torch.int32)
+        # In slices of n-tiles: the int64 words and the transpose's temporaries take ~5x the
+        # slice, so a slice of ~16 MB bounds them (the tiled tensor itself is up to GBs).
+        step = max(1, TRANSPOSE_SLICE_BYTES // max(1, out[0].numel() * 4))
+        for t0 in range(0, n16, step):
+            part = out[t0:t0 + step]
+            t64 = part.to(torch.int64) & 0xFFFFFFFF
+            words = transpose8([t64[:, :, bits - 1 - j] for j in range(bits)],
+                               rounds=2 if uses_nibbles(bits) else 3)
+            del t64
+            for j, w in enumerate(words):
+                part[:, :, j] = torch.where(w >= 2 ** 31, w - 2 ** 32, w).to(torch.int32)
+            del words
     return out
 
 
