@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# LUT at b <= 4, per-lane tables (device, repository root): builds the default (shared 16-row
+# table) and a copy with -DANYPREC_LUT_LANES=1 in /tmp, runs tests/gpu and a compute-sanitizer
+# memcheck subset on the lanes build, then both builds at M = 1, 4, 16, b = 2..4, twice in
+# alternation (uniform rows: drift control).
+# Usage: OUT=dir bash benchmarks/experiments/lut_lanes/run.sh
+set -uo pipefail
+OUT=${OUT:-device_out}
+mkdir -p "$OUT"
+R=$PWD
+export ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a
+rm -rf /tmp/lanes && mkdir -p /tmp/lanes && cp -r "$R"/. /tmp/lanes/
+(MAX_JOBS=8 python3 setup.py build_ext --inplace > "$OUT/build.log" 2>&1 || echo "build failed") &
+(cd /tmp/lanes && ANYPREC_NVCC_FLAGS="-DANYPREC_LUT_LANES=1" MAX_JOBS=8 \
+  python3 setup.py build_ext --inplace > "$OUT/build_lanes.log" 2>&1 || echo "lanes build failed") &
+wait
+(cd /tmp/lanes && PYTHONPATH=/tmp/lanes timeout 300 python3 -m pytest -q tests/gpu 2>&1 \
+  | grep -E "FAILED|passed|failed|rror" | head -10)
+(cd /tmp/lanes && PYTHONPATH=/tmp/lanes timeout 300 compute-sanitizer --tool memcheck python3 -m \
+  pytest -q tests/gpu/test_cuda_kernels.py -k "m1_every_fold or (all_m_odd_shape and lut)" 2>&1 \
+  | grep -E "ERROR SUMMARY|passed|failed" | tail -3)
+for i in 1 2; do
+  for v in shared lanes; do
+    d=$R; [ $v = lanes ] && d=/tmp/lanes
+    (cd "$d" && PYTHONPATH="$d" timeout 100 python3 scripts/bench_kernels.py --out "/tmp/ll_$v$i" \
+      --ms 1,4,16 --bits 2,3,4 > "$OUT/$v$i.log" 2>&1) || tail -5 "$OUT/$v$i.log"
+    cp /tmp/ll_$v$i/*.json "$OUT/$v$i.json"
+  done
+done
+python3 benchmarks/experiments/decode_m1/table.py "$OUT" shared1 lanes1 shared2 lanes2 \
+  | tee "$OUT/table.txt"
