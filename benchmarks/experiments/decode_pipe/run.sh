@@ -8,12 +8,7 @@ set -uo pipefail
 OUT=${OUT:-device_out}
 mkdir -p "$OUT"
 R=$PWD
-export ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a
-rm -rf /tmp/st3 && mkdir -p /tmp/st3 && cp -r "$R"/. /tmp/st3/
-(MAX_JOBS=8 python3 setup.py build_ext --inplace > "$OUT/build.log" 2>&1 || echo "build failed") &
-(cd /tmp/st3 && ANYPREC_NVCC_FLAGS="-DANYPREC_M1_STAGES=3" MAX_JOBS=8 \
-  python3 setup.py build_ext --inplace > "$OUT/build_st3.log" 2>&1 || echo "st3 build failed") &
-wait
+bash benchmarks/experiments/build_pair.sh "$OUT" st3 "-DANYPREC_M1_STAGES=3"
 BITS=${BITS:-2,3,4,5,6,8}
 for i in 1 2; do
   for v in nopipe st2 st3; do

@@ -8,12 +8,7 @@ set -uo pipefail
 OUT=${OUT:-device_out}
 mkdir -p "$OUT"
 R=$PWD
-export ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a
-rm -rf /tmp/lanes && mkdir -p /tmp/lanes && cp -r "$R"/. /tmp/lanes/
-(MAX_JOBS=8 python3 setup.py build_ext --inplace > "$OUT/build.log" 2>&1 || echo "build failed") &
-(cd /tmp/lanes && ANYPREC_NVCC_FLAGS="-DANYPREC_LUT_LANES=1" MAX_JOBS=8 \
-  python3 setup.py build_ext --inplace > "$OUT/build_lanes.log" 2>&1 || echo "lanes build failed") &
-wait
+bash benchmarks/experiments/build_pair.sh "$OUT" lanes "-DANYPREC_LUT_LANES=1"
 (cd /tmp/lanes && PYTHONPATH=/tmp/lanes timeout 300 python3 -m pytest -q tests/gpu 2>&1 \
   | grep -E "FAILED|passed|failed|rror" | head -10)
 (cd /tmp/lanes && PYTHONPATH=/tmp/lanes timeout 300 compute-sanitizer --tool memcheck python3 -m \
