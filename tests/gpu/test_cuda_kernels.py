@@ -87,17 +87,45 @@ def test_gemm_m1_long_k(bits, gs):
         check_gemm(layer, dtype, [1], paths=(FUSED,))
 
 
-@pytest.mark.parametrize("env", ["ANYPREC_DECODE_PIPE=0", "ANYPREC_DECODE_SUM_MMA=0"])
-def test_m1_fallback_kernels(env):
-    # The run-time switches back to the register double buffer (PIPE=0) and to the all-ones
-    # sums (SUM_MMA=0) are read once per process: the M = 1 tests again in a fresh one.
-    name, value = env.split("=")
+M1_TESTS = "m1_every_fold or m1_long_k"
+
+
+@pytest.mark.parametrize("env,tests", [
+    ("ANYPREC_DECODE_PIPE=0", M1_TESTS),
+    ("ANYPREC_DECODE_SUM_MMA=0", M1_TESTS),
+    ("ANYPREC_DECODE_SK=1 ANYPREC_SK_MIN_CHUNKS=2", M1_TESTS + " or llama_shapes"),
+    # stream-K on every M = 1 launch, over XS too: tiny weights split each tile over several
+    # warps (every segment through the slots and counters); the graph test replays it twice
+    # into NaN-filled outputs, so a counter left non-zero by a launch shows as a missing write.
+    ("ANYPREC_DECODE_SK=2 ANYPREC_SK_OVER_XS=1", M1_TESTS + " or cuda_graph or stream_k"),
+    ("ANYPREC_DECODE_SK=2 ANYPREC_SK_WARPS=1", M1_TESTS),
+], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1"])  # (ids without the -k words: no recursion)
+def test_m1_kernel_switches(env, tests):
+    # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
+    # one under each (PIPE=0: the register double buffer; SUM_MMA=0: the all-ones sums; SK:
+    # stream-K, off by default, by its rule (the Llama shapes take it) or always).
     cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__,
-           "-k", "m1_every_fold or m1_long_k"]
-    res = subprocess.run(cmd, env={**os.environ, name: value}, capture_output=True, text=True,
+           "-k", tests]
+    extra = dict(kv.split("=") for kv in env.split())
+    res = subprocess.run(cmd, env={**os.environ, **extra}, capture_output=True, text=True,
                          timeout=600)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
     assert " passed" in res.stdout and "skipped" not in res.stdout.splitlines()[-1]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gemm_m1_stream_k_deterministic(dtype):
+    # Run by test_m1_kernel_switches under stream-K (off by default): a weight with several
+    # chunks per resident warp on an H100 / H200, ragged N and K. Tiles split over warps are
+    # summed in warp order, so repeated calls agree bit for bit; every output is kept alive, so
+    # no call can pass on another's memory.
+    layer = random_layer("uniform", 4, 14330, 4000, 128, seed=5)
+    tiled, extra = prepared(layer, dtype)
+    x = torch.randn(1, 4000, device="cuda", dtype=dtype)
+    outs = [gemm(layer, tiled, extra, x, FUSED) for _ in range(3)]
+    assert rel_err(outs[0], x.float() @ layer.dequant_ref().t()) < REL_TOL[dtype]
+    for o in outs[1:]:
+        assert torch.equal(o, outs[0])
 
 
 @pytest.mark.parametrize("kn", LLAMA + LLAMA_TP2, ids=lambda kn: f"K{kn[0]}xN{kn[1]}")

@@ -53,14 +53,13 @@
 #ifndef ANYPREC_LUT_PAIRS
 #define ANYPREC_LUT_PAIRS 0
 #endif
-// ANYPREC_LUT_LANES=1: the LUT scheme at b <= 4 looks up per-lane table copies (see ltab).
-// Measured on the H200 (benchmarks/experiments/lut_lanes/) with a static __align__(2048) base:
-// 22-24% faster at b = 4 (M = 1, 4, 16; (4096, 28672) M = 1 40.5 -> 31.6 us), 4-12% at b = 2, 3,
-// but wrong at b = 4 (the base was 1 KB off the alignment, so codes >= 8 read the wrong row;
-// b = 2, 3 passed). The run-time aligned base below fixes that in principle but has not run on a
-// GPU yet (the session's device time was spent): off until tests/gpu passes with it.
+// ANYPREC_LUT_LANES=1 (default): the LUT scheme at b <= 4 looks up per-lane table copies (see
+// ltab). On the H200 (benchmarks/experiments/lut_lanes/): 15-20% faster at b = 4 (M = 1, 4, 16;
+// (4096, 28672) M = 1 41.0 -> 34.8 us), 4-13% at b = 2, 3; 0 restores the shared 16-row table.
+// The table base is aligned at run time: a static __align__(2048) was not honoured in the shared
+// window (1 KB off, which broke b = 4 on the device).
 #ifndef ANYPREC_LUT_LANES
-#define ANYPREC_LUT_LANES 0
+#define ANYPREC_LUT_LANES 1
 #endif
 
 namespace anyprec {
@@ -76,20 +75,23 @@ namespace anyprec {
 // 128 above, where 80 spills) fits without spills and more warps are resident.
 // M1 (uniform, M == 1, not XS): the sums of x per fold come from one mma per chunk on x itself
 // (see kSumMma) instead of an all-ones mma per 16 k. ST > 0 (M1 only): the loads go through a
-// ring of ST cp.async stages per warp (PIPE). The body is shared by the kernels below
-// (fused_gemm_kernel, and the M1 kernels with their own register limits).
-template <typename T, int B, int MT, bool LUT, bool XS, int FOLD, bool M1, int ST>
+// ring of ST cp.async stages per warp (PIPE). SK (PIPE only): stream-K, every warp of the grid
+// takes sk.q consecutive chunks of the (n-tile, chunk) sequence (see SkWork). The body is shared
+// by the kernels below (fused_gemm_kernel, and the M1 kernels with their own register limits).
+template <typename T, int B, int MT, bool LUT, bool XS, int FOLD, bool M1, int ST, bool SK = false>
 __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                                                 const uint4* __restrict__ qw,
                                                 const float4* __restrict__ meta,
                                                 const T* __restrict__ lut, T* __restrict__ y,
-                                                int M, int N, int K, int C, int group_size) {
+                                                int M, int N, int K, int C, int group_size,
+                                                SkWork sk = SkWork()) {
   static_assert(FOLD == 0 || FOLD == 1 || FOLD == 2 || FOLD == 4 || FOLD == 8,
                 "FOLD divides a chunk");
   static_assert(!XS || MT == 1, "XS stages one 8-row activation tile");
   static_assert(!M1 || (MT == 1 && !LUT && !XS), "M1: one activation row, uniform, not XS");
   constexpr bool kPipe = ST > 0;
   static_assert(!kPipe || (M1 && ST >= 2), "PIPE: the M1 kernel, two stages or more");
+  static_assert(!SK || kPipe, "SK: the pipelined M1 kernel");
   const int lane = threadIdx.x & 31;
   const int warp = threadIdx.x >> 5;
   const int nwarps = blockDim.x >> 5;
@@ -118,7 +120,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // those rows' scale by 16 (exact) and moves their offset to match.
   constexpr bool kNib16 = std::is_same_v<T, __half> && kNibbles && !LUT;
 
-  __shared__ float red[kMaxWarps][MT * 4][32];
+  __shared__ float red[SK ? 1 : kMaxWarps][MT * 4][32];  // (SK: no block reduction)
   // LUT: the 16 rows' tables, as 16-bit values, loaded once per block.
   __shared__ uint16_t tab[LUT ? (kTileN << B) : 1];
   // LUT, b <= 4: pair tables, entry (lo | hi << b) of a row = its values of codes lo and hi
@@ -221,7 +223,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   const int gsub = group_size >> 5;
   const int G = (K + group_size - 1) / group_size;
   const float4* mbase_ptr = meta + (size_t)ntile * 8 + g;
-  const int mstride = gridDim.x * 8;
+  const int mstride = (SK ? sk.n16 : gridDim.x) * 8;
   const int cpg = FOLD == 8 ? gsub >> 3 : 1;
   int gq = 0, gr = 0, dq = 0, dr = 0;  // FOLD = 8: the next chunk to load is gq * cpg + gr
   if constexpr (FOLD == 8 && !LUT) {
@@ -231,11 +233,12 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     dr = nwarps - dq * cpg;
   }
   // Group of fold f of chunk cc, then the step to the warp's next chunk (chunks are visited in
-  // order: warp, warp + nwarps, ...).
+  // order: warp, warp + nwarps, ...; SK: a division per chunk instead, its chunks run across
+  // tiles).
   auto group_of = [&](int cc, int f) {
     int gi;
     if constexpr (FOLD == 8) {
-      gi = gq;
+      gi = SK ? cc / cpg : gq;
     } else if constexpr (FOLD == 0) {
       gi = (cc * 8 + f) / gsub;
     } else {
@@ -244,7 +247,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     return gi < G - 1 ? gi : G - 1;
   };
   auto next_chunk_groups = [&]() {
-    if constexpr (FOLD == 8) {
+    if constexpr (FOLD == 8 && !SK) {
       gq += dq;
       gr += dr;
       if (gr >= cpg) {
@@ -453,16 +456,82 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     // session 4; at M = 1 with the M1 sums it is faster, session 8.)
     constexpr int kSU = pipe_stage_uint4(B, kFolds);
     uint4* const ring = xs_tile + (size_t)warp * ST * kSU;
-    const int nj = warp < C ? (C - warp + nwarps - 1) / nwarps : 0;
+    // SK: this warp's chunks are [i0, i0 + nj) of the grid's (tile, chunk) sequence, whose
+    // tiles are contiguous in qw, so chunk i's words start at qw + i * B * 32. (it, ic): tile
+    // and chunk of the next copy; (ct, cc): of the next math.
+    const int gw = blockIdx.x * nwarps + warp;
+    const long long i0 = SK ? (long long)gw * sk.q : 0;
+    int nj;
+    if constexpr (SK) {
+      const long long left = (long long)sk.n16 * C - i0;
+      nj = left <= 0 ? 0 : left < sk.q ? (int)left : sk.q;
+    } else {
+      nj = warp < C ? (C - warp + nwarps - 1) / nwarps : 0;
+    }
+    int it = SK ? (int)(i0 / C) : ntile, ic = SK ? (int)(i0 - (long long)it * C) : 0;
+    int ct = it, ccur = ic;
+    bool whole = ic == 0;  // SK: the current tile's segment started at its chunk 0
     const float4* mlane = meta + (size_t)ntile * 8 + (lane & 7);
     int ws = 0, rs = 0;  // stage written next / read next
+    // SK: the end of this warp's segment of tile tl (rows g, g + 8 of y's one row in acc[0][0]
+    // and acc[0][2] of the lanes t = 0). whole: the warp ran all of the tile's chunks, so it
+    // writes y itself; else it leaves its sums in its slot (first: the slot of its first tile)
+    // and the last of the tile's warps to count itself adds every slot in warp order.
+    auto sk_flush = [&](int tl, bool whole_tile, bool first) {
+      const int r = tl * kTileN + g;
+      if (whole_tile) {
+        if (t == 0) {
+          if (r < N) y[r] = from_float<T>(acc[0][0]);
+          if (r + 8 < N) y[r + 8] = from_float<T>(acc[0][2]);
+        }
+      } else {
+        float* slot = sk.slots + ((size_t)gw * 2 + (first ? 0 : 1)) * kTileN;
+        if (t == 0) {
+          slot[g] = acc[0][0];
+          slot[g + 8] = acc[0][2];
+        }
+        __threadfence();  // the slot is visible before the count (threadFenceReduction order)
+        __syncwarp();
+        int old = 0;
+        if (lane == 0) old = atomicAdd(sk.cnt + tl, 1);
+        old = __shfl_sync(0xFFFFFFFFu, old, 0);
+        const long long c0 = (long long)tl * C;
+        const int wlo = (int)(c0 / sk.q), whi = (int)((c0 + C - 1) / sk.q);
+        if (old == whi - wlo) {
+          __threadfence();
+          if (lane < kTileN) {
+            float v = 0.f;
+            for (int w = wlo; w <= whi; ++w) {
+              const bool wfirst = (long long)w * sk.q / C == tl;
+              v += __ldcg(sk.slots + ((size_t)w * 2 + (wfirst ? 0 : 1)) * kTileN + lane);
+            }
+            if (tl * kTileN + lane < N) y[tl * kTileN + lane] = from_float<T>(v);
+          }
+          if (lane == 0) sk.cnt[tl] = 0;  // zero again for the next launch
+        }
+      }
+#pragma unroll
+      for (int j = 0; j < 4; ++j) acc[0][j] = 0.f;
+    };
     auto issue = [&](int j) {
       if (j < nj) {
-        const int cc = warp + j * nwarps;
+        int cc;
+        const uint4* qsrc;
+        if constexpr (SK) {
+          cc = ic;
+          qsrc = qw + (size_t)(i0 + j) * B * 32 + lane;
+          mlane = meta + (size_t)it * 8 + (lane & 7);
+          if (++ic == C) {
+            ic = 0;
+            ++it;
+          }
+        } else {
+          cc = warp + j * nwarps;
+          qsrc = qbase + (size_t)cc * B * 32;
+        }
         uint4* s = ring + ws * kSU;
 #pragma unroll
-        for (int p = 0; p < B; ++p)
-          cp_async_stream(s + p * 32 + lane, qbase + ((size_t)cc * B + p) * 32);
+        for (int p = 0; p < B; ++p) cp_async_stream(s + p * 32 + lane, qsrc + p * 32);
         const int kx = cc * kChunkK + 8 * lane;
         cp_async_keep(s + B * 32 + lane, x + (kx < K ? kx : 0), kx < K);  // zeros past K
 #pragma unroll
@@ -492,29 +561,44 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       for (int f = 0; f < kFolds; ++f) mc[f] = sm[f * 8 + g];
       chunk(cw, mc, xsm[lane], 0, xsm);
       rs = rs + 1 == ST ? 0 : rs + 1;
+      if constexpr (SK) {
+        const bool tile_end = ccur == C - 1;
+        if (tile_end || j == nj - 1) {
+          sk_flush(ct, whole && tile_end, ct == (int)(i0 / C));
+          whole = true;
+        }
+        if (tile_end) {
+          ccur = 0;
+          ++ct;
+        } else {
+          ++ccur;
+        }
+      }
     }
   }
-  if constexpr (LUT) {
+  if constexpr (!SK) {  // (SK: the segments were written by sk_flush)
+    if constexpr (LUT) {
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+        for (int j = 0; j < 4; ++j)  // (the + 0.f of one set is the measured code generation)
+          acc[mt][j] = gacc[0][mt][j] + (kSets == 2 ? gacc[kSets - 1][mt][j] : 0.f);
+    }
+
+    // Block reduction over the warps' K slices.
 #pragma unroll
     for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
-      for (int j = 0; j < 4; ++j)  // (the + 0.f of one set is the measured code generation)
-        acc[mt][j] = gacc[0][mt][j] + (kSets == 2 ? gacc[kSets - 1][mt][j] : 0.f);
-  }
-
-  // Block reduction over the warps' K slices.
-#pragma unroll
-  for (int mt = 0; mt < MT; ++mt)
-#pragma unroll
-    for (int j = 0; j < 4; ++j) red[warp][mt * 4 + j][lane] = acc[mt][j];
-  __syncthreads();
-  for (int e = threadIdx.x; e < MT * 4 * 32; e += blockDim.x) {
-    const int l = e & 31, mj = e >> 5, mt = mj >> 2, j = mj & 3;
-    float v = 0.f;
-    for (int wi = 0; wi < nwarps; ++wi) v += red[wi][mj][l];
-    const int n = n0 + (l >> 2) + 8 * (j >> 1);
-    const int m = mbase + mt * 8 + 2 * (l & 3) + (j & 1);
-    if (n < N && m < M) y[(size_t)m * N + n] = from_float<T>(v);
+      for (int j = 0; j < 4; ++j) red[warp][mt * 4 + j][lane] = acc[mt][j];
+    __syncthreads();
+    for (int e = threadIdx.x; e < MT * 4 * 32; e += blockDim.x) {
+      const int l = e & 31, mj = e >> 5, mt = mj >> 2, j = mj & 3;
+      float v = 0.f;
+      for (int wi = 0; wi < nwarps; ++wi) v += red[wi][mj][l];
+      const int n = n0 + (l >> 2) + 8 * (j >> 1);
+      const int m = mbase + mt * 8 + 2 * (l & 3) + (j & 1);
+      if (n < N && m < M) y[(size_t)m * N + n] = from_float<T>(v);
+    }
   }
 }
 
@@ -570,6 +654,22 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
                              T* __restrict__ y, int M, int N, int K, int C, int group_size) {
   fused_gemm_body<T, B, 1, false, false, FOLD, true, ANYPREC_M1_STAGES>(x, qw, meta, lut, y, M, N,
                                                                         K, C, group_size);
+}
+
+// Stream-K M = 1 kernel (SK): the pipelined body over a grid of exactly the resident warps,
+// each streaming sk.q consecutive chunks (across tile ends) through its ring, so the ring stays
+// full for the whole kernel and no block waits in a partial last wave. ANYPREC_SK_STAGES: its
+// ring depth (its warps live long enough for a deeper ring to pay off, unlike the M1 kernel's).
+#ifndef ANYPREC_SK_STAGES
+#define ANYPREC_SK_STAGES 2
+#endif
+template <typename T, int B, int FOLD>
+__global__ void __launch_bounds__(kMaxWarps * 32, 1)
+    fused_gemm_m1sk_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                           const float4* __restrict__ meta, T* __restrict__ y, int N, int K,
+                           int C, int group_size, SkWork sk) {
+  fused_gemm_body<T, B, 1, false, false, FOLD, true, ANYPREC_SK_STAGES, true>(
+      x, qw, meta, nullptr, y, 1, N, K, C, group_size, sk);
 }
 
 // Warps aimed at per SM when splitting K over a block's warps (a build-time knob for
@@ -685,6 +785,64 @@ inline bool pipe_enabled() {
   return on;
 }
 
+// Stream-K at M = 1 (fused_gemm_m1sk_kernel): ANYPREC_DECODE_SK = 0 never (default), 1 where
+// every warp gets at least ANYPREC_SK_MIN_CHUNKS chunks, 2 always. ANYPREC_SK_WARPS: warps per
+// block (they share nothing but the SM); ANYPREC_SK_BLOCKS > 0 caps the resident blocks per SM.
+// Off by default: on the H200 (benchmarks/experiments/decode_sk/) it was slower than the ring
+// kernel at b <= 6 on every Llama-3-8B weight, by a near-constant 3.6-6 us ((4096, 28672) b = 4
+// 20.1 -> 22.3 us, (14336, 4096) 10.6 -> 15.4 us), and faster only at b = 8 over XS on (4096,
+// 28672) (37.3 -> 34.2 us). The constant is the fix-up's serial chain at the end of each warp
+// (slot store, __threadfence, atomic round trip, the last warp's fence and loads), which the
+// ring kernel's shared-memory reduction does not have; see NOTES_kernels.md, session 9.
+#ifndef ANYPREC_SK_MIN_CHUNKS
+#define ANYPREC_SK_MIN_CHUNKS 4
+#endif
+// Launches the stream-K kernel when the rule above takes it and its workspace is there (err:
+// the launch's error); false: not launched, the caller picks another kernel.
+template <typename T, int B, int FOLD>
+bool launch_sk(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
+  static const int mode = env_int("ANYPREC_DECODE_SK", 0);
+  static const int min_chunks = env_int("ANYPREC_SK_MIN_CHUNKS", ANYPREC_SK_MIN_CHUNKS);
+  static const int nw = std::min(std::max(env_int("ANYPREC_SK_WARPS", 4), 1), kMaxWarps);
+  static const int cap = env_int("ANYPREC_SK_BLOCKS", 0);
+  if (mode == 0) return false;
+  auto kernel = fused_gemm_m1sk_kernel<T, B, FOLD>;
+  constexpr size_t kWarpBytes =
+      (size_t)ANYPREC_SK_STAGES * pipe_stage_uint4(B, 8 / (FOLD == 0 ? 1 : FOLD)) * 16;
+  static const bool opted = cudaFuncSetAttribute(kernel,
+                                                 cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                 (int)(kMaxWarps * kWarpBytes)) == cudaSuccess;
+  if (!opted) return false;
+  const int dev = current_device();
+  static int occ[64] = {};  // resident blocks per SM, by device (-1: the query failed)
+  if (occ[dev] == 0) {
+    int n = 0;
+    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, kernel, nw * 32, nw * kWarpBytes) !=
+        cudaSuccess) {
+      cudaGetLastError();
+      n = 0;
+    }
+    occ[dev] = n < 1 ? -1 : n;
+  }
+  if (occ[dev] < 1) return false;
+  const int per_sm = cap > 0 ? std::min(cap, occ[dev]) : occ[dev];
+  const long long work = (long long)a.N16 * a.C;
+  const long long resident = (long long)per_sm * device_info(dev).sms * nw;
+  const long long q = (work + resident - 1) / resident;
+  if (mode == 1 && q < min_chunks) return false;
+  const long long warps = (work + q - 1) / q;
+  SkWork w;
+  if (!sk_workspace(dev, stream, (int)warps, a.N16, w)) return false;
+  w.q = (int)q;
+  w.n16 = a.N16;
+  const int blocks = (int)((warps + nw - 1) / nw);
+  kernel<<<blocks, nw * 32, nw * kWarpBytes, stream>>>(
+      static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta),
+      static_cast<T*>(a.y), a.N, a.K, a.C, a.group_size, w);
+  err = cudaGetLastError();
+  return true;
+}
+
 // Picks the kernel (XS, M1 or plain) and its warps per block (the K split), then launches.
 template <typename T, int B, int MT, bool LUT, int FOLD>
 cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
@@ -698,6 +856,12 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
   size_t pipe_warp_bytes = 0;  // PIPE: dynamic shared memory per warp
   if constexpr (MT == 1 && !LUT) {
     m1 = a.M == 1 && !xs && sum_mma_enabled();
+    // Stream-K first where its rule takes it (over XS only when asked: ANYPREC_SK_OVER_XS=1).
+    static const bool sk_over_xs = env_int("ANYPREC_SK_OVER_XS", 0) != 0;
+    if (a.M == 1 && sum_mma_enabled() && pipe_enabled() && (!xs || sk_over_xs)) {
+      cudaError_t err;
+      if (launch_sk<T, B, FOLD>(a, stream, err)) return err;
+    }
     if (m1 && pipe_enabled()) {
       constexpr size_t kWarpBytes =
           (size_t)ANYPREC_M1_STAGES * pipe_stage_uint4(B, 8 / (FOLD == 0 ? 1 : FOLD)) * 16;

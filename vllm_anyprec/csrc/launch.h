@@ -4,6 +4,7 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <mutex>
 #include <unordered_map>
 
@@ -26,6 +27,65 @@ inline DeviceInfo device_info(int dev) {
   cudaDeviceGetAttribute(&d.sms, cudaDevAttrMultiProcessorCount, dev);
   if (d.sms <= 0) d.sms = 132;
   return cache[dev] = d;
+}
+
+// Stream-K decode at M = 1 (fused_gemm_m1sk_kernel): every warp takes q consecutive chunks of
+// the (n-tile, chunk) sequence, so a tile may be split over a few warps. Each of those leaves its
+// 16 partial sums in slots[warp][0 or 1] (its first or last tile) and counts itself in cnt[tile];
+// the last to arrive adds the slots in warp order (deterministic), writes y and sets cnt[tile]
+// back to 0, so the counters are all zero between launches.
+struct SkWork {
+  float* slots = nullptr;  // [warps][2][16] fp32
+  int* cnt = nullptr;      // [N16] int32, zero between launches
+  int q = 0;               // chunks per warp
+  int n16 = 0;             // n-tiles
+};
+
+// The stream-K workspace of a device: one per device for the whole process (the kernels of a
+// stream run one after another, so they share it; two streams running M = 1 anyprec GEMMs at
+// once would not, and vLLM runs a model's layers on one stream). Allocated and zeroed on first
+// use outside a CUDA graph capture (cudaMalloc is not capturable), sized for `warps` warps and
+// `n16` tiles, regrown (outside a capture) if a launch needs more; the old buffers are kept, as
+// a launch in flight may use them. Returns false when it cannot serve the launch (then the
+// caller takes another kernel): during a capture before any eager call, or on an error.
+inline bool sk_workspace(int dev, cudaStream_t stream, int warps, int n16, SkWork& w) {
+  struct Buf {
+    float* slots = nullptr;
+    int* cnt = nullptr;
+    size_t nslots = 0, ncnt = 0;
+  };
+  static std::mutex mu;
+  static std::unordered_map<int, Buf> bufs;
+  const std::lock_guard<std::mutex> lock(mu);
+  Buf& b = bufs[dev];
+  const size_t need_s = (size_t)warps * 32, need_c = (size_t)n16;
+  if (b.nslots < need_s || b.ncnt < need_c) {
+    cudaStreamCaptureStatus st = cudaStreamCaptureStatusNone;
+    if (cudaStreamIsCapturing(stream, &st) != cudaSuccess || st != cudaStreamCaptureStatusNone) {
+      cudaGetLastError();
+      return false;
+    }
+    // Room for 64 warps per SM (the most an SM holds) and 16 Ki tiles (N = 256 Ki) up front, so
+    // that regrowing is rare.
+    const size_t ns = std::max(need_s, (size_t)device_info(dev).sms * 64 * 32);
+    const size_t nc = std::max(need_c, (size_t)16384);
+    Buf nb;
+    if (cudaMalloc(&nb.slots, ns * sizeof(float)) != cudaSuccess ||
+        cudaMalloc(&nb.cnt, nc * sizeof(int)) != cudaSuccess ||
+        cudaMemsetAsync(nb.cnt, 0, nc * sizeof(int), stream) != cudaSuccess ||
+        cudaStreamSynchronize(stream) != cudaSuccess) {
+      cudaGetLastError();
+      if (nb.slots) cudaFree(nb.slots);
+      if (nb.cnt) cudaFree(nb.cnt);
+      return false;
+    }
+    nb.nslots = ns;
+    nb.ncnt = nc;
+    b = nb;
+  }
+  w.slots = b.slots;
+  w.cnt = b.cnt;
+  return true;
 }
 
 // Host-side launchers (defined in the .cu files, called from ops.cpp). Pointers are raw so the
