@@ -54,12 +54,19 @@
 #define ANYPREC_LUT_PAIRS 0
 #endif
 // ANYPREC_LUT_LANES=1 (default): the LUT scheme at b <= 4 looks up per-lane table copies (see
-// ltab). On the H200 (benchmarks/experiments/lut_lanes/): 15-20% faster at b = 4 (M = 1, 4, 16;
-// (4096, 28672) M = 1 41.0 -> 34.8 us), 4-13% at b = 2, 3; 0 restores the shared 16-row table.
+// ltab). On the H200 (benchmarks/experiments/lut_lanes/): 15-28% faster at b = 4 (M = 1, 4, 16;
+// (4096, 28672) M = 1 41.0 -> 34.8 us), 8-14% at b = 2, 3 (M = 1, 4; -1..7% at M = 16); 0
+// restores the shared 16-row table.
 // The table base is aligned at run time: a static __align__(2048) was not honoured in the shared
 // window (1 KB off, which broke b = 4 on the device).
 #ifndef ANYPREC_LUT_LANES
 #define ANYPREC_LUT_LANES 1
+#endif
+// ANYPREC_LUT_LANES_WIDE=1: the same for b >= 5 (see lw_tab), where the shared 16-row table of
+// 2^b entries made LUT slower than fp16 at M = 1 (b = 8: 92.9 us on (4096, 28672) against 56.2).
+// Off: compile-checked only (session 9 ran out of device time before it could run).
+#ifndef ANYPREC_LUT_LANES_WIDE
+#define ANYPREC_LUT_LANES_WIDE 0
 #endif
 
 namespace anyprec {
@@ -122,7 +129,9 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 
   __shared__ float red[SK ? 1 : kMaxWarps][MT * 4][32];  // (SK: no block reduction)
   // LUT: the 16 rows' tables, as 16-bit values, loaded once per block.
-  __shared__ uint16_t tab[LUT ? (kTileN << B) : 1];
+  // LUT, b >= 5: per-lane tables instead (kLanesW, see lw_tab below).
+  constexpr bool kLanesW = LUT && B >= 5 && ANYPREC_LUT_LANES_WIDE && (B <= 7 || MT <= 2);
+  __shared__ uint16_t tab[LUT && !kLanesW ? (kTileN << B) : 1];
   // LUT, b <= 4: pair tables, entry (lo | hi << b) of a row = its values of codes lo and hi
   // packed as one A register (4^b entries per row, 16 KB per block at b = 4): one 32-bit lookup
   // per two weights instead of two 16-bit lookups and a byte permute.
@@ -144,7 +153,24 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       ((uint32_t)__cvta_generic_to_shared(ltab) + kLtAlign - 1) & ~(kLtAlign - 1);
   // kLanes: shared addresses of this lane's word for code 0 in the two halves
   const uint32_t lt0 = lt_base + 4 * lane, lt1 = lt0 + kLtAlign;
-  if constexpr (kLanes) {
+  // LUT, b >= 5 (kLanesW): one table copy per lane as well, the values of rows g (low half)
+  // and g + 8 (high half) packed in one word: word [c][lane], 2^b x 128 bytes (32 KB at b = 8,
+  // so not with the 16 KB reduction array of MT = 4), at any base (lane l's word sits in bank
+  // base + l for every code). A lookup is the code shifted to 32 c words and a 32-bit load; a
+  // byte permute then takes the low or the high halves of two lookups.
+  __shared__ uint32_t lw_tab[kLanesW ? (32 << B) : 1];
+  const uint32_t* const lw = lw_tab + lane;
+  if constexpr (kLanesW) {
+    const uint16_t* lut16 = reinterpret_cast<const uint16_t*>(lut);
+    for (int i = threadIdx.x; i < (32 << B); i += blockDim.x) {
+      const int l = i & 31, c = i >> 5;
+      const int r = n0 + (l >> 2);
+      const uint32_t lo = r < N ? lut16[((size_t)r << B) + c] : 0u;
+      const uint32_t hi = r + 8 < N ? lut16[((size_t)(r + 8) << B) + c] : 0u;
+      lw_tab[i] = lo | hi << 16;
+    }
+    __syncthreads();
+  } else if constexpr (kLanes) {
     const uint16_t* lut16 = reinterpret_cast<const uint16_t*>(lut);
     for (int i = threadIdx.x; i < (64 << B); i += blockDim.x) {
       const int l = i & 31, c = (i >> 5) & ((1 << B) - 1), h = i >> (B + 5);
@@ -336,6 +362,16 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                 a[p] = nibbles_to_pair<T>(wv >> (4 * p));
               }
             }
+          } else if constexpr (kLanesW) {
+            const int ow = 4 * s + 2 * u;
+#pragma unroll
+            for (int h = 0; h < 2; ++h) {
+              const uint32_t wv = w[ow + h];  // bytes 0, 1: rows g; bytes 2, 3: rows g + 8
+              const uint32_t v0 = lw[(wv & 0xFFu) << 5], v1 = lw[((wv >> 8) & 0xFFu) << 5];
+              const uint32_t v2 = lw[((wv >> 16) & 0xFFu) << 5], v3 = lw[(wv >> 24) << 5];
+              a[2 * h] = __byte_perm(v0, v1, 0x5410);
+              a[2 * h + 1] = __byte_perm(v2, v3, 0x7632);
+            }
           } else if constexpr (LUT) {
             const int ow = 4 * s + 2 * u;
             const uint16_t* t0 = tab + (g << B);
@@ -458,7 +494,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     uint4* const ring = xs_tile + (size_t)warp * ST * kSU;
     // SK: this warp's chunks are [i0, i0 + nj) of the grid's (tile, chunk) sequence, whose
     // tiles are contiguous in qw, so chunk i's words start at qw + i * B * 32. (it, ic): tile
-    // and chunk of the next copy; (ct, cc): of the next math.
+    // and chunk of the next copy; (ct, ccur): of the next math.
     const int gw = blockIdx.x * nwarps + warp;
     const long long i0 = SK ? (long long)gw * sk.q : 0;
     int nj;
@@ -754,7 +790,9 @@ constexpr bool xs_wins() {
 #if ANYPREC_XS_ALL  // experiment: XS at M = 1 for every b and both schemes
   return true;
 #else
-  return LUT ? B >= 8 : B >= 7;
+  // (LUT with the wide per-lane tables: their 32 KB and XS's x would pass the 48 KB a block
+  // gets without an opt-in.)
+  return LUT ? B >= 8 && !ANYPREC_LUT_LANES_WIDE : B >= 7;
 #endif
 }
 
