@@ -695,7 +695,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
 // Stream-K M = 1 kernel (SK): the pipelined body over a grid of exactly the resident warps,
 // each streaming sk.q consecutive chunks (across tile ends) through its ring, so the ring stays
 // full for the whole kernel and no block waits in a partial last wave. ANYPREC_SK_STAGES: its
-// ring depth (its warps live long enough for a deeper ring to pay off, unlike the M1 kernel's).
+// ring depth, separate from the M1 kernel's because its warps live longer (3 not yet timed).
 #ifndef ANYPREC_SK_STAGES
 #define ANYPREC_SK_STAGES 2
 #endif
