@@ -742,6 +742,36 @@ inline int current_device() {
   return dev;
 }
 
+// Resident blocks per SM of kernel with `threads` threads and `smem` bytes of dynamic shared
+// memory, queried once into the caller's cache slot (0: not asked yet; -1: the query failed).
+template <typename Kern>
+int resident_blocks(Kern kernel, int threads, size_t smem, int& slot) {
+  if (slot == 0) {
+    int n = 0;
+    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, kernel, threads, smem) != cudaSuccess) {
+      cudaGetLastError();  // a failed query leaves no error behind for the launch
+      n = 0;
+    }
+    slot = n < 1 ? -1 : n;
+  }
+  return slot;
+}
+
+// Dynamic shared memory of the pipelined kernels' ring, per warp: `stages` stages of chunk
+// weights, x and the folds' metadata (pipe_stage_uint4).
+template <int B, int FOLD>
+constexpr size_t ring_warp_bytes(int stages) {
+  return (size_t)stages * pipe_stage_uint4(B, 8 / (FOLD == 0 ? 1 : FOLD)) * 16;
+}
+
+// Lets kernel take up to `bytes` of dynamic shared memory (above 48 KB a block needs the
+// opt-in); callers keep the result in a static, so it is set once per kernel.
+template <typename Kern>
+bool opt_in_smem(Kern kernel, size_t bytes) {
+  return cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes) ==
+         cudaSuccess;
+}
+
 // Wave model: every block runs ceil(C / nw) chunks per warp (plus a start-up cost), and blocks
 // run in waves of (resident blocks per SM) x SMs, so the time goes as waves x (chunks per warp +
 // fill). The smallest cost wins; ties go to fewer warps per block (longer-lived warps). The
@@ -756,16 +786,7 @@ int wave_warps(Kern kernel, int dev, int blocks, int C, int (&occ)[64][kMaxWarps
   int best = 1;
   long long best_cost = -1;
   for (int nw = 1; nw <= kMaxWarps && nw <= C; ++nw) {
-    if (occ[dev][nw] == 0) {
-      int n = 0;
-      if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, kernel, nw * 32,
-                                                        nw * smem_per_warp) != cudaSuccess) {
-        cudaGetLastError();  // a failed query leaves no error behind for the launch
-        n = 0;
-      }
-      occ[dev][nw] = n < 1 ? -1 : n;
-    }
-    const int per_sm = occ[dev][nw];
+    const int per_sm = resident_blocks(kernel, nw * 32, nw * smem_per_warp, occ[dev][nw]);
     if (per_sm < 1) continue;
     const long long waves = (blocks + per_sm * sms - 1) / (per_sm * sms);
     const long long cost = waves * ((C + nw - 1) / nw + ANYPREC_WAVE_FILL);
@@ -845,25 +866,14 @@ bool launch_sk(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   static const int cap = env_int("ANYPREC_SK_BLOCKS", 0);
   if (mode == 0) return false;
   auto kernel = fused_gemm_m1sk_kernel<T, B, FOLD>;
-  constexpr size_t kWarpBytes =
-      (size_t)ANYPREC_SK_STAGES * pipe_stage_uint4(B, 8 / (FOLD == 0 ? 1 : FOLD)) * 16;
-  static const bool opted = cudaFuncSetAttribute(kernel,
-                                                 cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                                 (int)(kMaxWarps * kWarpBytes)) == cudaSuccess;
+  constexpr size_t kWarpBytes = ring_warp_bytes<B, FOLD>(ANYPREC_SK_STAGES);
+  static const bool opted = opt_in_smem(kernel, kMaxWarps * kWarpBytes);
   if (!opted) return false;
   const int dev = current_device();
-  static int occ[64] = {};  // resident blocks per SM, by device (-1: the query failed)
-  if (occ[dev] == 0) {
-    int n = 0;
-    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, kernel, nw * 32, nw * kWarpBytes) !=
-        cudaSuccess) {
-      cudaGetLastError();
-      n = 0;
-    }
-    occ[dev] = n < 1 ? -1 : n;
-  }
-  if (occ[dev] < 1) return false;
-  const int per_sm = cap > 0 ? std::min(cap, occ[dev]) : occ[dev];
+  static int occ[64] = {};  // resident blocks per SM, by device
+  const int fit = resident_blocks(kernel, nw * 32, nw * kWarpBytes, occ[dev]);
+  if (fit < 1) return false;
+  const int per_sm = cap > 0 ? std::min(cap, fit) : fit;
   const long long work = (long long)a.N16 * a.C;
   const long long resident = (long long)per_sm * device_info(dev).sms * nw;
   const long long q = (work + resident - 1) / resident;
@@ -901,13 +911,9 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
       if (launch_sk<T, B, FOLD>(a, stream, err)) return err;
     }
     if (m1 && pipe_enabled()) {
-      constexpr size_t kWarpBytes =
-          (size_t)ANYPREC_M1_STAGES * pipe_stage_uint4(B, 8 / (FOLD == 0 ? 1 : FOLD)) * 16;
+      constexpr size_t kWarpBytes = ring_warp_bytes<B, FOLD>(ANYPREC_M1_STAGES);
       kernel = fused_gemm_m1pipe_kernel<T, B, FOLD>;
-      // Above 48 KB per block needs the opt-in, once per kernel.
-      static const bool opted = cudaFuncSetAttribute(kernel,
-                                                     cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                                     (int)(kMaxWarps * kWarpBytes)) == cudaSuccess;
+      static const bool opted = opt_in_smem(kernel, kMaxWarps * kWarpBytes);
       if (!opted) return cudaErrorInvalidConfiguration;
       pipe_warp_bytes = kWarpBytes;
     } else if (m1) {
