@@ -62,11 +62,13 @@
 #ifndef ANYPREC_LUT_LANES
 #define ANYPREC_LUT_LANES 1
 #endif
-// ANYPREC_LUT_LANES_WIDE=1: the same for b >= 5 (see lw_tab), where the shared 16-row table of
-// 2^b entries made LUT slower than fp16 at M = 1 (b = 8: 92.9 us on (4096, 28672) against 56.2).
-// Off: compile-checked only (session 9 ran out of device time before it could run).
+// ANYPREC_LUT_LANES_WIDE=1 (default): the same for b >= 5 (see lw_tab), where the shared 16-row
+// table of 2^b entries made LUT slower than fp16 at M = 1. On the H200
+// (benchmarks/experiments/lut_lanes/runs_s10_wide): 3-36% less time at M = 1, 4, 16, b = 5..8
+// ((14336, 4096) b = 8 M = 1 38.6 -> 24.7 us, b = 6 32.0 -> 25.0 us); uniform unchanged; 0
+// restores the shared table.
 #ifndef ANYPREC_LUT_LANES_WIDE
-#define ANYPREC_LUT_LANES_WIDE 0
+#define ANYPREC_LUT_LANES_WIDE 1
 #endif
 
 namespace anyprec {

@@ -12,17 +12,17 @@ R=$PWD
 RUNS=/tmp/lw_runs
 rm -rf $RUNS && mkdir -p $RUNS
 bash benchmarks/experiments/build_pair.sh "$OUT" wide "-DANYPREC_LUT_LANES_WIDE=1"
-TESTS=$(cd /tmp/wide && PYTHONPATH=/tmp/wide timeout 240 python3 -m pytest -q -x tests/gpu 2>&1 \
+TESTS=$(cd /tmp/wide && PYTHONPATH=/tmp/wide timeout 160 python3 -m pytest -q -x tests/gpu 2>&1 \
   | grep -E "FAILED|passed|failed|rror" | head -10)
 echo "tests/gpu (wide): $TESTS"
-MC=$(cd /tmp/wide && PYTHONPATH=/tmp/wide timeout 200 compute-sanitizer --tool memcheck python3 -m \
+MC=$(cd /tmp/wide && PYTHONPATH=/tmp/wide timeout 170 compute-sanitizer --tool memcheck python3 -m \
   pytest -q tests/gpu/test_cuda_kernels.py -k "all_m_odd_shape and lut" 2>&1 \
   | grep -E "ERROR SUMMARY|passed|failed" | tail -3)
 echo "memcheck (wide): $MC"
 for i in 1 2; do
   for v in shared wide; do
     d=$R; [ $v = wide ] && d=/tmp/wide
-    (cd "$d" && PYTHONPATH="$d" timeout 100 python3 scripts/bench_kernels.py --out "/tmp/lw_$v$i" \
+    (cd "$d" && PYTHONPATH="$d" timeout 60 python3 scripts/bench_kernels.py --out "/tmp/lw_$v$i" \
       --ms 1,4,16 --bits 5,6,7,8 > "$RUNS/$v$i.log" 2>&1) || tail -3 "$RUNS/$v$i.log"
     cp /tmp/lw_$v$i/*.json "$RUNS/$v$i.json"
   done
