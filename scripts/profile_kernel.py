@@ -2,6 +2,9 @@
 
     ncu -k regex:fused_gemm --launch-skip 2 --launch-count 1 \
         python3 scripts/profile_kernel.py uniform 4 4096 28672 1     # scheme bits K N M
+
+scheme: uniform (group size 128), lut, or fp16 (torch.matmul on an fp16 weight: the cuBLAS
+reference; bits is ignored; profile it with -k regex:"gemv|gemm|xmma|cutlass").
 """
 
 import sys
@@ -15,7 +18,10 @@ scheme, bits, k, n, m = sys.argv[1], *map(int, sys.argv[2:6])
 q = torch.randint(-2**31, 2**31 - 1, cuda_layout.tiled_shape(bits, n, k), dtype=torch.int32,
                   device="cuda")
 x = torch.randn(m, k, device="cuda").half()
-if scheme == "uniform":
+if scheme == "fp16":
+    w = torch.randn(n, k, device="cuda").half()
+    f = lambda: torch.matmul(x, w.t())  # as bench_kernels.py times it
+elif scheme == "uniform":
     s = torch.rand(n, k // 128, device="cuda").half(); z = s.clone()
     meta = cuda_layout.uniform_meta(s, z, bits, torch.float16, q.shape[0])
     f = lambda: torch.ops.anyprec.gemm_uniform(x, q, meta, s, z, bits, 128, k, n, 1 << 30)

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# ncu summary of the M = 1 configurations behind the issue's targets (device, repository root,
+# extension built): per configuration the kernel's duration, achieved DRAM read bandwidth and %
+# of peak, issue rate, active / eligible warps and the stall reasons (cycles per issued
+# instruction), for ours (uniform b = 2, 3, 4, 8; LUT b = 4, 8) and cuBLAS fp16 on the two
+# weights of the targets. Raw ncu output: OUT/ncu_m1_raw.txt; summary: stdout (summarize_ncu.py).
+# Usage: OUT=dir bash benchmarks/experiments/h100_record/profile_m1.sh
+set -uo pipefail
+OUT=${OUT:-device_out}
+mkdir -p "$OUT"
+RAW=$OUT/ncu_m1_raw.txt
+: > "$RAW"
+METRICS="gpu__time_duration.sum,dram__bytes_read.sum.per_second,dram__throughput.avg.pct_of_peak_sustained_elapsed,smsp__issue_active.avg.per_cycle_active,smsp__warps_active.avg.per_cycle_active,smsp__warps_eligible.avg.per_cycle_active,launch__registers_per_thread,launch__block_size,launch__grid_size,regex:smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio"
+for kn in "4096 28672" "14336 4096"; do
+  for cfg in "fp16 16" "uniform 2" "uniform 3" "uniform 4" "uniform 8" "lut 4" "lut 8"; do
+    set -- $cfg
+    KREGEX="regex:fused_gemm"
+    [ "$1" = fp16 ] && KREGEX="regex:gemv|gemm|xmma|cutlass"
+    echo "=== $1 $2 $kn 1" >> "$RAW"
+    timeout 40 ncu --clock-control none -k "$KREGEX" --launch-skip 2 --launch-count 1 \
+      --metrics "$METRICS" python3 scripts/profile_kernel.py $1 $2 $kn 1 >> "$RAW" 2>&1 \
+      || echo "(ncu failed or timed out: $1 $2 $kn)" >> "$RAW"
+  done
+done
+python3 benchmarks/experiments/h100_record/summarize_ncu.py "$RAW"
