@@ -4,7 +4,7 @@
         python3 scripts/profile_kernel.py uniform 4 4096 28672 1     # scheme bits K N M
 
 scheme: uniform (group size 128), lut, or fp16 (torch.matmul on an fp16 weight: the cuBLAS
-reference; bits is ignored; profile it with -k regex:"gemv|gemm|xmma|cutlass").
+reference; bits is ignored; profile it with -k regex:"gemv|gemm|xmma|cutlass|nvjet").
 """
 
 import sys

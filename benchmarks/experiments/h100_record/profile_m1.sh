@@ -15,7 +15,7 @@ for kn in "4096 28672" "14336 4096"; do
   for cfg in "fp16 16" "uniform 2" "uniform 3" "uniform 4" "uniform 8" "lut 4" "lut 8"; do
     set -- $cfg
     KREGEX="regex:fused_gemm"
-    [ "$1" = fp16 ] && KREGEX="regex:gemv|gemm|xmma|cutlass"
+    [ "$1" = fp16 ] && KREGEX="regex:gemv|gemm|xmma|cutlass|nvjet"
     echo "=== $1 $2 $kn 1" >> "$RAW"
     timeout 40 ncu --clock-control none -k "$KREGEX" --launch-skip 2 --launch-count 1 \
       --metrics "$METRICS" python3 scripts/profile_kernel.py $1 $2 $kn 1 >> "$RAW" 2>&1 \
