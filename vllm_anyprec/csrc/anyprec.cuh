@@ -17,6 +17,27 @@ constexpr int kTileN = 16;    // weight rows per warp tile (the m16 of mma.m16n8
 constexpr int kChunkK = 256;  // k per warp iteration: 4 units of 64 k, one uint4 per plane
 constexpr int kMaxWarps = 8;
 
+// Programmatic dependent launch (sm_90+; see launch_decode in fused_gemm.cuh). pdl_wait: returns
+// once the previous kernel on the stream has finished and its writes are visible (at once when
+// the launch had no programmatic dependency); pdl_launch_dependents: lets the next kernel's
+// blocks start while this grid finishes (they still wait for it in their pdl_wait).
+__device__ __forceinline__ void pdl_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void pdl_launch_dependents() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+// Pulls the 128-byte line at p into L2 (no register, no wait). Safe before pdl_wait even for
+// memory the previous kernel writes: L2 is the point of coherence, so a later write updates the
+// line and the loads after pdl_wait see it.
+__device__ __forceinline__ void prefetch_l2(const void* p) {
+  asm volatile("prefetch.global.L2 [%0];" ::"l"(p));
+}
+
 // 16-byte streaming load: weights are read once, so keep them out of L1 (activations live there).
 __device__ __forceinline__ uint4 ld_stream(const uint4* p) {
 #ifdef ANYPREC_EXPERIMENT_NO_W  // timing experiment only: wrong results
