@@ -99,11 +99,16 @@ M1_TESTS = "m1_every_fold or m1_long_k"
     # into NaN-filled outputs, so a counter left non-zero by a launch shows as a missing write.
     ("ANYPREC_DECODE_SK=2 ANYPREC_SK_OVER_XS=1", M1_TESTS + " or cuda_graph or stream_k"),
     ("ANYPREC_DECODE_SK=2 ANYPREC_SK_WARPS=1", M1_TESTS),
-], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1"])  # (ids without the -k words: no recursion)
+    # programmatic dependent launch for both schemes (default: uniform only) and off; every
+    # input of these tests is written by the kernel just before the gemm, so a read before the
+    # kernel's wait shows as a wrong result.
+    ("ANYPREC_PDL=2", M1_TESTS + " or cuda_graph or all_m_odd_shape"),
+    ("ANYPREC_PDL=0", M1_TESTS + " or cuda_graph"),
+], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl2", "pdl0"])  # (no -k words: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
     # one under each (PIPE=0: the register double buffer; SUM_MMA=0: the all-ones sums; SK:
-    # stream-K, off by default, by its rule (the Llama shapes take it) or always).
+    # stream-K, off by default, by its rule (the Llama shapes take it) or always; PDL).
     cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__,
            "-k", tests]
     extra = dict(kv.split("=") for kv in env.split())
