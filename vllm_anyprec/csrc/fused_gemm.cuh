@@ -128,7 +128,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     if constexpr (LUT) {
       const int rows = min(kTileN, N - n0);
       const char* l0 = reinterpret_cast<const char*>(lut + ((size_t)n0 << B));
-      for (int i = threadIdx.x; i * 128 < (rows << B) * 2; i += blockDim.x) prefetch_l2(l0 + i * 128);
+      for (int i = threadIdx.x; i * 128 < (rows << B) * 2; i += blockDim.x)
+        prefetch_l2(l0 + i * 128);
     }
   }
   pdl_wait();

@@ -17,6 +17,8 @@ SHORT = {  # metric -> column
     "launch__block_size": "block",
     "launch__grid_size": "grid",
 }
+# the kernel line of a profiled launch: "  void name<...>(...) (grid)x(block), Context ..."
+LAUNCH = r"\s+(?:void )?([A-Za-z_:0-9]+)[<(].*\(\d+, \d+, \d+\)x\(\d+, \d+, \d+\)"
 UNIT = {"usecond": 1.0, "nsecond": 1e-3, "msecond": 1e3, "Tbyte/second": 1.0,
         "Gbyte/second": 1e-3, "Mbyte/second": 1e-6}
 
@@ -30,7 +32,7 @@ def parse(path):
             continue
         if cur is None:
             continue
-        m = re.match(r"\s+(?:void )?([A-Za-z_:0-9]+)[<(].*\(\d+, \d+, \d+\)x\(\d+, \d+, \d+\)", line)
+        m = re.match(LAUNCH, line)
         if m and not cur["kernel"]:
             cur["kernel"] = m.group(1).split("::")[-1]
             continue
