@@ -5,14 +5,10 @@
 # the ring kernel runs; b >= 7 take XS) for the three builds, twice in alternation. Results:
 # OUT/runs.tgz (JSONs + logs), the uniform table and the test lines last on stdout.
 # Usage: OUT=dir bash benchmarks/experiments/decode_stages/run.sh
-set -uo pipefail
-OUT=${OUT:-device_out}
-mkdir -p "$OUT"
-R=$PWD
-RUNS=/tmp/st_runs
-rm -rf $RUNS && mkdir -p $RUNS
+source benchmarks/experiments/ab_lib.sh
+ab_init st
 export ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a MAX_JOBS=6
-for s in 3 4; do rm -rf /tmp/st$s && mkdir -p /tmp/st$s && cp -r "$R"/. /tmp/st$s/; done
+for s in 3 4; do rm -rf /tmp/st$s && mkdir -p /tmp/st$s && cp -r "$PWD"/. /tmp/st$s/; done
 (timeout 300 python3 setup.py build_ext --inplace > "$OUT/build.log" 2>&1 || echo "build failed") &
 for s in 3 4; do
   (cd /tmp/st$s && ANYPREC_NVCC_FLAGS="-DANYPREC_M1_STAGES=$s" timeout 300 \
@@ -25,15 +21,11 @@ for s in 3 4; do
     -k "m1_every_fold or m1_long_k or all_m_odd_shape" 2>&1 | grep -E "FAILED|passed|failed|rror" | head -5)
   echo "tests st$s: $T"
 done
+AB_TIMEOUT=50
 for i in 1 2; do
-  for v in st2 st3 st4; do
-    d=$R; [ $v != st2 ] && d=/tmp/$v
-    (cd "$d" && PYTHONPATH="$d" timeout 50 python3 scripts/bench_kernels.py --out "/tmp/st_$v$i" \
-      --ms 1 --bits 2,3,4,5,6 > "$RUNS/$v$i.log" 2>&1) || tail -3 "$RUNS/$v$i.log"
-    cp /tmp/st_$v$i/*.json "$RUNS/$v$i.json"
-    echo "ran $v$i: $(date)"
-  done
+  ab_bench st2$i "$PWD" -- --ms 1 --bits 2,3,4,5,6
+  ab_bench st3$i /tmp/st3 -- --ms 1 --bits 2,3,4,5,6
+  ab_bench st4$i /tmp/st4 -- --ms 1 --bits 2,3,4,5,6
 done
-python3 benchmarks/experiments/decode_m1/table.py $RUNS st21 st31 st41 st22 st32 st42 > $RUNS/table.txt
-tar czf "$OUT/runs.tgz" -C $RUNS .
+ab_finish st21 st31 st41 st22 st32 st42
 grep -v " lut " $RUNS/table.txt

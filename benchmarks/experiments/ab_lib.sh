@@ -1,0 +1,32 @@
+# Steps shared by the A/B timing scripts under benchmarks/experiments/ (sourced; device,
+# repository root):
+#   ab_init NAME                      OUT (default device_out) and an empty RUNS=/tmp/NAME_runs
+#   ab_bench TAG DIR [VAR=V ...] -- ARGS
+#                                     scripts/bench_kernels.py ARGS of the tree in DIR, in its own
+#                                     process with those variables: RUNS/TAG.json and .log
+#   ab_finish TAG ...                 RUNS/table.txt (side by side, decode_m1/table.py) and
+#                                     OUT/runs.tgz (everything in RUNS)
+# AB_TIMEOUT: seconds per benchmark run (default 60).
+set -uo pipefail
+ab_init() {
+  OUT=${OUT:-device_out}
+  mkdir -p "$OUT"
+  RUNS=/tmp/$1_runs
+  rm -rf "$RUNS" && mkdir -p "$RUNS"
+}
+ab_bench() {
+  local tag=$1 dir=$2 envs=()
+  shift 2
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  rm -rf "/tmp/ab_$tag"
+  (cd "$dir" && env "${envs[@]}" PYTHONPATH="$dir" timeout "${AB_TIMEOUT:-60}" python3 \
+    scripts/bench_kernels.py --out "/tmp/ab_$tag" "$@" > "$RUNS/$tag.log" 2>&1) \
+    || tail -3 "$RUNS/$tag.log"
+  cp /tmp/ab_$tag/*.json "$RUNS/$tag.json"
+  echo "ran $tag: $(date)"
+}
+ab_finish() {
+  python3 benchmarks/experiments/decode_m1/table.py "$RUNS" "$@" > "$RUNS/table.txt"
+  tar czf "$OUT/runs.tgz" -C "$RUNS" .
+}
