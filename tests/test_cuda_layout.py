@@ -50,6 +50,52 @@ def test_pretransposed_words():
     assert set(planes[:, :, 1].flatten().tolist()) == {-1} and not planes[:, :, [0, 2]].any()
 
 
+@pytest.mark.parametrize("bits,n,k", [(2, 5, 33), (2, 40, 700), (3, 33, 1000), (3, 17, 256)])
+def test_packed_transposed_roundtrip(bits, n, k, monkeypatch):
+    # b = 2, 3 packed-transposed (builds with ANYPREC_PACKED_T23): same size as the planes,
+    # different words, every code back through the kernel's unpacking; also in slices.
+    codes = torch.randint(0, 2 ** bits, (n, k), generator=torch.Generator().manual_seed(n + k))
+    qweight = reference.pack_bitplanes(codes, bits)
+    planes = cuda_layout.repack_tiled(qweight, bits, k, packed=False)
+    packed = cuda_layout.repack_tiled(qweight, bits, k, packed=True)
+    assert packed.shape == planes.shape and not torch.equal(packed, planes)
+    assert torch.equal(cuda_layout.decode_tiled(packed, bits, n, k, packed=True), codes)
+    monkeypatch.setattr(cuda_layout, "TRANSPOSE_SLICE_BYTES", 1)
+    assert torch.equal(cuda_layout.repack_tiled(qweight, bits, k, packed=True), packed)
+
+
+def test_packed_transposed_words():
+    # b = 2, every code 0b10: the transpose's 4 output words are nibbles 0b0010 (0x22222222),
+    # packed as out0 | out1 << 2 = 0xAAAAAAAA in both words; b = 3, every code 0b101: outputs
+    # 0x55555555, packed word j = out_j | (bit j of 0b101) << 3 per nibble.
+    q2 = cuda_layout.repack_tiled(reference.pack_bitplanes(torch.full((16, 256), 2), 2), 2,
+                                  256, packed=True)
+    assert (q2 == 0xAAAAAAAA - 2 ** 32).all()
+    q3 = cuda_layout.repack_tiled(reference.pack_bitplanes(torch.full((16, 256), 5), 3), 3,
+                                  256, packed=True)
+    expect = [0xDDDDDDDD - 2 ** 32, 0x55555555, 0xDDDDDDDD - 2 ** 32]
+    for j in range(3):
+        assert (q3[:, :, j] == expect[j]).all()
+
+
+def test_packed_only_for_two_and_three_bits():
+    qweight = reference.pack_bitplanes(torch.zeros(16, 64, dtype=torch.int64), 4)
+    with pytest.raises(ValueError, match="packed-transposed words exist for bits in"):
+        cuda_layout.repack_tiled(qweight, 4, 64, packed=True)
+    # without the extension (this machine) nothing is packed by default
+    assert cuda_layout.repack_tiled(qweight[:2], 2, 64).equal(
+        cuda_layout.repack_tiled(qweight[:2], 2, 64, packed=False))
+
+
+def test_packed_widths_match_the_kernels():
+    header = Path(cuda_layout.__file__).parents[1] / "csrc" / "launch.h"
+    rule = re.search(r"constexpr bool packed_transposed\(int b\) \{ return (.*?); \}",
+                     header.read_text())
+    assert rule, "packed_transposed() not found in launch.h"
+    widths = tuple(int(b) for b in re.findall(r"b == (\d)", rule.group(1)))
+    assert widths == cuda_layout.PACKED_BITS
+
+
 def test_pretransposed_widths_match_the_kernels():
     header = Path(cuda_layout.__file__).parents[1] / "csrc" / "anyprec.cuh"
     rule = re.search(r"constexpr bool pretransposed\(int b\) \{ return (.*?); \}",

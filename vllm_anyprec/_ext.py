@@ -39,6 +39,17 @@ def load() -> tuple[bool, str | None]:
     return ok, reason
 
 
+def packed_widths() -> tuple[int, ...]:
+    """Widths whose tiled words the loaded extension reads packed-transposed (its build flag
+    ``ANYPREC_PACKED_T23``, ``kernels/cuda_layout.py``); () without the extension."""
+    if "packed" not in _state:
+        ok, _ = load()
+        mod = importlib.import_module("vllm_anyprec._C") if ok else None
+        mask = int(getattr(mod, "PACKED_MASK", 0))
+        _state["packed"] = tuple(b for b in range(2, 9) if mask >> b & 1)
+    return _state["packed"]  # type: ignore[return-value]
+
+
 def _register_fakes() -> None:
     lib = torch.library
 

@@ -142,7 +142,26 @@ constexpr bool pretransposed(int b) { return b == 4 || b == 8; }
 // widths read the transposed words as they are (word j at "plane" j).
 template <int B>
 __device__ __forceinline__ void decode_unit(const uint4 (&planes)[B], int i, uint32_t (&w)[8]) {
-  if constexpr (pretransposed(B)) {
+  if constexpr (packed_transposed(B)) {
+    // b = 2: word 0 = out0 | out1 << 2, word 1 = out2 | out3 << 2 (the nibbles' bits 2, 3 are
+    // free). b = 3: word j = out_j | bit j of every nibble of out3, moved to the nibble's bit 3.
+    constexpr uint32_t kLow = B == 2 ? 0x33333333u : 0x77777777u;
+    const uint32_t s0 = comp(planes[0], i), s1 = comp(planes[1], i);
+    if constexpr (B == 2) {
+      w[0] = s0 & kLow;
+      w[1] = (s0 >> 2) & kLow;
+      w[2] = s1 & kLow;
+      w[3] = (s1 >> 2) & kLow;
+    } else {
+      const uint32_t s2 = comp(planes[B - 1], i);
+      w[0] = s0 & kLow;
+      w[1] = s1 & kLow;
+      w[2] = s2 & kLow;
+      w[3] = ((s0 >> 3) & 0x11111111u) | ((s1 >> 2) & 0x22222222u) | ((s2 >> 1) & 0x44444444u);
+    }
+#pragma unroll
+    for (int j = 4; j < 8; ++j) w[j] = 0u;
+  } else if constexpr (pretransposed(B)) {
 #pragma unroll
     for (int j = 0; j < 8; ++j) w[j] = j < B ? comp(planes[j], i) : 0u;
   } else {
@@ -170,7 +189,8 @@ __device__ __forceinline__ uint32_t code_at(const uint32_t (&w)[8], int rh, int 
   }
 }
 
-// And-or in one instruction: (w & mask) | magic.
+// And-or in one instruction: (w & mask) | magic. (Written in C, nvcc emits an AND and an OR for
+// most of the calls: 276 instead of 213 instructions per chunk in the b = 4 M1 loop.)
 __device__ __forceinline__ uint32_t and_or(uint32_t w, uint32_t mask, uint32_t magic) {
   uint32_t r;
   asm("lop3.b32 %0, %1, %2, %3, 0xEA;" : "=r"(r) : "r"(w), "r"(mask), "r"(magic));

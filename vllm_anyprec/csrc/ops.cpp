@@ -408,8 +408,15 @@ TORCH_LIBRARY_IMPL(anyprec, CUDA, m) {
   m.impl("dequant_lut", &dequant_lut);
 }
 
-// `import vllm_anyprec._C` runs the static registrations above; the module itself is empty.
+// `import vllm_anyprec._C` runs the static registrations above. The module holds one constant,
+// PACKED_MASK: bit b is set when the kernels read b-bit weights packed-transposed (launch.h), so
+// that kernels/cuda_layout.py repacks to match the build.
 extern "C" PyObject* PyInit__C(void) {
   static PyModuleDef def = {PyModuleDef_HEAD_INIT, "_C", nullptr, -1, nullptr};
-  return PyModule_Create(&def);
+  PyObject* mod = PyModule_Create(&def);
+  if (mod != nullptr && PyModule_AddIntConstant(mod, "PACKED_MASK", anyprec::packed_mask()) < 0) {
+    Py_DECREF(mod);
+    return nullptr;
+  }
+  return mod;
 }

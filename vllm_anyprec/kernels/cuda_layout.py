@@ -30,7 +30,12 @@ For b = 4 and 8 (``PRETRANSPOSED_BITS``) the tiled tensor holds the transpose's 
 instead of the plane words (slot ``j`` = output word ``j``): built once from the top ``b`` planes at
 load, same size (the codes fill the nibbles / bytes), and the kernels skip the in-register
 transpose, ~40% of their integer work per weight. Other widths would not fit their transposed
-codes in ``b`` words, so they keep the planes.
+codes in ``b`` words, so they keep the planes, except that b = 2 and 3 (``PACKED_BITS``) can be
+stored *packed-transposed* when the extension was built for it (``ANYPREC_PACKED_T23``, reported
+as ``_C.PACKED_MASK``; ``_ext.packed_widths``): the 4 output words of the 4x4 transpose carry b
+bits per nibble, so b = 2 keeps ``out0 | out1 << 2`` and ``out2 | out3 << 2``, and b = 3 keeps
+``out_j`` with bit j of each nibble of ``out3`` moved into that nibble's free bit 3 (j = 0, 1, 2);
+the kernel unpacks them with a few masks and shifts instead of transposing.
 
 ``decode_tiled`` emulates the kernel's decoding on the CPU so this
 mapping is tested without a GPU. Rows past N and k past K are zero bits.
@@ -86,6 +91,9 @@ def _unit_map(nibbles: bool) -> tuple[torch.Tensor, torch.Tensor]:
 
 # Widths whose tiled words are stored transposed (must match ``pretransposed`` in anyprec.cuh).
 PRETRANSPOSED_BITS = (4, 8)
+# Widths that builds with ANYPREC_PACKED_T23 read packed-transposed (``packed_transposed`` in
+# launch.h).
+PACKED_BITS = (2, 3)
 TRANSPOSE_SLICE_BYTES = 16 << 20  # n-tiles transposed at once at load (bounds the temporaries)
 
 
@@ -98,10 +106,41 @@ def tiled_shape(bits: int, out_features: int, in_features: int) -> tuple[int, ..
     return (num_ntiles(out_features), num_chunks(in_features), bits, LANES, UNITS)
 
 
-def repack_tiled(qweight: torch.Tensor, bits: int, in_features: int) -> torch.Tensor:
+def _packed(bits: int, packed: bool | None) -> bool:
+    """Whether b-bit words are packed-transposed: as asked, else as the loaded extension reads
+    them (never without it)."""
+    if packed is None:
+        from .. import _ext
+        packed = bits in _ext.packed_widths()
+    if packed and bits not in PACKED_BITS:
+        raise ValueError(f"packed-transposed words exist for bits in {PACKED_BITS}, not {bits}")
+    return packed
+
+
+def pack_transposed(out: list[torch.Tensor], bits: int) -> list[torch.Tensor]:
+    """The 4 output words of the 4x4 transpose (int64 holding uint32) -> ``bits`` packed words."""
+    if bits == 2:
+        return [out[0] | (out[1] << 2), out[2] | (out[3] << 2)]
+    return [out[j] | (((out[3] >> j) & 0x11111111) << 3) for j in range(3)]
+
+
+def unpack_transposed(words: list[torch.Tensor], bits: int) -> list[torch.Tensor]:
+    """Inverse of ``pack_transposed``, as the kernel's ``decode_unit`` does it."""
+    if bits == 2:
+        low = 0x33333333
+        return [words[0] & low, (words[0] >> 2) & low, words[1] & low, (words[1] >> 2) & low]
+    low = 0x77777777
+    out3 = (((words[0] >> 3) & 0x11111111) | ((words[1] >> 2) & 0x22222222)
+            | ((words[2] >> 1) & 0x44444444))
+    return [words[0] & low, words[1] & low, words[2] & low, out3]
+
+
+def repack_tiled(qweight: torch.Tensor, bits: int, in_features: int,
+                 packed: bool | None = None) -> torch.Tensor:
     """Canonical ``[>=bits, N, Kw]`` -> tiled int32 ``[N16, C, bits, 32, 4]`` (same device).
 
-    Done plane by plane to bound the temporary memory (one byte per weight).
+    Done plane by plane to bound the temporary memory (one byte per weight). ``packed``: store
+    b = 2, 3 packed-transposed (None: as the loaded extension reads them).
     """
     if qweight.dtype != torch.int32 or qweight.dim() != 3 or qweight.shape[0] < bits:
         raise ValueError(f"qweight: expected int32 [>={bits}, N, words], got {qweight.dtype} "
@@ -109,6 +148,7 @@ def repack_tiled(qweight: torch.Tensor, bits: int, in_features: int) -> torch.Te
     _, n, kw = qweight.shape
     if not (kw - 1) * PACK_WIDTH < in_features <= kw * PACK_WIDTH:
         raise ValueError(f"in_features={in_features} does not match {kw} words of qweight")
+    packed = _packed(bits, packed)
     dev = qweight.device
     n16, c = num_ntiles(n), num_chunks(in_features)
     row_map, k_map = (m.to(dev) for m in _unit_map(uses_nibbles(bits)))
@@ -129,15 +169,19 @@ def repack_tiled(qweight: torch.Tensor, bits: int, in_features: int) -> torch.Te
         word = torch.where(word >= 2 ** 31, word - 2 ** 32, word).to(torch.int32)
         out[:, :, p] = word.permute(0, 1, 3, 2)
         del plane, full, flat, bits_lb, word
-    if bits in PRETRANSPOSED_BITS:
+    if bits in PRETRANSPOSED_BITS or packed:
         # In slices of n-tiles: the int64 words and the transpose's temporaries take ~5x the
         # slice, so a slice of ~16 MB bounds them (the tiled tensor itself is up to GBs).
         step = max(1, TRANSPOSE_SLICE_BYTES // max(1, out[0].numel() * 4))
         for t0 in range(0, n16, step):
             part = out[t0:t0 + step]
             t64 = part.to(torch.int64) & 0xFFFFFFFF
-            words = transpose8([t64[:, :, bits - 1 - j] for j in range(bits)],
+            zero = torch.zeros_like(t64[:, :, 0])  # transpose input: word j = plane b-1-j
+            words = transpose8([t64[:, :, bits - 1 - j] if j < bits else zero
+                                for j in range(4 if uses_nibbles(bits) else 8)],
                                rounds=2 if uses_nibbles(bits) else 3)
+            if packed:
+                words = pack_transposed(words, bits)
             del t64
             for j, w in enumerate(words):
                 part[:, :, j] = torch.where(w >= 2 ** 31, w - 2 ** 32, w).to(torch.int32)
@@ -164,15 +208,18 @@ def transpose8(words: list[torch.Tensor], rounds: int = 3) -> list[torch.Tensor]
     return w
 
 
-def decode_tiled(tiled: torch.Tensor, bits: int, out_features: int,
-                 in_features: int) -> torch.Tensor:
-    """CPU emulation of the kernel's decoding: tiled layout -> int64 codes ``[N, K]``."""
+def decode_tiled(tiled: torch.Tensor, bits: int, out_features: int, in_features: int,
+                 packed: bool | None = None) -> torch.Tensor:
+    """CPU emulation of the kernel's decoding: tiled layout -> int64 codes ``[N, K]``
+    (``packed`` as in ``repack_tiled``)."""
     n16, c, b, lanes, units = tiled.shape
     assert b == bits and lanes == LANES and units == UNITS
     nib = uses_nibbles(bits)
     nwords, width = (4, 4) if nib else (8, 8)
     t64 = tiled.to(torch.int64) & 0xFFFFFFFF  # [N16, C, b, 32, 4]
-    if bits in PRETRANSPOSED_BITS:  # stored as the transpose's output: read as is
+    if _packed(bits, packed):
+        out_w = unpack_transposed([t64[:, :, j] for j in range(bits)], bits)
+    elif bits in PRETRANSPOSED_BITS:  # stored as the transpose's output: read as is
         out_w = [t64[:, :, j] for j in range(nwords)]
     else:
         # word j of the transpose input is plane b-1-j (so that the code's MSB is plane 0)
