@@ -88,10 +88,10 @@ def test_packed_only_for_two_and_three_bits():
 
 
 def test_packed_widths_match_the_kernels():
-    header = Path(cuda_layout.__file__).parents[1] / "csrc" / "launch.h"
+    header = Path(cuda_layout.__file__).parents[1] / "csrc" / "anyprec.cuh"
     rule = re.search(r"constexpr bool packed_transposed\(int b\) \{ return (.*?); \}",
                      header.read_text())
-    assert rule, "packed_transposed() not found in launch.h"
+    assert rule, "packed_transposed() not found in anyprec.cuh"
     widths = tuple(int(b) for b in re.findall(r"b == (\d)", rule.group(1)))
     assert widths == cuda_layout.PACKED_BITS
 

@@ -137,6 +137,18 @@ __device__ __forceinline__ void transpose4(uint32_t (&w)[8]) {
 // input only when b fills the nibble / byte, and it is ~40% of the decode's integer work.
 constexpr bool pretransposed(int b) { return b == 4 || b == 8; }
 
+// b = 2, 3: the tiled words hold the 4x4 transpose's output packed into b words (see
+// decode_unit and kernels/cuda_layout.py, PACKED_BITS): its nibbles carry b bits, so the unused
+// high bits of some words take the others' codes, and unpacking them costs 6 (b = 2) or 9 (b = 3)
+// integer ops per unit instead of the ~17 / ~19 of the in-register transpose. Build flag, off:
+// compile-checked only until it has run on a GPU (benchmarks/experiments/packed23/run.sh). The
+// extension reports it to Python (build_packed_mask, module constant PACKED_MASK), which repacks
+// to match.
+#ifndef ANYPREC_PACKED_T23
+#define ANYPREC_PACKED_T23 0
+#endif
+constexpr bool packed_transposed(int b) { return ANYPREC_PACKED_T23 && (b == 2 || b == 3); }
+
 // Gather unit i of the b plane vectors into the transpose input (plane b-1-j -> word j) and
 // transpose: b <= 4 gives nibble codes in w[0..3], else byte codes in w[0..7]. Pretransposed
 // widths read the transposed words as they are (word j at "plane" j).

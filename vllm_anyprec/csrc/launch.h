@@ -8,20 +8,12 @@
 #include <mutex>
 #include <unordered_map>
 
-// b = 2, 3: the tiled words hold the 4x4 transpose's output packed into b words (see
-// decode_unit and kernels/cuda_layout.py, PACKED_BITS): its nibbles carry b bits, so the unused
-// high bits of some words take the others' codes, and unpacking them costs 6 (b = 2) or 9 (b = 3)
-// integer ops per unit instead of the ~17 / ~19 of the in-register transpose. Build flag, off:
-// compile-checked only until it has run on a GPU (benchmarks/experiments/packed23/run.sh). The
-// extension reports it to Python (module constant PACKED_MASK), which repacks to match.
-#ifndef ANYPREC_PACKED_T23
-#define ANYPREC_PACKED_T23 0
-#endif
-
 namespace anyprec {
 
-constexpr bool packed_transposed(int b) { return ANYPREC_PACKED_T23 && (b == 2 || b == 3); }
-constexpr int packed_mask() { return ANYPREC_PACKED_T23 ? (1 << 2) | (1 << 3) : 0; }
+// Bit b set: the kernels read b-bit tiled words packed-transposed (packed_transposed in
+// anyprec.cuh). Defined in build_info.cu, i.e. compiled by nvcc with the kernels' flags
+// (ANYPREC_NVCC_FLAGS do not reach this header's plain C++ users).
+int build_packed_mask();
 
 // Compute capability and SM count of a device, queried once per device for every launcher and
 // op (they run on every layer). A failed query counts 132 SMs, so grid sizing never divides by 0.

@@ -409,12 +409,13 @@ TORCH_LIBRARY_IMPL(anyprec, CUDA, m) {
 }
 
 // `import vllm_anyprec._C` runs the static registrations above. The module holds one constant,
-// PACKED_MASK: bit b is set when the kernels read b-bit weights packed-transposed (launch.h), so
-// that kernels/cuda_layout.py repacks to match the build.
+// PACKED_MASK: bit b is set when the kernels read b-bit weights packed-transposed
+// (build_packed_mask), so that kernels/cuda_layout.py repacks to match the build.
 extern "C" PyObject* PyInit__C(void) {
   static PyModuleDef def = {PyModuleDef_HEAD_INIT, "_C", nullptr, -1, nullptr};
   PyObject* mod = PyModule_Create(&def);
-  if (mod != nullptr && PyModule_AddIntConstant(mod, "PACKED_MASK", anyprec::packed_mask()) < 0) {
+  const long packed = anyprec::build_packed_mask();
+  if (mod != nullptr && PyModule_AddIntConstant(mod, "PACKED_MASK", packed) < 0) {
     Py_DECREF(mod);
     return nullptr;
   }

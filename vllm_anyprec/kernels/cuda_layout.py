@@ -92,7 +92,7 @@ def _unit_map(nibbles: bool) -> tuple[torch.Tensor, torch.Tensor]:
 # Widths whose tiled words are stored transposed (must match ``pretransposed`` in anyprec.cuh).
 PRETRANSPOSED_BITS = (4, 8)
 # Widths that builds with ANYPREC_PACKED_T23 read packed-transposed (``packed_transposed`` in
-# launch.h).
+# anyprec.cuh).
 PACKED_BITS = (2, 3)
 TRANSPOSE_SLICE_BYTES = 16 << 20  # n-tiles transposed at once at load (bounds the temporaries)
 
