@@ -50,9 +50,10 @@ def test_pretransposed_words():
     assert set(planes[:, :, 1].flatten().tolist()) == {-1} and not planes[:, :, [0, 2]].any()
 
 
-@pytest.mark.parametrize("bits,n,k", [(2, 5, 33), (2, 40, 700), (3, 33, 1000), (3, 17, 256)])
+@pytest.mark.parametrize("bits,n,k", [(2, 5, 33), (2, 40, 700), (3, 33, 1000), (3, 17, 256),
+                                      (5, 20, 100), (6, 33, 520), (7, 16, 256), (7, 9, 300)])
 def test_packed_transposed_roundtrip(bits, n, k, monkeypatch):
-    # b = 2, 3 packed-transposed (builds with ANYPREC_PACKED_T23): same size as the planes,
+    # Packed-transposed words (builds with ANYPREC_PACKED_T): same size as the planes,
     # different words, every code back through the kernel's unpacking; also in slices.
     codes = torch.randint(0, 2 ** bits, (n, k), generator=torch.Generator().manual_seed(n + k))
     qweight = reference.pack_bitplanes(codes, bits)
@@ -76,12 +77,19 @@ def test_packed_transposed_words():
     expect = [0xDDDDDDDD - 2 ** 32, 0x55555555, 0xDDDDDDDD - 2 ** 32]
     for j in range(3):
         assert (q3[:, :, j] == expect[j]).all()
+    # b = 7, every code 0b1010101 (0x55): the 8 output bytes are 0x55, out7's bits k = 0, 2, 4, 6
+    # go to bit 7 of word k: words 0, 2, 4, 6 = 0xD5D5D5D5, the others 0x55555555.
+    q7 = cuda_layout.repack_tiled(reference.pack_bitplanes(torch.full((16, 256), 0x55), 7), 7,
+                                  256, packed=True)
+    for j in range(7):
+        assert (q7[:, :, j] == (0xD5D5D5D5 - 2 ** 32 if j % 2 == 0 else 0x55555555)).all()
 
 
-def test_packed_only_for_two_and_three_bits():
-    qweight = reference.pack_bitplanes(torch.zeros(16, 64, dtype=torch.int64), 4)
-    with pytest.raises(ValueError, match="packed-transposed words exist for bits in"):
-        cuda_layout.repack_tiled(qweight, 4, 64, packed=True)
+def test_packed_only_where_the_codes_leave_room():
+    qweight = reference.pack_bitplanes(torch.zeros(16, 64, dtype=torch.int64), 8)
+    for bits in (4, 8):  # their codes fill the nibble / byte: stored pretransposed instead
+        with pytest.raises(ValueError, match="packed-transposed words exist for bits in"):
+            cuda_layout.repack_tiled(qweight, bits, 64, packed=True)
     # without the extension (this machine) nothing is packed by default
     assert cuda_layout.repack_tiled(qweight[:2], 2, 64).equal(
         cuda_layout.repack_tiled(qweight[:2], 2, 64, packed=False))
@@ -89,8 +97,8 @@ def test_packed_only_for_two_and_three_bits():
 
 def test_packed_widths_match_the_kernels():
     header = Path(cuda_layout.__file__).parents[1] / "csrc" / "anyprec.cuh"
-    rule = re.search(r"constexpr bool packed_transposed\(int b\) \{ return (.*?); \}",
-                     header.read_text())
+    rule = re.search(r"constexpr bool packed_transposed\(int b\) \{\s*return (.*?);\s*\}",
+                     header.read_text(), re.S)
     assert rule, "packed_transposed() not found in anyprec.cuh"
     widths = tuple(int(b) for b in re.findall(r"b == (\d)", rule.group(1)))
     assert widths == cuda_layout.PACKED_BITS

@@ -41,7 +41,7 @@ def load() -> tuple[bool, str | None]:
 
 def packed_widths() -> tuple[int, ...]:
     """Widths whose tiled words the loaded extension reads packed-transposed (its build flag
-    ``ANYPREC_PACKED_T23``, ``kernels/cuda_layout.py``); () without the extension."""
+    ``ANYPREC_PACKED_T``, ``kernels/cuda_layout.py``); () without the extension."""
     if "packed" not in _state:
         ok, _ = load()
         mod = importlib.import_module("vllm_anyprec._C") if ok else None

@@ -137,26 +137,53 @@ __device__ __forceinline__ void transpose4(uint32_t (&w)[8]) {
 // input only when b fills the nibble / byte, and it is ~40% of the decode's integer work.
 constexpr bool pretransposed(int b) { return b == 4 || b == 8; }
 
-// b = 2, 3: the tiled words hold the 4x4 transpose's output packed into b words (see
-// decode_unit and kernels/cuda_layout.py, PACKED_BITS): its nibbles carry b bits, so the unused
-// high bits of some words take the others' codes, and unpacking them costs 6 (b = 2) or 9 (b = 3)
-// integer ops per unit instead of the ~17 / ~19 of the in-register transpose. Build flag, off:
-// compile-checked only until it has run on a GPU (benchmarks/experiments/packed23/run.sh). The
-// extension reports it to Python (build_packed_mask, module constant PACKED_MASK), which repacks
-// to match.
-#ifndef ANYPREC_PACKED_T23
-#define ANYPREC_PACKED_T23 0
+// b = 2, 3, 5, 6, 7: the tiled words hold the bit transpose's output packed into b words (see
+// decode_unit and kernels/cuda_layout.py, PACKED_BITS): its nibbles / bytes carry b bits, so
+// the words above b go into the others' free high bits, and unpacking costs 6, 9, 35, 30, 21
+// integer ops per unit (b = 2, 3, 5, 6, 7) instead of the transpose (~17, ~19, ~60). Build flag,
+// off: compile-checked only until it has run on a GPU (benchmarks/experiments/packed/run.sh).
+// The extension reports it to Python (build_packed_mask, module constant PACKED_MASK), which
+// repacks to match.
+#ifndef ANYPREC_PACKED_T
+#define ANYPREC_PACKED_T 0
 #endif
-constexpr bool packed_transposed(int b) { return ANYPREC_PACKED_T23 && (b == 2 || b == 3); }
+constexpr bool packed_transposed(int b) {
+  return ANYPREC_PACKED_T && (b == 2 || b == 3 || b == 5 || b == 6 || b == 7);
+}
+
+// Bit select in one instruction: bits of b where m is set, of a elsewhere.
+__device__ __forceinline__ uint32_t bit_select(uint32_t a, uint32_t b, uint32_t m) {
+  uint32_t r;
+  asm("lop3.b32 %0, %1, %2, %3, 0xD8;" : "=r"(r) : "r"(a), "r"(b), "r"(m));
+  return r;
+}
 
 // Gather unit i of the b plane vectors into the transpose input (plane b-1-j -> word j) and
 // transpose: b <= 4 gives nibble codes in w[0..3], else byte codes in w[0..7]. Pretransposed
-// widths read the transposed words as they are (word j at "plane" j).
+// widths read the transposed words as they are (word j at "plane" j), packed-transposed widths
+// unpack them.
 template <int B>
 __device__ __forceinline__ void decode_unit(const uint4 (&planes)[B], int i, uint32_t (&w)[8]) {
-  if constexpr (packed_transposed(B)) {
-    // b = 2: word 0 = out0 | out1 << 2, word 1 = out2 | out3 << 2 (the nibbles' bits 2, 3 are
-    // free). b = 3: word j = out_j | bit j of every nibble of out3, moved to the nibble's bit 3.
+  if constexpr (packed_transposed(B) && B >= 5) {
+    // Byte codes: word j < b holds out_j in its bytes' low b bits, and bit k of every byte of
+    // out_{b+e} in bit b + e of the same byte of word k.
+    constexpr uint32_t kLow = 0x01010101u * ((1u << B) - 1);
+    // (The words above b first, then the masks in place: fewer registers live at once.)
+#pragma unroll
+    for (int j = 0; j < B; ++j) w[j] = comp(planes[j], i);
+#pragma unroll
+    for (int e = 0; e < 8 - B; ++e) {
+      uint32_t x = w[0] >> (B + e);
+#pragma unroll
+      for (int k = 1; k < B; ++k) x = bit_select(x, w[k] >> (B + e - k), 0x01010101u << k);
+      w[B + e] = x & kLow;
+    }
+#pragma unroll
+    for (int j = 0; j < B; ++j) w[j] &= kLow;
+  } else if constexpr (packed_transposed(B)) {
+    // Nibble codes. b = 2: word 0 = out0 | out1 << 2, word 1 = out2 | out3 << 2 (the nibbles'
+    // bits 2, 3 are free). b = 3: word j = out_j | bit j of every nibble of out3, moved to the
+    // nibble's bit 3.
     constexpr uint32_t kLow = B == 2 ? 0x33333333u : 0x77777777u;
     const uint32_t s0 = comp(planes[0], i), s1 = comp(planes[1], i);
     if constexpr (B == 2) {

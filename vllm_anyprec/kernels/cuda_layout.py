@@ -29,13 +29,15 @@ words) yields 4-bit codes; nibbles (p, p + 4) of word ``kt`` are A register ``p`
 For b = 4 and 8 (``PRETRANSPOSED_BITS``) the tiled tensor holds the transpose's output words
 instead of the plane words (slot ``j`` = output word ``j``): built once from the top ``b`` planes at
 load, same size (the codes fill the nibbles / bytes), and the kernels skip the in-register
-transpose, ~40% of their integer work per weight. Other widths would not fit their transposed
-codes in ``b`` words, so they keep the planes, except that b = 2 and 3 (``PACKED_BITS``) can be
-stored *packed-transposed* when the extension was built for it (``ANYPREC_PACKED_T23``, reported
-as ``_C.PACKED_MASK``; ``_ext.packed_widths``): the 4 output words of the 4x4 transpose carry b
-bits per nibble, so b = 2 keeps ``out0 | out1 << 2`` and ``out2 | out3 << 2``, and b = 3 keeps
-``out_j`` with bit j of each nibble of ``out3`` moved into that nibble's free bit 3 (j = 0, 1, 2);
-the kernel unpacks them with a few masks and shifts instead of transposing.
+transpose, ~40% of their integer work per weight. Other widths leave free bits in every nibble
+/ byte of the transpose's output, so they keep the planes, unless the extension was built to
+read them *packed-transposed* (``ANYPREC_PACKED_T``, reported as ``_C.PACKED_MASK``;
+``_ext.packed_widths``; ``PACKED_BITS``): the output words above b go into those free bits of
+the first b. b = 2 keeps ``out0 | out1
+<< 2`` and ``out2 | out3 << 2``; b = 3 keeps ``out_j`` with bit j of each nibble of ``out3`` in
+that nibble's bit 3; b = 5, 6, 7 keep ``out_j`` (j < b) with bit k of each byte of ``out_{b+e}``
+in bit b + e of the same byte of word k. The kernel unpacks them with masks and shifts instead
+of transposing.
 
 ``decode_tiled`` emulates the kernel's decoding on the CPU so this
 mapping is tested without a GPU. Rows past N and k past K are zero bits.
@@ -91,9 +93,9 @@ def _unit_map(nibbles: bool) -> tuple[torch.Tensor, torch.Tensor]:
 
 # Widths whose tiled words are stored transposed (must match ``pretransposed`` in anyprec.cuh).
 PRETRANSPOSED_BITS = (4, 8)
-# Widths that builds with ANYPREC_PACKED_T23 read packed-transposed (``packed_transposed`` in
+# Widths that builds with ANYPREC_PACKED_T read packed-transposed (``packed_transposed`` in
 # anyprec.cuh).
-PACKED_BITS = (2, 3)
+PACKED_BITS = (2, 3, 5, 6, 7)
 TRANSPOSE_SLICE_BYTES = 16 << 20  # n-tiles transposed at once at load (bounds the temporaries)
 
 
@@ -118,14 +120,30 @@ def _packed(bits: int, packed: bool | None) -> bool:
 
 
 def pack_transposed(out: list[torch.Tensor], bits: int) -> list[torch.Tensor]:
-    """The 4 output words of the 4x4 transpose (int64 holding uint32) -> ``bits`` packed words."""
+    """The transpose's output words (4 for b <= 4, else 8; int64 holding uint32) -> ``bits``
+    packed words."""
     if bits == 2:
         return [out[0] | (out[1] << 2), out[2] | (out[3] << 2)]
-    return [out[j] | (((out[3] >> j) & 0x11111111) << 3) for j in range(3)]
+    if bits == 3:
+        return [out[j] | (((out[3] >> j) & 0x11111111) << 3) for j in range(3)]
+    words = list(out[:bits])
+    for e in range(8 - bits):
+        for k in range(bits):
+            words[k] = words[k] | (((out[bits + e] >> k) & 0x01010101) << (bits + e))
+    return words
 
 
 def unpack_transposed(words: list[torch.Tensor], bits: int) -> list[torch.Tensor]:
     """Inverse of ``pack_transposed``, as the kernel's ``decode_unit`` does it."""
+    if bits >= 5:
+        low = 0x01010101 * ((1 << bits) - 1)
+        out = [w & low for w in words]
+        for e in range(8 - bits):
+            x = torch.zeros_like(words[0])
+            for k in range(bits):
+                x = x | (((words[k] >> (bits + e)) & 0x01010101) << k)
+            out.append(x)
+        return out
     if bits == 2:
         low = 0x33333333
         return [words[0] & low, (words[0] >> 2) & low, words[1] & low, (words[1] >> 2) & low]
