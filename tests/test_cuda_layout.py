@@ -121,3 +121,22 @@ def test_uniform_meta_values():
     # group 1, n-tile 0, lane row g=3: rows 3 and 11
     assert meta[1, 0, 3].tolist() == [0.25, -0.25 * (7.5 + 1024), 0.25, -0.25 * (7.5 + 1024)]
     assert meta[0, 1, 7].tolist() == [0.0, 0.0, 0.0, 0.0]  # rows 23 and 31 are padding (N=20)
+
+
+def test_repack_follows_the_extensions_build(monkeypatch):
+    # A build with ANYPREC_PACKED_T reports PACKED_MASK; repack_tiled's default then packs those
+    # widths, and decode_tiled reads them the same way. (Fake extension module: no GPU here.)
+    import sys
+    import types
+
+    from vllm_anyprec import _ext
+    fake = types.ModuleType("vllm_anyprec._C")
+    fake.PACKED_MASK = sum(1 << b for b in cuda_layout.PACKED_BITS)
+    monkeypatch.setitem(sys.modules, "vllm_anyprec._C", fake)
+    monkeypatch.setattr(_ext, "_state", {"ok": True, "reason": None})
+    assert _ext.packed_widths() == cuda_layout.PACKED_BITS
+    codes = torch.randint(0, 8, (20, 300), generator=torch.Generator().manual_seed(1))
+    qweight = reference.pack_bitplanes(codes, 3)
+    tiled = cuda_layout.repack_tiled(qweight, 3, 300)
+    assert torch.equal(tiled, cuda_layout.repack_tiled(qweight, 3, 300, packed=True))
+    assert torch.equal(cuda_layout.decode_tiled(tiled, 3, 20, 300), codes)
