@@ -33,11 +33,10 @@ transpose, ~40% of their integer work per weight. Other widths leave free bits i
 / byte of the transpose's output, so they keep the planes, unless the extension was built to
 read them *packed-transposed* (``ANYPREC_PACKED_T``, reported as ``_C.PACKED_MASK``;
 ``_ext.packed_widths``; ``PACKED_BITS``): the output words above b go into those free bits of
-the first b. b = 2 keeps ``out0 | out1
-<< 2`` and ``out2 | out3 << 2``; b = 3 keeps ``out_j`` with bit j of each nibble of ``out3`` in
-that nibble's bit 3; b = 5, 6, 7 keep ``out_j`` (j < b) with bit k of each byte of ``out_{b+e}``
-in bit b + e of the same byte of word k. The kernel unpacks them with masks and shifts instead
-of transposing.
+the first b. b = 2 keeps ``out0 | out1 << 2`` and ``out2 | out3 << 2``; b = 3 keeps ``out_j``
+with bit j of each nibble of ``out3`` in that nibble's bit 3; b = 5, 6, 7 keep ``out_j`` (j < b)
+with bit k of each byte of ``out_{b+e}`` in bit b + e of the same byte of word k. The kernel
+unpacks them with masks and shifts instead of transposing.
 
 ``decode_tiled`` emulates the kernel's decoding on the CPU so this
 mapping is tested without a GPU. Rows past N and k past K are zero bits.
@@ -158,7 +157,7 @@ def repack_tiled(qweight: torch.Tensor, bits: int, in_features: int,
     """Canonical ``[>=bits, N, Kw]`` -> tiled int32 ``[N16, C, bits, 32, 4]`` (same device).
 
     Done plane by plane to bound the temporary memory (one byte per weight). ``packed``: store
-    b = 2, 3 packed-transposed (None: as the loaded extension reads them).
+    the widths of ``PACKED_BITS`` packed-transposed (None: as the loaded extension reads them).
     """
     if qweight.dtype != torch.int32 or qweight.dim() != 3 or qweight.shape[0] < bits:
         raise ValueError(f"qweight: expected int32 [>={bits}, N, words], got {qweight.dtype} "
