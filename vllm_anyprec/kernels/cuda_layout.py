@@ -30,8 +30,9 @@ For b = 4 and 8 (``PRETRANSPOSED_BITS``) the tiled tensor holds the transpose's 
 instead of the plane words (slot ``j`` = output word ``j``): built once from the top ``b`` planes at
 load, same size (the codes fill the nibbles / bytes), and the kernels skip the in-register
 transpose, ~40% of their integer work per weight. Other widths leave free bits in every nibble
-/ byte of the transpose's output, so they keep the planes, unless the extension was built to
-read them *packed-transposed* (``ANYPREC_PACKED_T``, reported as ``_C.PACKED_MASK``;
+/ byte of the transpose's output, so they would take more words than the planes; the extension
+reads them *packed-transposed* instead (build flag ``ANYPREC_PACKED_T``, on by default since
+session 12, reported as ``_C.PACKED_MASK``;
 ``_ext.packed_widths``; ``PACKED_BITS``): the output words above b go into those free bits of
 the first b. b = 2 keeps ``out0 | out1 << 2`` and ``out2 | out3 << 2``; b = 3 keeps ``out_j``
 with bit j of each nibble of ``out3`` in that nibble's bit 3; b = 5, 6, 7 keep ``out_j`` (j < b)
