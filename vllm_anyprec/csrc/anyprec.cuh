@@ -141,7 +141,7 @@ constexpr bool pretransposed(int b) { return b == 4 || b == 8; }
 // decode_unit and kernels/cuda_layout.py, PACKED_BITS): its nibbles / bytes carry b bits, so
 // the words above b go into the others' free high bits, and unpacking costs 6, 9, 35, 30, 21
 // integer ops per unit (b = 2, 3, 5, 6, 7) instead of the transpose (~17, ~19, ~60). Build flag,
-// on (-DANYPREC_PACKED_T=0 builds the plain planes): on the H200, 9-12% less time at M = 1 for
+// on (-DANYPREC_PACKED_T=0 builds the plain planes): on the H200, 8-12% less time at M = 1 for
 // uniform b = 2, 3, 5, 6, 7 and LUT b = 5, 6, 7, even elsewhere except uniform b = 2 at M = 16
 // (+5%) (benchmarks/experiments/packed/).
 // The extension reports it to Python (build_packed_mask, module constant PACKED_MASK), which

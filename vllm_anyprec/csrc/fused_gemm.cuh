@@ -1001,6 +1001,13 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     // n-tile as that allows, so each warp streams several chunks through its double buffer.
     const int target = device_info(dev).sms * (xs ? 24 : ANYPREC_WARPS_PER_SM);
     nwarps = (target + a.N16 - 1) / a.N16;
+    // LUT: at least 4 warps per block. A block builds its n-tile's tables in shared memory (up
+    // to 36 KB at b = 8), which caps the resident blocks per SM, and more warps share the build:
+    // H200, (4096, 28672), against the 2 warps this rule gives there (session 12,
+    // experiments/decode_launch/run_lut.sh): LUT b = 4 34.9 -> 31.1 us and b = 8 86.8 -> 74.4 at
+    // M = 1, b = 8 99.7 -> 83.9 at M = 16, every other b and M within 0.5%. (The wave model,
+    // ANYPREC_DECODE_WAVE=2, lost up to 25% at b = 6 there.)
+    if (LUT && nwarps < 4) nwarps = 4;
     nwarps = nwarps < 1 ? 1 : nwarps > kMaxWarps ? kMaxWarps : nwarps;
   }
   nwarps = nwarps > a.C ? a.C : nwarps;
