@@ -1,6 +1,8 @@
 # Steps shared by the A/B timing scripts under benchmarks/experiments/ (sourced; device,
 # repository root):
 #   ab_init NAME                      OUT (default device_out) and an empty RUNS=/tmp/NAME_runs
+#   ab_resume NAME                    the same OUT and RUNS, kept (a later call on the same machine)
+#   ab_build                          the extension in the tree (sm_90a): OUT/build.log, exit on failure
 #   ab_bench TAG DIR [VAR=V ...] -- ARGS
 #                                     scripts/bench_kernels.py ARGS of the tree in DIR, in its own
 #                                     process with those variables: RUNS/TAG.json and .log
@@ -13,6 +15,16 @@ ab_init() {
   mkdir -p "$OUT"
   RUNS=/tmp/$1_runs
   rm -rf "$RUNS" && mkdir -p "$RUNS"
+}
+ab_resume() {
+  OUT=${OUT:-device_out}
+  mkdir -p "$OUT"
+  RUNS=/tmp/$1_runs
+}
+ab_build() {
+  ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a MAX_JOBS=16 python3 setup.py build_ext --inplace \
+    > "$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log"; exit 1; }
+  echo "built: $(date)"
 }
 ab_bench() {
   local tag=$1 dir=$2 envs=()

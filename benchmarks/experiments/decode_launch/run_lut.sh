@@ -9,9 +9,7 @@
 # Usage: OUT=dir bash benchmarks/experiments/decode_launch/run_lut.sh
 source benchmarks/experiments/ab_lib.sh
 ab_init lutw
-ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a MAX_JOBS=16 python3 setup.py build_ext --inplace \
-  > "$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log"; exit 1; }
-echo "built: $(date)"
+ab_build
 AB_TIMEOUT=50
 TAGS=()
 for i in 1 2; do
@@ -30,5 +28,4 @@ T=$(ANYPREC_DECODE_WAVE=2 PYTHONPATH=$PWD timeout 150 python3 -m pytest -q tests
   | grep -E "FAILED|passed|failed|rror" | head -6)
 echo "tests/gpu -k lut (ANYPREC_DECODE_WAVE=2): $T" | tee "$RUNS/checks.txt"
 tar czf "$OUT/runs.tgz" -C "$RUNS" .
-cat $RUNS/table.txt
-echo "tests/gpu -k lut (ANYPREC_DECODE_WAVE=2): $T"
+cat "$RUNS/table.txt" "$RUNS/checks.txt"

@@ -31,8 +31,9 @@ if [ "$PHASE" != 2 ]; then
   ab_finish planes1 packed1
   [ "$PHASE" = 1 ] && { cat $RUNS/table.txt $RUNS/checks.txt; exit 0; }
 else
-  OUT=${OUT:-device_out}
-  RUNS=/tmp/packed_runs
+  ab_resume packed
+  [ -d /tmp/packed ] && [ -f "$RUNS/planes1.json" ] \
+    || { echo "no phase 1 on this machine (it was given back): run PHASE=1 again"; exit 1; }
 fi
 ab_bench planes2 "$PWD" -- --ms 1,4,16,32,256 --bits 2,3,5,6,7
 ab_bench packed2 /tmp/packed -- --ms 1,4,16,32,256 --bits 2,3,5,6,7
