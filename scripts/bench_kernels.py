@@ -205,6 +205,11 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="fewer M and bits (smoke run)")
     ap.add_argument("--bits", default=None, help="comma list, default 2..8")
     ap.add_argument("--ms", default=None, help="comma list of M")
+    ap.add_argument("--schemes", default="uniform,lut",
+                    help="comma list of schemes to time (default both: uniform,lut)")
+    ap.add_argument("--shapes", default=None,
+                    help="comma list of KxN weights, e.g. 4096x28672 (default: the four "
+                         "Llama-3-8B layers)")
     ap.add_argument("--dense-min-m", type=int, default=None,
                     help="force the dense crossover (default: the kernel class's table)")
     ap.add_argument("--prefill-min-m", type=int, default=None,
@@ -226,12 +231,20 @@ def main() -> None:
     ms = [int(m) for m in args.ms.split(",")] if args.ms else MS
     if args.quick:
         bits_list, ms = [3, 4, 8], [1, 16, 256]
+    schemes = [s for s in ("uniform", "lut") if s in args.schemes.split(",")]
+    if not schemes:
+        raise SystemExit(f"bench_kernels: --schemes {args.schemes!r} names neither uniform nor lut")
+    try:
+        shapes = ([tuple(int(v) for v in kn.lower().split("x")) for kn in args.shapes.split(",")]
+                  if args.shapes else SHAPES)
+    except ValueError:
+        raise SystemExit(f"bench_kernels: --shapes {args.shapes!r} is not a list of KxN") from None
     gpu = torch.cuda.get_device_name().replace(" ", "_")
     mar = marlin_setup()
-    configs = [(s, b, torch.float16) for s in ("uniform", "lut") for b in bits_list]
-    configs += [(s, 4, torch.bfloat16) for s in ("uniform", "lut") if 4 in bits_list]
-    weights = {(k, n, c): make_weights(c[0], c[1], k, n, c[2]) for k, n in SHAPES for c in configs}
-    marlin_w = {(k, n, mb): marlin_weights(mar, k, n, mb) for k, n in SHAPES
+    configs = [(s, b, torch.float16) for s in schemes for b in bits_list]
+    configs += [(s, 4, torch.bfloat16) for s in schemes if 4 in bits_list]
+    weights = {(k, n, c): make_weights(c[0], c[1], k, n, c[2]) for k, n in shapes for c in configs}
+    marlin_w = {(k, n, mb): marlin_weights(mar, k, n, mb) for k, n in shapes
                 for mb in (4, 8)} if mar else {}
     # M ascending over all shapes and kernels, cuBLAS and Marlin next to ours at each (shape, M):
     # the light decode runs come first, before the prefill GEMMs heat the GPU and lower its SM
@@ -242,7 +255,7 @@ def main() -> None:
     # bandwidth-bound GEMV does not.)
     rows = []
     for m in ms:
-        for k, n in SHAPES:
+        for k, n in shapes:
             fp16 = fp16_time(k, n, m)
             m4, m8 = (marlin_time(mar, marlin_w[(k, n, mb)], k, n, m) if mar else None
                       for mb in (4, 8))
@@ -261,7 +274,7 @@ def main() -> None:
                                  marlin4_us=round(m4, 2) if m4 else None,
                                  marlin8_us=round(m8, 2) if m8 else None))
     order = {c: i for i, c in enumerate(configs)}
-    rows.sort(key=lambda r: (SHAPES.index((r["K"], r["N"])),
+    rows.sort(key=lambda r: (shapes.index((r["K"], r["N"])),
                              order[(r["scheme"], r["bits"], getattr(torch, r["dtype"]))], r["M"]))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

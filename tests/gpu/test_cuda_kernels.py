@@ -104,7 +104,17 @@ M1_TESTS = "m1_every_fold or m1_long_k"
     # kernel's wait shows as a wrong result.
     ("ANYPREC_PDL=2", M1_TESTS + " or cuda_graph or all_m_odd_shape"),
     ("ANYPREC_PDL=0", M1_TESTS + " or cuda_graph"),
-], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl2", "pdl0"])  # (no -k words: no recursion)
+    # persistent tiles (on by their rule: the large Llama weights take them): off, unbalanced,
+    # and forced onto a grid of 3 or 2 blocks, so that every block runs several tiles (ragged
+    # counts, strided and contiguous orders, 3 warps over uneven chunk counts, both ring
+    # depths); the graph test replays into NaN-filled outputs.
+    ("ANYPREC_DECODE_PT=0", "llama_shapes or stream_k"),
+    ("ANYPREC_DECODE_PT=1 ANYPREC_PT_BALANCE=0", "llama_shapes or stream_k"),
+    ("ANYPREC_DECODE_PT=2 ANYPREC_PT_GRID=3", M1_TESTS + " or cuda_graph or stream_k"),
+    ("ANYPREC_DECODE_PT=2 ANYPREC_PT_GRID=2 ANYPREC_PT_CONTIG=1 ANYPREC_PT_WARPS=3 "
+     "ANYPREC_PT_STAGES=3", M1_TESTS + " or cuda_graph"),
+], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl2", "pdl0", "pt0", "pt1b0", "pt2g3",
+        "pt2g2c"])  # (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
     # one under each (PIPE=0: the register double buffer; SUM_MMA=0: the all-ones sums; SK:

@@ -8,7 +8,8 @@
 // activations on the tensor cores: mma.m16n8k16 with weights as A (16 rows) and activations as B (8
 // columns = 8 rows of x), fp32 accumulation. Tensor cores are mostly idle at M <= 16, but they take
 // the multiply-add off the ALUs, which the unpacking needs. At M = 1 (uniform) the loads go through
-// a cp.async ring in shared memory instead (PIPE, see the body).
+// a cp.async ring in shared memory instead (PIPE, see the body); on weights with many n-tiles
+// its persistent form (PT: each block runs several n-tiles one after another, see launch_pt).
 //
 // Uniform scheme: the A values are the codes plus a constant C (the magic offset), never scaled
 // per element: sum_k s (q - z) x = s * sum (q + C) x - s (z + C) * sum x, per group. sum x comes
@@ -20,6 +21,7 @@
 // choices. tests/gpu runs with the defaults (and passed with ANYPREC_LUT_PAIRS=1 too).
 #pragma once
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "anyprec.cuh"
@@ -94,7 +96,8 @@ namespace anyprec {
 // ring of ST cp.async stages per warp (PIPE). SK (PIPE only): stream-K, every warp of the grid
 // takes sk.q consecutive chunks of the (n-tile, chunk) sequence (see SkWork). The body is shared
 // by the kernels below (fused_gemm_kernel, and the M1 kernels with their own register limits).
-template <typename T, int B, int MT, bool LUT, bool XS, int FOLD, bool M1, int ST, bool SK = false>
+template <typename T, int B, int MT, bool LUT, bool XS, int FOLD, bool M1, int ST, bool SK = false,
+          bool PT = false>
 __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                                                 const uint4* __restrict__ qw,
                                                 const float4* __restrict__ meta,
@@ -108,6 +111,10 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   constexpr bool kPipe = ST > 0;
   static_assert(!kPipe || (M1 && ST >= 2), "PIPE: the M1 kernel, two stages or more");
   static_assert(!SK || kPipe, "SK: the pipelined M1 kernel");
+  static_assert(!PT || (kPipe && !SK), "PT: the pipelined M1 kernel, not stream-K");
+  // PT (persistent tiles): block b runs n-tiles b, b + gridDim.x, ... one after another, its
+  // warps' rings running on across the tile ends (see the PIPE loop).
+  const int n16 = (N + kTileN - 1) / kTileN;
   const int lane = threadIdx.x & 31;
   const int warp = threadIdx.x >> 5;
   const int nwarps = blockDim.x >> 5;
@@ -154,7 +161,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // those rows' scale by 16 (exact) and moves their offset to match.
   constexpr bool kNib16 = std::is_same_v<T, __half> && kNibbles && !LUT;
 
-  __shared__ float red[SK ? 1 : kMaxWarps][MT * 4][32];  // (SK: no block reduction)
+  __shared__ float red[SK || PT ? 1 : kMaxWarps][MT * 4][32];  // (SK, PT: not this reduction)
+  __shared__ float pred[PT ? 2 : 1][PT ? kMaxWarps : 1][kTileN];  // PT's per-tile reduction
   // LUT: the 16 rows' tables, as 16-bit values, loaded once per block.
   // LUT, b >= 5: per-lane tables instead (kLanesW, see lw_tab below).
   constexpr bool kLanesW = LUT && B >= 5 && ANYPREC_LUT_LANES_WIDE && (B <= 7 || MT <= 2);
@@ -276,7 +284,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   const int gsub = group_size >> 5;
   const int G = (K + group_size - 1) / group_size;
   const float4* mbase_ptr = meta + (size_t)ntile * 8 + g;
-  const int mstride = (SK ? sk.n16 : gridDim.x) * 8;
+  const int mstride = (SK || PT ? n16 : gridDim.x) * 8;
   const int cpg = FOLD == 8 ? gsub >> 3 : 1;
   int gq = 0, gr = 0, dq = 0, dr = 0;  // FOLD = 8: the next chunk to load is gq * cpg + gr
   if constexpr (FOLD == 8 && !LUT) {
@@ -291,7 +299,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   auto group_of = [&](int cc, int f) {
     int gi;
     if constexpr (FOLD == 8) {
-      gi = SK ? cc / cpg : gq;
+      gi = SK || PT ? cc / cpg : gq;
     } else if constexpr (FOLD == 0) {
       gi = (cc * 8 + f) / gsub;
     } else {
@@ -300,7 +308,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     return gi < G - 1 ? gi : G - 1;
   };
   auto next_chunk_groups = [&]() {
-    if constexpr (FOLD == 8 && !SK) {
+    if constexpr (FOLD == 8 && !SK && !PT) {
       gq += dq;
       gr += dr;
       if (gr >= cpg) {
@@ -524,14 +532,23 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     // and chunk of the next copy; (ct, ccur): of the next math.
     const int gw = blockIdx.x * nwarps + warp;
     const long long i0 = SK ? (long long)gw * sk.q : 0;
+    // per: this warp's chunks of one n-tile; ntl: PT, this block's n-tiles.
+    const int per = warp < C ? (C - warp + nwarps - 1) / nwarps : 0;
+    // PT: tiles tile0, tile0 + tstep, ...: strided over the grid, or (sk.q > 0) a contiguous
+    // range of sk.q tiles per block.
+    const int tstep = PT && sk.q == 0 ? gridDim.x : 1;
+    const int tile0 = PT && sk.q > 0 ? ntile * sk.q : ntile;
+    const int ntl = !PT ? 1
+                    : sk.q > 0 ? max(0, min(sk.q, n16 - tile0))
+                               : (n16 - ntile + gridDim.x - 1) / gridDim.x;
     int nj;
     if constexpr (SK) {
       const long long left = (long long)sk.n16 * C - i0;
       nj = left <= 0 ? 0 : left < sk.q ? (int)left : sk.q;
     } else {
-      nj = warp < C ? (C - warp + nwarps - 1) / nwarps : 0;
+      nj = per * ntl;
     }
-    int it = SK ? (int)(i0 / C) : ntile, ic = SK ? (int)(i0 - (long long)it * C) : 0;
+    int it = SK ? (int)(i0 / C) : tile0, ic = SK ? (int)(i0 - (long long)it * C) : 0;
     int ct = it, ccur = ic;
     bool whole = ic == 0;  // SK: the current tile's segment started at its chunk 0
     const float4* mlane = meta + (size_t)ntile * 8 + (lane & 7);
@@ -588,6 +605,14 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
             ic = 0;
             ++it;
           }
+        } else if constexpr (PT) {  // (it, ic): n-tile and the warp's chunk number in it
+          cc = warp + ic * nwarps;
+          qsrc = qw + ((size_t)it * C + cc) * B * 32 + lane;
+          mlane = meta + (size_t)it * 8 + (lane & 7);
+          if (++ic == per) {
+            ic = 0;
+            it += tstep;
+          }
         } else {
           cc = warp + j * nwarps;
           qsrc = qbase + (size_t)cc * B * 32;
@@ -609,7 +634,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     };
 #pragma unroll
     for (int j = 0; j < ST - 1; ++j) issue(j);
-    for (int j = 0; j < nj; ++j) {
+    auto step = [&](int j) {
       cp_async_wait<ST - 2>();  // chunk j's copies by this lane have landed
       __syncwarp();             // ... and every lane's; stage j - 1 is read by all lanes
       issue(j + ST - 1);
@@ -637,10 +662,36 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
           ++ccur;
         }
       }
+    };
+    if constexpr (PT) {
+      // Each n-tile ends with the block's reduction: the warps' sums of rows g, g + 8 (lanes
+      // t = 0 hold y's one row) go to one of two buffers, one barrier, and the first 16 threads
+      // add them in warp order (deterministic). Two buffers: a warp can only write a buffer
+      // again after the next tile's barrier, which the readers of this one pass after reading.
+      // Meanwhile the rings already hold the next tile's first chunks.
+      int tile = tile0, par = 0, j = 0;
+      for (int tl = 0; tl < ntl; ++tl, tile += tstep, par ^= 1) {
+        for (int k = 0; k < per; ++k, ++j) step(j);
+        if (t == 0) {
+          pred[par][warp][g] = acc[0][0];
+          pred[par][warp][g + 8] = acc[0][2];
+        }
+#pragma unroll
+        for (int e = 0; e < 4; ++e) acc[0][e] = 0.f;
+        __syncthreads();
+        if (threadIdx.x < kTileN) {
+          float v = 0.f;
+          for (int wi = 0; wi < nwarps; ++wi) v += pred[par][wi][threadIdx.x];
+          const int n = tile * kTileN + threadIdx.x;
+          if (n < N) y[n] = from_float<T>(v);
+        }
+      }
+    } else {
+      for (int j = 0; j < nj; ++j) step(j);
     }
   }
   pdl_launch_dependents();  // every load of this block is issued (see launch_decode)
-  if constexpr (!SK) {  // (SK: the segments were written by sk_flush)
+  if constexpr (!SK && !PT) {  // (SK: the segments were written by sk_flush; PT: per tile)
     if constexpr (LUT) {
 #pragma unroll
       for (int mt = 0; mt < MT; ++mt)
@@ -734,6 +785,18 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
                            int C, int group_size, SkWork sk) {
   fused_gemm_body<T, B, 1, false, false, FOLD, true, ANYPREC_SK_STAGES, true>(
       x, qw, meta, nullptr, y, 1, N, K, C, group_size, sk);
+}
+
+// Persistent-tile M = 1 kernel (PT): the pipelined body over a grid of at most the resident
+// blocks, each running its n-tiles one after another (see launch_pt). ST: its ring depth.
+template <typename T, int B, int FOLD, int ST>
+__global__ void __launch_bounds__(kMaxWarps * 32, 1)
+    fused_gemm_m1pt_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                           const float4* __restrict__ meta, const T* __restrict__ lut,
+                           T* __restrict__ y, int M, int N, int K, int C, int group_size,
+                           SkWork order) {
+  fused_gemm_body<T, B, 1, false, false, FOLD, true, ST, false, true>(x, qw, meta, lut, y, M, N,
+                                                                      K, C, group_size, order);
 }
 
 // Warps aimed at per SM when splitting K over a block's warps (a build-time knob for
@@ -952,6 +1015,73 @@ bool launch_sk(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   return true;
 }
 
+// Persistent tiles at M = 1 (fused_gemm_m1pt_kernel): ANYPREC_DECODE_PT = 0 never, 1 by the
+// rule below (default), 2 always. Why: on (4096, 28672) the ring kernel runs ~2.7 waves of
+// blocks whose warps stream 4 chunks each, so every block pays its ring's fill, its reduction
+// and the block switch, and the last wave runs part-full. Here at most the resident blocks run,
+// each over the same number of n-tiles (balanced: ceil(N16 / rounds) blocks), and a warp's ring
+// keeps streaming across its tile ends.
+// The rule, from a sweep on the H200 (benchmarks/experiments/decode_pt/: 2 / 4 / 8 warps, 2 / 3
+// stages, balanced or all resident blocks, uniform b = 2..6 on (4096, 28672), (4096, 14336),
+// (8192, 28672), against the ring kernel in the same call): 4 warps per block, balanced, and
+//  - b <= 3: 3 stages, where the tiles fill at least 90% of the resident blocks: 3-11% less time
+//    ((4096, 14336) b = 2 9.8 -> 8.8 us, (4096, 28672) b = 2 16.1 -> 15.0 us);
+//  - b = 4, 6: 2 stages, where the tiles make at least two rounds of the resident blocks: 4-10%
+//    less ((4096, 28672) b = 4 19.6 -> 17.7 us, b = 6 26.2 -> 25.0 us; bf16 b = 4 20.1 ->
+//    19.1 us); at 1.1 rounds ((4096, 14336)) balancing halves the blocks and it lost 4%;
+//  - b = 5: no setting won on all three weights (-2 .. +12%), so the ring kernel; b >= 7 runs
+//    XS (not measured here).
+// Overrides (experiments): ANYPREC_PT_WARPS, ANYPREC_PT_STAGES (2 or 3), ANYPREC_PT_BALANCE=0
+// (all resident blocks, the last round part-full), ANYPREC_PT_CONTIG=1 (each block a contiguous
+// range of tiles instead of every blocks-th), ANYPREC_PT_GRID > 0 (caps the blocks: tests run
+// several tiles per block on small weights), ANYPREC_PT_DEBUG=1 (prints every launch).
+template <int B>
+constexpr int pt_stages() {
+  return B <= 3 ? 3 : 2;
+}
+template <typename T, int B, int FOLD, int ST>
+bool launch_pt_st(const GemmArgs& a, cudaStream_t stream, int mode, cudaError_t& err) {
+  static const int nw_env = env_int("ANYPREC_PT_WARPS", 4);
+  static const bool balance = env_int("ANYPREC_PT_BALANCE", 1) != 0;
+  static const bool contig = env_int("ANYPREC_PT_CONTIG", 0) != 0;
+  static const int grid_cap = env_int("ANYPREC_PT_GRID", 0);
+  auto kernel = fused_gemm_m1pt_kernel<T, B, FOLD, ST>;
+  constexpr size_t kWarpBytes = ring_warp_bytes<B, FOLD>(ST);
+  static const bool opted = opt_in_smem(kernel, kMaxWarps * kWarpBytes);
+  if (!opted) return false;
+  const int dev = current_device();
+  const int nw = std::max(1, std::min({nw_env, kMaxWarps, a.C}));
+  static int occ[64][kMaxWarps + 1] = {};
+  const int fit = resident_blocks(kernel, nw * 32, nw * kWarpBytes, occ[dev][nw]);
+  if (fit < 1) return false;
+  const long long resident = (long long)fit * device_info(dev).sms;
+  if (mode == 1 && (B <= 3 ? 10LL * a.N16 < 9 * resident : a.N16 < 2 * resident)) return false;
+  long long blocks = std::min<long long>(a.N16, resident);
+  if (grid_cap > 0) blocks = std::min<long long>(blocks, grid_cap);
+  const long long per_block = (a.N16 + blocks - 1) / blocks;
+  if (balance || contig) blocks = (a.N16 + per_block - 1) / per_block;
+  SkWork order;  // (PT reads only q: tiles per block when contiguous, 0 = strided)
+  order.q = contig ? (int)per_block : 0;
+  static const bool debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
+  if (debug) {
+    std::fprintf(stderr, "anyprec PT: b=%d fold=%d st=%d N16=%d C=%d warps=%d fit=%d blocks=%lld "
+                 "tiles/block<=%lld\n", B, FOLD, ST, a.N16, a.C, nw, fit, blocks, per_block);
+  }
+  err = launch_decode(kernel, pdl_enabled(dev, false), dim3((unsigned)blocks), nw * 32,
+                      nw * kWarpBytes, stream, static_cast<const T*>(a.x), a.qw,
+                      reinterpret_cast<const float4*>(a.meta), static_cast<const T*>(a.lut),
+                      static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size, order);
+  return true;
+}
+template <typename T, int B, int FOLD>
+bool launch_pt(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
+  static const int mode = env_int("ANYPREC_DECODE_PT", 1);
+  static const int stages = env_int("ANYPREC_PT_STAGES", pt_stages<B>());
+  if (mode == 0 || (mode == 1 && (B == 5 || B >= 7))) return false;
+  return stages == 3 ? launch_pt_st<T, B, FOLD, 3>(a, stream, mode, err)
+                     : launch_pt_st<T, B, FOLD, 2>(a, stream, mode, err);
+}
+
 // Picks the kernel (XS, M1 or plain) and its warps per block (the K split), then launches.
 template <typename T, int B, int MT, bool LUT, int FOLD>
 cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
@@ -970,6 +1100,11 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     if (a.M == 1 && sum_mma_enabled() && pipe_enabled() && (!xs || sk_over_xs)) {
       cudaError_t err;
       if (launch_sk<T, B, FOLD>(a, stream, err)) return err;
+    }
+    // Persistent tiles where their rule takes them (not over XS: b >= 7 at small K).
+    if (a.M == 1 && sum_mma_enabled() && pipe_enabled() && !xs) {
+      cudaError_t err;
+      if (launch_pt<T, B, FOLD>(a, stream, err)) return err;
     }
     if (m1 && pipe_enabled()) {
       constexpr size_t kWarpBytes = ring_warp_bytes<B, FOLD>(ANYPREC_M1_STAGES);

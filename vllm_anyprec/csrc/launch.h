@@ -42,7 +42,7 @@ inline DeviceInfo device_info(int dev) {
 struct SkWork {
   float* slots = nullptr;  // [warps][2][16] fp32
   int* cnt = nullptr;      // [N16] int32, zero between launches
-  int q = 0;               // chunks per warp
+  int q = 0;               // chunks per warp (PT: n-tiles per block if contiguous, else 0)
   int n16 = 0;             // n-tiles
 };
 
