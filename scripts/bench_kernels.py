@@ -199,12 +199,53 @@ def plot(rows, path: Path, gpu: str) -> None:
     fig.savefig(path, dpi=90)
 
 
+def parse_selection(args) -> tuple[list[int], list[int], list[str], list[tuple[int, int]]]:
+    """(bits, M values, schemes, (K, N) weights) from the command line; SystemExit with a one-line
+    message naming the bad value (checked before the GPU is touched)."""
+    def ints(flag, text):
+        try:
+            vals = [int(v) for v in text.split(",")]
+        except ValueError:
+            raise SystemExit(f"bench_kernels: {flag} {text!r} is not a comma list of integers") \
+                from None
+        if min(vals) < 1:
+            raise SystemExit(f"bench_kernels: {flag} {text!r}: values must be positive")
+        return vals
+
+    bits_list = ints("--bits", args.bits) if args.bits else BITS
+    if not set(bits_list) <= set(BITS):
+        raise SystemExit(f"bench_kernels: --bits {args.bits!r}: bits must be in "
+                         f"{BITS[0]}..{BITS[-1]}")
+    ms = ints("--ms", args.ms) if args.ms else MS
+    if args.quick:
+        bits_list, ms = [3, 4, 8], [1, 16, 256]
+    names = args.schemes.split(",")
+    bad = [n for n in names if n not in ("uniform", "lut")]
+    if bad:
+        raise SystemExit(f"bench_kernels: --schemes {args.schemes!r}: unknown {bad} "
+                         "(expected uniform and/or lut)")
+    schemes = [s for s in ("uniform", "lut") if s in names]
+    shapes = SHAPES
+    if args.shapes:
+        shapes = []
+        for kn in args.shapes.split(","):
+            parts = kn.lower().split("x")
+            if len(parts) != 2 or not all(p.isdigit() and int(p) > 0 for p in parts):
+                raise SystemExit(f"bench_kernels: --shapes: {kn!r} is not KxN (e.g. 4096x28672)")
+            shapes.append((int(parts[0]), int(parts[1])))
+    return bits_list, ms, schemes, shapes
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="benchmarks")
-    ap.add_argument("--quick", action="store_true", help="fewer M and bits (smoke run)")
-    ap.add_argument("--bits", default=None, help="comma list, default 2..8")
-    ap.add_argument("--ms", default=None, help="comma list of M")
+    ap.add_argument("--out", default="benchmarks",
+                    help="folder for kernels_<gpu>.json and .png (default: benchmarks)")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke run: b = 3, 4, 8 and M = 1, 16, 256 only")
+    ap.add_argument("--bits", default=None, help="comma list of bit widths (default: 2..8)")
+    ap.add_argument("--ms", default=None,
+                    help="comma list of M, the activation rows (default: "
+                         + ",".join(map(str, MS)) + ")")
     ap.add_argument("--schemes", default="uniform,lut",
                     help="comma list of schemes to time (default both: uniform,lut)")
     ap.add_argument("--shapes", default=None,
@@ -220,6 +261,7 @@ def main() -> None:
     if args.summarize:
         print("\n".join(target_summary(json.loads(Path(args.summarize).read_text()))))
         return
+    bits_list, ms, schemes, shapes = parse_selection(args)
     from vllm_anyprec import _ext
     from vllm_anyprec.kernels.base import KernelSpec
     from vllm_anyprec.kernels.cuda_fused import crossovers
@@ -227,18 +269,6 @@ def main() -> None:
     ok, reason = _ext.load()
     if not ok:
         raise SystemExit(f"bench_kernels: {reason}")
-    bits_list = [int(b) for b in args.bits.split(",")] if args.bits else BITS
-    ms = [int(m) for m in args.ms.split(",")] if args.ms else MS
-    if args.quick:
-        bits_list, ms = [3, 4, 8], [1, 16, 256]
-    schemes = [s for s in ("uniform", "lut") if s in args.schemes.split(",")]
-    if not schemes:
-        raise SystemExit(f"bench_kernels: --schemes {args.schemes!r} names neither uniform nor lut")
-    try:
-        shapes = ([tuple(int(v) for v in kn.lower().split("x")) for kn in args.shapes.split(",")]
-                  if args.shapes else SHAPES)
-    except ValueError:
-        raise SystemExit(f"bench_kernels: --shapes {args.shapes!r} is not a list of KxN") from None
     gpu = torch.cuda.get_device_name().replace(" ", "_")
     mar = marlin_setup()
     configs = [(s, b, torch.float16) for s in schemes for b in bits_list]

@@ -1,9 +1,11 @@
-"""The benchmark's target summary (scripts/bench_kernels.py) on stored runs and synthetic rows:
-pure Python, no GPU."""
+"""The benchmark's target summary (scripts/bench_kernels.py) on stored runs and synthetic rows,
+and its command-line selection: pure Python, no GPU."""
 
 import importlib.util
 import json
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("bench_kernels", ROOT / "scripts/bench_kernels.py")
@@ -45,3 +47,32 @@ def test_stored_runs():
         in lines
     h100 = json.loads((ROOT / "benchmarks/kernels_NVIDIA_H100_80GB_HBM3.json").read_text())
     assert any("x Marlin-4 (worst)" in l for l in bench.target_summary(h100))
+
+
+def _sel(**kw):
+    import argparse
+    base = dict(bits=None, ms=None, quick=False, schemes="uniform,lut", shapes=None)
+    return bench.parse_selection(argparse.Namespace(**{**base, **kw}))
+
+
+def test_selection_defaults_and_subsets():
+    bits, ms, schemes, shapes = _sel()
+    assert bits == bench.BITS and ms == bench.MS and schemes == ["uniform", "lut"]
+    assert shapes == bench.SHAPES
+    bits, ms, schemes, shapes = _sel(bits="4,8", ms="1,16", schemes="lut",
+                                     shapes="4096x28672,8192X1024")
+    assert (bits, ms, schemes, shapes) == ([4, 8], [1, 16], ["lut"], [(4096, 28672), (8192, 1024)])
+
+
+@pytest.mark.parametrize("kw,words", [
+    (dict(schemes="uniform,lutt"), "unknown ['lutt']"),
+    (dict(shapes="4096x"), "'4096x' is not KxN"),
+    (dict(shapes="4096x28672,0x4"), "'0x4' is not KxN"),
+    (dict(bits="4,9"), "bits must be in 2..8"),
+    (dict(ms="1,a"), "not a comma list of integers"),
+    (dict(ms="0"), "must be positive"),
+])
+def test_selection_errors_name_the_value(kw, words):
+    with pytest.raises(SystemExit) as e:
+        _sel(**kw)
+    assert words in str(e.value) and str(e.value).startswith("bench_kernels: ")
