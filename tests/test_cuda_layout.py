@@ -123,6 +123,49 @@ def test_uniform_meta_values():
     assert meta[0, 1, 7].tolist() == [0.0, 0.0, 0.0, 0.0]  # rows 23 and 31 are padding (N=20)
 
 
+def test_uniform_meta_half_table():
+    # The ANYPREC_META16 table: the checkpoint's float16 (s, z) as they are; unpack_meta's
+    # fp32 -s (z + C) from it is the fp32 table bit for bit (z + C exact, one rounding).
+    g = torch.Generator().manual_seed(3)
+    s = (torch.rand(37, 5, generator=g) * 1e-2 + 1e-4).half()
+    z = (torch.rand(37, 5, generator=g) * 15).half()
+    half = cuda_layout.uniform_meta(s, z, 4, torch.float16, 3, half=True)
+    assert half.shape == (5, 3, 8, 4) and half.dtype == torch.float16
+    assert half[2, 1, 5].tolist() == [s[21, 2].item(), z[21, 2].item(), s[29, 2].item(),
+                                      z[29, 2].item()]  # group 2, n-tile 1, rows 21 and 29
+    assert half[0, 2, 7].tolist() == [0.0] * 4  # rows 39 and 47 are padding (N=37)
+    for act, bits in [(torch.float16, 4), (torch.bfloat16, 3), (torch.bfloat16, 8)]:
+        full = cuda_layout.uniform_meta(s, z, bits, act, 3, half=False)
+        c = cuda_layout.magic_offset(bits, act)
+        hs, hz = half[..., 0::2].float(), half[..., 1::2].float()
+        unpacked = torch.stack([hs[..., 0], -(hs[..., 0] * (hz[..., 0] + c)), hs[..., 1],
+                                -(hs[..., 1] * (hz[..., 1] + c))], dim=-1)
+        assert torch.equal(unpacked, full), (act, bits)  # (exact; padding: -0 == 0)
+
+
+def test_uniform_meta_follows_the_extensions_build(monkeypatch):
+    # Without an extension (or with one that does not say): the fp32 table; a build that
+    # reports META_BITS = 16 gets the float16 one. (Fake extension module: no GPU here.)
+    import sys
+    import types
+
+    from vllm_anyprec import _ext
+    s, z = torch.ones(16, 1).half(), torch.zeros(16, 1).half()
+    assert cuda_layout.uniform_meta(s, z, 4, torch.float16, 1).dtype == torch.float32
+    fake = types.ModuleType("vllm_anyprec._C")
+    fake.META_BITS = 16
+    monkeypatch.setitem(sys.modules, "vllm_anyprec._C", fake)
+    monkeypatch.setattr(_ext, "_state", {"ok": True, "reason": None})
+    assert _ext.meta_bits() == 16
+    assert cuda_layout.uniform_meta(s, z, 4, torch.float16, 1).dtype == torch.float16
+
+
+def test_meta_width_default_matches_the_header():
+    header = Path(cuda_layout.__file__).parents[1] / "csrc" / "anyprec.cuh"
+    assert re.search(r"#define ANYPREC_META16 0\b", header.read_text()), \
+        "the fp32 table (uniform_meta's default without an extension) is the build default"
+
+
 def test_repack_follows_the_extensions_build(monkeypatch):
     # A build with ANYPREC_PACKED_T reports PACKED_MASK; repack_tiled's default then packs those
     # widths, and decode_tiled reads them the same way. (Fake extension module: no GPU here.)

@@ -50,6 +50,16 @@ def packed_widths() -> tuple[int, ...]:
     return _state["packed"]  # type: ignore[return-value]
 
 
+def meta_bits() -> int:
+    """Float width of the fold metadata the loaded extension reads: 32 (default) or 16 (its
+    build flag ``ANYPREC_META16``, ``kernels/cuda_layout.uniform_meta``); 32 without it."""
+    if "meta_bits" not in _state:
+        ok, _ = load()
+        mod = importlib.import_module("vllm_anyprec._C") if ok else None
+        _state["meta_bits"] = int(getattr(mod, "META_BITS", 32))
+    return _state["meta_bits"]  # type: ignore[return-value]
+
+
 def _register_fakes() -> None:
     lib = torch.library
 

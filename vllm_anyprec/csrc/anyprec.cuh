@@ -79,9 +79,21 @@ __device__ __forceinline__ void cp_async_wait() {
   asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory");
 }
 
+// The uniform scheme's fold metadata (cuda_layout.uniform_meta), one word per group, n-tile and
+// lane row g, for rows g and g + 8. ANYPREC_META16 = 0 (default): float4 (s_g, -s_g (z_g + C),
+// s_g8, -s_g8 (z_g8 + C)) in fp32, used as it is. 1 (experiment, benchmarks/experiments/meta16/):
+// uint2 = the checkpoint's float16 (s_g, z_g, s_g8, z_g8), half the bytes (the fp32 table is
+// 12.5% of what the M = 1 kernel streams at b = 4, g128, 25% at b = 2), expanded by unpack_meta.
+// The extension reports the width (_C.META_BITS) so that uniform_meta writes the matching table.
+#ifndef ANYPREC_META16
+#define ANYPREC_META16 0
+#endif
+using MetaWord = std::conditional_t<ANYPREC_META16 != 0, uint2, float4>;
+constexpr int kMetaU4 = sizeof(MetaWord) * 8 / 16;  // uint4 per fold (8 words)
+
 // uint4 per stage of the pipelined decode kernel (PIPE): a chunk's weights (b x 32), its x (256
-// halves: 32) and the metadata of its folds (8 rows' float4 per fold).
-constexpr int pipe_stage_uint4(int bits, int folds) { return bits * 32 + 32 + folds * 8; }
+// halves: 32) and the metadata of its folds (8 words per fold).
+constexpr int pipe_stage_uint4(int bits, int folds) { return bits * 32 + 32 + folds * kMetaU4; }
 
 __device__ __forceinline__ uint32_t comp(const uint4& v, int i) {
   return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;
@@ -259,6 +271,30 @@ template <>
 struct Magic<__nv_bfloat16> {
   static constexpr uint32_t kOnes = 0x3F803F80u;
 };
+
+// The offset C the int->float magic leaves in a code (0 where the conversion is exact without
+// one): 1024 for fp16, 128 for bf16 at b <= 7, 0 for bf16 at b = 8.
+template <typename T, int B>
+constexpr float magic_c() {
+  return std::is_same_v<T, __half> ? 1024.f : (B <= 7 ? 128.f : 0.f);
+}
+
+// A MetaWord as the fp32 (s_g, -s_g (z_g + C), s_g8, -s_g8 (z_g8 + C)) the fold uses. For the
+// 16-bit table z + C is exact in fp32, so -s (z + C) is one rounding, as uniform_meta computes
+// the fp32 table.
+template <typename T, int B>
+__device__ __forceinline__ float4 unpack_meta(float4 v) {
+  return v;
+}
+template <typename T, int B>
+__device__ __forceinline__ float4 unpack_meta(uint2 v) {
+  __half2 h0, h1;
+  memcpy(&h0, &v.x, 4);
+  memcpy(&h1, &v.y, 4);
+  const float2 a = __half22float2(h0), b = __half22float2(h1);
+  constexpr float kC = magic_c<T, B>();
+  return make_float4(a.x, -(a.x * (a.y + kC)), b.x, -(b.x * (b.y + kC)));
+}
 
 // Two codes (bytes c, c+1 of w; c = 0 or 2) -> two 16-bit values (code + C) packed low/high.
 template <typename T, int B>

@@ -10,4 +10,6 @@ int build_packed_mask() {
   return mask;
 }
 
+int build_meta_bits() { return ANYPREC_META16 ? 16 : 32; }
+
 }  // namespace anyprec

@@ -100,7 +100,7 @@ template <typename T, int B, int MT, bool LUT, bool XS, int FOLD, bool M1, int S
           bool PT = false>
 __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                                                 const uint4* __restrict__ qw,
-                                                const float4* __restrict__ meta,
+                                                const MetaWord* __restrict__ meta,
                                                 const T* __restrict__ lut, T* __restrict__ y,
                                                 int M, int N, int K, int C, int group_size,
                                                 SkWork sk = SkWork()) {
@@ -266,8 +266,9 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       for (int e = 0; e < kSets; ++e) gacc[e][mt][j] = sx[e][mt][j] = 0.f;
     }
 
-  // (s, u) of rows g and g+8, one float4 per fold; one chunk ahead (with the weights) where
-  // that costs at most 8 registers, else at the start of the chunk. The group of a fold: for
+  // The fold metadata of rows g and g+8 (a MetaWord per fold, unpack_meta); one chunk ahead
+  // (with the weights) where that costs at most 8 registers, else at the start of the chunk.
+  // The group of a fold: for
   // FOLD = 1, 2, 4 (group = FOLD subchunks) fold f of chunk c is group 8c/FOLD + f; for FOLD = 8
   // (groups of whole chunks) c / cpg, cpg = chunks per group, tracked by a running quotient and
   // remainder so no division is left in the loop; FOLD = 0 (any other multiple of 32) divides
@@ -283,7 +284,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   constexpr bool kSumMma = M1;
   const int gsub = group_size >> 5;
   const int G = (K + group_size - 1) / group_size;
-  const float4* mbase_ptr = meta + (size_t)ntile * 8 + g;
+  const MetaWord* mbase_ptr = meta + (size_t)ntile * 8 + g;
   const int mstride = (SK || PT ? n16 : gridDim.x) * 8;
   const int cpg = FOLD == 8 ? gsub >> 3 : 1;
   int gq = 0, gr = 0, dq = 0, dr = 0;  // FOLD = 8: the next chunk to load is gq * cpg + gr
@@ -318,7 +319,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     }
   };
   // Loads the metadata of chunk cc.
-  auto load_meta = [&](int cc, float4 (&m)[kFolds]) {
+  auto load_meta = [&](int cc, MetaWord (&m)[kFolds]) {
     if constexpr (!LUT) {
 #pragma unroll
       for (int f = 0; f < kFolds; ++f) m[f] = mbase_ptr[group_of(cc, f) * mstride];
@@ -330,7 +331,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   uint4 xc[kXChunk ? 8 : 1][MT];  // (not PIPE) x of the chunk, see kXChunk
   // The math of chunk cc: cw = its B plane vectors of this lane, mc = its folds' metadata, xa =
   // x[8 lane, 8 lane + 8) of the chunk (M1 sums); PIPE: xsm = the chunk's x in shared memory.
-  auto chunk = [&](const uint4 (&cw)[B], const float4 (&mc)[kFolds], uint4 xa, int cc,
+  auto chunk = [&](const uint4 (&cw)[B], const MetaWord (&mc)[kFolds], uint4 xa, int cc,
                    const uint4* xsm) {
     float fsum[kSumMma ? kFolds : 1];
     if constexpr (kSumMma) {
@@ -442,7 +443,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         if constexpr (!LUT) {
           // Fold this group's sums (a constant condition once unrolled).
           if ((q + 1) % kFoldSubs == 0) {
-            const float4 m = mc[q / kFoldSubs];
+            const float4 m = unpack_meta<T, B>(mc[q / kFoldSubs]);
             float s8 = m.z, u8 = m.w;
             if constexpr (kNib16) {  // rows g + 8 summed (1024 + 16q) x: s/16, -s (z + 64)
               u8 = fmaf(960.f, s8, u8);
@@ -481,7 +482,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 
   if constexpr (!kPipe) {
     uint4 cur[B], nxt[B];
-    float4 mcur[kFolds], mnxt[kFolds];
+    MetaWord mcur[kFolds], mnxt[kFolds];
     auto load_xc = [&](int cc, uint4 (&dst)[kXChunk ? 8 : 1][MT]) {
 #pragma unroll
       for (int q = 0; q < 8; ++q)
@@ -551,7 +552,10 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     int it = SK ? (int)(i0 / C) : tile0, ic = SK ? (int)(i0 - (long long)it * C) : 0;
     int ct = it, ccur = ic;
     bool whole = ic == 0;  // SK: the current tile's segment started at its chunk 0
-    const float4* mlane = meta + (size_t)ntile * 8 + (lane & 7);
+    // The lane's first 16-byte piece of the tile's metadata (group 0): fp32, one word per
+    // piece (lane row g = lane & 7); META16, two words per piece (pieces e & 3 of each fold).
+    constexpr int kPieceLanes = kMetaU4 == 8 ? 7 : 0;
+    const MetaWord* mlane = meta + (size_t)ntile * 8 + (lane & kPieceLanes);
     int ws = 0, rs = 0;  // stage written next / read next
     // SK: the end of this warp's segment of tile tl (rows g, g + 8 of y's one row in acc[0][0]
     // and acc[0][2] of the lanes t = 0). whole: the warp ran all of the tile's chunks, so it
@@ -600,7 +604,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         if constexpr (SK) {
           cc = ic;
           qsrc = qw + (size_t)(i0 + j) * B * 32 + lane;
-          mlane = meta + (size_t)it * 8 + (lane & 7);
+          mlane = meta + (size_t)it * 8 + (lane & kPieceLanes);
           if (++ic == C) {
             ic = 0;
             ++it;
@@ -608,7 +612,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         } else if constexpr (PT) {  // (it, ic): n-tile and the warp's chunk number in it
           cc = warp + ic * nwarps;
           qsrc = qw + ((size_t)it * C + cc) * B * 32 + lane;
-          mlane = meta + (size_t)it * 8 + (lane & 7);
+          mlane = meta + (size_t)it * 8 + (lane & kPieceLanes);
           if (++ic == per) {
             ic = 0;
             it += tstep;
@@ -622,10 +626,14 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         for (int p = 0; p < B; ++p) cp_async_stream(s + p * 32 + lane, qsrc + p * 32);
         const int kx = cc * kChunkK + 8 * lane;
         cp_async_keep(s + B * 32 + lane, x + (kx < K ? kx : 0), kx < K);  // zeros past K
+        constexpr int kPieceShift = kMetaU4 == 8 ? 3 : 2;  // e = kMetaU4 f + piece of fold f
 #pragma unroll
-        for (int e = lane; e < 8 * kFolds; e += 32) {  // e = 8 f + row g of fold f
-          const int gi = group_of(cc, e >> 3);
-          cp_async_keep(s + B * 32 + 32 + e, mlane + (size_t)gi * mstride, true);
+        for (int e = lane; e < kMetaU4 * kFolds; e += 32) {
+          const int gi = group_of(cc, e >> kPieceShift);
+          cp_async_keep(s + B * 32 + 32 + e,
+                        reinterpret_cast<const uint4*>(mlane + (size_t)gi * mstride) +
+                            (kMetaU4 == 8 ? 0 : (e & 3)),
+                        true);
         }
         next_chunk_groups();
       }
@@ -643,8 +651,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 #pragma unroll
       for (int p = 0; p < B; ++p) cw[p] = s[p * 32 + lane];
       const uint4* xsm = s + B * 32;
-      const float4* sm = reinterpret_cast<const float4*>(xsm + 32);
-      float4 mc[kFolds];
+      const MetaWord* sm = reinterpret_cast<const MetaWord*>(xsm + 32);
+      MetaWord mc[kFolds];
 #pragma unroll
       for (int f = 0; f < kFolds; ++f) mc[f] = sm[f * 8 + g];
       chunk(cw, mc, xsm[lane], 0, xsm);
@@ -721,7 +729,7 @@ template <typename T, int B, int MT, bool LUT, bool XS, int FOLD>
 __global__ void __launch_bounds__(kMaxWarps * 32,
                                   XS ? (B <= 4 ? 3 : 2) : LUT && MT <= 2 ? 2 : ANYPREC_MIN_BLOCKS)
     fused_gemm_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                      const float4* __restrict__ meta, const T* __restrict__ lut,
+                      const MetaWord* __restrict__ meta, const T* __restrict__ lut,
                       T* __restrict__ y, int M, int N, int K, int C, int group_size) {
   fused_gemm_body<T, B, MT, LUT, XS, FOLD, false, 0>(x, qw, meta, lut, y, M, N, K, C, group_size);
 }
@@ -740,7 +748,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
 template <typename T, int B, int FOLD>
 __global__ void __launch_bounds__(kMaxWarps * 32)
     fused_gemm_m1_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                         const float4* __restrict__ meta, const T* __restrict__ lut,
+                         const MetaWord* __restrict__ meta, const T* __restrict__ lut,
                          T* __restrict__ y, int M, int N, int K, int C, int group_size) {
   fused_gemm_body<T, B, 1, false, false, FOLD, true, 0>(x, qw, meta, lut, y, M, N, K, C,
                                                        group_size);
@@ -748,7 +756,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32)
 template <typename T, int B, int FOLD>
 __global__ void __maxnreg__(ANYPREC_M1_MAXNREG)
     fused_gemm_m1cap_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                            const float4* __restrict__ meta, const T* __restrict__ lut,
+                            const MetaWord* __restrict__ meta, const T* __restrict__ lut,
                             T* __restrict__ y, int M, int N, int K, int C, int group_size) {
   fused_gemm_body<T, B, 1, false, false, FOLD, true, 0>(x, qw, meta, lut, y, M, N, K, C,
                                                        group_size);
@@ -765,7 +773,7 @@ __global__ void __maxnreg__(ANYPREC_M1_MAXNREG)
 template <typename T, int B, int FOLD>
 __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     fused_gemm_m1pipe_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                             const float4* __restrict__ meta, const T* __restrict__ lut,
+                             const MetaWord* __restrict__ meta, const T* __restrict__ lut,
                              T* __restrict__ y, int M, int N, int K, int C, int group_size) {
   fused_gemm_body<T, B, 1, false, false, FOLD, true, ANYPREC_M1_STAGES>(x, qw, meta, lut, y, M, N,
                                                                         K, C, group_size);
@@ -781,7 +789,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
 template <typename T, int B, int FOLD>
 __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     fused_gemm_m1sk_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                           const float4* __restrict__ meta, T* __restrict__ y, int N, int K,
+                           const MetaWord* __restrict__ meta, T* __restrict__ y, int N, int K,
                            int C, int group_size, SkWork sk) {
   fused_gemm_body<T, B, 1, false, false, FOLD, true, ANYPREC_SK_STAGES, true>(
       x, qw, meta, nullptr, y, 1, N, K, C, group_size, sk);
@@ -792,7 +800,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
 template <typename T, int B, int FOLD, int ST>
 __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     fused_gemm_m1pt_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                           const float4* __restrict__ meta, const T* __restrict__ lut,
+                           const MetaWord* __restrict__ meta, const T* __restrict__ lut,
                            T* __restrict__ y, int M, int N, int K, int C, int group_size,
                            SkWork order) {
   fused_gemm_body<T, B, 1, false, false, FOLD, true, ST, false, true>(x, qw, meta, lut, y, M, N,
@@ -1009,7 +1017,7 @@ bool launch_sk(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   w.n16 = a.N16;
   const int blocks = (int)((warps + nw - 1) / nw);
   kernel<<<blocks, nw * 32, nw * kWarpBytes, stream>>>(
-      static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta),
+      static_cast<const T*>(a.x), a.qw, reinterpret_cast<const MetaWord*>(a.meta),
       static_cast<T*>(a.y), a.N, a.K, a.C, a.group_size, w);
   err = cudaGetLastError();
   return true;
@@ -1069,7 +1077,7 @@ bool launch_pt_st(const GemmArgs& a, cudaStream_t stream, int mode, cudaError_t&
   }
   err = launch_decode(kernel, pdl_enabled(dev, false), dim3((unsigned)blocks), nw * 32,
                       nw * kWarpBytes, stream, static_cast<const T*>(a.x), a.qw,
-                      reinterpret_cast<const float4*>(a.meta), static_cast<const T*>(a.lut),
+                      reinterpret_cast<const MetaWord*>(a.meta), static_cast<const T*>(a.lut),
                       static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size, order);
   return true;
 }
@@ -1148,7 +1156,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
   nwarps = nwarps > a.C ? a.C : nwarps;
   const size_t smem = xs ? xs_bytes : nwarps * pipe_warp_bytes;
   return launch_decode(kernel, pdl_enabled(dev, LUT), grid, nwarps * 32, smem, stream,
-                       static_cast<const T*>(a.x), a.qw, reinterpret_cast<const float4*>(a.meta),
+                       static_cast<const T*>(a.x), a.qw, reinterpret_cast<const MetaWord*>(a.meta),
                        static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M, a.N, a.K, a.C,
                        a.group_size);
 }

@@ -14,6 +14,7 @@ namespace anyprec {
 // anyprec.cuh). Defined in build_info.cu, i.e. compiled by nvcc with the kernels' flags
 // (ANYPREC_NVCC_FLAGS do not reach this header's plain C++ users).
 int build_packed_mask();
+int build_meta_bits();  // 32: fp32 fold metadata; 16: float16 (ANYPREC_META16)
 
 // Compute capability and SM count of a device, queried once per device for every launcher and
 // op (they run on every layer). A failed query counts 132 SMs, so grid sizing never divides by 0.
@@ -98,7 +99,7 @@ inline bool sk_workspace(int dev, cudaStream_t stream, int warps, int n16, SkWor
 struct GemmArgs {
   const void* x;       // [M, K] activations, row-major, K % 8 == 0, 16-byte aligned
   const uint4* qw;     // tiled bitplanes [N16, C, bits, 32] uint4
-  const float* meta;   // uniform: [G, N16, 8, 4] (s, -s(z+C) of rows g, g+8); else null
+  const void* meta;    // uniform: [G, N16, 8, 4] MetaWord (anyprec.cuh); else null
   const void* lut;     // lut: [N, 2^bits] in the activation dtype; else null
   void* y;             // [M, N] output, row-major
   int M, N, K, C, N16;

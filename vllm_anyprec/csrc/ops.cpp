@@ -93,16 +93,18 @@ void check_lut_dtype(const at::Tensor& x, const at::Tensor& lut) {
               x.scalar_type(), "), got ", lut.scalar_type()));
 }
 
-// The fold metadata (cuda_layout.uniform_meta): float32 [G, N16, 8, 4].
+// The fold metadata (cuda_layout.uniform_meta): [G, N16, 8, 4], float32 (s, -s (z + C) of rows
+// g, g + 8) or, in an ANYPREC_META16 build, float16 (s, z).
 void check_fold_meta(const at::Tensor& qw, const at::Tensor& meta, int64_t group_size, int64_t K,
                      int64_t N) {
   const int64_t G = group_size == -1 ? 1 : ceil_div(K, group_size);
   const std::vector<int64_t> mshape = {G, ceil_div(N, kTileN), 8, 4};
   check_same_device(meta, "meta", qw);
-  TORCH_CHECK(meta.scalar_type() == at::kFloat && meta.is_contiguous() &&
+  const bool half = anyprec::build_meta_bits() == 16;
+  TORCH_CHECK(meta.scalar_type() == (half ? at::kHalf : at::kFloat) && meta.is_contiguous() &&
                   meta.sizes().vec() == mshape,
-              msg("anyprec: meta: expected contiguous float32 ", mshape, ", got ",
-                  meta.scalar_type(), " ", meta.sizes()));
+              msg("anyprec: meta: expected contiguous ", half ? "float16 " : "float32 ", mshape,
+                  ", got ", meta.scalar_type(), " ", meta.sizes()));
 }
 
 // x [..., K] -> contiguous [M, K8] with K8 = K rounded up to 8 (16-byte activation loads).
@@ -198,7 +200,7 @@ anyprec::GemmArgs gemm_args(const at::Tensor& x, const at::Tensor& x2, const at:
   if (lut) {
     a.lut = lut->data_ptr();
   } else {
-    a.meta = meta->data_ptr<float>();
+    a.meta = meta->data_ptr();
     a.group_size = group_size == -1 ? a.C * (int)kChunkK : (int)group_size;
   }
   return a;
@@ -408,14 +410,17 @@ TORCH_LIBRARY_IMPL(anyprec, CUDA, m) {
   m.impl("dequant_lut", &dequant_lut);
 }
 
-// `import vllm_anyprec._C` runs the static registrations above. The module holds one constant,
-// PACKED_MASK: bit b is set when the kernels read b-bit weights packed-transposed
-// (build_packed_mask), so that kernels/cuda_layout.py repacks to match the build.
+// `import vllm_anyprec._C` runs the static registrations above. The module holds two
+// constants, so that kernels/cuda_layout.py writes what the build reads: PACKED_MASK, bit b set
+// when the kernels read b-bit weights packed-transposed (build_packed_mask); META_BITS, the
+// fold metadata's float width, 32 or 16 (build_meta_bits).
 extern "C" PyObject* PyInit__C(void) {
   static PyModuleDef def = {PyModuleDef_HEAD_INIT, "_C", nullptr, -1, nullptr};
   PyObject* mod = PyModule_Create(&def);
   const long packed = anyprec::build_packed_mask();
-  if (mod != nullptr && PyModule_AddIntConstant(mod, "PACKED_MASK", packed) < 0) {
+  const long meta_bits = anyprec::build_meta_bits();
+  if (mod != nullptr && (PyModule_AddIntConstant(mod, "PACKED_MASK", packed) < 0 ||
+                         PyModule_AddIntConstant(mod, "META_BITS", meta_bits) < 0)) {
     Py_DECREF(mod);
     return nullptr;
   }

@@ -155,11 +155,6 @@ __device__ __forceinline__ uint32_t fma2(uint32_t a, uint32_t b, uint32_t c) {
   return d;
 }
 
-// The offset the int->float magic leaves in a code (0 where the conversion is exact without one).
-template <typename T, int B>
-constexpr float magic_c() {
-  return std::is_same_v<T, __half> ? 1024.f : (B <= 7 ? 128.f : 0.f);
-}
 
 // Codes (rh, subchunk s, k16 step u, k half hh) of a decoded unit as a pair code + C in T.
 template <typename T, int B>
@@ -216,7 +211,7 @@ __global__ void splitk_reduce_kernel(const float* __restrict__ ws, T* __restrict
 template <typename T, int B, bool LUT, int TW>
 __global__ void __launch_bounds__(256, 1)
     prefill_kernel(const uint8_t* __restrict__ xp, const uint4* __restrict__ qw,
-                   const float4* __restrict__ meta, const T* __restrict__ lut,
+                   const MetaWord* __restrict__ meta, const T* __restrict__ lut,
                    T* __restrict__ y, float* __restrict__ ws, int M, int N, int K, int C, int N16,
                    int G, int gshift, int cps) {
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
@@ -270,10 +265,10 @@ __global__ void __launch_bounds__(256, 1)
   }
 
   // Uniform: the decode kernel's metadata (cuda_layout.uniform_meta): per group and n-tile, lane
-  // g's float4 (s, -s (z + C)) of rows g and g + 8. Subchunk j (32 k) is in group j >> gshift
-  // (group sizes 32 * 2^gshift; one group per row: gshift 31).
-  const float4* meta_t = meta + (size_t)(tile_ok ? ntile : 0) * 8 + g;
-  auto load_meta = [&](int sub, float4& v) {
+  // g's MetaWord of rows g and g + 8 (unpack_meta). Subchunk j (32 k) is in group
+  // j >> gshift (group sizes 32 * 2^gshift; one group per row: gshift 31).
+  const MetaWord* meta_t = meta + (size_t)(tile_ok ? ntile : 0) * 8 + g;
+  auto load_meta = [&](int sub, MetaWord& v) {
     int gi = sub >> gshift;
     gi = gi < G - 1 ? gi : G - 1;
     v = __ldg(meta_t + (size_t)gi * N16 * 8);
@@ -285,29 +280,32 @@ __global__ void __launch_bounds__(256, 1)
   constexpr bool kOneFma = std::is_same_v<T, __half> && B <= 4 && !LUT;
   const T* tab_lo = tab + ((warp * 16 + g) << B);
   const T* tab_hi = tab_lo + (8 << B);
-  auto dq_stage = [&](const uint4 (&cw)[B], int unit, const float4 (&mt)[2], uint32_t (&a)[4][4]) {
+  auto dq_stage = [&](const uint4 (&cw)[B], int unit, const MetaWord (&mtw)[2],
+                      uint32_t (&a)[4][4]) {
     uint32_t w[8];
     decode_unit<B>(cw, unit, w);
 #pragma unroll
     for (int s = 0; s < 2; ++s) {
       uint32_t s2[2] = {0u, 0u}, m2[2] = {0u, 0u};
+      float4 mt_s = make_float4(0.f, 0.f, 0.f, 0.f);
+      if constexpr (!LUT) mt_s = unpack_meta<T, B>(mtw[s]);
       if constexpr (kOneFma) {
         // A = (1 + q / 2^B) 2^B s - s (2^B + z): 2^B s is exact; -s (2^B + z) = -s (z + C) +
         // s (C - 2^B) in fp32, then rounded once more (|error| <= 2^(B - 10) s: about one
         // rounding of A, as with -s z in the two-step form).
         constexpr float kC = magic_c<T, B>(), kP = 1 << B;
-        s2[0] = pack2<T>(kP * mt[s].x, kP * mt[s].x);
-        s2[1] = pack2<T>(kP * mt[s].z, kP * mt[s].z);
-        const float m_lo = fmaf(mt[s].x, kC - kP, mt[s].y);
-        const float m_hi = fmaf(mt[s].z, kC - kP, mt[s].w);
+        s2[0] = pack2<T>(kP * mt_s.x, kP * mt_s.x);
+        s2[1] = pack2<T>(kP * mt_s.z, kP * mt_s.z);
+        const float m_lo = fmaf(mt_s.x, kC - kP, mt_s.y);
+        const float m_hi = fmaf(mt_s.z, kC - kP, mt_s.w);
         m2[0] = pack2<T>(m_lo, m_lo);
         m2[1] = pack2<T>(m_hi, m_hi);
       } else if constexpr (!LUT) {
         // A = s q - s z in T (one rounding); -s z = -s (z + C) + s C, exact enough in fp32.
         constexpr float kC = magic_c<T, B>();
-        s2[0] = pack2<T>(mt[s].x, mt[s].x);
-        s2[1] = pack2<T>(mt[s].z, mt[s].z);
-        const float m_lo = fmaf(mt[s].x, kC, mt[s].y), m_hi = fmaf(mt[s].z, kC, mt[s].w);
+        s2[0] = pack2<T>(mt_s.x, mt_s.x);
+        s2[1] = pack2<T>(mt_s.z, mt_s.z);
+        const float m_lo = fmaf(mt_s.x, kC, mt_s.y), m_hi = fmaf(mt_s.z, kC, mt_s.w);
         m2[0] = pack2<T>(m_lo, m_lo);
         m2[1] = pack2<T>(m_hi, m_hi);
       }
@@ -361,7 +359,7 @@ __global__ void __launch_bounds__(256, 1)
   // stall (ncu source counters, long scoreboard) of the 256-token kernel. One stage ahead for
   // b = 8 with 256 tokens, where the 8 more registers would spill.
   constexpr bool kMeta2 = !(TW == 2 && B == 8);
-  float4 mt_cur[2], mt_next[2], mt_next2[2];
+  MetaWord mt_cur[2], mt_next[2], mt_next2[2];
   if constexpr (!LUT) {
     load_meta(8 * cb, mt_cur[0]);
     load_meta(8 * cb + 1, mt_cur[1]);
@@ -473,7 +471,7 @@ cudaError_t launch_t(const GemmArgs& a, const PrefillPlan& p, int G, int gshift,
   const int cps = (a.C + p.split_k - 1) / p.split_k;
   const dim3 grid((a.N16 + 7) / 8, (a.M + kTok * TW - 1) / (kTok * TW), p.split_k);
   kernel<<<grid, 256, smem, stream>>>(static_cast<const uint8_t*>(xp), a.qw,
-                                      reinterpret_cast<const float4*>(a.meta),
+                                      reinterpret_cast<const MetaWord*>(a.meta),
                                       static_cast<const T*>(a.lut), static_cast<T*>(a.y),
                                       p.split_k > 1 ? ws : nullptr, a.M, a.N, a.K, a.C, a.N16, G,
                                       gshift, cps);

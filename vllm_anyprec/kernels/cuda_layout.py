@@ -256,15 +256,32 @@ def decode_tiled(tiled: torch.Tensor, bits: int, out_features: int, in_features:
 
 
 def uniform_meta(scales: torch.Tensor, zeros: torch.Tensor, bits: int, act_dtype: torch.dtype,
-                 ntiles: int) -> torch.Tensor:
+                 ntiles: int, half: bool | None = None) -> torch.Tensor:
     """Per group and n-tile, float32 ``(s, -s (z + C))`` of rows ``g`` and ``g + 8``:
     ``[G, N16, 8, 4]``, so a lane fetches what one fold needs in one 16-byte load. The fold is
     ``sum_k s (q_k - z) x_k = s * sum_k (q_k + C) x_k - s (z + C) * sum_k x_k``.
 
     ``C`` is the offset the kernel's int->float magic leaves in every code (1024 for fp16:
     0x6400 | q; 128 for bf16 and b <= 7: 0x4300 | q; 0 for bf16 at b = 8, converted exactly).
+
+    ``half`` (default: what the loaded extension reads, ``_ext.meta_bits()``): float16
+    ``(s, z)`` instead, the checkpoint's values as they are (exact, half the bytes); the kernels
+    then form ``-s (z + C)`` in fp32 (``unpack_meta`` in csrc/anyprec.cuh), the same single
+    rounding as here. (An ``ANYPREC_META16`` build, benchmarks/experiments/meta16/.)
     """
+    if half is None:
+        from vllm_anyprec import _ext
+        half = _ext.meta_bits() == 16
     n, g = scales.shape
+    if half:
+        sh = torch.zeros(ntiles * TILE_N, g, dtype=torch.float16, device=scales.device)
+        zh = torch.zeros_like(sh)
+        sh[:n] = scales
+        zh[:n] = zeros
+        sh = sh.t().reshape(g, ntiles, 2, 8)  # [G, N16, half (rows g / g+8), 8]
+        zh = zh.t().reshape(g, ntiles, 2, 8)
+        return torch.stack([sh[:, :, 0], zh[:, :, 0], sh[:, :, 1], zh[:, :, 1]],
+                           dim=-1).contiguous()
     c = magic_offset(bits, act_dtype)
     s = torch.zeros(ntiles * TILE_N, g, dtype=torch.float32, device=scales.device)
     u = torch.zeros_like(s)
