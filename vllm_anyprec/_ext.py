@@ -39,25 +39,28 @@ def load() -> tuple[bool, str | None]:
     return ok, reason
 
 
+def _build_constant(name: str, default: int) -> int:
+    """An integer the loaded extension reports about its build (``PyInit__C`` in ops.cpp), read
+    once; ``default`` without the extension or when it does not report ``name``."""
+    key = f"const:{name}"
+    if key not in _state:
+        ok, _ = load()
+        mod = importlib.import_module("vllm_anyprec._C") if ok else None
+        _state[key] = int(getattr(mod, name, default))
+    return _state[key]  # type: ignore[return-value]
+
+
 def packed_widths() -> tuple[int, ...]:
     """Widths whose tiled words the loaded extension reads packed-transposed (its build flag
     ``ANYPREC_PACKED_T``, ``kernels/cuda_layout.py``); () without the extension."""
-    if "packed" not in _state:
-        ok, _ = load()
-        mod = importlib.import_module("vllm_anyprec._C") if ok else None
-        mask = int(getattr(mod, "PACKED_MASK", 0))
-        _state["packed"] = tuple(b for b in range(2, 9) if mask >> b & 1)
-    return _state["packed"]  # type: ignore[return-value]
+    mask = _build_constant("PACKED_MASK", 0)
+    return tuple(b for b in range(2, 9) if mask >> b & 1)
 
 
 def meta_bits() -> int:
     """Float width of the fold metadata the loaded extension reads: 32 (default) or 16 (its
     build flag ``ANYPREC_META16``, ``kernels/cuda_layout.uniform_meta``); 32 without it."""
-    if "meta_bits" not in _state:
-        ok, _ = load()
-        mod = importlib.import_module("vllm_anyprec._C") if ok else None
-        _state["meta_bits"] = int(getattr(mod, "META_BITS", 32))
-    return _state["meta_bits"]  # type: ignore[return-value]
+    return _build_constant("META_BITS", 32)
 
 
 def _register_fakes() -> None:

@@ -263,7 +263,6 @@ struct Magic;
 template <>
 struct Magic<__half> {
   static constexpr uint32_t kOnes = 0x3C003C00u;
-  __device__ static float offset(int) { return 1024.f; }
 };
 // bf16: 0x4300 | q is exactly 128 + q for q < 128 (spacing 1 in [128, 256)); b = 8 codes need a
 // detour through fp32 (see codes_to_pair).

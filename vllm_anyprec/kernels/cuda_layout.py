@@ -274,22 +274,17 @@ def uniform_meta(scales: torch.Tensor, zeros: torch.Tensor, bits: int, act_dtype
         half = _ext.meta_bits() == 16
     n, g = scales.shape
     if half:
-        sh = torch.zeros(ntiles * TILE_N, g, dtype=torch.float16, device=scales.device)
-        zh = torch.zeros_like(sh)
-        sh[:n] = scales
-        zh[:n] = zeros
-        sh = sh.t().reshape(g, ntiles, 2, 8)  # [G, N16, half (rows g / g+8), 8]
-        zh = zh.t().reshape(g, ntiles, 2, 8)
-        return torch.stack([sh[:, :, 0], zh[:, :, 0], sh[:, :, 1], zh[:, :, 1]],
-                           dim=-1).contiguous()
-    c = magic_offset(bits, act_dtype)
-    s = torch.zeros(ntiles * TILE_N, g, dtype=torch.float32, device=scales.device)
-    u = torch.zeros_like(s)
-    s[:n] = scales.to(torch.float32)
-    u[:n] = -s[:n] * (zeros.to(torch.float32) + c)
-    s = s.t().reshape(g, ntiles, 2, 8)  # [G, N16, half (rows g / g+8), 8]
-    u = u.t().reshape(g, ntiles, 2, 8)
-    meta = torch.stack([s[:, :, 0], u[:, :, 0], s[:, :, 1], u[:, :, 1]], dim=-1)
+        first, second = scales.to(torch.float16), zeros.to(torch.float16)
+    else:
+        first = scales.to(torch.float32)
+        second = -first * (zeros.to(torch.float32) + magic_offset(bits, act_dtype))
+    cols = []
+    for v in (first, second):  # rows past N (padding to whole n-tiles) stay zero
+        padded = torch.zeros(ntiles * TILE_N, g, dtype=v.dtype, device=v.device)
+        padded[:n] = v
+        cols.append(padded.t().reshape(g, ntiles, 2, 8))  # [G, N16, half (rows g / g+8), 8]
+    a, b = cols
+    meta = torch.stack([a[:, :, 0], b[:, :, 0], a[:, :, 1], b[:, :, 1]], dim=-1)
     return meta.contiguous()  # [G, N16, 8, 4]
 
 
