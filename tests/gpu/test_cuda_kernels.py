@@ -113,8 +113,13 @@ M1_TESTS = "m1_every_fold or m1_long_k"
     ("ANYPREC_DECODE_PT=2 ANYPREC_PT_GRID=3", M1_TESTS + " or cuda_graph or stream_k"),
     ("ANYPREC_DECODE_PT=2 ANYPREC_PT_GRID=2 ANYPREC_PT_CONTIG=1 ANYPREC_PT_WARPS=3 "
      "ANYPREC_PT_STAGES=3", M1_TESTS + " or cuda_graph"),
+    # XS off: b >= 7 at M = 1 through the M1 ring, the plain kernel (sums by the all-ones mma)
+    # and PT on a 3-block grid, every fold width and the Llama weights.
+    ("ANYPREC_DECODE_XS=0", M1_TESTS + " or llama_shapes"),
+    ("ANYPREC_DECODE_XS=0 ANYPREC_DECODE_SUM_MMA=0", M1_TESTS),
+    ("ANYPREC_DECODE_XS=0 ANYPREC_DECODE_PT=2 ANYPREC_PT_GRID=3", M1_TESTS + " or cuda_graph"),
 ], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl2", "pdl0", "pt0", "pt1b0", "pt2g3",
-        "pt2g2c"])  # (no -k words in the ids: no recursion)
+        "pt2g2c", "xs0", "xs0summma0", "xs0pt2g3"])  # (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
     # one under each (PIPE=0: the register double buffer; SUM_MMA=0: the all-ones sums; SK:

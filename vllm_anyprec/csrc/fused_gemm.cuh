@@ -916,6 +916,14 @@ constexpr bool xs_wins() {
 #endif
 }
 
+// XS where xs_wins unless ANYPREC_DECODE_XS=0 (read once): times the other M = 1 kernels at
+// b >= 7 on the same build (the M1 ring, PT, stream-K or, with ANYPREC_DECODE_SUM_MMA=0, the
+// plain kernel that M = 2 runs).
+inline bool xs_enabled() {
+  static const bool on = env_int("ANYPREC_DECODE_XS", 1) != 0;
+  return on;
+}
+
 // Where the wave model beat the warp target (H200, same call, M = 1, 4, 16, b = 3, 4, 8;
 // benchmarks/experiments/decode_v7/table_wave.txt): weights of fewer than 16 Ki tile-chunks
 // (N/16 x K/256: (4096, 4096), (4096, 6144), (14336, 4096)) at M <= 16, up to 25% faster, and
@@ -1165,7 +1173,7 @@ template <typename T, int B, int MT, bool LUT>
 cudaError_t launch_fused_t(const GemmArgs& a, cudaStream_t stream) {
   const size_t xs_bytes = (size_t)(a.M < 8 ? a.M : 8) * a.K * sizeof(T);
   const bool xs = MT == 1 && ANYPREC_XS && xs_wins<B, LUT>() && a.M == 1 &&
-                  xs_bytes <= kXsMaxBytes;
+                  xs_bytes <= kXsMaxBytes && xs_enabled();
   dim3 grid(a.N16, (a.M + 8 * MT - 1) / (8 * MT));
   if constexpr (LUT) {
     return launch_fold<T, B, MT, LUT, 8>(a, grid, xs, xs_bytes, stream);
