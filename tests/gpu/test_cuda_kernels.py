@@ -69,8 +69,8 @@ def test_gemm_odd_n_k_groups(n, k, gs, scheme):
 @pytest.mark.parametrize("gs", [32, 64, 128, 96, -1])
 @pytest.mark.parametrize("bits", BITS)
 def test_gemm_m1_every_fold(bits, gs):
-    # M = 1 runs the M1 kernels (b <= 6; sum of x by one mma, shuffled into each fold) or XS
-    # (b >= 7): every fold width (group 32, 64, 128, per row; 96 = a fold per subchunk), K with a
+    # M = 1 runs the M1 kernels (sum of x by one mma, shuffled into each fold; XS only when
+    # asked): every fold width (group 32, 64, 128, per row; 96 = a fold per subchunk), K with a
     # ragged last chunk and group.
     layer = random_layer("uniform", bits, 203, 1056, gs, seed=bits * 31 + gs)
     for dtype in DTYPES:
@@ -80,8 +80,8 @@ def test_gemm_m1_every_fold(bits, gs):
 @pytest.mark.parametrize("gs", [128, 96, -1])
 @pytest.mark.parametrize("bits", [7, 8])
 def test_gemm_m1_long_k(bits, gs):
-    # b >= 7 at M = 1 runs XS while x fits its 32 KB; past that (K > 16384: Llama-70B's
-    # down_proj) the pipelined M1 kernel with its largest stages. K = 16400: a ragged last chunk.
+    # b >= 7 at M = 1 past K = 16384 (Llama-70B's down_proj): the pipelined M1 kernel with its
+    # largest stages (and XS, when asked, falls back to it: x passes its 32 KB). K = 16400: a ragged last chunk.
     layer = random_layer("uniform", bits, 40, 16400, gs, seed=bits + gs)
     for dtype in DTYPES:
         check_gemm(layer, dtype, [1], paths=(FUSED,))
@@ -113,13 +113,11 @@ M1_TESTS = "m1_every_fold or m1_long_k"
     ("ANYPREC_DECODE_PT=2 ANYPREC_PT_GRID=3", M1_TESTS + " or cuda_graph or stream_k"),
     ("ANYPREC_DECODE_PT=2 ANYPREC_PT_GRID=2 ANYPREC_PT_CONTIG=1 ANYPREC_PT_WARPS=3 "
      "ANYPREC_PT_STAGES=3", M1_TESTS + " or cuda_graph"),
-    # XS off: b >= 7 at M = 1 through the M1 ring, the plain kernel (sums by the all-ones mma)
-    # and PT on a 3-block grid, every fold width and the Llama weights.
-    ("ANYPREC_DECODE_XS=0", M1_TESTS + " or llama_shapes"),
-    ("ANYPREC_DECODE_XS=0 ANYPREC_DECODE_SUM_MMA=0", M1_TESTS),
-    ("ANYPREC_DECODE_XS=0 ANYPREC_DECODE_PT=2 ANYPREC_PT_GRID=3", M1_TESTS + " or cuda_graph"),
+    # XS (off by default since session 14): b >= 7 at M = 1 with x in shared memory, every fold
+    # width and the Llama weights.
+    ("ANYPREC_DECODE_XS=1", M1_TESTS + " or llama_shapes"),
 ], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl2", "pdl0", "pt0", "pt1b0", "pt2g3",
-        "pt2g2c", "xs0", "xs0summma0", "xs0pt2g3"])  # (no -k words in the ids: no recursion)
+        "pt2g2c", "xs1"])  # (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
     # one under each (PIPE=0: the register double buffer; SUM_MMA=0: the all-ones sums; SK:

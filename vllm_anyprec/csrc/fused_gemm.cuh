@@ -901,8 +901,9 @@ int wave_warps(Kern kernel, int dev, int blocks, int C, int (&occ)[64][kMaxWarps
 // the 48 KB a block gets without an opt-in.
 constexpr size_t kXsMaxBytes = 32 * 1024;
 
-// Where XS is faster, measured on the H100 at M = 1 over the Llama-3-8B shapes
-// (benchmarks/NOTES_kernels.md, "XS"): the widths whose default kernel needs the most registers.
+// Where XS was faster, measured on the H100 at M = 1 over the Llama-3-8B shapes (session 2,
+// benchmarks/NOTES_kernels.md, "XS"): the widths whose default kernel needs the most registers.
+// No longer true: off by default at run time (xs_enabled).
 // b <= 5 lose (up to 30% slower: the x tile prologue, more blocks to fill), at M >= 2 it does not
 // help (M = 4 was up to 2x slower).
 template <int B, bool LUT>
@@ -916,11 +917,14 @@ constexpr bool xs_wins() {
 #endif
 }
 
-// XS where xs_wins unless ANYPREC_DECODE_XS=0 (read once): times the other M = 1 kernels at
-// b >= 7 on the same build (the M1 ring, PT, stream-K or, with ANYPREC_DECODE_SUM_MMA=0, the
-// plain kernel that M = 2 runs).
+// XS only when asked (ANYPREC_DECODE_XS=1, read once). The H100 measurement above predates the
+// M1 ring kernel, PT and the packed words; on the H200 with those (session 14,
+// benchmarks/experiments/decode_xs/, same build, same call) XS was the slowest M = 1 kernel at
+// b = 7, 8 on every Llama-3-8B weight: the M1 ring (and PT by its rule) took (14336, 4096)
+// b = 8 19.4 -> 15.6 us, (4096, 28672) b = 8 36.3 -> 29.8, b = 7 33.9 -> 26.9, (4096, 6144)
+// b = 7 11.5 -> 7.5.
 inline bool xs_enabled() {
-  static const bool on = env_int("ANYPREC_DECODE_XS", 1) != 0;
+  static const bool on = env_int("ANYPREC_DECODE_XS", 0) != 0;
   return on;
 }
 
@@ -1042,11 +1046,13 @@ bool launch_sk(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
 // (8192, 28672), against the ring kernel in the same call): 4 warps per block, balanced, and
 //  - b <= 3: 3 stages, where the tiles fill at least 90% of the resident blocks: 3-11% less time
 //    ((4096, 14336) b = 2 9.8 -> 8.8 us, (4096, 28672) b = 2 16.1 -> 15.0 us);
-//  - b = 4, 6: 2 stages, where the tiles make at least two rounds of the resident blocks: 4-10%
-//    less ((4096, 28672) b = 4 19.6 -> 17.7 us, b = 6 26.2 -> 25.0 us; bf16 b = 4 20.1 ->
-//    19.1 us); at 1.1 rounds ((4096, 14336)) balancing halves the blocks and it lost 4%;
-//  - b = 5: no setting won on all three weights (-2 .. +12%), so the ring kernel; b >= 7 runs
-//    XS (not measured here).
+//  - b = 4, 6, 7, 8: 2 stages, where the tiles make at least two rounds of the resident blocks:
+//    4-10% less ((4096, 28672) b = 4 19.6 -> 17.7 us, b = 6 26.2 -> 25.0 us; bf16 b = 4 20.1 ->
+//    19.1 us); at 1.1 rounds ((4096, 14336)) balancing halves the blocks and it lost 4%. b = 7,
+//    8 (session 14, experiments/decode_xs/, against the ring kernel): (4096, 28672) 27.7 ->
+//    26.9 us and 30.6 -> 29.8 with 2 stages (3 stages: 29.1, 30.8); equal on (4096, 14336);
+//  - b = 5: no setting won on all three weights (-2 .. +12%; session 14 again 3-12% slower
+//    than the ring), so the ring kernel.
 // Overrides (experiments): ANYPREC_PT_WARPS, ANYPREC_PT_STAGES (2 or 3), ANYPREC_PT_BALANCE=0
 // (all resident blocks, the last round part-full), ANYPREC_PT_CONTIG=1 (each block a contiguous
 // range of tiles instead of every blocks-th), ANYPREC_PT_GRID > 0 (caps the blocks: tests run
@@ -1093,7 +1099,7 @@ template <typename T, int B, int FOLD>
 bool launch_pt(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   static const int mode = env_int("ANYPREC_DECODE_PT", 1);
   static const int stages = env_int("ANYPREC_PT_STAGES", pt_stages<B>());
-  if (mode == 0 || (mode == 1 && (B == 5 || B >= 7))) return false;
+  if (mode == 0 || (mode == 1 && B == 5)) return false;
   return stages == 3 ? launch_pt_st<T, B, FOLD, 3>(a, stream, mode, err)
                      : launch_pt_st<T, B, FOLD, 2>(a, stream, mode, err);
 }
@@ -1106,7 +1112,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
   if constexpr (MT == 1 && xs_wins<B, LUT>()) {
     if (xs) kernel = fused_gemm_kernel<T, B, MT, LUT, true, FOLD>;
   }
-  // M1 at M = 1 except where XS runs (b >= 7: the M1 sums made XS 10-12% slower).
+  // M1 at M = 1 except where XS runs (when asked; the M1 sums made XS 10-12% slower).
   bool m1 = false;
   size_t pipe_warp_bytes = 0;  // PIPE: dynamic shared memory per warp
   if constexpr (MT == 1 && !LUT) {
@@ -1117,7 +1123,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
       cudaError_t err;
       if (launch_sk<T, B, FOLD>(a, stream, err)) return err;
     }
-    // Persistent tiles where their rule takes them (not over XS: b >= 7 at small K).
+    // Persistent tiles where their rule takes them (not over XS).
     if (a.M == 1 && sum_mma_enabled() && pipe_enabled() && !xs) {
       cudaError_t err;
       if (launch_pt<T, B, FOLD>(a, stream, err)) return err;

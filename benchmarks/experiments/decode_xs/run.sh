@@ -17,17 +17,17 @@ ARGS=(--ms 1 --schemes uniform --bits ${XS_BITS:-5,6,7,8}
 TAGS=()
 for tree in . ${XS_M16:-}; do
   p=$([ "$tree" = . ] && echo "" || echo m16_)
-  ab_bench ${p}xs "$tree" ANYPREC_PT_DEBUG=1 -- "${ARGS[@]}"
+  ab_bench ${p}xs "$tree" ANYPREC_DECODE_XS=1 -- "${ARGS[@]}"
   ab_bench ${p}ring "$tree" ANYPREC_DECODE_XS=0 ANYPREC_DECODE_PT=0 -- "${ARGS[@]}"
   ab_bench ${p}plain "$tree" ANYPREC_DECODE_XS=0 ANYPREC_DECODE_SUM_MMA=0 -- "${ARGS[@]}"
   ab_bench ${p}pt2 "$tree" ANYPREC_DECODE_XS=0 ANYPREC_DECODE_PT=2 ANYPREC_PT_STAGES=2 \
     ANYPREC_PT_DEBUG=1 -- "${ARGS[@]}"
   ab_bench ${p}pt3 "$tree" ANYPREC_DECODE_XS=0 ANYPREC_DECODE_PT=2 ANYPREC_PT_STAGES=3 \
     ANYPREC_PT_DEBUG=1 -- "${ARGS[@]}"
-  ab_bench ${p}sk "$tree" ANYPREC_DECODE_SK=2 ANYPREC_SK_OVER_XS=1 -- "${ARGS[@]}"
+  ab_bench ${p}sk "$tree" ANYPREC_DECODE_XS=1 ANYPREC_DECODE_SK=2 ANYPREC_SK_OVER_XS=1 -- "${ARGS[@]}"
   TAGS+=(${p}xs ${p}ring ${p}plain ${p}pt2 ${p}pt3 ${p}sk)
 done
-ab_bench xs2 . -- "${ARGS[@]}"
+ab_bench xs2 . ANYPREC_DECODE_XS=1 -- "${ARGS[@]}"
 TAGS+=(xs2)
 ab_finish "${TAGS[@]}"
 cat "$RUNS/table.txt"

@@ -4,15 +4,19 @@
 # of peak, issue rate, active / eligible warps and the stall reasons (cycles per issued
 # instruction), for ours (uniform b = 2, 3, 4, 8; LUT b = 4, 8) and cuBLAS fp16 on the two
 # weights of the targets. Raw ncu output: OUT/ncu_m1_raw.txt; summary: stdout (summarize_ncu.py).
-# Usage: OUT=dir bash benchmarks/experiments/h100_record/profile_m1.sh
+# CFGS ("scheme bits" joined by |) and KNS ("K N" joined by |) pick other configurations.
+# Usage: OUT=dir [CFGS="uniform 5|uniform 4"] [KNS="4096 28672"] \
+#   bash benchmarks/experiments/h100_record/profile_m1.sh
 set -uo pipefail
 OUT=${OUT:-device_out}
 mkdir -p "$OUT"
 RAW=$OUT/ncu_m1_raw.txt
 : > "$RAW"
-METRICS="gpu__time_duration.sum,dram__bytes_read.sum.per_second,dram__throughput.avg.pct_of_peak_sustained_elapsed,smsp__issue_active.avg.per_cycle_active,smsp__warps_active.avg.per_cycle_active,smsp__warps_eligible.avg.per_cycle_active,launch__registers_per_thread,launch__block_size,launch__grid_size,regex:smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio"
-for kn in "4096 28672" "14336 4096"; do
-  for cfg in "fp16 16" "uniform 2" "uniform 3" "uniform 4" "uniform 8" "lut 4" "lut 8"; do
+METRICS="gpu__time_duration.sum,smsp__inst_executed.sum,dram__bytes_read.sum.per_second,dram__throughput.avg.pct_of_peak_sustained_elapsed,smsp__issue_active.avg.per_cycle_active,smsp__warps_active.avg.per_cycle_active,smsp__warps_eligible.avg.per_cycle_active,launch__registers_per_thread,launch__block_size,launch__grid_size,regex:smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio"
+IFS='|' read -ra KNL <<< "${KNS:-4096 28672|14336 4096}"
+IFS='|' read -ra CFGL <<< "${CFGS:-fp16 16|uniform 2|uniform 3|uniform 4|uniform 8|lut 4|lut 8}"
+for kn in "${KNL[@]}"; do
+  for cfg in "${CFGL[@]}"; do
     set -- $cfg
     KREGEX="regex:fused_gemm"
     [ "$1" = fp16 ] && KREGEX="regex:gemv|gemm|xmma|cutlass|nvjet"

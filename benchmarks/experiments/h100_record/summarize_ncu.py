@@ -8,6 +8,7 @@ import sys
 
 SHORT = {  # metric -> column
     "gpu__time_duration.sum": "us",
+    "smsp__inst_executed.sum": "Minst",
     "dram__bytes_read.sum.per_second": "TB/s",
     "dram__throughput.avg.pct_of_peak_sustained_elapsed": "dram%",
     "smsp__issue_active.avg.per_cycle_active": "issue",
@@ -20,7 +21,8 @@ SHORT = {  # metric -> column
 # the kernel line of a profiled launch: "  void name<...>(...) (grid)x(block), Context ..."
 LAUNCH = r"\s+(?:void )?([A-Za-z_:0-9]+)[<(].*\(\d+, \d+, \d+\)x\(\d+, \d+, \d+\)"
 UNIT = {"usecond": 1.0, "nsecond": 1e-3, "msecond": 1e3, "Tbyte/second": 1.0,
-        "Gbyte/second": 1e-3, "Mbyte/second": 1e-6}
+        "Gbyte/second": 1e-3, "Mbyte/second": 1e-6, "inst": 1e-6, "Kinst": 1e-3, "Minst": 1.0,
+        "Ginst": 1e3}
 
 
 def parse(path):
@@ -50,7 +52,7 @@ def parse(path):
 
 def main():
     rows = parse(sys.argv[1])
-    cols = ["us", "TB/s", "dram%", "issue", "active", "elig", "regs", "block", "grid"]
+    cols = ["us", "Minst", "TB/s", "dram%", "issue", "active", "elig", "regs", "block", "grid"]
     print(f"{'config (scheme b K N M)':<26} {'kernel':<28} " + " ".join(f"{c:>6}" for c in cols)
           + "  top stalls (cycles per issued instruction)")
     for r in rows:
