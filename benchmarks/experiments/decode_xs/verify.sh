@@ -8,6 +8,7 @@ source benchmarks/experiments/ab_lib.sh
 ab_init decode_xs_verify
 rm -f vllm_anyprec/_C*.so
 ab_build
+export PYTHONPATH=$PWD
 ARGS=(--ms 1,2,16 --schemes uniform --bits 7,8
       --shapes 4096x6144,4096x4096,4096x28672,14336x4096,4096x14336)
 ab_bench new . -- "${ARGS[@]}"
