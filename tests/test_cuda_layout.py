@@ -50,19 +50,54 @@ def test_pretransposed_words():
     assert set(planes[:, :, 1].flatten().tolist()) == {-1} and not planes[:, :, [0, 2]].any()
 
 
+@pytest.mark.parametrize("runs", [True, False], ids=["runs", "bits"])
 @pytest.mark.parametrize("bits,n,k", [(2, 5, 33), (2, 40, 700), (3, 33, 1000), (3, 17, 256),
                                       (5, 20, 100), (6, 33, 520), (7, 16, 256), (7, 9, 300)])
-def test_packed_transposed_roundtrip(bits, n, k, monkeypatch):
+def test_packed_transposed_roundtrip(bits, n, k, runs, monkeypatch):
     # Packed-transposed words (builds with ANYPREC_PACKED_T): same size as the planes,
-    # different words, every code back through the kernel's unpacking; also in slices.
+    # different words, every code back through the kernel's unpacking; also in slices. Both
+    # arrangements of the outputs above b (ANYPREC_PACK_RUNS; b <= 3 have one).
     codes = torch.randint(0, 2 ** bits, (n, k), generator=torch.Generator().manual_seed(n + k))
     qweight = reference.pack_bitplanes(codes, bits)
     planes = cuda_layout.repack_tiled(qweight, bits, k, packed=False)
-    packed = cuda_layout.repack_tiled(qweight, bits, k, packed=True)
+    packed = cuda_layout.repack_tiled(qweight, bits, k, packed=True, runs=runs)
     assert packed.shape == planes.shape and not torch.equal(packed, planes)
-    assert torch.equal(cuda_layout.decode_tiled(packed, bits, n, k, packed=True), codes)
+    assert torch.equal(cuda_layout.decode_tiled(packed, bits, n, k, packed=True, runs=runs),
+                       codes)
+    other = cuda_layout.repack_tiled(qweight, bits, k, packed=True, runs=not runs)
+    assert torch.equal(other, packed) == (bits not in (5, 6))  # b = 7: the same layout
     monkeypatch.setattr(cuda_layout, "TRANSPOSE_SLICE_BYTES", 1)
-    assert torch.equal(cuda_layout.repack_tiled(qweight, bits, k, packed=True), packed)
+    assert torch.equal(cuda_layout.repack_tiled(qweight, bits, k, packed=True, runs=runs),
+                       packed)
+
+
+def test_upper_runs_cover_every_free_bit_once():
+    # Each output above b takes b bits per byte, and together they fill the b words' free bits
+    # (8 - b per byte) exactly; runs: b = 5 gathers its three outputs from 2, 3, 2 runs.
+    for bits in (5, 6, 7):
+        for runs in (True, False):
+            table = cuda_layout.upper_runs(bits, runs)
+            used = [0] * bits
+            for parts in table:
+                assert sum(bin(m).count("1") for _, _, m in parts) == bits
+                for k, shift, mask in parts:
+                    src = mask << shift  # the bits of word k this run reads
+                    assert src < 256 and src & ((1 << bits) - 1) == 0 and used[k] & src == 0
+                    used[k] |= src
+            assert used == [256 - (1 << bits)] * bits
+    assert [len(p) for p in cuda_layout.upper_runs(5)] == [2, 3, 2]
+    assert [len(p) for p in cuda_layout.upper_runs(6)] == [3, 3]
+
+
+def test_packed_runs_words():
+    # b = 5, every code 0b10101 (0x15): out_5..7 are 0x15 in every byte, and the stream of their
+    # bits (LSB first: 10101 10101 10101) fills bits 5-7 of words 0..4 three at a time: 101,
+    # 011, 010, 110, 101 -> bytes 0x15 | 0xA0, | 0xC0, | 0x40, | 0x60, | 0xA0.
+    q5 = cuda_layout.repack_tiled(reference.pack_bitplanes(torch.full((16, 256), 0x15), 5), 5,
+                                  256, packed=True, runs=True)
+    for k, byte in enumerate([0xB5, 0xD5, 0x55, 0x75, 0xB5]):
+        word = int.from_bytes(bytes([byte] * 4), "little")
+        assert (q5[:, :, k] == word - (2 ** 32 if word >= 2 ** 31 else 0)).all(), k
 
 
 def test_packed_transposed_words():
@@ -158,6 +193,31 @@ def test_uniform_meta_follows_the_extensions_build(monkeypatch):
     monkeypatch.setattr(_ext, "_state", {"ok": True, "reason": None})
     assert _ext.meta_bits() == 16
     assert cuda_layout.uniform_meta(s, z, 4, torch.float16, 1).dtype == torch.float16
+
+
+def test_pack_runs_default_matches_the_header(monkeypatch):
+    # The header's default is the runs arrangement; an extension that does not report
+    # PACK_RUNS predates it (bits), one that reports 1 gets runs from repack_tiled's default.
+    import sys
+    import types
+
+    from vllm_anyprec import _ext
+    header = Path(cuda_layout.__file__).parents[1] / "csrc" / "anyprec.cuh"
+    assert re.search(r"#define ANYPREC_PACK_RUNS 1\b", header.read_text())
+    codes = torch.randint(0, 64, (20, 300), generator=torch.Generator().manual_seed(2))
+    qweight = reference.pack_bitplanes(codes, 6)
+    for runs in (None, 1):
+        fake = types.ModuleType("vllm_anyprec._C")
+        fake.PACKED_MASK = sum(1 << b for b in cuda_layout.PACKED_BITS)
+        if runs is not None:
+            fake.PACK_RUNS = runs
+        monkeypatch.setitem(sys.modules, "vllm_anyprec._C", fake)
+        monkeypatch.setattr(_ext, "_state", {"ok": True, "reason": None})
+        assert _ext.pack_runs() == (runs == 1)
+        tiled = cuda_layout.repack_tiled(qweight, 6, 300)
+        assert torch.equal(tiled, cuda_layout.repack_tiled(qweight, 6, 300, packed=True,
+                                                           runs=runs == 1))
+        assert torch.equal(cuda_layout.decode_tiled(tiled, 6, 20, 300), codes)
 
 
 def test_meta_width_default_matches_the_header():

@@ -57,6 +57,13 @@ def packed_widths() -> tuple[int, ...]:
     return tuple(b for b in range(2, 9) if mask >> b & 1)
 
 
+def pack_runs() -> bool:
+    """Whether the loaded extension's b >= 5 packed words keep their upper outputs in runs of
+    adjacent bits (its build flag ``ANYPREC_PACK_RUNS``, ``kernels/cuda_layout.py``). An
+    extension that does not report it predates the runs: False."""
+    return _build_constant("PACK_RUNS", 0) != 0
+
+
 def meta_bits() -> int:
     """Float width of the fold metadata the loaded extension reads: 32 (default) or 16 (its
     build flag ``ANYPREC_META16``, ``kernels/cuda_layout.uniform_meta``); 32 without it."""

@@ -164,6 +164,19 @@ constexpr bool pretransposed(int b) { return b == 4 || b == 8; }
 constexpr bool packed_transposed(int b) {
   return ANYPREC_PACKED_T && (b == 2 || b == 3 || b == 5 || b == 6 || b == 7);
 }
+// Where the b >= 5 packed words keep the outputs above b (each needs b bits per byte, and each
+// of the b words has 8 - b free bits per byte):
+//  - runs (ANYPREC_PACK_RUNS=1, default since session 14): the free bits of a byte, word 0
+//    first, are one stream; out_{b+e}'s bits i = 0..b-1 sit at stream positions e*b + i, so each
+//    output is gathered from a few runs of adjacent bits (b = 5: 2, 3, 2 runs; b = 6: 3, 3)
+//    with one shift per run: 19 / 18 integer ops per unit at b = 5 / 6 instead of 35 / 30 (b = 5
+//    ran at the instruction rate: 11.3 M instructions for (4096, 28672) against b = 7's 9.2 M,
+//    benchmarks/experiments/h200_record_s14/). b = 7 is the same layout either way.
+//  - bits (=0, session 12's): bit k of each byte of out_{b+e} in bit b + e of word k.
+// Reported to Python as PACK_RUNS (build_pack_runs; kernels/cuda_layout.py writes to match).
+#ifndef ANYPREC_PACK_RUNS
+#define ANYPREC_PACK_RUNS 1
+#endif
 
 // Bit select in one instruction: bits of b where m is set, of a elsewhere.
 __device__ __forceinline__ uint32_t bit_select(uint32_t a, uint32_t b, uint32_t m) {
@@ -185,12 +198,34 @@ __device__ __forceinline__ void decode_unit(const uint4 (&planes)[B], int i, uin
     // (The words above b first, then the masks in place: fewer registers live at once.)
 #pragma unroll
     for (int j = 0; j < B; ++j) w[j] = comp(planes[j], i);
+    if constexpr (ANYPREC_PACK_RUNS) {
+      constexpr int kFree = 8 - B;  // free bits per byte of each word
 #pragma unroll
-    for (int e = 0; e < 8 - B; ++e) {
-      uint32_t x = w[0] >> (B + e);
+      for (int e = 0; e < 8 - B; ++e) {
+        uint32_t x = 0;
+        // Output bit o = stream position e*b + o = bit b + f of word k, f = position % free.
+        // A run starts at o = 0 and wherever f wraps to 0 (the next word); it is at most
+        // min(free - f, b - o) bits long and needs one right shift by b + f - o.
 #pragma unroll
-      for (int k = 1; k < B; ++k) x = bit_select(x, w[k] >> (B + e - k), 0x01010101u << k);
-      w[B + e] = x & kLow;
+        for (int o = 0; o < B; ++o) {
+          const int pos = e * B + o, k = pos / kFree, f = pos % kFree;
+          if (o == 0 || f == 0) {
+            const int len = kFree - f < B - o ? kFree - f : B - o;
+            const uint32_t run = 0x01010101u * (((1u << len) - 1) << o);
+            const uint32_t v = w[k] >> (B + f - o);
+            x = o == 0 ? v : bit_select(x, v, run);
+          }
+        }
+        w[B + e] = x & kLow;
+      }
+    } else {
+#pragma unroll
+      for (int e = 0; e < 8 - B; ++e) {
+        uint32_t x = w[0] >> (B + e);
+#pragma unroll
+        for (int k = 1; k < B; ++k) x = bit_select(x, w[k] >> (B + e - k), 0x01010101u << k);
+        w[B + e] = x & kLow;
+      }
     }
 #pragma unroll
     for (int j = 0; j < B; ++j) w[j] &= kLow;

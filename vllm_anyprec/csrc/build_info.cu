@@ -12,4 +12,6 @@ int build_packed_mask() {
 
 int build_meta_bits() { return ANYPREC_META16 ? 16 : 32; }
 
+int build_pack_runs() { return ANYPREC_PACK_RUNS ? 1 : 0; }
+
 }  // namespace anyprec

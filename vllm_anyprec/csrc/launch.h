@@ -15,6 +15,7 @@ namespace anyprec {
 // (ANYPREC_NVCC_FLAGS do not reach this header's plain C++ users).
 int build_packed_mask();
 int build_meta_bits();  // 32: fp32 fold metadata; 16: float16 (ANYPREC_META16)
+int build_pack_runs();  // 1: b >= 5 packed words keep their upper outputs in runs (ANYPREC_PACK_RUNS)
 
 // Compute capability and SM count of a device, queried once per device for every launcher and
 // op (they run on every layer). A failed query counts 132 SMs, so grid sizing never divides by 0.

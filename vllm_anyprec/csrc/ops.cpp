@@ -410,16 +410,19 @@ TORCH_LIBRARY_IMPL(anyprec, CUDA, m) {
   m.impl("dequant_lut", &dequant_lut);
 }
 
-// `import vllm_anyprec._C` runs the static registrations above. The module holds two
+// `import vllm_anyprec._C` runs the static registrations above. The module holds three
 // constants, so that kernels/cuda_layout.py writes what the build reads: PACKED_MASK, bit b set
-// when the kernels read b-bit weights packed-transposed (build_packed_mask); META_BITS, the
+// when the kernels read b-bit weights packed-transposed (build_packed_mask); PACK_RUNS, 1 when
+// the b >= 5 packed words keep their upper outputs in runs (build_pack_runs); META_BITS, the
 // fold metadata's float width, 32 or 16 (build_meta_bits).
 extern "C" PyObject* PyInit__C(void) {
   static PyModuleDef def = {PyModuleDef_HEAD_INIT, "_C", nullptr, -1, nullptr};
   PyObject* mod = PyModule_Create(&def);
   const long packed = anyprec::build_packed_mask();
   const long meta_bits = anyprec::build_meta_bits();
+  const long pack_runs = anyprec::build_pack_runs();
   if (mod != nullptr && (PyModule_AddIntConstant(mod, "PACKED_MASK", packed) < 0 ||
+                         PyModule_AddIntConstant(mod, "PACK_RUNS", pack_runs) < 0 ||
                          PyModule_AddIntConstant(mod, "META_BITS", meta_bits) < 0)) {
     Py_DECREF(mod);
     return nullptr;

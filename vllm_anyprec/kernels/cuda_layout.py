@@ -36,8 +36,13 @@ session 12, reported as ``_C.PACKED_MASK``;
 ``_ext.packed_widths``; ``PACKED_BITS``): the output words above b go into those free bits of
 the first b. b = 2 keeps ``out0 | out1 << 2`` and ``out2 | out3 << 2``; b = 3 keeps ``out_j``
 with bit j of each nibble of ``out3`` in that nibble's bit 3; b = 5, 6, 7 keep ``out_j`` (j < b)
-with bit k of each byte of ``out_{b+e}`` in bit b + e of the same byte of word k. The kernel
-unpacks them with masks and shifts instead of transposing.
+in the low b bits of each byte and the outputs above b in the free high bits, in one of two
+arrangements (build flag ``ANYPREC_PACK_RUNS``, reported as ``_C.PACK_RUNS``; ``runs`` below):
+*runs* (default since session 14): the free bits of a byte, word 0 first, form one stream and
+bit i of ``out_{b+e}`` sits at stream position ``e b + i``, so each output is a few runs of
+adjacent bits (one shift each); *bits* (session 12): bit k of each byte of ``out_{b+e}`` in
+bit b + e of the same byte of word k (b shifts each). For b = 7 the two are the same. The
+kernel unpacks them with masks and shifts instead of transposing.
 
 ``decode_tiled`` emulates the kernel's decoding on the CPU so this
 mapping is tested without a GPU. Rows past N and k past K are zero bits.
@@ -119,29 +124,62 @@ def _packed(bits: int, packed: bool | None) -> bool:
     return packed
 
 
-def pack_transposed(out: list[torch.Tensor], bits: int) -> list[torch.Tensor]:
+def _runs(runs: bool | None) -> bool:
+    """Whether b >= 5 packed words use the runs arrangement: as asked, else as the loaded
+    extension reads them."""
+    if runs is None:
+        from .. import _ext
+        runs = _ext.pack_runs()
+    return runs
+
+
+def upper_runs(bits: int, runs: bool = True) -> list[list[tuple[int, int, int]]]:
+    """Where the outputs above b live in b >= 5 packed words: per output ``out_{b+e}`` a list of
+    ``(word k, right shift, byte mask)``: ``out_{b+e} = OR((word_k >> shift) & mask * 0x01010101)``.
+    The kernel's ``decode_unit`` walks the same runs."""
+    free = 8 - bits
+    table = []
+    for e in range(free):
+        parts = []
+        for o in range(bits):
+            if runs:
+                pos = e * bits + o
+                k, f = divmod(pos, free)
+                shift = bits + f - o
+            else:
+                k, shift = o, bits + e - o
+            if parts and parts[-1][0] == k and parts[-1][1] == shift:
+                parts[-1] = (k, shift, parts[-1][2] | 1 << o)
+            else:
+                parts.append((k, shift, 1 << o))
+        table.append(parts)
+    return table
+
+
+def pack_transposed(out: list[torch.Tensor], bits: int, runs: bool = True) -> list[torch.Tensor]:
     """The transpose's output words (4 for b <= 4, else 8; int64 holding uint32) -> ``bits``
-    packed words."""
+    packed words (``runs``: the arrangement of the outputs above b, see ``upper_runs``)."""
     if bits == 2:
         return [out[0] | (out[1] << 2), out[2] | (out[3] << 2)]
     if bits == 3:
         return [out[j] | (((out[3] >> j) & 0x11111111) << 3) for j in range(3)]
     words = list(out[:bits])
-    for e in range(8 - bits):
-        for k in range(bits):
-            words[k] = words[k] | (((out[bits + e] >> k) & 0x01010101) << (bits + e))
+    for e, parts in enumerate(upper_runs(bits, runs)):
+        for k, shift, mask in parts:
+            words[k] = words[k] | ((out[bits + e] & (mask * 0x01010101)) << shift)
     return words
 
 
-def unpack_transposed(words: list[torch.Tensor], bits: int) -> list[torch.Tensor]:
+def unpack_transposed(words: list[torch.Tensor], bits: int,
+                      runs: bool = True) -> list[torch.Tensor]:
     """Inverse of ``pack_transposed``, as the kernel's ``decode_unit`` does it."""
     if bits >= 5:
         low = 0x01010101 * ((1 << bits) - 1)
         out = [w & low for w in words]
-        for e in range(8 - bits):
+        for parts in upper_runs(bits, runs):
             x = torch.zeros_like(words[0])
-            for k in range(bits):
-                x = x | (((words[k] >> (bits + e)) & 0x01010101) << k)
+            for k, shift, mask in parts:
+                x = x | ((words[k] >> shift) & (mask * 0x01010101))
             out.append(x)
         return out
     if bits == 2:
@@ -154,11 +192,12 @@ def unpack_transposed(words: list[torch.Tensor], bits: int) -> list[torch.Tensor
 
 
 def repack_tiled(qweight: torch.Tensor, bits: int, in_features: int,
-                 packed: bool | None = None) -> torch.Tensor:
+                 packed: bool | None = None, runs: bool | None = None) -> torch.Tensor:
     """Canonical ``[>=bits, N, Kw]`` -> tiled int32 ``[N16, C, bits, 32, 4]`` (same device).
 
     Done plane by plane to bound the temporary memory (one byte per weight). ``packed``: store
-    the widths of ``PACKED_BITS`` packed-transposed (None: as the loaded extension reads them).
+    the widths of ``PACKED_BITS`` packed-transposed; ``runs``: their b >= 5 arrangement (None:
+    as the loaded extension reads them).
     """
     if qweight.dtype != torch.int32 or qweight.dim() != 3 or qweight.shape[0] < bits:
         raise ValueError(f"qweight: expected int32 [>={bits}, N, words], got {qweight.dtype} "
@@ -167,6 +206,7 @@ def repack_tiled(qweight: torch.Tensor, bits: int, in_features: int,
     if not (kw - 1) * PACK_WIDTH < in_features <= kw * PACK_WIDTH:
         raise ValueError(f"in_features={in_features} does not match {kw} words of qweight")
     packed = _packed(bits, packed)
+    runs = packed and bits >= 5 and _runs(runs)
     dev = qweight.device
     n16, c = num_ntiles(n), num_chunks(in_features)
     row_map, k_map = (m.to(dev) for m in _unit_map(uses_nibbles(bits)))
@@ -199,7 +239,7 @@ def repack_tiled(qweight: torch.Tensor, bits: int, in_features: int,
                                 for j in range(4 if uses_nibbles(bits) else 8)],
                                rounds=2 if uses_nibbles(bits) else 3)
             if packed:
-                words = pack_transposed(words, bits)
+                words = pack_transposed(words, bits, runs)
             del t64
             for j, w in enumerate(words):
                 part[:, :, j] = torch.where(w >= 2 ** 31, w - 2 ** 32, w).to(torch.int32)
@@ -227,16 +267,17 @@ def transpose8(words: list[torch.Tensor], rounds: int = 3) -> list[torch.Tensor]
 
 
 def decode_tiled(tiled: torch.Tensor, bits: int, out_features: int, in_features: int,
-                 packed: bool | None = None) -> torch.Tensor:
+                 packed: bool | None = None, runs: bool | None = None) -> torch.Tensor:
     """CPU emulation of the kernel's decoding: tiled layout -> int64 codes ``[N, K]``
-    (``packed`` as in ``repack_tiled``)."""
+    (``packed`` and ``runs`` as in ``repack_tiled``)."""
     n16, c, b, lanes, units = tiled.shape
     assert b == bits and lanes == LANES and units == UNITS
     nib = uses_nibbles(bits)
     nwords, width = (4, 4) if nib else (8, 8)
     t64 = tiled.to(torch.int64) & 0xFFFFFFFF  # [N16, C, b, 32, 4]
     if _packed(bits, packed):
-        out_w = unpack_transposed([t64[:, :, j] for j in range(bits)], bits)
+        out_w = unpack_transposed([t64[:, :, j] for j in range(bits)], bits,
+                                  bits >= 5 and _runs(runs))
     elif bits in PRETRANSPOSED_BITS:  # stored as the transpose's output: read as is
         out_w = [t64[:, :, j] for j in range(nwords)]
     else:
