@@ -1099,7 +1099,7 @@ template <typename T, int B, int FOLD>
 bool launch_pt(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   static const int mode = env_int("ANYPREC_DECODE_PT", 1);
   static const int stages = env_int("ANYPREC_PT_STAGES", pt_stages<B>());
-  if (mode == 0 || (mode == 1 && B == 5)) return false;
+  if (mode == 0) return false;
   return stages == 3 ? launch_pt_st<T, B, FOLD, 3>(a, stream, mode, err)
                      : launch_pt_st<T, B, FOLD, 2>(a, stream, mode, err);
 }
