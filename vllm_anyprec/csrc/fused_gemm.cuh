@@ -816,7 +816,9 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
 // Warps per block from the wave model (wave_warps) instead of the warps-per-SM target:
 // ANYPREC_WAVE_MODEL = 0 never, 1 for the classes where it measured faster (use_wave_model),
 // 2 always. ANYPREC_WAVE_FILL is the model's start-up cost per warp in chunks;
-// ANYPREC_DECODE_WARPS > 0 forces the warps per block (timing experiments).
+// ANYPREC_DECODE_WARPS > 0 forces the warps per block (timing experiments; at most kMaxWarps,
+// which sizes the blocks' reduction arrays and the rings' shared-memory opt-in: 12 and 16 were
+// launch errors in session 14's sweep, now clamped).
 #ifndef ANYPREC_WAVE_MODEL
 #define ANYPREC_WAVE_MODEL 1
 #endif
@@ -1046,13 +1048,14 @@ bool launch_sk(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
 // (8192, 28672), against the ring kernel in the same call): 4 warps per block, balanced, and
 //  - b <= 3: 3 stages, where the tiles fill at least 90% of the resident blocks: 3-11% less time
 //    ((4096, 14336) b = 2 9.8 -> 8.8 us, (4096, 28672) b = 2 16.1 -> 15.0 us);
-//  - b = 4, 6, 7, 8: 2 stages, where the tiles make at least two rounds of the resident blocks:
+//  - b >= 4: 2 stages, where the tiles make at least two rounds of the resident blocks:
 //    4-10% less ((4096, 28672) b = 4 19.6 -> 17.7 us, b = 6 26.2 -> 25.0 us; bf16 b = 4 20.1 ->
 //    19.1 us); at 1.1 rounds ((4096, 14336)) balancing halves the blocks and it lost 4%. b = 7,
 //    8 (session 14, experiments/decode_xs/, against the ring kernel): (4096, 28672) 27.7 ->
 //    26.9 us and 30.6 -> 29.8 with 2 stages (3 stages: 29.1, 30.8); equal on (4096, 14336);
-//  - b = 5: no setting won on all three weights (-2 .. +12%; session 14 again 3-12% slower
-//    than the ring), so the ring kernel.
+//  - b = 5: 2 stages by the same rule since the runs words (session 14,
+//    experiments/pack_runs/pt5.sh): (4096, 28672) 22.9 -> 21.9 us, (8192, 28672) 41.5 -> 40.2;
+//    with session 12's words no setting had won on all three weights (-2 .. +12%).
 // Overrides (experiments): ANYPREC_PT_WARPS, ANYPREC_PT_STAGES (2 or 3), ANYPREC_PT_BALANCE=0
 // (all resident blocks, the last round part-full), ANYPREC_PT_CONTIG=1 (each block a contiguous
 // range of tiles instead of every blocks-th), ANYPREC_PT_GRID > 0 (caps the blocks: tests run
@@ -1146,7 +1149,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
   int nwarps;
   static const int forced = env_int("ANYPREC_DECODE_WARPS", ANYPREC_DECODE_WARPS);
   if (forced > 0) {
-    nwarps = forced;
+    nwarps = forced < kMaxWarps ? forced : kMaxWarps;
   } else if (use_wave_model<MT, LUT>(a, m1) && !xs) {
     // Resident blocks per kernel instance (XS never gets here; M1 has its own registers).
     static int occ[3][64][kMaxWarps + 1] = {};
