@@ -15,7 +15,16 @@ namespace anyprec {
 
 constexpr int kTileN = 16;    // weight rows per warp tile (the m16 of mma.m16n8k16)
 constexpr int kChunkK = 256;  // k per warp iteration: 4 units of 64 k, one uint4 per plane
-constexpr int kMaxWarps = 8;
+// Most warps per block of the decode kernels: sizes their reduction arrays, the rings'
+// shared-memory opt-in and the launch bounds (so the register caps). Build flag for an
+// experiment (benchmarks/experiments/decode_few_tiles/): on weights with few n-tiles
+// ((14336, 4096): 256 tiles, ~2 blocks per SM) the ring kernel runs at this cap with SM room
+// to spare (16 of ~24 warps). Larger values also tighten the register caps of the M > 1
+// kernels (512 threads x their minimum blocks), so such a build is for M = 1 timing only.
+#ifndef ANYPREC_MAX_WARPS
+#define ANYPREC_MAX_WARPS 8
+#endif
+constexpr int kMaxWarps = ANYPREC_MAX_WARPS;
 
 // Programmatic dependent launch (sm_90+; see launch_decode in fused_gemm.cuh). pdl_wait: returns
 // once the previous kernel on the stream has finished and its writes are visible (at once when
