@@ -8,6 +8,8 @@
 #                                     process with those variables: RUNS/TAG.json and .log
 #   ab_finish TAG ...                 RUNS/table.txt (side by side, decode_m1/table.py) and
 #                                     OUT/runs.tgz (everything in RUNS)
+#   ab_report TAG ...                 ab_finish, then prints the table and the distinct PT
+#                                     launches the runs logged (ANYPREC_PT_DEBUG=1)
 # AB_TIMEOUT: seconds per benchmark run (default 60).
 set -uo pipefail
 ab_init() {
@@ -41,4 +43,9 @@ ab_bench() {
 ab_finish() {
   python3 benchmarks/experiments/decode_m1/table.py "$RUNS" "$@" > "$RUNS/table.txt"
   tar czf "$OUT/runs.tgz" -C "$RUNS" .
+}
+ab_report() {
+  ab_finish "$@"
+  cat "$RUNS/table.txt"
+  grep -h "anyprec PT" "$RUNS"/*.log 2>/dev/null | sort | uniq | head -"${AB_PT_LINES:-60}"
 }

@@ -38,6 +38,4 @@ for cfg in w12s2:12:2 w12s3:12:3 w16s2:16:2; do
 done
 ab_bench base2 . -- "${ARGS[@]}"
 TAGS+=(base2)
-ab_finish "${TAGS[@]}"
-cat "$RUNS/table.txt"
-grep -h "anyprec PT" "$RUNS"/*.log | sort | uniq | head -60
+ab_report "${TAGS[@]}"

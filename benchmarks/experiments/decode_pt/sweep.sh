@@ -25,6 +25,4 @@ for w in 2 4 8; do
 done
 ab_bench base2 . ANYPREC_DECODE_PT=0 -- "${ARGS[@]}"
 TAGS+=(base2)
-ab_finish "${TAGS[@]}"
-cat "$RUNS/table.txt"
-grep -h "anyprec PT" "$RUNS"/*.log | sort | uniq | head -120
+AB_PT_LINES=120 ab_report "${TAGS[@]}"

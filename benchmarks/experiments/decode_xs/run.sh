@@ -29,6 +29,4 @@ for tree in . ${XS_M16:-}; do
 done
 ab_bench xs2 . ANYPREC_DECODE_XS=1 -- "${ARGS[@]}"
 TAGS+=(xs2)
-ab_finish "${TAGS[@]}"
-cat "$RUNS/table.txt"
-grep -h "anyprec PT" "$RUNS"/*.log | sort | uniq | head -40
+AB_PT_LINES=40 ab_report "${TAGS[@]}"
