@@ -186,6 +186,30 @@ constexpr bool packed_transposed(int b) {
 #ifndef ANYPREC_PACK_RUNS
 #define ANYPREC_PACK_RUNS 1
 #endif
+// Bit o of out_{b+e} (b >= 5) lives in word upper_word at bit o + upper_shift; a run is a
+// stretch of o with the same word and shift (one shift and one bit-select each). The same table
+// as kernels/cuda_layout.upper_runs. Runs: stream position e*b + o is bit b + f of word k,
+// f = position % (8 - b); bits: word o, bit b + e.
+template <int B>
+__host__ __device__ constexpr int upper_word(int e, int o) {
+  return ANYPREC_PACK_RUNS ? (e * B + o) / (8 - B) : o;
+}
+template <int B>
+__host__ __device__ constexpr int upper_shift(int e, int o) {
+  return ANYPREC_PACK_RUNS ? B + (e * B + o) % (8 - B) - o : B + e - o;
+}
+template <int B>
+__host__ __device__ constexpr bool upper_run_starts(int e, int o) {
+  return o == 0 || upper_word<B>(e, o) != upper_word<B>(e, o - 1) ||
+         upper_shift<B>(e, o) != upper_shift<B>(e, o - 1);
+}
+// The run's output bits, o up to its end, in every byte.
+template <int B>
+__host__ __device__ constexpr uint32_t upper_run_mask(int e, int o) {
+  uint32_t m = 1u << o;
+  for (int i = o + 1; i < B && !upper_run_starts<B>(e, i); ++i) m |= 1u << i;
+  return 0x01010101u * m;
+}
 
 // Bit select in one instruction: bits of b where m is set, of a elsewhere.
 __device__ __forceinline__ uint32_t bit_select(uint32_t a, uint32_t b, uint32_t m) {
@@ -201,40 +225,24 @@ __device__ __forceinline__ uint32_t bit_select(uint32_t a, uint32_t b, uint32_t 
 template <int B>
 __device__ __forceinline__ void decode_unit(const uint4 (&planes)[B], int i, uint32_t (&w)[8]) {
   if constexpr (packed_transposed(B) && B >= 5) {
-    // Byte codes: word j < b holds out_j in its bytes' low b bits, and bit k of every byte of
-    // out_{b+e} in bit b + e of the same byte of word k.
+    // Byte codes: word j < b holds out_j in its bytes' low b bits, and the outputs above b in
+    // the free high bits (ANYPREC_PACK_RUNS above).
     constexpr uint32_t kLow = 0x01010101u * ((1u << B) - 1);
     // (The words above b first, then the masks in place: fewer registers live at once.)
 #pragma unroll
     for (int j = 0; j < B; ++j) w[j] = comp(planes[j], i);
-    if constexpr (ANYPREC_PACK_RUNS) {
-      constexpr int kFree = 8 - B;  // free bits per byte of each word
+    // out_{b+e} = OR over its runs of (w[k] >> shift) & run mask (upper_* above).
 #pragma unroll
-      for (int e = 0; e < 8 - B; ++e) {
-        uint32_t x = 0;
-        // Output bit o = stream position e*b + o = bit b + f of word k, f = position % free.
-        // A run starts at o = 0 and wherever f wraps to 0 (the next word); it is at most
-        // min(free - f, b - o) bits long and needs one right shift by b + f - o.
+    for (int e = 0; e < 8 - B; ++e) {
+      uint32_t x = 0;
 #pragma unroll
-        for (int o = 0; o < B; ++o) {
-          const int pos = e * B + o, k = pos / kFree, f = pos % kFree;
-          if (o == 0 || f == 0) {
-            const int len = kFree - f < B - o ? kFree - f : B - o;
-            const uint32_t run = 0x01010101u * (((1u << len) - 1) << o);
-            const uint32_t v = w[k] >> (B + f - o);
-            x = o == 0 ? v : bit_select(x, v, run);
-          }
+      for (int o = 0; o < B; ++o) {
+        if (upper_run_starts<B>(e, o)) {
+          const uint32_t v = w[upper_word<B>(e, o)] >> upper_shift<B>(e, o);
+          x = o == 0 ? v : bit_select(x, v, upper_run_mask<B>(e, o));
         }
-        w[B + e] = x & kLow;
       }
-    } else {
-#pragma unroll
-      for (int e = 0; e < 8 - B; ++e) {
-        uint32_t x = w[0] >> (B + e);
-#pragma unroll
-        for (int k = 1; k < B; ++k) x = bit_select(x, w[k] >> (B + e - k), 0x01010101u << k);
-        w[B + e] = x & kLow;
-      }
+      w[B + e] = x & kLow;
     }
 #pragma unroll
     for (int j = 0; j < B; ++j) w[j] &= kLow;

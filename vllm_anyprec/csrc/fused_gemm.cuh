@@ -816,9 +816,8 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
 // Warps per block from the wave model (wave_warps) instead of the warps-per-SM target:
 // ANYPREC_WAVE_MODEL = 0 never, 1 for the classes where it measured faster (use_wave_model),
 // 2 always. ANYPREC_WAVE_FILL is the model's start-up cost per warp in chunks;
-// ANYPREC_DECODE_WARPS > 0 forces the warps per block (timing experiments; at most kMaxWarps,
-// which sizes the blocks' reduction arrays and the rings' shared-memory opt-in: 12 and 16 were
-// launch errors in session 14's sweep, now clamped).
+// ANYPREC_DECODE_WARPS > 0 forces the warps per block (timing experiments; clamped to kMaxWarps
+// like every rule's choice: 12 and 16 were launch errors in session 14's sweep).
 #ifndef ANYPREC_WAVE_MODEL
 #define ANYPREC_WAVE_MODEL 1
 #endif
@@ -1149,7 +1148,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
   int nwarps;
   static const int forced = env_int("ANYPREC_DECODE_WARPS", ANYPREC_DECODE_WARPS);
   if (forced > 0) {
-    nwarps = forced < kMaxWarps ? forced : kMaxWarps;
+    nwarps = forced;
   } else if (use_wave_model<MT, LUT>(a, m1) && !xs) {
     // Resident blocks per kernel instance (XS never gets here; M1 has its own registers).
     static int occ[3][64][kMaxWarps + 1] = {};
@@ -1168,9 +1167,11 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     // M = 1, b = 8 99.7 -> 83.9 at M = 16, every other b and M within 0.5%. (The wave model,
     // ANYPREC_DECODE_WAVE=2, lost up to 25% at b = 6 there.)
     if (LUT && nwarps < 4) nwarps = 4;
-    nwarps = nwarps < 1 ? 1 : nwarps > kMaxWarps ? kMaxWarps : nwarps;
+    nwarps = nwarps < 1 ? 1 : nwarps;
   }
-  nwarps = nwarps > a.C ? a.C : nwarps;
+  // Every rule and the override: at most kMaxWarps (it sizes the reduction arrays and the rings'
+  // shared-memory opt-in) and at most one warp per chunk.
+  nwarps = std::min({nwarps, kMaxWarps, a.C});
   const size_t smem = xs ? xs_bytes : nwarps * pipe_warp_bytes;
   return launch_decode(kernel, pdl_enabled(dev, LUT), grid, nwarps * 32, smem, stream,
                        static_cast<const T*>(a.x), a.qw, reinterpret_cast<const MetaWord*>(a.meta),

@@ -206,7 +206,7 @@ def repack_tiled(qweight: torch.Tensor, bits: int, in_features: int,
     if not (kw - 1) * PACK_WIDTH < in_features <= kw * PACK_WIDTH:
         raise ValueError(f"in_features={in_features} does not match {kw} words of qweight")
     packed = _packed(bits, packed)
-    runs = packed and bits >= 5 and _runs(runs)
+    runs = packed and _runs(runs)  # (b <= 3 have one arrangement)
     dev = qweight.device
     n16, c = num_ntiles(n), num_chunks(in_features)
     row_map, k_map = (m.to(dev) for m in _unit_map(uses_nibbles(bits)))
@@ -276,8 +276,7 @@ def decode_tiled(tiled: torch.Tensor, bits: int, out_features: int, in_features:
     nwords, width = (4, 4) if nib else (8, 8)
     t64 = tiled.to(torch.int64) & 0xFFFFFFFF  # [N16, C, b, 32, 4]
     if _packed(bits, packed):
-        out_w = unpack_transposed([t64[:, :, j] for j in range(bits)], bits,
-                                  bits >= 5 and _runs(runs))
+        out_w = unpack_transposed([t64[:, :, j] for j in range(bits)], bits, _runs(runs))
     elif bits in PRETRANSPOSED_BITS:  # stored as the transpose's output: read as is
         out_w = [t64[:, :, j] for j in range(nwords)]
     else:

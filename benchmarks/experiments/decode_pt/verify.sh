@@ -16,6 +16,5 @@ ab_bench off1 . ANYPREC_DECODE_PT=0 -- "${ARGS[@]}"
 ab_bench on1 . -- "${ARGS[@]}"
 ab_bench on2 . -- "${ARGS[@]}"
 ab_bench off2 . ANYPREC_DECODE_PT=0 -- "${ARGS[@]}"
-ab_finish off1 off2 on1 on2
-cat "$RUNS/table.txt"
+ab_report off1 off2 on1 on2
 echo "tests: $T"

@@ -14,8 +14,7 @@ ARGS=(--ms 1,2,16 --schemes uniform --bits 7,8
 ab_bench new . -- "${ARGS[@]}"
 ab_bench xs . ANYPREC_DECODE_XS=1 -- "${ARGS[@]}"
 ab_bench new2 . -- "${ARGS[@]}"
-ab_finish new xs new2
-cat "$RUNS/table.txt"
+ab_report new xs new2
 OUT=$OUT CFGS="uniform 3|uniform 4|uniform 5|uniform 7" \
   bash benchmarks/experiments/h100_record/profile_m1.sh > "$OUT/ncu_summary.txt" 2>&1
 cat "$OUT/ncu_summary.txt"

@@ -21,5 +21,4 @@ for w in 2 4 8 12 16; do
   ab_bench w$w . ANYPREC_DECODE_PT=0 ANYPREC_DECODE_WARPS=$w -- "${ARGS[@]}"
   TAGS+=(w$w)
 done
-ab_finish "${TAGS[@]}"
-cat "$RUNS/table.txt"
+ab_report "${TAGS[@]}"

@@ -15,6 +15,5 @@ T=$(timeout 200 python3 -m pytest -q -x tests/gpu -k "not m1_kernel_switches or 
 echo "$T" > "$RUNS/tests.txt"
 ab_bench m16a . -- --ms 1,16 --schemes uniform \
   --shapes 4096x6144,4096x4096,4096x28672,14336x4096,4096x14336
-ab_finish m16a
-cat "$RUNS/table.txt"
+ab_report m16a
 echo "tests: $T"

@@ -24,6 +24,5 @@ ab_bench f32a . -- "${ARGS[@]}"
 ab_bench m16a /tmp/m16 -- "${ARGS[@]}"
 ab_bench m16b /tmp/m16 -- "${ARGS[@]}"
 ab_bench f32b . -- "${ARGS[@]}"
-ab_finish f32a f32b m16a m16b
-cat "$RUNS/table.txt"
+ab_report f32a f32b m16a m16b
 echo "tests (META16 build): $T"

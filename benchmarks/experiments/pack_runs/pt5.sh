@@ -13,6 +13,4 @@ ab_bench rule . ANYPREC_PT_DEBUG=1 -- "${ARGS[@]}"
 ab_bench ring . ANYPREC_DECODE_PT=0 -- "${ARGS[@]}"
 ab_bench pt . ANYPREC_DECODE_PT=2 -- "${ARGS[@]}"
 ab_bench rule2 . -- "${ARGS[@]}"
-ab_finish rule ring pt rule2
-cat "$RUNS/table.txt"
-grep -h "anyprec PT" "$RUNS"/rule.log | sort | uniq
+ab_report rule ring pt rule2

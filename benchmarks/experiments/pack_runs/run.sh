@@ -21,8 +21,7 @@ ab_bench runs2 . -- "${ARGS[@]}"
 ab_bench bits2 /tmp/bits -- "${ARGS[@]}"
 ab_bench runs_pt . ANYPREC_DECODE_PT=2 -- --ms 1 --schemes uniform --bits 5 \
   --shapes 4096x6144,4096x4096,4096x28672,14336x4096,4096x14336
-ab_finish runs bits runs2 bits2 runs_pt
-cat "$RUNS/table.txt"
+ab_report runs bits runs2 bits2 runs_pt
 export PYTHONPATH=$PWD
 timeout ${TEST_TIMEOUT:-240} python3 -m pytest -q -x tests/gpu \
   -k "not m1_kernel_switches or sk2 or pt2g3" 2>&1 | tail -4
