@@ -228,6 +228,27 @@ def test_input_checks_name_values():
         torch.ops.anyprec.gemm_uniform(x.float(), tiled, meta, s, z, 4, 64, 320, 48, 64)
 
 
+@pytest.mark.parametrize("bits,offset,ok", [(4, 1, False), (2, 2, False), (2, 4, True),
+                                             (8, 4, False), (8, 8, True)])
+def test_lut_alignment(bits, offset, ok):
+    # The decode kernels fill their tables from 16-byte loads of the rows (8-byte at bits = 2):
+    # a table moved by `offset` values is refused with the alignment in the message, or (ok)
+    # gives the aligned table's results exactly.
+    layer = random_layer("lut", bits, 48, 320, -1)
+    tiled, (lut,) = prepared(layer, torch.float16)
+    moved = torch.empty(lut.numel() + offset, dtype=lut.dtype, device=lut.device)
+    moved = moved[offset:].view_as(lut)
+    moved.copy_(lut)
+    x = torch.randn(1, 320, device="cuda").half()
+    if ok:
+        assert torch.equal(torch.ops.anyprec.gemm_lut(x, tiled, moved, bits, 320, 48, FUSED),
+                           torch.ops.anyprec.gemm_lut(x, tiled, lut, bits, 320, 48, FUSED))
+    else:
+        with pytest.raises(RuntimeError, match=r"lut: expected a data pointer aligned to "
+                                               rf"{min(16, 2 << bits)} bytes for bits={bits}"):
+            torch.ops.anyprec.gemm_lut(x, tiled, moved, bits, 320, 48, FUSED)
+
+
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_kernel_class_end_to_end(scheme):
     from vllm_anyprec.kernels.base import KernelSpec

@@ -76,6 +76,10 @@ __device__ __forceinline__ void cp_async_keep(void* dst, const void* src, bool p
 __device__ __forceinline__ void sts32(uint32_t addr, uint32_t v) {
   asm volatile("st.shared.b32 [%0], %1;" ::"r"(addr), "r"(v) : "memory");
 }
+// The same word to four consecutive words (one 16-byte store; addr 16-byte aligned).
+__device__ __forceinline__ void sts32x4(uint32_t addr, uint32_t v) {
+  asm volatile("st.shared.v4.b32 [%0], {%1, %1, %1, %1};" ::"r"(addr), "r"(v) : "memory");
+}
 __device__ __forceinline__ uint32_t lds32(uint32_t addr) {
   uint32_t v;
   asm volatile("ld.shared.b32 %0, [%1];" : "=r"(v) : "r"(addr));

@@ -193,43 +193,70 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // so not with the 16 KB reduction array of MT = 4), at any base (lane l's word sits in bank
   // base + l for every code). A lookup is the code shifted to 32 c words and a 32-bit load; a
   // byte permute then takes the low or the high halves of two lookups.
-  __shared__ uint32_t lw_tab[kLanesW ? (32 << B) : 1];
+  __shared__ __align__(16) uint32_t lw_tab[kLanesW ? (32 << B) : 1];
   const uint32_t* const lw = lw_tab + lane;
-  if constexpr (kLanesW) {
-    const uint16_t* lut16 = reinterpret_cast<const uint16_t*>(lut);
-    for (int i = threadIdx.x; i < (32 << B); i += blockDim.x) {
-      const int l = i & 31, c = i >> 5;
-      const int r = n0 + (l >> 2);
-      const uint32_t lo = r < N ? lut16[((size_t)r << B) + c] : 0u;
-      const uint32_t hi = r + 8 < N ? lut16[((size_t)(r + 8) << B) + c] : 0u;
-      lw_tab[i] = lo | hi << 16;
-    }
-    __syncthreads();
-  } else if constexpr (kLanes) {
-    const uint16_t* lut16 = reinterpret_cast<const uint16_t*>(lut);
-    for (int i = threadIdx.x; i < (64 << B); i += blockDim.x) {
-      const int l = i & 31, c = (i >> 5) & ((1 << B) - 1), h = i >> (B + 5);
-      const int r = n0 + (l >> 2) + 8 * h;
-      sts32(lt_base + h * kLtAlign + 128 * c + 4 * l,
-            r < N ? lut16[((size_t)r << B) + c] : 0u);
-    }
-    __syncthreads();
-  } else if constexpr (LUT) {
-    const uint16_t* lut16 = reinterpret_cast<const uint16_t*>(lut);
-    for (int i = threadIdx.x; i < (kTileN << B); i += blockDim.x) {
-      const int r = n0 + (i >> B);
-      tab[i] = r < N ? lut16[((size_t)r << B) + (i & ((1 << B) - 1))] : uint16_t(0);
-    }
-    __syncthreads();
-    if constexpr (kPairs) {
-      constexpr int kMask = (1 << B) - 1;
-      for (int i = threadIdx.x; i < (kTileN << (2 * B)); i += blockDim.x) {
-        const uint16_t* tr = tab + ((i >> (2 * B)) << B);
-        tab2[i] = (uint32_t)tr[i & kMask] | ((uint32_t)tr[(i >> B) & kMask] << 16);
+  // Builds the LUT tables of this block's n-tile (then a barrier); called once the first weight
+  // loads are in flight, so their latency and the table's overlap. The per-lane tables are
+  // filled from 16-byte loads (8 codes of a row; 8 bytes at b = 2), each value stored to its
+  // row's four lanes with one 16-byte store: the load latency is paid about once per block (the
+  // element-wise fill paid it once per 2 to 64 values per thread at b = 2..8, before any weight
+  // load of the block was issued). check_lut makes the rows' alignment a precondition.
+  auto fill_tables = [&]() {
+    if constexpr (kLanesW) {
+      // Item (row g, codes [8 cg, 8 cg + 8)): rows n0 + g (low halves) and n0 + g + 8 (high).
+      const uint4* lut4 = reinterpret_cast<const uint4*>(lut);
+      const uint32_t lw0 = (uint32_t)__cvta_generic_to_shared(lw_tab);
+      for (int i = threadIdx.x; i < (1 << B); i += blockDim.x) {
+        const int gr = i & 7, cg = i >> 3, r = n0 + gr;
+        const uint4 lo = r < N ? lut4[((size_t)r << (B - 3)) + cg] : make_uint4(0, 0, 0, 0);
+        const uint4 hi = r + 8 < N ? lut4[((size_t)(r + 8) << (B - 3)) + cg] : make_uint4(0, 0, 0, 0);
+#pragma unroll
+        for (int e = 0; e < 8; ++e)  // word [c][4 g .. 4 g + 3] = value(g, c) | value(g + 8, c) << 16
+          sts32x4(lw0 + 4 * (((8 * cg + e) << 5) + 4 * gr),
+                  __byte_perm(comp(lo, e >> 1), comp(hi, e >> 1), e & 1 ? 0x7632 : 0x5410));
       }
       __syncthreads();
+    } else if constexpr (kLanes) {
+      // Item (row rr of 16, codes [kE cg, kE cg + kE)); the value in the word's low half.
+      constexpr int kE = B >= 3 ? 8 : 4;
+      const uint16_t* lut16 = reinterpret_cast<const uint16_t*>(lut);
+      for (int i = threadIdx.x; i < (16 << B) / kE; i += blockDim.x) {
+        const int rr = i & 15, cg = i >> 4, r = n0 + rr;
+        uint4 v = make_uint4(0, 0, 0, 0);
+        if (r < N) {
+          const uint16_t* src = lut16 + ((size_t)r << B) + cg * kE;
+          if constexpr (kE == 8) {
+            v = *reinterpret_cast<const uint4*>(src);
+          } else {
+            const uint2 v2 = *reinterpret_cast<const uint2*>(src);
+            v.x = v2.x;
+            v.y = v2.y;
+          }
+        }
+        const uint32_t base = lt_base + (rr >> 3) * kLtAlign + 16 * (rr & 7);
+#pragma unroll
+        for (int e = 0; e < kE; ++e)
+          sts32x4(base + 128 * (cg * kE + e), (comp(v, e >> 1) >> (16 * (e & 1))) & 0xFFFFu);
+      }
+      __syncthreads();
+    } else if constexpr (LUT) {
+      const uint16_t* lut16 = reinterpret_cast<const uint16_t*>(lut);
+      for (int i = threadIdx.x; i < (kTileN << B); i += blockDim.x) {
+        const int r = n0 + (i >> B);
+        tab[i] = r < N ? lut16[((size_t)r << B) + (i & ((1 << B) - 1))] : uint16_t(0);
+      }
+      __syncthreads();
+      if constexpr (kPairs) {
+        constexpr int kMask = (1 << B) - 1;
+        for (int i = threadIdx.x; i < (kTileN << (2 * B)); i += blockDim.x) {
+          const uint16_t* tr = tab + ((i >> (2 * B)) << B);
+          tab2[i] = (uint32_t)tr[i & kMask] | ((uint32_t)tr[(i >> B) & kMask] << 16);
+        }
+        __syncthreads();
+      }
     }
-  }
+  };
+  if constexpr (kPipe) fill_tables();  // (no table: the pipelined kernels are uniform)
 
   const T* xrow[MT];
   bool xok[MT];
@@ -495,6 +522,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       for (int p = 0; p < B; ++p) cur[p] = ld_stream(qbase + ((size_t)c * B + p) * 32);
       if constexpr (kMetaAhead) load_meta(c, mcur);
     }
+    fill_tables();
     for (; c < C; c += nwarps) {
       // Double-buffer in registers: the next chunk's loads are in flight during this one's math.
       const int cn = c + nwarps;

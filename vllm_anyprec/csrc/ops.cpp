@@ -85,6 +85,11 @@ void check_lut(const at::Tensor& qw, const at::Tensor& lut, int64_t bits, int64_
   TORCH_CHECK(lut.is_contiguous() && lut.sizes().vec() == std::vector<int64_t>({N, 1LL << bits}),
               msg("anyprec: lut: expected contiguous [", N, ", ", 1LL << bits, "] for bits=",
                   bits, ", got ", lut.sizes()));
+  // The decode kernels read whole table rows with 16-byte loads (8-byte rows at bits = 2).
+  const int64_t align = std::min<int64_t>(16, 2LL << bits);
+  const int64_t off = (int64_t)(reinterpret_cast<uintptr_t>(lut.data_ptr()) % align);
+  TORCH_CHECK(off == 0, msg("anyprec: lut: expected a data pointer aligned to ", align,
+                            " bytes for bits=", bits, ", got one ", off, " bytes past"));
 }
 
 // The GEMM ops multiply x by the table's values directly: same dtype.
