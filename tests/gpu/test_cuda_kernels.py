@@ -78,10 +78,11 @@ def test_gemm_m1_every_fold(bits, gs):
 
 
 @pytest.mark.parametrize("gs", [128, 96, -1])
-@pytest.mark.parametrize("bits", [7, 8])
+@pytest.mark.parametrize("bits", [2, 3, 4, 5, 7, 8])
 def test_gemm_m1_long_k(bits, gs):
-    # b >= 7 at M = 1 past K = 16384 (Llama-70B's down_proj): the pipelined M1 kernel with its
-    # largest stages (and XS, when asked, falls back to it: x passes its 32 KB). K = 16400: a ragged last chunk.
+    # M = 1 past K = 16384 (Llama-70B's down_proj): 65 chunks per n-tile, so the ring kernel's
+    # wide instance (up to 16 warps per block), with the largest stages at b >= 7 (and XS, when
+    # asked, falls back to it: x passes its 32 KB). K = 16400: a ragged last chunk.
     layer = random_layer("uniform", bits, 40, 16400, gs, seed=bits + gs)
     for dtype in DTYPES:
         check_gemm(layer, dtype, [1], paths=(FUSED,))
@@ -116,8 +117,10 @@ M1_TESTS = "m1_every_fold or m1_long_k"
     # XS (off by default since session 14): b >= 7 at M = 1 with x in shared memory, every fold
     # width and the Llama weights.
     ("ANYPREC_DECODE_XS=1", M1_TESTS + " or llama_shapes"),
+    # the ring kernel's wide instance off: long K through the 8-warp ring again
+    ("ANYPREC_RING_WIDE=0", M1_TESTS + " or llama_shapes"),
 ], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl2", "pdl0", "pt0", "pt1b0", "pt2g3",
-        "pt2g2c", "xs1"])  # (no -k words in the ids: no recursion)
+        "pt2g2c", "xs1", "wide0"])  # (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
     # one under each (PIPE=0: the register double buffer; SUM_MMA=0: the all-ones sums; SK:

@@ -72,6 +72,18 @@
 #ifndef ANYPREC_LUT_LANES_WIDE
 #define ANYPREC_LUT_LANES_WIDE 1
 #endif
+// ANYPREC_LUT_REGS=1 (default): the LUT scheme at b <= 3 keeps each lane's two rows' tables in
+// registers (the low and the high bytes of each row's 8 values, 8 words) and looks codes up
+// with byte permutes (see kRegLut): ~3.75 integer ops per A register and no shared-memory
+// table, fill, barrier or shared load, against 7 (two shared loads) for the per-lane shared
+// tables (ltab); SASS chunk loop at b = 3, M = 1: 607 -> 366 instructions. H200, against
+// -DANYPREC_LUT_REGS=0 in the same call (benchmarks/experiments/lut_regs/): LUT b = 2, 3 at
+// M = 1, 4, 16 13-29% less time ((4096, 28672) M = 1 b = 3 32.6 -> 25.8 us, (14336, 4096)
+// 17.8 -> 14.0). b = 4 stays on the shared tables: its 16 values need a second permute per
+// half and a bit-3 select (~6.5 ops, 16 table registers), and measured 5-16% slower at M = 1, 4.
+#ifndef ANYPREC_LUT_REGS
+#define ANYPREC_LUT_REGS 1
+#endif
 
 // ANYPREC_PDL_PREFETCH=1: each block pulls its first weights into L2 before pdl_wait (see the
 // body). Measured on the H100 with PDL on (benchmarks/experiments/decode_pdl/): 4% slower than
@@ -96,8 +108,9 @@ namespace anyprec {
 // ring of ST cp.async stages per warp (PIPE). SK (PIPE only): stream-K, every warp of the grid
 // takes sk.q consecutive chunks of the (n-tile, chunk) sequence (see SkWork). The body is shared
 // by the kernels below (fused_gemm_kernel, and the M1 kernels with their own register limits).
+// MW: the most warps per block the kernel launches with (sizes the block reduction).
 template <typename T, int B, int MT, bool LUT, bool XS, int FOLD, bool M1, int ST, bool SK = false,
-          bool PT = false>
+          bool PT = false, int MW = kMaxWarps>
 __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                                                 const uint4* __restrict__ qw,
                                                 const MetaWord* __restrict__ meta,
@@ -161,12 +174,14 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // those rows' scale by 16 (exact) and moves their offset to match.
   constexpr bool kNib16 = std::is_same_v<T, __half> && kNibbles && !LUT;
 
-  __shared__ float red[SK || PT ? 1 : kMaxWarps][MT * 4][32];  // (SK, PT: not this reduction)
+  __shared__ float red[SK || PT ? 1 : MW][MT * 4][32];  // (SK, PT: not this reduction)
   __shared__ float pred[PT ? 2 : 1][PT ? kMaxWarps : 1][kTileN];  // PT's per-tile reduction
   // LUT: the 16 rows' tables, as 16-bit values, loaded once per block.
   // LUT, b >= 5: per-lane tables instead (kLanesW, see lw_tab below).
   constexpr bool kLanesW = LUT && B >= 5 && ANYPREC_LUT_LANES_WIDE && (B <= 7 || MT <= 2);
-  __shared__ uint16_t tab[LUT && !kLanesW ? (kTileN << B) : 1];
+  // LUT, b <= 3: the tables in registers instead (kRegLut, rt below).
+  constexpr bool kRegLut = LUT && B <= 3 && ANYPREC_LUT_REGS;
+  __shared__ uint16_t tab[LUT && !kLanesW && !kRegLut ? (kTileN << B) : 1];
   // LUT, b <= 4: pair tables, entry (lo | hi << b) of a row = its values of codes lo and hi
   // packed as one A register (4^b entries per row, 16 KB per block at b = 4): one 32-bit lookup
   // per two weights instead of two 16-bit lookups and a byte permute.
@@ -181,7 +196,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // alignment is made at run time in an array with kLtAlign bytes of slack: a static __align__
   // did not give it (wrong results at b = 4 on the H200, where a half is 2 KB; the static
   // shared addresses seem to start past the 1 KB that sm_80+ reserves per block).
-  constexpr bool kLanes = LUT && B <= 4 && !kPairs && ANYPREC_LUT_LANES;
+  constexpr bool kLanes = LUT && B <= 4 && !kPairs && !kRegLut && ANYPREC_LUT_LANES;
   constexpr uint32_t kLtAlign = 128u << B;
   __shared__ uint32_t ltab[kLanes ? (3 * kLtAlign / 4) : 1];
   const uint32_t lt_base =
@@ -201,8 +216,33 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // row's four lanes with one 16-byte store: the load latency is paid about once per block (the
   // element-wise fill paid it once per 2 to 64 values per thread at b = 2..8, before any weight
   // load of the block was issued). check_lut makes the rows' alignment a precondition.
+  // kRegLut: rt[h] = the low bytes (words 0, 1) and the high bytes (words 2, 3) of the values
+  // of codes 0..7 of row g (h = 0) or g + 8 (h = 1), in code order. A byte permute of two of
+  // them with four codes as selector looks up the four at once (codes < 8, so a selector
+  // nibble's bit 3, prmt's sign mode, stays clear; b = 2 uses codes 0..3 of words 0 and 2).
+  uint32_t rt[kRegLut ? 2 : 1][4];
   auto fill_tables = [&]() {
-    if constexpr (kLanesW) {
+    if constexpr (kRegLut) {
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int r = n0 + g + 8 * h;
+        uint4 v = make_uint4(0, 0, 0, 0);
+        if (r < N) {
+          const T* src = lut + ((size_t)r << B);
+          if constexpr (B == 3) {
+            v = *reinterpret_cast<const uint4*>(src);
+          } else {
+            const uint2 v2 = *reinterpret_cast<const uint2*>(src);
+            v.x = v2.x;
+            v.y = v2.y;
+          }
+        }
+        rt[h][0] = __byte_perm(v.x, v.y, 0x6420);  // low bytes of values 0..3
+        rt[h][1] = __byte_perm(v.z, v.w, 0x6420);  // ... 4..7
+        rt[h][2] = __byte_perm(v.x, v.y, 0x7531);  // high bytes of values 0..3
+        rt[h][3] = __byte_perm(v.z, v.w, 0x7531);
+      }
+    } else if constexpr (kLanesW) {
       // Item (row g, codes [8 cg, 8 cg + 8)): rows n0 + g (low halves) and n0 + g + 8 (high).
       const uint4* lut4 = reinterpret_cast<const uint4*>(lut);
       const uint32_t lw0 = (uint32_t)__cvta_generic_to_shared(lw_tab);
@@ -402,27 +442,42 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
           } else if constexpr (kNibbles) {
             // b <= 4: word kt holds nibble codes; A register p = nibbles (p, p + 4).
             const uint32_t wv = w[2 * s + u];
+            if constexpr (kRegLut) {
+              // Rows g (even nibbles) and g + 8 (odd): the row's four codes as a selector
+              // (nibbles 0, 4, 2, 6 of wv, or 1, 5, 3, 7), then the four values' low and high
+              // bytes, then A registers (p, p + 4) = bytes (0, 1) and (2, 3) of both.
 #pragma unroll
-            for (int p = 0; p < 4; ++p) {
-              if constexpr (kPairs) {
-                // codes of nibbles p (low half) and p + 4 (high half) -> index lo | hi << b
-                constexpr uint32_t kM = (1u << B) - 1;
-                const uint32_t v = (wv >> (4 * p)) & (kM | kM << 16);
-                const uint32_t e = (v | (v >> (16 - B))) & ((1u << (2 * B)) - 1);
-                a[p] = tab2[((g + 8 * (p & 1)) << (2 * B)) + e];
-              } else if constexpr (kLanes) {
-                // code c at byte 128 c of the lane's column: one shift and one and-or each
-                const uint32_t lt = p & 1 ? lt1 : lt0;
-                const uint32_t lo = (4 * p >= 7 ? wv >> (4 * p - 7) : wv << (7 - 4 * p));
-                const uint32_t hi = wv >> (4 * p + 9);
-                a[p] = __byte_perm(lds32(and_or(lo, 0x780u, lt)), lds32(and_or(hi, 0x780u, lt)),
-                                   0x5410);
-              } else if constexpr (LUT) {
-                const uint16_t* tr = tab + ((g + 8 * (p & 1)) << B);
-                a[p] = __byte_perm(tr[(wv >> (4 * p)) & 0xF], tr[(wv >> (4 * p + 16)) & 0xF],
-                                   0x5410);
-              } else {
-                a[p] = nibbles_to_pair<T>(wv >> (4 * p));
+              for (int h = 0; h < 2; ++h) {
+                const uint32_t c = (h ? wv >> 4 : wv) & 0x0F0F0F0Fu;
+                const uint32_t sel = c | (c >> 12);
+                const uint32_t lo = __byte_perm(rt[h][0], rt[h][1], sel);
+                const uint32_t hi = __byte_perm(rt[h][2], rt[h][3], sel);
+                a[h] = __byte_perm(lo, hi, 0x5140);
+                a[h + 2] = __byte_perm(lo, hi, 0x7362);
+              }
+            } else {
+#pragma unroll
+              for (int p = 0; p < 4; ++p) {
+                if constexpr (kPairs) {
+                  // codes of nibbles p (low half) and p + 4 (high half) -> index lo | hi << b
+                  constexpr uint32_t kM = (1u << B) - 1;
+                  const uint32_t v = (wv >> (4 * p)) & (kM | kM << 16);
+                  const uint32_t e = (v | (v >> (16 - B))) & ((1u << (2 * B)) - 1);
+                  a[p] = tab2[((g + 8 * (p & 1)) << (2 * B)) + e];
+                } else if constexpr (kLanes) {
+                  // code c at byte 128 c of the lane's column: one shift and one and-or each
+                  const uint32_t lt = p & 1 ? lt1 : lt0;
+                  const uint32_t lo = (4 * p >= 7 ? wv >> (4 * p - 7) : wv << (7 - 4 * p));
+                  const uint32_t hi = wv >> (4 * p + 9);
+                  a[p] = __byte_perm(lds32(and_or(lo, 0x780u, lt)), lds32(and_or(hi, 0x780u, lt)),
+                                     0x5410);
+                } else if constexpr (LUT) {
+                  const uint16_t* tr = tab + ((g + 8 * (p & 1)) << B);
+                  a[p] = __byte_perm(tr[(wv >> (4 * p)) & 0xF], tr[(wv >> (4 * p + 16)) & 0xF],
+                                     0x5410);
+                } else {
+                  a[p] = nibbles_to_pair<T>(wv >> (4 * p));
+                }
               }
             }
           } else if constexpr (kLanesW) {
@@ -806,6 +861,27 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   fused_gemm_body<T, B, 1, false, false, FOLD, true, ANYPREC_M1_STAGES>(x, qw, meta, lut, y, M, N,
                                                                         K, C, group_size);
 }
+// The same with up to kRingWideWarps warps per block, for weights with few n-tiles of many
+// chunks (launch_fold: C >= ANYPREC_RING_WIDE_MIN_CHUNKS and fewer than ANYPREC_WARPS_PER_SM
+// warps per SM at kMaxWarps per tile): on (14336, 4096), 256 tiles of 56 chunks, the 8-warp
+// cap left ~16 warps per SM. H200, same build (ANYPREC_RING_WIDE=0 / 1,
+// benchmarks/experiments/ring_wide/): (14336, 4096) M = 1 b = 2 10.3 -> 8.7 us, b = 3 11.2 ->
+// 9.5, b = 4 9.8 -> 9.6, bf16 b = 4 11.0 -> 9.8, b = 5, 6 equal; with 512 tiles ((28672, 8192),
+// (8192, 8192)) -2 .. +4%, so those keep the 8-warp kernel. Its own instance because the
+// 512-thread launch bounds also change the register allocation, which with 16 chunks per tile
+// lost up to 5% (benchmarks/experiments/decode_few_tiles/, a whole build at 16 warps).
+constexpr int kRingWideWarps = 16;
+#ifndef ANYPREC_RING_WIDE_MIN_CHUNKS
+#define ANYPREC_RING_WIDE_MIN_CHUNKS 32
+#endif
+template <typename T, int B, int FOLD>
+__global__ void __launch_bounds__(kRingWideWarps * 32, 1)
+    fused_gemm_m1pipe_wide_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                                  const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                                  T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+  fused_gemm_body<T, B, 1, false, false, FOLD, true, ANYPREC_M1_STAGES, false, false,
+                  kRingWideWarps>(x, qw, meta, lut, y, M, N, K, C, group_size);
+}
 
 // Stream-K M = 1 kernel (SK): the pipelined body over a grid of exactly the resident warps,
 // each streaming sk.q consecutive chunks (across tile ends) through its ring, so the ring stays
@@ -905,15 +981,16 @@ bool opt_in_smem(Kern kernel, size_t bytes) {
 // fill). The smallest cost wins; ties go to fewer warps per block (longer-lived warps). The
 // warp-target rule ignores the last, partial wave: at M = 16 on (14336, 4096) it launched 2
 // waves of 8-warp blocks where one wave of 6-warp blocks fits (24.6 -> 18.5 us, H200).
-// occ caches the resident blocks per SM of this kernel by device and warps per block;
+// occ caches the resident blocks per SM of this kernel by device and warps per block (its width
+// W: warp counts 1 .. W - 1 are tried);
 // smem_per_warp: the kernel's dynamic shared memory per warp of a block (bytes).
-template <typename Kern>
-int wave_warps(Kern kernel, int dev, int blocks, int C, int (&occ)[64][kMaxWarps + 1],
+template <typename Kern, int W>
+int wave_warps(Kern kernel, int dev, int blocks, int C, int (&occ)[64][W],
                size_t smem_per_warp = 0) {
   const long long sms = device_info(dev).sms;
   int best = 1;
   long long best_cost = -1;
-  for (int nw = 1; nw <= kMaxWarps && nw <= C; ++nw) {
+  for (int nw = 1; nw < W && nw <= C; ++nw) {  // (occ has a slot per warp count up to W - 1)
     const int per_sm = resident_blocks(kernel, nw * 32, nw * smem_per_warp, occ[dev][nw]);
     if (per_sm < 1) continue;
     const long long waves = (blocks + per_sm * sms - 1) / (per_sm * sms);
@@ -1142,9 +1219,11 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
   if constexpr (MT == 1 && xs_wins<B, LUT>()) {
     if (xs) kernel = fused_gemm_kernel<T, B, MT, LUT, true, FOLD>;
   }
+  const int dev = current_device();
   // M1 at M = 1 except where XS runs (when asked; the M1 sums made XS 10-12% slower).
   bool m1 = false;
   size_t pipe_warp_bytes = 0;  // PIPE: dynamic shared memory per warp
+  bool wide = false;           // the ring kernel's instance with up to kRingWideWarps warps
   if constexpr (MT == 1 && !LUT) {
     m1 = a.M == 1 && !xs && sum_mma_enabled();
     // Stream-K first where its rule takes it (over XS only when asked: ANYPREC_SK_OVER_XS=1).
@@ -1160,9 +1239,19 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     }
     if (m1 && pipe_enabled()) {
       constexpr size_t kWarpBytes = ring_warp_bytes<B, FOLD>(ANYPREC_M1_STAGES);
-      kernel = fused_gemm_m1pipe_kernel<T, B, FOLD>;
-      static const bool opted = opt_in_smem(kernel, kMaxWarps * kWarpBytes);
-      if (!opted) return cudaErrorInvalidConfiguration;
+      static const bool wide_on = env_int("ANYPREC_RING_WIDE", 1) != 0;
+      wide = wide_on && a.C >= ANYPREC_RING_WIDE_MIN_CHUNKS &&
+             (long long)a.N16 * kMaxWarps <
+                 (long long)ANYPREC_WARPS_PER_SM * device_info(dev).sms;
+      if (wide) {
+        kernel = fused_gemm_m1pipe_wide_kernel<T, B, FOLD>;
+        static const bool opted = opt_in_smem(kernel, kRingWideWarps * kWarpBytes);
+        if (!opted) return cudaErrorInvalidConfiguration;
+      } else {
+        kernel = fused_gemm_m1pipe_kernel<T, B, FOLD>;
+        static const bool opted = opt_in_smem(kernel, kMaxWarps * kWarpBytes);
+        if (!opted) return cudaErrorInvalidConfiguration;
+      }
       pipe_warp_bytes = kWarpBytes;
     } else if (m1) {
       if constexpr (B <= 4) {
@@ -1172,7 +1261,6 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
       }
     }
   }
-  const int dev = current_device();
   int nwarps;
   static const int forced = env_int("ANYPREC_DECODE_WARPS", ANYPREC_DECODE_WARPS);
   if (forced > 0) {
@@ -1180,8 +1268,10 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
   } else if (use_wave_model<MT, LUT>(a, m1) && !xs) {
     // Resident blocks per kernel instance (XS never gets here; M1 has its own registers).
     static int occ[3][64][kMaxWarps + 1] = {};
-    nwarps = wave_warps(kernel, dev, (int)(grid.x * grid.y), a.C,
-                        occ[pipe_warp_bytes ? 2 : m1 ? 1 : 0], pipe_warp_bytes);
+    static int occ_wide[64][kRingWideWarps + 1] = {};
+    nwarps = wide ? wave_warps(kernel, dev, (int)(grid.x * grid.y), a.C, occ_wide, pipe_warp_bytes)
+                  : wave_warps(kernel, dev, (int)(grid.x * grid.y), a.C,
+                               occ[pipe_warp_bytes ? 2 : m1 ? 1 : 0], pipe_warp_bytes);
   } else {
     // Warp target: enough warps in flight to cover DRAM latency (24 per SM: measured on the
     // H200 against 8 and 16, equal or faster nearly everywhere at M <= 16), but as few per
@@ -1197,9 +1287,15 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     if (LUT && nwarps < 4) nwarps = 4;
     nwarps = nwarps < 1 ? 1 : nwarps;
   }
-  // Every rule and the override: at most kMaxWarps (it sizes the reduction arrays and the rings'
-  // shared-memory opt-in) and at most one warp per chunk.
-  nwarps = std::min({nwarps, kMaxWarps, a.C});
+  // Every rule and the override: at most the kernel's warps (kMaxWarps, or kRingWideWarps for
+  // the wide ring: they size the reduction arrays and the rings' shared-memory opt-in) and at
+  // most one warp per chunk.
+  nwarps = std::min({nwarps, wide ? kRingWideWarps : kMaxWarps, a.C});
+  static const bool ring_debug = env_int("ANYPREC_RING_DEBUG", 0) != 0;
+  if (ring_debug && pipe_warp_bytes) {
+    std::fprintf(stderr, "anyprec ring: b=%d fold=%d wide=%d N16=%d C=%d warps=%d\n", B, FOLD,
+                 (int)wide, a.N16, a.C, nwarps);
+  }
   const size_t smem = xs ? xs_bytes : nwarps * pipe_warp_bytes;
   return launch_decode(kernel, pdl_enabled(dev, LUT), grid, nwarps * 32, smem, stream,
                        static_cast<const T*>(a.x), a.qw, reinterpret_cast<const MetaWord*>(a.meta),
