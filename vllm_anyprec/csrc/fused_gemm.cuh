@@ -850,19 +850,20 @@ __global__ void __maxnreg__(ANYPREC_M1_MAXNREG)
 // (4096, 28672), (14336, 4096), 2-5% at b = 5, 6, equal at b = 8 (XS runs there unless K >
 // 16384), 0-3% slower on (4096, 4096); 3 stages slower than 2 at b = 4..6 on the wide weight
 // (fewer resident warps: each stage is b x 512 + 512 + 128 x folds bytes per warp).
+// MW: the most warps per block (kMaxWarps, or kRingWideWarps for the wide instance below).
 #ifndef ANYPREC_M1_STAGES
 #define ANYPREC_M1_STAGES 2
 #endif
-template <typename T, int B, int FOLD>
-__global__ void __launch_bounds__(kMaxWarps * 32, 1)
+template <typename T, int B, int FOLD, int MW = kMaxWarps>
+__global__ void __launch_bounds__(MW * 32, 1)
     fused_gemm_m1pipe_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
                              const MetaWord* __restrict__ meta, const T* __restrict__ lut,
                              T* __restrict__ y, int M, int N, int K, int C, int group_size) {
-  fused_gemm_body<T, B, 1, false, false, FOLD, true, ANYPREC_M1_STAGES>(x, qw, meta, lut, y, M, N,
-                                                                        K, C, group_size);
+  fused_gemm_body<T, B, 1, false, false, FOLD, true, ANYPREC_M1_STAGES, false, false, MW>(
+      x, qw, meta, lut, y, M, N, K, C, group_size);
 }
-// The same with up to kRingWideWarps warps per block, for weights with few n-tiles of many
-// chunks (launch_fold: C >= ANYPREC_RING_WIDE_MIN_CHUNKS and fewer than ANYPREC_WARPS_PER_SM
+// The wide instance (MW = kRingWideWarps): up to 16 warps per block, for weights with few
+// n-tiles of many chunks (launch_fold: C >= ANYPREC_RING_WIDE_MIN_CHUNKS and fewer than ANYPREC_WARPS_PER_SM
 // warps per SM at kMaxWarps per tile): on (14336, 4096), 256 tiles of 56 chunks, the 8-warp
 // cap left ~16 warps per SM. H200, same build (ANYPREC_RING_WIDE=0 / 1,
 // benchmarks/experiments/ring_wide/): (14336, 4096) M = 1 b = 2 10.3 -> 8.7 us, b = 3 11.2 ->
@@ -874,14 +875,6 @@ constexpr int kRingWideWarps = 16;
 #ifndef ANYPREC_RING_WIDE_MIN_CHUNKS
 #define ANYPREC_RING_WIDE_MIN_CHUNKS 32
 #endif
-template <typename T, int B, int FOLD>
-__global__ void __launch_bounds__(kRingWideWarps * 32, 1)
-    fused_gemm_m1pipe_wide_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                                  const MetaWord* __restrict__ meta, const T* __restrict__ lut,
-                                  T* __restrict__ y, int M, int N, int K, int C, int group_size) {
-  fused_gemm_body<T, B, 1, false, false, FOLD, true, ANYPREC_M1_STAGES, false, false,
-                  kRingWideWarps>(x, qw, meta, lut, y, M, N, K, C, group_size);
-}
 
 // Stream-K M = 1 kernel (SK): the pipelined body over a grid of exactly the resident warps,
 // each streaming sk.q consecutive chunks (across tile ends) through its ring, so the ring stays
@@ -1244,7 +1237,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
              (long long)a.N16 * kMaxWarps <
                  (long long)ANYPREC_WARPS_PER_SM * device_info(dev).sms;
       if (wide) {
-        kernel = fused_gemm_m1pipe_wide_kernel<T, B, FOLD>;
+        kernel = fused_gemm_m1pipe_kernel<T, B, FOLD, kRingWideWarps>;
         static const bool opted = opt_in_smem(kernel, kRingWideWarps * kWarpBytes);
         if (!opted) return cudaErrorInvalidConfiguration;
       } else {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The ring kernel's wide instance (up to 16 warps per block where an n-tile has >= 32 chunks,
-# fused_gemm_m1pipe_wide_kernel) against the 8-warp ring, same build (ANYPREC_RING_WIDE=0 / 1),
+# fused_gemm_m1pipe_kernel with MW = 16) against the 8-warp ring, same build (ANYPREC_RING_WIDE=0 / 1),
 # uniform M = 1, b = 2..6, on weights with long K (14336, 4096), (28672, 8192), (8192, 8192)
 # and a K = 4096 control (4096, 4096) that neither switch changes. Then the M = 1 tests.
 # Device, repository root. Usage: OUT=dir bash benchmarks/experiments/ring_wide/run.sh
