@@ -71,6 +71,17 @@ __device__ __forceinline__ void cp_async_keep(void* dst, const void* src, bool p
   asm volatile("cp.async.ca.shared.global [%0], [%1], 16, %2;" ::"r"(d), "l"(src),
                "r"(pred ? 16 : 0));
 }
+// kBytes (16 or 8) bytes from p in one load; an 8-byte load leaves the last two words zero.
+template <int kBytes>
+__device__ __forceinline__ uint4 load_bytes(const void* p) {
+  static_assert(kBytes == 16 || kBytes == 8, "a 16- or an 8-byte load");
+  if constexpr (kBytes == 16) {
+    return *reinterpret_cast<const uint4*>(p);
+  } else {
+    const uint2 v = *reinterpret_cast<const uint2*>(p);
+    return make_uint4(v.x, v.y, 0, 0);
+  }
+}
 // 32-bit store to / load from a shared-memory address (volatile: they keep their order around
 // the barrier between the fill and the lookups).
 __device__ __forceinline__ void sts32(uint32_t addr, uint32_t v) {

@@ -226,17 +226,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
         const int r = n0 + g + 8 * h;
-        uint4 v = make_uint4(0, 0, 0, 0);
-        if (r < N) {
-          const T* src = lut + ((size_t)r << B);
-          if constexpr (B == 3) {
-            v = *reinterpret_cast<const uint4*>(src);
-          } else {
-            const uint2 v2 = *reinterpret_cast<const uint2*>(src);
-            v.x = v2.x;
-            v.y = v2.y;
-          }
-        }
+        const uint4 v =
+            r < N ? load_bytes<2 << B>(lut + ((size_t)r << B)) : make_uint4(0, 0, 0, 0);
         rt[h][0] = __byte_perm(v.x, v.y, 0x6420);  // low bytes of values 0..3
         rt[h][1] = __byte_perm(v.z, v.w, 0x6420);  // ... 4..7
         rt[h][2] = __byte_perm(v.x, v.y, 0x7531);  // high bytes of values 0..3
@@ -262,17 +253,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       const uint16_t* lut16 = reinterpret_cast<const uint16_t*>(lut);
       for (int i = threadIdx.x; i < (16 << B) / kE; i += blockDim.x) {
         const int rr = i & 15, cg = i >> 4, r = n0 + rr;
-        uint4 v = make_uint4(0, 0, 0, 0);
-        if (r < N) {
-          const uint16_t* src = lut16 + ((size_t)r << B) + cg * kE;
-          if constexpr (kE == 8) {
-            v = *reinterpret_cast<const uint4*>(src);
-          } else {
-            const uint2 v2 = *reinterpret_cast<const uint2*>(src);
-            v.x = v2.x;
-            v.y = v2.y;
-          }
-        }
+        const uint4 v = r < N ? load_bytes<2 * kE>(lut16 + ((size_t)r << B) + cg * kE)
+                              : make_uint4(0, 0, 0, 0);
         const uint32_t base = lt_base + (rr >> 3) * kLtAlign + 16 * (rr & 7);
 #pragma unroll
         for (int e = 0; e < kE; ++e)
