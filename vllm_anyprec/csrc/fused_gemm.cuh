@@ -215,7 +215,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // filled from 16-byte loads (8 codes of a row; 8 bytes at b = 2), each value stored to its
   // row's four lanes with one 16-byte store: the load latency is paid about once per block (the
   // element-wise fill paid it once per 2 to 64 values per thread at b = 2..8, before any weight
-  // load of the block was issued). check_lut makes the rows' alignment a precondition.
+  // load of the block was issued). check_lut makes the rows' alignment a precondition. (The
+  // pipelined kernels are uniform: no table, no call.)
   // kRegLut: rt[h] = the low bytes (words 0, 1) and the high bytes (words 2, 3) of the values
   // of codes 0..7 of row g (h = 0) or g + 8 (h = 1), in code order. A byte permute of two of
   // them with four codes as selector looks up the four at once (codes < 8, so a selector
@@ -239,10 +240,12 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       const uint32_t lw0 = (uint32_t)__cvta_generic_to_shared(lw_tab);
       for (int i = threadIdx.x; i < (1 << B); i += blockDim.x) {
         const int gr = i & 7, cg = i >> 3, r = n0 + gr;
-        const uint4 lo = r < N ? lut4[((size_t)r << (B - 3)) + cg] : make_uint4(0, 0, 0, 0);
-        const uint4 hi = r + 8 < N ? lut4[((size_t)(r + 8) << (B - 3)) + cg] : make_uint4(0, 0, 0, 0);
+        const uint4 zero = make_uint4(0, 0, 0, 0);
+        const uint4 lo = r < N ? lut4[((size_t)r << (B - 3)) + cg] : zero;
+        const uint4 hi = r + 8 < N ? lut4[((size_t)(r + 8) << (B - 3)) + cg] : zero;
+        // word [c][4 g .. 4 g + 3] = value(g, c) | value(g + 8, c) << 16
 #pragma unroll
-        for (int e = 0; e < 8; ++e)  // word [c][4 g .. 4 g + 3] = value(g, c) | value(g + 8, c) << 16
+        for (int e = 0; e < 8; ++e)
           sts32x4(lw0 + 4 * (((8 * cg + e) << 5) + 4 * gr),
                   __byte_perm(comp(lo, e >> 1), comp(hi, e >> 1), e & 1 ? 0x7632 : 0x5410));
       }
@@ -278,7 +281,6 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       }
     }
   };
-  if constexpr (kPipe) fill_tables();  // (no table: the pipelined kernels are uniform)
 
   const T* xrow[MT];
   bool xok[MT];
@@ -845,9 +847,9 @@ __global__ void __launch_bounds__(MW * 32, 1)
       x, qw, meta, lut, y, M, N, K, C, group_size);
 }
 // The wide instance (MW = kRingWideWarps): up to 16 warps per block, for weights with few
-// n-tiles of many chunks (launch_fold: C >= ANYPREC_RING_WIDE_MIN_CHUNKS and fewer than ANYPREC_WARPS_PER_SM
-// warps per SM at kMaxWarps per tile): on (14336, 4096), 256 tiles of 56 chunks, the 8-warp
-// cap left ~16 warps per SM. H200, same build (ANYPREC_RING_WIDE=0 / 1,
+// n-tiles of many chunks (launch_fold: C >= ANYPREC_RING_WIDE_MIN_CHUNKS, and fewer than
+// ANYPREC_WARPS_PER_SM warps per SM at kMaxWarps per tile): on (14336, 4096), 256 tiles of 56
+// chunks, the 8-warp cap left ~16 warps per SM. H200, same build (ANYPREC_RING_WIDE=0 / 1,
 // benchmarks/experiments/ring_wide/): (14336, 4096) M = 1 b = 2 10.3 -> 8.7 us, b = 3 11.2 ->
 // 9.5, b = 4 9.8 -> 9.6, bf16 b = 4 11.0 -> 9.8, b = 5, 6 equal; with 512 tiles ((28672, 8192),
 // (8192, 8192)) -2 .. +4%, so those keep the 8-warp kernel. Its own instance because the
