@@ -82,12 +82,9 @@ __device__ __forceinline__ uint4 load_bytes(const void* p) {
     return make_uint4(v.x, v.y, 0, 0);
   }
 }
-// 32-bit store to / load from a shared-memory address (volatile: they keep their order around
-// the barrier between the fill and the lookups).
-__device__ __forceinline__ void sts32(uint32_t addr, uint32_t v) {
-  asm volatile("st.shared.b32 [%0], %1;" ::"r"(addr), "r"(v) : "memory");
-}
-// The same word to four consecutive words (one 16-byte store; addr 16-byte aligned).
+// Shared-memory store of the same word to four consecutive words (one 16-byte store; addr
+// 16-byte aligned) and 32-bit load (volatile: they keep their order around the barrier between
+// the table fill and the lookups).
 __device__ __forceinline__ void sts32x4(uint32_t addr, uint32_t v) {
   asm volatile("st.shared.v4.b32 [%0], {%1, %1, %1, %1};" ::"r"(addr), "r"(v) : "memory");
 }
