@@ -21,7 +21,21 @@ if [ -x "$VENV/bin/python" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$WANT" ]; the
 fi
 
 echo "[setup_env] preparing $VENV (first time: ~3 min, ~4 GB)" >&2
+# A full disk otherwise shows up as pip's OSError halfway through the install (a CI run
+# failed that way): refuse up front with the free space found. 5 GiB = the ~4 GB venv plus
+# pip's unpacking room. ANYPREC_MIN_FREE_GB=0 skips the check.
+if [ ! -x "$VENV/bin/python" ]; then
+    mkdir -p "$(dirname "$VENV")"
+    FREE_KB="$(df -Pk "$(dirname "$VENV")" | awk 'NR==2 {print $4}')"
+    NEED_GB="${ANYPREC_MIN_FREE_GB:-5}"
+    if [ "$FREE_KB" -lt $((NEED_GB * 1024 * 1024)) ]; then
+        echo "[setup_env] error: $((FREE_KB / 1024)) MiB free under $(dirname "$VENV"), the venv needs ${NEED_GB} GiB" >&2
+        exit 1
+    fi
+fi
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+# No wheel cache: it would add ~1 GB next to the venv and is never reused on a fresh machine.
+export PIP_NO_CACHE_DIR=1
 PIP=("$VENV/bin/python" -m pip)
 # pip, not uv: pip's find-links setting is what finds the local torch 2.13.0+cpu wheel.
 "${PIP[@]}" install -q setuptools wheel
