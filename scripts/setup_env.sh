@@ -28,7 +28,8 @@ if [ ! -x "$VENV/bin/python" ]; then
     mkdir -p "$(dirname "$VENV")"
     FREE_KB="$(df -Pk "$(dirname "$VENV")" | awk 'NR==2 {print $4}')"
     NEED_GB="${ANYPREC_MIN_FREE_GB:-5}"
-    if [ "$FREE_KB" -lt $((NEED_GB * 1024 * 1024)) ]; then
+    # (an unreadable df output skips the check rather than blocking the install)
+    if [ -n "$FREE_KB" ] && [ "$FREE_KB" -lt $((NEED_GB * 1024 * 1024)) ]; then
         echo "[setup_env] error: $((FREE_KB / 1024)) MiB free under $(dirname "$VENV"), the venv needs ${NEED_GB} GiB" >&2
         exit 1
     fi
