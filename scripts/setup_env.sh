@@ -25,12 +25,13 @@ echo "[setup_env] preparing $VENV (first time: ~3 min, ~4 GB)" >&2
 # failed that way): refuse up front with the free space found. 5 GiB = the ~4 GB venv plus
 # pip's unpacking room. ANYPREC_MIN_FREE_GB=0 skips the check.
 if [ ! -x "$VENV/bin/python" ]; then
-    mkdir -p "$(dirname "$VENV")"
-    FREE_KB="$(df -Pk "$(dirname "$VENV")" | awk 'NR==2 {print $4}')"
+    PARENT="$(dirname "$VENV")"
+    mkdir -p "$PARENT"
+    FREE_KB="$(df -Pk "$PARENT" | awk 'NR==2 {print $4}')"
     NEED_GB="${ANYPREC_MIN_FREE_GB:-5}"
     # (an unreadable df output skips the check rather than blocking the install)
     if [ -n "$FREE_KB" ] && [ "$FREE_KB" -lt $((NEED_GB * 1024 * 1024)) ]; then
-        echo "[setup_env] error: $((FREE_KB / 1024)) MiB free under $(dirname "$VENV"), the venv needs ${NEED_GB} GiB" >&2
+        echo "[setup_env] error: $((FREE_KB / 1024)) MiB free under $PARENT, the venv needs ${NEED_GB} GiB" >&2
         exit 1
     fi
 fi
