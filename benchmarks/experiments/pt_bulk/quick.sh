@@ -2,7 +2,8 @@
 # The short A/B of PT's per-warp bulk form (branch wip/pt-bulk-warp; see README.md): one build,
 # PT against the bulk form with 2 and 3 stages, uniform b = 2..8 at M = 1 on (4096, 28672) and
 # (4096, 14336), then its switch tests. Made for the last ~4 device minutes of session 17.
-# Usage (device, repository root of that branch): OUT=dir bash benchmarks/experiments/pt_bulk/quick.sh
+# Usage (device, repository root of that branch):
+#   OUT=dir bash benchmarks/experiments/pt_bulk/quick.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
 ab_init ptbw
