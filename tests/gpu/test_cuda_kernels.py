@@ -91,6 +91,20 @@ def test_gemm_m1_long_k(bits, gs):
 M1_TESTS = "m1_every_fold or m1_long_k"
 
 
+@pytest.mark.parametrize("gs", [32, 64, 128, 96, -1])
+@pytest.mark.parametrize("bits", BITS)
+def test_gemm_m2_8_every_fold(bits, gs):
+    # 2 <= M <= 8 runs X8 (the ring with M rows of x per stage; its persistent form under the
+    # switches below): every fold width, a ragged last chunk and group, odd M (rows g >= M of
+    # the B fragments are zeros, never read from the stage).
+    layer = random_layer("uniform", bits, 203, 1056, gs, seed=bits * 37 + gs)
+    for dtype in DTYPES:
+        check_gemm(layer, dtype, [2, 3, 5, 8], paths=(FUSED,))
+
+
+X8_TESTS = "m2_8_every_fold or all_m_odd_shape"
+
+
 @pytest.mark.parametrize("env,tests", [
     ("ANYPREC_DECODE_PIPE=0", M1_TESTS),
     ("ANYPREC_DECODE_SUM_MMA=0", M1_TESTS),
@@ -119,8 +133,17 @@ M1_TESTS = "m1_every_fold or m1_long_k"
     ("ANYPREC_DECODE_XS=1", M1_TESTS + " or llama_shapes"),
     # the ring kernel's wide instance off: long K through the 8-warp ring again
     ("ANYPREC_RING_WIDE=0", M1_TESTS + " or llama_shapes"),
+    # X8 at M = 2..8: off (the register double buffer again); its persistent form forced onto
+    # 3 or 2 blocks (several tiles per block; 3 warps over uneven chunk counts) and by its rule
+    # on the Llama weights; its ring with the warp-target launch. Each run must have launched
+    # an X8 kernel (checked in its log, see below).
+    ("ANYPREC_DECODE_X8=0", X8_TESTS),
+    ("ANYPREC_X8_PT=2 ANYPREC_PT_GRID=3", X8_TESTS + " or cuda_graph or llama_shapes"),
+    ("ANYPREC_X8_PT=2 ANYPREC_PT_GRID=2 ANYPREC_PT_WARPS=3", X8_TESTS),
+    ("ANYPREC_X8_PT=0 ANYPREC_X8_WAVE=0", X8_TESTS + " or llama_shapes"),
 ], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl2", "pdl0", "pt0", "pt1b0", "pt2g3",
-        "pt2g2c", "xs1", "wide0"])  # (no -k words in the ids: no recursion)
+        "pt2g2c", "xs1", "wide0", "eight0", "eightpt", "eightpt3", "eightring"])
+# (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
     # one under each (PIPE=0: the register double buffer; SUM_MMA=0: the all-ones sums; SK:
@@ -128,10 +151,19 @@ def test_m1_kernel_switches(env, tests):
     cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__,
            "-k", tests]
     extra = dict(kv.split("=") for kv in env.split())
+    # The X8 runs print their launches (ANYPREC_PT_DEBUG, uncaptured: -s), and must show the
+    # kernel they are meant to run (a launch that fell back would pass unseen).
+    expect = None
+    if "ANYPREC_X8_PT" in extra:
+        expect = "anyprec PT x8:" if extra["ANYPREC_X8_PT"] == "2" else "anyprec ring x8:"
+        extra["ANYPREC_PT_DEBUG"] = "1"
+        cmd.append("-s")
     res = subprocess.run(cmd, env={**os.environ, **extra}, capture_output=True, text=True,
                          timeout=600)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
     assert " passed" in res.stdout and "skipped" not in res.stdout.splitlines()[-1]
+    if expect:
+        assert expect in res.stderr, res.stderr[-2000:]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -156,7 +188,7 @@ def test_gemm_llama_shapes(kn, scheme):
     for bits, dtype in [(3, torch.float16), (4, torch.bfloat16), (8, torch.float16),
                         (8, torch.bfloat16)]:
         layer = random_layer(scheme, bits, n, k, 128 if scheme == "uniform" else -1, seed=k + n)
-        check_gemm(layer, dtype, [1, 16, 33], paths=(FUSED,))
+        check_gemm(layer, dtype, [1, 4, 16, 33], paths=(FUSED,))
         check_gemm(layer, dtype, [257], paths=(DENSE,))
 
 

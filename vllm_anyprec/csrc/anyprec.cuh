@@ -113,8 +113,11 @@ using MetaWord = std::conditional_t<ANYPREC_META16 != 0, uint2, float4>;
 constexpr int kMetaU4 = sizeof(MetaWord) * 8 / 16;  // uint4 per fold (8 words)
 
 // uint4 per stage of the pipelined decode kernel (PIPE): a chunk's weights (b x 32), its x (256
-// halves: 32) and the metadata of its folds (8 words per fold).
-constexpr int pipe_stage_uint4(int bits, int folds) { return bits * 32 + 32 + folds * kMetaU4; }
+// halves: 32 per activation row; X8 holds M rows) and the metadata of its folds (8 words per
+// fold).
+constexpr int pipe_stage_uint4(int bits, int folds, int xrows = 1) {
+  return bits * 32 + 32 * xrows + folds * kMetaU4;
+}
 
 __device__ __forceinline__ uint32_t comp(const uint4& v, int i) {
   return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;

@@ -109,8 +109,11 @@ namespace anyprec {
 // takes sk.q consecutive chunks of the (n-tile, chunk) sequence (see SkWork). The body is shared
 // by the kernels below (fused_gemm_kernel, and the M1 kernels with their own register limits).
 // MW: the most warps per block the kernel launches with (sizes the block reduction).
+// X8 (uniform, 2 <= M <= 8): the ring (PIPE, and PT) with all M activation rows in each stage
+// (M x 512 bytes per chunk, read back as the B fragments of rows g) and the all-ones sums of x;
+// see launch_x8.
 template <typename T, int B, int MT, bool LUT, bool XS, int FOLD, bool M1, int ST, bool SK = false,
-          bool PT = false, int MW = kMaxWarps>
+          bool PT = false, int MW = kMaxWarps, bool X8 = false>
 __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                                                 const uint4* __restrict__ qw,
                                                 const MetaWord* __restrict__ meta,
@@ -122,7 +125,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   static_assert(!XS || MT == 1, "XS stages one 8-row activation tile");
   static_assert(!M1 || (MT == 1 && !LUT && !XS), "M1: one activation row, uniform, not XS");
   constexpr bool kPipe = ST > 0;
-  static_assert(!kPipe || (M1 && ST >= 2), "PIPE: the M1 kernel, two stages or more");
+  static_assert(!X8 || (MT == 1 && !LUT && !XS && !M1 && !SK), "X8: uniform, one 8-row tile");
+  static_assert(!kPipe || ((M1 || X8) && ST >= 2), "PIPE: the M1 or X8 kernel, >= 2 stages");
   static_assert(!SK || kPipe, "SK: the pipelined M1 kernel");
   static_assert(!PT || (kPipe && !SK), "PT: the pipelined M1 kernel, not stream-K");
   // PT (persistent tiles): block b runs n-tiles b, b + gridDim.x, ... one after another, its
@@ -175,7 +179,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   constexpr bool kNib16 = std::is_same_v<T, __half> && kNibbles && !LUT;
 
   __shared__ float red[SK || PT ? 1 : MW][MT * 4][32];  // (SK, PT: not this reduction)
-  __shared__ float pred[PT ? 2 : 1][PT ? kMaxWarps : 1][kTileN];  // PT's per-tile reduction
+  // PT's per-tile reduction (X8: the 8 activation rows' sums, [row m][n] per warp)
+  __shared__ float pred[PT ? 2 : 1][PT ? kMaxWarps : 1][X8 ? 8 * kTileN : kTileN];
   // LUT: the 16 rows' tables, as 16-bit values, loaded once per block.
   // LUT, b >= 5: per-lane tables instead (kLanesW, see lw_tab below).
   constexpr bool kLanesW = LUT && B >= 5 && ANYPREC_LUT_LANES_WIDE && (B <= 7 || MT <= 2);
@@ -407,10 +412,16 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         const int q = 2 * i + s;  // subchunk in the chunk
         uint4 xv[MT];
 #pragma unroll
-        for (int mt = 0; mt < MT; ++mt)
-          xv[mt] = kPipe     ? xsm[4 * q + t]
-                  : kXChunk ? xc[kXChunk ? q : 0][mt]
-                            : load_x(cc * kChunkK + q * 32 + 8 * t, mt);
+        for (int mt = 0; mt < MT; ++mt) {
+          if constexpr (X8) {
+            // row g's piece (4q + t) of the chunk, stored at (4q + t) ^ 4 in odd rows (see issue)
+            xv[mt] = xok[0] ? xsm[32 * g + ((4 * q + t) ^ ((g & 1) << 2))] : make_uint4(0, 0, 0, 0);
+          } else {
+            xv[mt] = kPipe     ? xsm[4 * q + t]
+                    : kXChunk ? xc[kXChunk ? q : 0][mt]
+                              : load_x(cc * kChunkK + q * 32 + 8 * t, mt);
+          }
+        }
 #pragma unroll
         for (int u = 0; u < 2; ++u) {
           uint32_t a[4];
@@ -593,7 +604,9 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     // so a __syncwarp (after the wait for this lane's copies) is the only barrier. (The same
     // ring for M <= 8 with the all-ones sums was slower at M = 8 and for LUT: NOTES_kernels.md,
     // session 4; at M = 1 with the M1 sums it is faster, session 8.)
-    constexpr int kSU = pipe_stage_uint4(B, kFolds);
+    // X8: the stage holds M rows of x (M <= 8: one block row, mbase = 0).
+    const int xrows = X8 ? M : 1;
+    const int kSU = pipe_stage_uint4(B, kFolds, xrows);
     uint4* const ring = xs_tile + (size_t)warp * ST * kSU;
     // SK: this warp's chunks are [i0, i0 + nj) of the grid's (tile, chunk) sequence, whose
     // tiles are contiguous in qw, so chunk i's words start at qw + i * B * 32. (it, ic): tile
@@ -692,12 +705,23 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 #pragma unroll
         for (int p = 0; p < B; ++p) cp_async_stream(s + p * 32 + lane, qsrc + p * 32);
         const int kx = cc * kChunkK + 8 * lane;
-        cp_async_keep(s + B * 32 + lane, x + (kx < K ? kx : 0), kx < K);  // zeros past K
+        if constexpr (X8) {
+          // Row r's 16 bytes of lane l at 32 r + (l ^ 4 (r & 1)): the B-fragment reads (rows g
+          // and g + 1 of a quarter warp at the same piece) then fall in different bank halves.
+          const T* xs0 = x + (kx < K ? kx : 0);
+#pragma unroll
+          for (int r = 0; r < 8; ++r)
+            if (r < M)
+              cp_async_keep(s + B * 32 + 32 * r + (lane ^ ((r & 1) << 2)), xs0 + (size_t)r * K,
+                            kx < K);
+        } else {
+          cp_async_keep(s + B * 32 + lane, x + (kx < K ? kx : 0), kx < K);  // zeros past K
+        }
         constexpr int kPieceShift = kMetaU4 == 8 ? 3 : 2;  // e = kMetaU4 f + piece of fold f
 #pragma unroll
         for (int e = lane; e < kMetaU4 * kFolds; e += 32) {
           const int gi = group_of(cc, e >> kPieceShift);
-          cp_async_keep(s + B * 32 + 32 + e,
+          cp_async_keep(s + B * 32 + 32 * xrows + e,
                         reinterpret_cast<const uint4*>(mlane + (size_t)gi * mstride) +
                             (kMetaU4 == 8 ? 0 : (e & 3)),
                         true);
@@ -718,11 +742,11 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 #pragma unroll
       for (int p = 0; p < B; ++p) cw[p] = s[p * 32 + lane];
       const uint4* xsm = s + B * 32;
-      const MetaWord* sm = reinterpret_cast<const MetaWord*>(xsm + 32);
+      const MetaWord* sm = reinterpret_cast<const MetaWord*>(xsm + 32 * xrows);
       MetaWord mc[kFolds];
 #pragma unroll
       for (int f = 0; f < kFolds; ++f) mc[f] = sm[f * 8 + g];
-      chunk(cw, mc, xsm[lane], 0, xsm);
+      chunk(cw, mc, X8 ? make_uint4(0, 0, 0, 0) : xsm[lane], 0, xsm);
       rs = rs + 1 == ST ? 0 : rs + 1;
       if constexpr (SK) {
         const bool tile_end = ccur == C - 1;
@@ -747,14 +771,28 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       int tile = tile0, par = 0, j = 0;
       for (int tl = 0; tl < ntl; ++tl, tile += tstep, par ^= 1) {
         for (int k = 0; k < per; ++k, ++j) step(j);
-        if (t == 0) {
+        if constexpr (X8) {
+          // lane (g, t): rows g, g + 8 of y's rows 2t, 2t + 1 (the mma's C fragment)
+          float* pw = pred[par][warp];
+          pw[2 * t * kTileN + g] = acc[0][0];
+          pw[(2 * t + 1) * kTileN + g] = acc[0][1];
+          pw[2 * t * kTileN + g + 8] = acc[0][2];
+          pw[(2 * t + 1) * kTileN + g + 8] = acc[0][3];
+        } else if (t == 0) {
           pred[par][warp][g] = acc[0][0];
           pred[par][warp][g + 8] = acc[0][2];
         }
 #pragma unroll
         for (int e = 0; e < 4; ++e) acc[0][e] = 0.f;
         __syncthreads();
-        if (threadIdx.x < kTileN) {
+        if constexpr (X8) {
+          for (int e = threadIdx.x; e < M * kTileN; e += blockDim.x) {
+            float v = 0.f;
+            for (int wi = 0; wi < nwarps; ++wi) v += pred[par][wi][e];
+            const int n = tile * kTileN + (e & (kTileN - 1));
+            if (n < N) y[(size_t)(e / kTileN) * N + n] = from_float<T>(v);
+          }
+        } else if (threadIdx.x < kTileN) {
           float v = 0.f;
           for (int wi = 0; wi < nwarps; ++wi) v += pred[par][wi][threadIdx.x];
           const int n = tile * kTileN + threadIdx.x;
@@ -888,6 +926,27 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
                                                                       K, C, group_size, order);
 }
 
+// The X8 kernels (uniform, 2 <= M <= 8; see launch_x8): the ring kernel and its persistent
+// form with the M activation rows in each stage. Two stages in both (an X8 stage is up to
+// 8 x 512 bytes of x larger than an M1 one).
+template <typename T, int B, int FOLD>
+__global__ void __launch_bounds__(kMaxWarps * 32, 1)
+    fused_gemm_x8pipe_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                             const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                             T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+  fused_gemm_body<T, B, 1, false, false, FOLD, false, 2, false, false, kMaxWarps, true>(
+      x, qw, meta, lut, y, M, N, K, C, group_size);
+}
+template <typename T, int B, int FOLD>
+__global__ void __launch_bounds__(kMaxWarps * 32, 1)
+    fused_gemm_x8pt_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                           const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                           T* __restrict__ y, int M, int N, int K, int C, int group_size,
+                           SkWork order) {
+  fused_gemm_body<T, B, 1, false, false, FOLD, false, 2, false, true, kMaxWarps, true>(
+      x, qw, meta, lut, y, M, N, K, C, group_size, order);
+}
+
 // Warps aimed at per SM when splitting K over a block's warps (a build-time knob for
 // experiments: -DANYPREC_WARPS_PER_SM=...). More than fit at once (~16 at ~120 registers): the
 // extra blocks start as others finish.
@@ -941,8 +1000,8 @@ int resident_blocks(Kern kernel, int threads, size_t smem, int& slot) {
 // Dynamic shared memory of the pipelined kernels' ring, per warp: `stages` stages of chunk
 // weights, x and the folds' metadata (pipe_stage_uint4).
 template <int B, int FOLD>
-constexpr size_t ring_warp_bytes(int stages) {
-  return (size_t)stages * pipe_stage_uint4(B, 8 / (FOLD == 0 ? 1 : FOLD)) * 16;
+constexpr size_t ring_warp_bytes(int stages, int xrows = 1) {
+  return (size_t)stages * pipe_stage_uint4(B, 8 / (FOLD == 0 ? 1 : FOLD), xrows) * 16;
 }
 
 // Lets kernel take up to `bytes` of dynamic shared memory (above 48 KB a block needs the
@@ -1188,6 +1247,83 @@ bool launch_pt(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
                      : launch_pt_st<T, B, FOLD, 2>(a, stream, mode, err);
 }
 
+// X8 at 2 <= M <= 8 (uniform): the ring kernel with the M activation rows in each stage
+// (fused_gemm_x8pipe_kernel), or its persistent form (fused_gemm_x8pt_kernel) where PT's M = 1
+// rule takes the weight, in place of the register double buffer of fused_gemm_kernel (which at
+// M = 2..8 ran 20-25% slower than the M = 1 ring on (4096, 28672)). Two stages; per warp a stage
+// is b x 512 + M x 512 bytes + metadata. Switches (read once): ANYPREC_DECODE_X8 = 0 off, 1 on
+// (default ANYPREC_X8); ANYPREC_X8_PT = 0 never PT, 1 by the rule (default), 2 always;
+// ANYPREC_X8_WAVE = 0: the ring's warps per block from the warp target instead of the wave
+// model. ANYPREC_PT_WARPS / _GRID / _DEBUG and ANYPREC_DECODE_WARPS apply as at M = 1.
+#ifndef ANYPREC_X8
+#define ANYPREC_X8 1
+#endif
+template <typename T, int B, int FOLD>
+bool launch_x8(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
+  static const bool on = env_int("ANYPREC_DECODE_X8", ANYPREC_X8) != 0;
+  static const int pt_mode = env_int("ANYPREC_X8_PT", 1);
+  static const bool wave = env_int("ANYPREC_X8_WAVE", 1) != 0;
+  static const int nw_pt = env_int("ANYPREC_PT_WARPS", 4);
+  static const int grid_cap = env_int("ANYPREC_PT_GRID", 0);
+  static const int forced = env_int("ANYPREC_DECODE_WARPS", ANYPREC_DECODE_WARPS);
+  static const bool debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
+  if (!on || a.M < 2 || a.M > 8) return false;
+  const int dev = current_device();
+  const long long sms = device_info(dev).sms;
+  const size_t wb = ring_warp_bytes<B, FOLD>(2, a.M);  // per warp at this M
+  constexpr size_t kWarpMax = ring_warp_bytes<B, FOLD>(2, 8);
+  const T* x = static_cast<const T*>(a.x);
+  const MetaWord* meta = reinterpret_cast<const MetaWord*>(a.meta);
+  const T* lut = static_cast<const T*>(a.lut);
+  T* y = static_cast<T*>(a.y);
+  if (pt_mode > 0) {
+    auto kernel = fused_gemm_x8pt_kernel<T, B, FOLD>;
+    static const bool opted = opt_in_smem(kernel, kMaxWarps * kWarpMax);
+    static int occ[9][64][kMaxWarps + 1] = {};  // resident blocks by M, device, warps
+    const int nw = std::max(1, std::min({nw_pt, kMaxWarps, a.C}));
+    const int fit = opted ? resident_blocks(kernel, nw * 32, nw * wb, occ[a.M][dev][nw]) : -1;
+    const long long resident = fit > 0 ? fit * sms : 0;
+    if (fit > 0 && (pt_mode == 2 || (B <= 3 ? 10LL * a.N16 >= 9 * resident
+                                            : a.N16 >= 2 * resident))) {
+      long long blocks = std::min<long long>(a.N16, resident);
+      if (grid_cap > 0) blocks = std::min<long long>(blocks, grid_cap);
+      const long long per_block = (a.N16 + blocks - 1) / blocks;
+      blocks = (a.N16 + per_block - 1) / per_block;  // balanced: the same tiles per block
+      if (debug) {
+        std::fprintf(stderr, "anyprec PT x8: b=%d fold=%d M=%d N16=%d C=%d warps=%d fit=%d "
+                     "blocks=%lld tiles/block<=%lld\n", B, FOLD, a.M, a.N16, a.C, nw, fit,
+                     blocks, per_block);
+      }
+      SkWork order;  // (strided tiles: q = 0)
+      order.q = 0;
+      err = launch_decode(kernel, pdl_enabled(dev, false), dim3((unsigned)blocks), nw * 32,
+                          nw * wb, stream, x, a.qw, meta, lut, y, a.M, a.N, a.K, a.C,
+                          a.group_size, order);
+      return true;
+    }
+  }
+  auto kernel = fused_gemm_x8pipe_kernel<T, B, FOLD>;
+  static const bool opted = opt_in_smem(kernel, kMaxWarps * kWarpMax);
+  if (!opted) return false;
+  static int occ[9][64][kMaxWarps + 1] = {};
+  int nw;
+  if (forced > 0) {
+    nw = forced;
+  } else if (wave) {
+    nw = wave_warps(kernel, dev, a.N16, a.C, occ[a.M], wb);
+  } else {
+    nw = (int)((sms * ANYPREC_WARPS_PER_SM + a.N16 - 1) / a.N16);
+  }
+  nw = std::max(1, std::min({nw, kMaxWarps, a.C}));
+  if (debug) {
+    std::fprintf(stderr, "anyprec ring x8: b=%d fold=%d M=%d N16=%d C=%d warps=%d\n", B, FOLD,
+                 a.M, a.N16, a.C, nw);
+  }
+  err = launch_decode(kernel, pdl_enabled(dev, false), dim3(a.N16), nw * 32, nw * wb, stream, x,
+                      a.qw, meta, lut, y, a.M, a.N, a.K, a.C, a.group_size);
+  return true;
+}
+
 // Picks the kernel (XS, M1 or plain) and its warps per block (the K split), then launches.
 template <typename T, int B, int MT, bool LUT, int FOLD>
 cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
@@ -1202,6 +1338,10 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
   size_t pipe_warp_bytes = 0;  // PIPE: dynamic shared memory per warp
   bool wide = false;           // the ring kernel's instance with up to kRingWideWarps warps
   if constexpr (MT == 1 && !LUT) {
+    if (a.M >= 2 && pipe_enabled()) {  // X8 where it is on (launch_x8)
+      cudaError_t err;
+      if (launch_x8<T, B, FOLD>(a, stream, err)) return err;
+    }
     m1 = a.M == 1 && !xs && sum_mma_enabled();
     // Stream-K first where its rule takes it (over XS only when asked: ANYPREC_SK_OVER_XS=1).
     static const bool sk_over_xs = env_int("ANYPREC_SK_OVER_XS", 0) != 0;
