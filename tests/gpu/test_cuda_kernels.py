@@ -133,16 +133,17 @@ X8_TESTS = "m2_8_every_fold or all_m_odd_shape"
     ("ANYPREC_DECODE_XS=1", M1_TESTS + " or llama_shapes"),
     # the ring kernel's wide instance off: long K through the 8-warp ring again
     ("ANYPREC_RING_WIDE=0", M1_TESTS + " or llama_shapes"),
-    # X8 at M = 2..8: off (the register double buffer again); its persistent form forced onto
-    # 3 or 2 blocks (several tiles per block; 3 warps over uneven chunk counts) and by its rule
-    # on the Llama weights; its ring with the warp-target launch. Each run must have launched
-    # an X8 kernel (checked in its log, see below).
+    # X8 (by its rule: b >= 4, M <= 4): off (the register double buffer again); at every b and
+    # M = 2..8 through its ring (wave model or warp target), and through its persistent form
+    # forced onto 3 or 2 blocks (several tiles per block; 3 warps over uneven chunk counts).
+    # Each of those runs must have launched an X8 kernel (checked in its log, see below).
     ("ANYPREC_DECODE_X8=0", X8_TESTS),
-    ("ANYPREC_X8_PT=2 ANYPREC_PT_GRID=3", X8_TESTS + " or cuda_graph or llama_shapes"),
-    ("ANYPREC_X8_PT=2 ANYPREC_PT_GRID=2 ANYPREC_PT_WARPS=3", X8_TESTS),
-    ("ANYPREC_X8_PT=0 ANYPREC_X8_WAVE=0", X8_TESTS + " or llama_shapes"),
+    ("ANYPREC_DECODE_X8=2 ANYPREC_X8_PT=0", X8_TESTS + " or cuda_graph or llama_shapes"),
+    ("ANYPREC_DECODE_X8=2 ANYPREC_X8_PT=0 ANYPREC_X8_WAVE=0", X8_TESTS),
+    ("ANYPREC_DECODE_X8=2 ANYPREC_X8_PT=2 ANYPREC_PT_GRID=3", X8_TESTS + " or cuda_graph"),
+    ("ANYPREC_DECODE_X8=2 ANYPREC_X8_PT=2 ANYPREC_PT_GRID=2 ANYPREC_PT_WARPS=3", X8_TESTS),
 ], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl2", "pdl0", "pt0", "pt1b0", "pt2g3",
-        "pt2g2c", "xs1", "wide0", "eight0", "eightpt", "eightpt3", "eightring"])
+        "pt2g2c", "xs1", "wide0", "eight0", "eightring", "eightringt", "eightpt", "eightpt3"])
 # (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh

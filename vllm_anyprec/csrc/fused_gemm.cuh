@@ -1251,23 +1251,29 @@ bool launch_pt(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
 // (fused_gemm_x8pipe_kernel), or its persistent form (fused_gemm_x8pt_kernel) where PT's M = 1
 // rule takes the weight, in place of the register double buffer of fused_gemm_kernel (which at
 // M = 2..8 ran 20-25% slower than the M = 1 ring on (4096, 28672)). Two stages; per warp a stage
-// is b x 512 + M x 512 bytes + metadata. Switches (read once): ANYPREC_DECODE_X8 = 0 off, 1 on
-// (default ANYPREC_X8); ANYPREC_X8_PT = 0 never PT, 1 by the rule (default), 2 always;
-// ANYPREC_X8_WAVE = 0: the ring's warps per block from the warp target instead of the wave
-// model. ANYPREC_PT_WARPS / _GRID / _DEBUG and ANYPREC_DECODE_WARPS apply as at M = 1.
+// is b x 512 + M x 512 bytes + metadata. Switches (read once): ANYPREC_DECODE_X8 = 0 off, 1 by
+// the rule (default ANYPREC_X8), 2 at every b and M = 2..8; the rule: b >= 4 and M <=
+// ANYPREC_X8_MAX_M; ANYPREC_X8_PT = 0 never PT (default), 1 by PT's M = 1 rule, 2 always;
+// ANYPREC_X8_WAVE: the ring's warps per block from the wave model on small weights (1, the
+// decode kernels' rule, default), always (2) or never (0: the warp target).
+// ANYPREC_PT_WARPS / _GRID / _DEBUG and ANYPREC_DECODE_WARPS apply as at M = 1.
 #ifndef ANYPREC_X8
 #define ANYPREC_X8 1
 #endif
+#ifndef ANYPREC_X8_MAX_M
+#define ANYPREC_X8_MAX_M 4
+#endif
 template <typename T, int B, int FOLD>
 bool launch_x8(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
-  static const bool on = env_int("ANYPREC_DECODE_X8", ANYPREC_X8) != 0;
-  static const int pt_mode = env_int("ANYPREC_X8_PT", 1);
-  static const bool wave = env_int("ANYPREC_X8_WAVE", 1) != 0;
+  static const int mode = env_int("ANYPREC_DECODE_X8", ANYPREC_X8);
+  static const int max_m = env_int("ANYPREC_X8_MAX_M", ANYPREC_X8_MAX_M);
+  static const int pt_mode = env_int("ANYPREC_X8_PT", 0);
+  static const int wave_mode = env_int("ANYPREC_X8_WAVE", 1);
   static const int nw_pt = env_int("ANYPREC_PT_WARPS", 4);
   static const int grid_cap = env_int("ANYPREC_PT_GRID", 0);
   static const int forced = env_int("ANYPREC_DECODE_WARPS", ANYPREC_DECODE_WARPS);
   static const bool debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
-  if (!on || a.M < 2 || a.M > 8) return false;
+  if (mode == 0 || a.M < 2 || a.M > 8 || (mode == 1 && (B < 4 || a.M > max_m))) return false;
   const int dev = current_device();
   const long long sms = device_info(dev).sms;
   const size_t wb = ring_warp_bytes<B, FOLD>(2, a.M);  // per warp at this M
@@ -1309,7 +1315,7 @@ bool launch_x8(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   int nw;
   if (forced > 0) {
     nw = forced;
-  } else if (wave) {
+  } else if (wave_mode == 2 || (wave_mode == 1 && (long long)a.N16 * a.C < 16384)) {
     nw = wave_warps(kernel, dev, a.N16, a.C, occ[a.M], wb);
   } else {
     nw = (int)((sms * ANYPREC_WARPS_PER_SM + a.N16 - 1) / a.N16);

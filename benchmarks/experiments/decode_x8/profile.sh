@@ -17,7 +17,7 @@ run() {  # label env... -- scheme bits K N M
   while [ "$1" != -- ]; do envs+=("$1"); shift; done
   shift
   echo "=== $label" >> "$RAW"
-  env "${envs[@]}" timeout 60 ncu --clock-control none -k regex:fused_gemm --launch-skip 2 \
+  env "${envs[@]}" PYTHONPATH="$PWD" timeout 60 ncu --clock-control none -k regex:fused_gemm --launch-skip 2 \
     --launch-count 1 --metrics "$METRICS" python3 scripts/profile_kernel.py "$@" >> "$RAW" 2>&1 \
     || echo "(ncu failed or timed out: $label)" >> "$RAW"
 }
