@@ -113,7 +113,7 @@ namespace anyprec {
 // (M x 512 bytes per chunk, read back as the B fragments of rows g) and the all-ones sums of x;
 // see launch_x8.
 template <typename T, int B, int MT, bool LUT, bool XS, int FOLD, bool M1, int ST, bool SK = false,
-          bool PT = false, int MW = kMaxWarps, bool X8 = false>
+          bool PT = false, int MW = kMaxWarps, bool X8 = false, bool XCH = true>
 __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                                                 const uint4* __restrict__ qw,
                                                 const MetaWord* __restrict__ meta,
@@ -159,7 +159,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   pdl_wait();
   // Activations of a whole chunk are loaded up front (one latency per chunk, not per 32 k).
   // (Loading them one chunk ahead, like the weights, measured 5-30% slower: 32 more registers.)
-  constexpr bool kXChunk = !XS && ANYPREC_X_CHUNK && MT <= 2;
+  constexpr bool kXChunk = !XS && ANYPREC_X_CHUNK && MT <= 2 && XCH;
   // Dynamic shared memory: XS: x as [rows][K / 8], rows = min(8, M - mbase); PIPE: the warps'
   // stage rings.
   extern __shared__ uint4 xs_tile[];
@@ -926,6 +926,19 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
                                                                       K, C, group_size, order);
 }
 
+// Experiment (session 18, ANYPREC_MT2_VARIANT, g128 only): the uniform M = 9..16 kernel (MT =
+// 2: 146 registers at g128, ~11 resident warps per SM, issue 0.37 per cycle on (4096, 28672))
+// under a register cap of MINB 256-thread blocks per SM, and / or with x loaded per 32-k
+// subchunk (XCH = false: no chunk-wide x registers; at M = 16 x hits L1 71% of the time).
+template <typename T, int B, int FOLD, int MINB, bool XCH>
+__global__ void __launch_bounds__(kMaxWarps * 32, MINB)
+    fused_gemm_mt2_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                          const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                          T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+  fused_gemm_body<T, B, 2, false, false, FOLD, false, 0, false, false, kMaxWarps, false, XCH>(
+      x, qw, meta, lut, y, M, N, K, C, group_size);
+}
+
 // The X8 kernels (uniform, 2 <= M <= 8; see launch_x8): the ring kernel and its persistent
 // form with the M activation rows in each stage. Two stages in both (an X8 stage is up to
 // 8 x 512 bytes of x larger than an M1 one).
@@ -1335,6 +1348,13 @@ template <typename T, int B, int MT, bool LUT, int FOLD>
 cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
                         cudaStream_t stream) {
   auto kernel = fused_gemm_kernel<T, B, MT, LUT, false, FOLD>;
+  if constexpr (MT == 2 && !LUT && FOLD == 4) {  // (experiment, see fused_gemm_mt2_kernel)
+    static const int v = env_int("ANYPREC_MT2_VARIANT", 0);
+    if (v == 1) kernel = fused_gemm_mt2_kernel<T, B, FOLD, 2, true>;
+    if (v == 2) kernel = fused_gemm_mt2_kernel<T, B, FOLD, 1, false>;
+    if (v == 3) kernel = fused_gemm_mt2_kernel<T, B, FOLD, 2, false>;
+    if (v == 4) kernel = fused_gemm_mt2_kernel<T, B, FOLD, 3, false>;
+  }
   if constexpr (MT == 1 && xs_wins<B, LUT>()) {
     if (xs) kernel = fused_gemm_kernel<T, B, MT, LUT, true, FOLD>;
   }
