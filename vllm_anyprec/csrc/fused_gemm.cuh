@@ -10,6 +10,7 @@
 // the multiply-add off the ALUs, which the unpacking needs. At M = 1 (uniform) the loads go through
 // a cp.async ring in shared memory instead (PIPE, see the body); on weights with many n-tiles
 // its persistent form (PT: each block runs several n-tiles one after another, see launch_pt).
+// At M = 2..4 (uniform, b >= 4) the same ring carries the M rows of x (X8, see launch_x8).
 //
 // Uniform scheme: the A values are the codes plus a constant C (the magic offset), never scaled
 // per element: sum_k s (q - z) x = s * sum (q + C) x - s (z + C) * sum x, per group. sum x comes
@@ -113,7 +114,7 @@ namespace anyprec {
 // (M x 512 bytes per chunk, read back as the B fragments of rows g) and the all-ones sums of x;
 // see launch_x8.
 template <typename T, int B, int MT, bool LUT, bool XS, int FOLD, bool M1, int ST, bool SK = false,
-          bool PT = false, int MW = kMaxWarps, bool X8 = false, bool XCH = true>
+          bool PT = false, int MW = kMaxWarps, bool X8 = false>
 __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                                                 const uint4* __restrict__ qw,
                                                 const MetaWord* __restrict__ meta,
@@ -159,7 +160,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   pdl_wait();
   // Activations of a whole chunk are loaded up front (one latency per chunk, not per 32 k).
   // (Loading them one chunk ahead, like the weights, measured 5-30% slower: 32 more registers.)
-  constexpr bool kXChunk = !XS && ANYPREC_X_CHUNK && MT <= 2 && XCH;
+  constexpr bool kXChunk = !XS && ANYPREC_X_CHUNK && MT <= 2;
   // Dynamic shared memory: XS: x as [rows][K / 8], rows = min(8, M - mbase); PIPE: the warps'
   // stage rings.
   extern __shared__ uint4 xs_tile[];
@@ -926,19 +927,6 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
                                                                       K, C, group_size, order);
 }
 
-// Experiment (session 18, ANYPREC_MT2_VARIANT, g128 only): the uniform M = 9..16 kernel (MT =
-// 2: 146 registers at g128, ~11 resident warps per SM, issue 0.37 per cycle on (4096, 28672))
-// under a register cap of MINB 256-thread blocks per SM, and / or with x loaded per 32-k
-// subchunk (XCH = false: no chunk-wide x registers; at M = 16 x hits L1 71% of the time).
-template <typename T, int B, int FOLD, int MINB, bool XCH>
-__global__ void __launch_bounds__(kMaxWarps * 32, MINB)
-    fused_gemm_mt2_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                          const MetaWord* __restrict__ meta, const T* __restrict__ lut,
-                          T* __restrict__ y, int M, int N, int K, int C, int group_size) {
-  fused_gemm_body<T, B, 2, false, false, FOLD, false, 0, false, false, kMaxWarps, false, XCH>(
-      x, qw, meta, lut, y, M, N, K, C, group_size);
-}
-
 // The X8 kernels (uniform, 2 <= M <= 8; see launch_x8): the ring kernel and its persistent
 // form with the M activation rows in each stage. Two stages in both (an X8 stage is up to
 // 8 x 512 bytes of x larger than an M1 one).
@@ -1261,10 +1249,16 @@ bool launch_pt(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
 }
 
 // X8 at 2 <= M <= 8 (uniform): the ring kernel with the M activation rows in each stage
-// (fused_gemm_x8pipe_kernel), or its persistent form (fused_gemm_x8pt_kernel) where PT's M = 1
-// rule takes the weight, in place of the register double buffer of fused_gemm_kernel (which at
-// M = 2..8 ran 20-25% slower than the M = 1 ring on (4096, 28672)). Two stages; per warp a stage
-// is b x 512 + M x 512 bytes + metadata. Switches (read once): ANYPREC_DECODE_X8 = 0 off, 1 by
+// (fused_gemm_x8pipe_kernel), or its persistent form (fused_gemm_x8pt_kernel), in place of the
+// register double buffer of fused_gemm_kernel (which at M = 2..8 ran 20-25% slower than the
+// M = 1 ring on (4096, 28672)). Two stages; per warp a stage is b x 512 + M x 512 bytes +
+// metadata. Measured on the H200 against X8 off, same build (benchmarks/experiments/decode_x8/):
+// the ring wins at b >= 4 and M <= 4: 3-7% less time on the geometric mean of every weight and
+// M, (4096, 28672) b = 4 M = 2 22.4 -> 20.9 us, b = 8 35.0 -> 31.8, (4096, 14336) b = 8 18.9 ->
+// 16.8; worst cell +4.6% ((4096, 6144) b = 8 M = 4). At b = 2, 3 it is equal or up to 7% slower,
+// at M = 8 up to 17% slower (the stage's x: 4 KB per chunk against 2 KB of b = 4 weights), so
+// the rule leaves those to fused_gemm_kernel; the persistent form lost to the ring in most cells
+// (on (4096, 28672) at b = 2..5 by 15-20%: 4 resident blocks of 4 warps per SM), so it is off. Switches (read once): ANYPREC_DECODE_X8 = 0 off, 1 by
 // the rule (default ANYPREC_X8), 2 at every b and M = 2..8; the rule: b >= 4 and M <=
 // ANYPREC_X8_MAX_M; ANYPREC_X8_PT = 0 never PT (default), 1 by PT's M = 1 rule, 2 always;
 // ANYPREC_X8_WAVE: the ring's warps per block from the wave model on small weights (1, the
@@ -1348,13 +1342,6 @@ template <typename T, int B, int MT, bool LUT, int FOLD>
 cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
                         cudaStream_t stream) {
   auto kernel = fused_gemm_kernel<T, B, MT, LUT, false, FOLD>;
-  if constexpr (MT == 2 && !LUT && FOLD == 4) {  // (experiment, see fused_gemm_mt2_kernel)
-    static const int v = env_int("ANYPREC_MT2_VARIANT", 0);
-    if (v == 1) kernel = fused_gemm_mt2_kernel<T, B, FOLD, 2, true>;
-    if (v == 2) kernel = fused_gemm_mt2_kernel<T, B, FOLD, 1, false>;
-    if (v == 3) kernel = fused_gemm_mt2_kernel<T, B, FOLD, 2, false>;
-    if (v == 4) kernel = fused_gemm_mt2_kernel<T, B, FOLD, 3, false>;
-  }
   if constexpr (MT == 1 && xs_wins<B, LUT>()) {
     if (xs) kernel = fused_gemm_kernel<T, B, MT, LUT, true, FOLD>;
   }
