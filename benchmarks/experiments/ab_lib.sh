@@ -10,8 +10,16 @@
 #                                     OUT/runs.tgz (everything in RUNS)
 #   ab_report TAG ...                 ab_finish, then prints the table and the distinct PT
 #                                     launches the runs logged (ANYPREC_PT_DEBUG=1)
+#   ncu_init FILE                     OUT (default device_out) made and RAW=OUT/FILE emptied, for
+#                                     the ncu scripts' raw output
 # AB_TIMEOUT: seconds per benchmark run (default 60).
 set -uo pipefail
+ncu_init() {
+  OUT=${OUT:-device_out}
+  mkdir -p "$OUT"
+  RAW=$OUT/$1
+  : > "$RAW"
+}
 ab_init() {
   OUT=${OUT:-device_out}
   mkdir -p "$OUT"

@@ -5,11 +5,8 @@
 # at M = 4 with X8 on and off, uniform b = 4 and LUT b = 4 at M = 16. Raw: OUT/ncu_raw.txt;
 # stdout: the metric lines per configuration. Device, repository root, extension built.
 # Usage: OUT=dir bash benchmarks/experiments/decode_x8/profile.sh
-set -uo pipefail
-OUT=${OUT:-device_out}
-mkdir -p "$OUT"
-RAW=$OUT/ncu_raw.txt
-: > "$RAW"
+source benchmarks/experiments/ab_lib.sh  # (set -uo pipefail, ncu_init)
+ncu_init ncu_raw.txt
 METRICS="gpu__time_duration.sum,dram__bytes_read.sum,dram__throughput.avg.pct_of_peak_sustained_elapsed,lts__t_sectors_srcunit_tex_op_read.sum,l1tex__t_sector_hit_rate.pct,l1tex__data_pipe_lsu_wavefronts_mem_shared.sum,smsp__inst_executed.sum,smsp__issue_active.avg.per_cycle_active,smsp__warps_active.avg.per_cycle_active,launch__registers_per_thread,launch__grid_size,launch__block_size"
 run() {  # label env... -- scheme bits K N M
   local label=$1 envs=()

@@ -7,11 +7,8 @@
 # CFGS ("scheme bits" joined by |) and KNS ("K N" joined by |) pick other configurations.
 # Usage: OUT=dir [CFGS="uniform 5|uniform 4"] [KNS="4096 28672"] \
 #   bash benchmarks/experiments/h100_record/profile_m1.sh
-set -uo pipefail
-OUT=${OUT:-device_out}
-mkdir -p "$OUT"
-RAW=$OUT/ncu_m1_raw.txt
-: > "$RAW"
+source benchmarks/experiments/ab_lib.sh  # (set -uo pipefail, ncu_init)
+ncu_init ncu_m1_raw.txt
 METRICS="gpu__time_duration.sum,smsp__inst_executed.sum,dram__bytes_read.sum.per_second,dram__throughput.avg.pct_of_peak_sustained_elapsed,smsp__issue_active.avg.per_cycle_active,smsp__warps_active.avg.per_cycle_active,smsp__warps_eligible.avg.per_cycle_active,launch__registers_per_thread,launch__block_size,launch__grid_size,regex:smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio"
 IFS='|' read -ra KNL <<< "${KNS:-4096 28672|14336 4096}"
 IFS='|' read -ra CFGL <<< "${CFGS:-fp16 16|uniform 2|uniform 3|uniform 4|uniform 8|lut 4|lut 8}"
