@@ -94,9 +94,9 @@ M1_TESTS = "m1_every_fold or m1_long_k"
 @pytest.mark.parametrize("gs", [32, 64, 128, 96, -1])
 @pytest.mark.parametrize("bits", BITS)
 def test_gemm_m2_8_every_fold(bits, gs):
-    # 2 <= M <= 8 runs X8 (the ring with M rows of x per stage; its persistent form under the
-    # switches below): every fold width, a ragged last chunk and group, odd M (rows g >= M of
-    # the B fragments are zeros, never read from the stage).
+    # M = 2..4 at b >= 4 runs X8 (the ring with M rows of x per stage; every b and M = 2..8,
+    # and its persistent form, under the switches below): every fold width, a ragged last
+    # chunk and group, odd M (rows g >= M of the B fragments are zeros, never read).
     layer = random_layer("uniform", bits, 203, 1056, gs, seed=bits * 37 + gs)
     for dtype in DTYPES:
         check_gemm(layer, dtype, [2, 3, 5, 8], paths=(FUSED,))
