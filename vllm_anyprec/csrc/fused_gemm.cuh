@@ -416,7 +416,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         for (int mt = 0; mt < MT; ++mt) {
           if constexpr (X8) {
             // row g's piece (4q + t) of the chunk, stored at (4q + t) ^ 4 in odd rows (see issue)
-            xv[mt] = xok[0] ? xsm[32 * g + ((4 * q + t) ^ ((g & 1) << 2))] : make_uint4(0, 0, 0, 0);
+            xv[mt] = xok[0] ? xsm[32 * g + ((4 * q + t) ^ ((g & 1) << 2))]
+                            : make_uint4(0, 0, 0, 0);
           } else {
             xv[mt] = kPipe     ? xsm[4 * q + t]
                     : kXChunk ? xc[kXChunk ? q : 0][mt]
@@ -1258,9 +1259,10 @@ bool launch_pt(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
 // 16.8; worst cell +4.6% ((4096, 6144) b = 8 M = 4). At b = 2, 3 it is equal or up to 7% slower,
 // at M = 8 up to 17% slower (the stage's x: 4 KB per chunk against 2 KB of b = 4 weights), so
 // the rule leaves those to fused_gemm_kernel; the persistent form lost to the ring in most cells
-// (on (4096, 28672) at b = 2..5 by 15-20%: 4 resident blocks of 4 warps per SM), so it is off. Switches (read once): ANYPREC_DECODE_X8 = 0 off, 1 by
-// the rule (default ANYPREC_X8), 2 at every b and M = 2..8; the rule: b >= 4 and M <=
-// ANYPREC_X8_MAX_M; ANYPREC_X8_PT = 0 never PT (default), 1 by PT's M = 1 rule, 2 always;
+// (on (4096, 28672) at b = 2..5 by 15-20%: 4 resident blocks of 4 warps per SM), so it is off.
+// Switches (read once): ANYPREC_DECODE_X8 = 0 off, 1 by the rule (default ANYPREC_X8), 2 at
+// every b and M = 2..8; the rule: b >= 4 and M <= ANYPREC_X8_MAX_M; ANYPREC_X8_PT = 0 never PT
+// (default), 1 by PT's M = 1 rule, 2 always;
 // ANYPREC_X8_WAVE: the ring's warps per block from the wave model on small weights (1, the
 // decode kernels' rule, default), always (2) or never (0: the warp target).
 // ANYPREC_PT_WARPS / _GRID / _DEBUG and ANYPREC_DECODE_WARPS apply as at M = 1.
