@@ -1206,6 +1206,21 @@ template <int B>
 constexpr int pt_stages() {
   return B <= 3 ? 3 : 2;
 }
+// PT's grid for n16 tiles with fit resident blocks per SM: false where the rule above declines
+// (mode 1); else at most the resident blocks (and at most grid_cap > 0), with per_block =
+// ceil(n16 / blocks) tiles each, and, balanced, the fewest blocks that give every block that
+// many. Shared by launch_pt_st (M = 1) and launch_x8.
+template <int B>
+bool pt_grid(int n16, int fit, long long sms, int mode, int grid_cap, bool balance,
+             long long& blocks, long long& per_block) {
+  const long long resident = (long long)fit * sms;
+  if (mode == 1 && (B <= 3 ? 10LL * n16 < 9 * resident : n16 < 2 * resident)) return false;
+  blocks = std::min<long long>(n16, resident);
+  if (grid_cap > 0) blocks = std::min<long long>(blocks, grid_cap);
+  per_block = (n16 + blocks - 1) / blocks;
+  if (balance) blocks = (n16 + per_block - 1) / per_block;
+  return true;
+}
 template <typename T, int B, int FOLD, int ST>
 bool launch_pt_st(const GemmArgs& a, cudaStream_t stream, int mode, cudaError_t& err) {
   static const int nw_env = env_int("ANYPREC_PT_WARPS", 4);
@@ -1221,12 +1236,10 @@ bool launch_pt_st(const GemmArgs& a, cudaStream_t stream, int mode, cudaError_t&
   static int occ[64][kMaxWarps + 1] = {};
   const int fit = resident_blocks(kernel, nw * 32, nw * kWarpBytes, occ[dev][nw]);
   if (fit < 1) return false;
-  const long long resident = (long long)fit * device_info(dev).sms;
-  if (mode == 1 && (B <= 3 ? 10LL * a.N16 < 9 * resident : a.N16 < 2 * resident)) return false;
-  long long blocks = std::min<long long>(a.N16, resident);
-  if (grid_cap > 0) blocks = std::min<long long>(blocks, grid_cap);
-  const long long per_block = (a.N16 + blocks - 1) / blocks;
-  if (balance || contig) blocks = (a.N16 + per_block - 1) / per_block;
+  long long blocks, per_block;
+  if (!pt_grid<B>(a.N16, fit, device_info(dev).sms, mode, grid_cap, balance || contig, blocks,
+                  per_block))
+    return false;
   SkWork order;  // (PT reads only q: tiles per block when contiguous, 0 = strided)
   order.q = contig ? (int)per_block : 0;
   static const bool debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
@@ -1297,13 +1310,8 @@ bool launch_x8(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
     static int occ[9][64][kMaxWarps + 1] = {};  // resident blocks by M, device, warps
     const int nw = std::max(1, std::min({nw_pt, kMaxWarps, a.C}));
     const int fit = opted ? resident_blocks(kernel, nw * 32, nw * wb, occ[a.M][dev][nw]) : -1;
-    const long long resident = fit > 0 ? fit * sms : 0;
-    if (fit > 0 && (pt_mode == 2 || (B <= 3 ? 10LL * a.N16 >= 9 * resident
-                                            : a.N16 >= 2 * resident))) {
-      long long blocks = std::min<long long>(a.N16, resident);
-      if (grid_cap > 0) blocks = std::min<long long>(blocks, grid_cap);
-      const long long per_block = (a.N16 + blocks - 1) / blocks;
-      blocks = (a.N16 + per_block - 1) / per_block;  // balanced: the same tiles per block
+    long long blocks, per_block;  // balanced: the same tiles per block
+    if (fit > 0 && pt_grid<B>(a.N16, fit, sms, pt_mode, grid_cap, true, blocks, per_block)) {
       if (debug) {
         std::fprintf(stderr, "anyprec PT x8: b=%d fold=%d M=%d N16=%d C=%d warps=%d fit=%d "
                      "blocks=%lld tiles/block<=%lld\n", B, FOLD, a.M, a.N16, a.C, nw, fit,
