@@ -102,6 +102,16 @@ def test_gemm_m2_8_every_fold(bits, gs):
         check_gemm(layer, dtype, [2, 3, 5, 8], paths=(FUSED,))
 
 
+@pytest.mark.parametrize("gs", [32, 128, 96, -1])
+@pytest.mark.parametrize("bits", [2, 3, 4, 5, 8])
+def test_gemm_m9_16_every_fold(bits, gs):
+    # M = 9..16 (two 8-row activation tiles): every fold width but 64, odd M; XB (a tile per
+    # warp, x shared per block) under its switch below.
+    layer = random_layer("uniform", bits, 203, 1056, gs, seed=bits * 41 + gs)
+    for dtype in DTYPES:
+        check_gemm(layer, dtype, [9, 12, 16], paths=(FUSED,))
+
+
 X8_TESTS = "m2_8_every_fold or all_m_odd_shape"
 
 
@@ -142,8 +152,13 @@ X8_TESTS = "m2_8_every_fold or all_m_odd_shape"
     ("ANYPREC_DECODE_X8=2 ANYPREC_X8_PT=0 ANYPREC_X8_WAVE=0", X8_TESTS),
     ("ANYPREC_DECODE_X8=2 ANYPREC_X8_PT=2 ANYPREC_PT_GRID=3", X8_TESTS + " or cuda_graph"),
     ("ANYPREC_DECODE_X8=2 ANYPREC_X8_PT=2 ANYPREC_PT_GRID=2 ANYPREC_PT_WARPS=3", X8_TESTS),
+    # XB (experiment, off by default) at every M = 2..16, 8 tiles per block and 3 (a last
+    # block with warps past the last tile: they copy x and keep the barriers).
+    ("ANYPREC_DECODE_XB=2", X8_TESTS + " or m9_16 or cuda_graph or llama_shapes"),
+    ("ANYPREC_DECODE_XB=2 ANYPREC_XB_WARPS=3", X8_TESTS + " or m9_16"),
 ], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl2", "pdl0", "pt0", "pt1b0", "pt2g3",
-        "pt2g2c", "xs1", "wide0", "eight0", "eightring", "eightringt", "eightpt", "eightpt3"])
+        "pt2g2c", "xs1", "wide0", "eight0", "eightring", "eightringt", "eightpt", "eightpt3",
+        "xb8", "xb3"])
 # (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
@@ -155,7 +170,11 @@ def test_m1_kernel_switches(env, tests):
     # The X8 runs print their launches (ANYPREC_PT_DEBUG, uncaptured: -s), and must show the
     # kernel they are meant to run (a launch that fell back would pass unseen).
     expect = None
-    if "ANYPREC_X8_PT" in extra:
+    if "ANYPREC_DECODE_XB" in extra:
+        expect = "anyprec XB:"
+        extra["ANYPREC_PT_DEBUG"] = "1"
+        cmd.append("-s")
+    elif "ANYPREC_X8_PT" in extra:
         expect = "anyprec PT x8:" if extra["ANYPREC_X8_PT"] == "2" else "anyprec ring x8:"
         extra["ANYPREC_PT_DEBUG"] = "1"
         cmd.append("-s")

@@ -113,8 +113,12 @@ namespace anyprec {
 // X8 (uniform, 2 <= M <= 8): the ring (PIPE, and PT) with all M activation rows in each stage
 // (M x 512 bytes per chunk, read back as the B fragments of rows g) and the all-ones sums of x;
 // see launch_x8.
+// XB (uniform, M <= 8 MT, experiment): warps split N instead of K: warp w of block b owns n-tile
+// b nw + w over all of K, and the block's warps walk the chunks together through one ring of
+// ST stages per block, each holding the chunk's M rows of x once (shared by the nw tiles) and
+// every warp's weights and metadata; a block barrier per chunk, no reduction; see launch_xb.
 template <typename T, int B, int MT, bool LUT, bool XS, int FOLD, bool M1, int ST, bool SK = false,
-          bool PT = false, int MW = kMaxWarps, bool X8 = false>
+          bool PT = false, int MW = kMaxWarps, bool X8 = false, bool XB = false>
 __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                                                 const uint4* __restrict__ qw,
                                                 const MetaWord* __restrict__ meta,
@@ -127,7 +131,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   static_assert(!M1 || (MT == 1 && !LUT && !XS), "M1: one activation row, uniform, not XS");
   constexpr bool kPipe = ST > 0;
   static_assert(!X8 || (MT == 1 && !LUT && !XS && !M1 && !SK), "X8: uniform, one 8-row tile");
-  static_assert(!kPipe || ((M1 || X8) && ST >= 2), "PIPE: the M1 or X8 kernel, >= 2 stages");
+  static_assert(!XB || (!LUT && !XS && !M1 && !SK && !PT && !X8 && MT <= 2), "XB: uniform");
+  static_assert(!kPipe || ((M1 || X8 || XB) && ST >= 2), "PIPE: M1, X8 or XB, >= 2 stages");
   static_assert(!SK || kPipe, "SK: the pipelined M1 kernel");
   static_assert(!PT || (kPipe && !SK), "PT: the pipelined M1 kernel, not stream-K");
   // PT (persistent tiles): block b runs n-tiles b, b + gridDim.x, ... one after another, its
@@ -137,13 +142,13 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   const int warp = threadIdx.x >> 5;
   const int nwarps = blockDim.x >> 5;
   const int g = lane >> 2, t = lane & 3;
-  const int ntile = blockIdx.x;
+  const int ntile = XB ? blockIdx.x * nwarps + warp : blockIdx.x;  // XB: a tile per warp
   const int n0 = ntile * kTileN;
   const int mbase = blockIdx.y * 8 * MT;
   // PDL (launch_decode): x may be written by the kernel before this one and y read by it, so
   // neither is touched before pdl_wait. ANYPREC_PDL_PREFETCH: this block's first weights (each
   // warp's first two chunks, one line per lane) and LUT rows are pulled into L2 meanwhile.
-  if constexpr (!SK && ANYPREC_PDL_PREFETCH) {
+  if constexpr (!SK && !XB && ANYPREC_PDL_PREFETCH) {
     const char* q0 = reinterpret_cast<const char*>(qw + (size_t)ntile * C * B * 32);
 #pragma unroll
     for (int j = 0; j < 2; ++j) {
@@ -179,7 +184,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // those rows' scale by 16 (exact) and moves their offset to match.
   constexpr bool kNib16 = std::is_same_v<T, __half> && kNibbles && !LUT;
 
-  __shared__ float red[SK || PT ? 1 : MW][MT * 4][32];  // (SK, PT: not this reduction)
+  __shared__ float red[SK || PT || XB ? 1 : MW][MT * 4][32];  // (SK, PT, XB: not this one)
   // PT's per-tile reduction (X8: the 8 activation rows' sums, [row m][n] per warp)
   __shared__ float pred[PT ? 2 : 1][PT ? kMaxWarps : 1][X8 ? 8 * kTileN : kTileN];
   // LUT: the 16 rows' tables, as 16-bit values, loaded once per block.
@@ -342,7 +347,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   const int gsub = group_size >> 5;
   const int G = (K + group_size - 1) / group_size;
   const MetaWord* mbase_ptr = meta + (size_t)ntile * 8 + g;
-  const int mstride = (SK || PT ? n16 : gridDim.x) * 8;
+  const int mstride = (SK || PT || XB ? n16 : gridDim.x) * 8;
   const int cpg = FOLD == 8 ? gsub >> 3 : 1;
   int gq = 0, gr = 0, dq = 0, dr = 0;  // FOLD = 8: the next chunk to load is gq * cpg + gr
   if constexpr (FOLD == 8 && !LUT) {
@@ -357,7 +362,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   auto group_of = [&](int cc, int f) {
     int gi;
     if constexpr (FOLD == 8) {
-      gi = SK || PT ? cc / cpg : gq;
+      gi = SK || PT || XB ? cc / cpg : gq;
     } else if constexpr (FOLD == 0) {
       gi = (cc * 8 + f) / gsub;
     } else {
@@ -366,7 +371,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     return gi < G - 1 ? gi : G - 1;
   };
   auto next_chunk_groups = [&]() {
-    if constexpr (FOLD == 8 && !SK && !PT) {
+    if constexpr (FOLD == 8 && !SK && !PT && !XB) {
       gq += dq;
       gr += dr;
       if (gr >= cpg) {
@@ -414,10 +419,11 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         uint4 xv[MT];
 #pragma unroll
         for (int mt = 0; mt < MT; ++mt) {
-          if constexpr (X8) {
-            // row g's piece (4q + t) of the chunk, stored at (4q + t) ^ 4 in odd rows (see issue)
-            xv[mt] = xok[0] ? xsm[32 * g + ((4 * q + t) ^ ((g & 1) << 2))]
-                            : make_uint4(0, 0, 0, 0);
+          if constexpr (X8 || XB) {
+            // row 8 mt + g's piece (4q + t) of the chunk, stored at (4q + t) ^ 4 in odd rows (see
+            // issue)
+            xv[mt] = xok[mt] ? xsm[32 * (8 * mt + g) + ((4 * q + t) ^ ((g & 1) << 2))]
+                             : make_uint4(0, 0, 0, 0);
           } else {
             xv[mt] = kPipe     ? xsm[4 * q + t]
                     : kXChunk ? xc[kXChunk ? q : 0][mt]
@@ -559,7 +565,72 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     }
   };
 
-  if constexpr (!kPipe) {
+  if constexpr (XB) {
+    // One ring per block: stage j holds chunk j's x (M rows, as X8 lays them out) and each
+    // warp's weights and fold metadata. Per chunk: wait for this thread's copies of the chunk,
+    // a block barrier (every thread's copies have landed, and every warp is done with the stage
+    // the next copies overwrite), issue the chunk ST - 1 ahead, then the math. Warps past the
+    // last n-tile copy x and keep the barriers, nothing else.
+    const bool wact = ntile < n16;
+    const int wsu = B * 32 + kFolds * kMetaU4;  // uint4 per warp per stage
+    const int su = 32 * M + nwarps * wsu;       // uint4 per stage
+    constexpr int kPieceLanes = kMetaU4 == 8 ? 7 : 0;
+    constexpr int kPieceShift = kMetaU4 == 8 ? 3 : 2;
+    const MetaWord* mlane = meta + (size_t)ntile * 8 + (lane & kPieceLanes);
+    auto issue = [&](int cc) {
+      if (cc < C) {
+        uint4* s = xs_tile + (cc % ST) * su;
+        const int kx = cc * kChunkK + 8 * lane;
+        const T* xs0 = x + (kx < K ? kx : 0);
+        for (int r = warp; r < M; r += nwarps)
+          cp_async_keep(s + 32 * r + (lane ^ ((r & 1) << 2)), xs0 + (size_t)r * K, kx < K);
+        if (wact) {
+          uint4* sw = s + 32 * M + warp * wsu;
+#pragma unroll
+          for (int p = 0; p < B; ++p)
+            cp_async_stream(sw + p * 32 + lane, qbase + ((size_t)cc * B + p) * 32);
+#pragma unroll
+          for (int e = lane; e < kMetaU4 * kFolds; e += 32) {
+            const int gi = group_of(cc, e >> kPieceShift);
+            cp_async_keep(sw + B * 32 + e,
+                          reinterpret_cast<const uint4*>(mlane + (size_t)gi * mstride) +
+                              (kMetaU4 == 8 ? 0 : (e & 3)),
+                          true);
+          }
+        }
+      }
+      cp_async_commit();  // (an empty group past the last chunk keeps the count uniform)
+    };
+#pragma unroll
+    for (int j = 0; j < ST - 1; ++j) issue(j);
+    for (int c = 0; c < C; ++c) {
+      cp_async_wait<ST - 2>();
+      __syncthreads();
+      issue(c + ST - 1);
+      if (wact) {
+        const uint4* s = xs_tile + (c % ST) * su;
+        const uint4* sw = s + 32 * M + warp * wsu;
+        uint4 cw[B];
+#pragma unroll
+        for (int p = 0; p < B; ++p) cw[p] = sw[p * 32 + lane];
+        const MetaWord* sm = reinterpret_cast<const MetaWord*>(sw + B * 32);
+        MetaWord mc[kFolds];
+#pragma unroll
+        for (int f = 0; f < kFolds; ++f) mc[f] = sm[f * 8 + g];
+        chunk(cw, mc, make_uint4(0, 0, 0, 0), c, s);
+      }
+    }
+    // The warp holds all of K for its tile: y straight from the C fragments.
+    if (wact) {
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+        for (int j = 0; j < 4; ++j) {
+          const int n = n0 + g + 8 * (j >> 1), m = 8 * mt + 2 * t + (j & 1);
+          if (n < N && m < M) y[(size_t)m * N + n] = from_float<T>(acc[mt][j]);
+        }
+    }
+  } else if constexpr (!kPipe) {
     uint4 cur[B], nxt[B];
     MetaWord mcur[kFolds], mnxt[kFolds];
     auto load_xc = [&](int cc, uint4 (&dst)[kXChunk ? 8 : 1][MT]) {
@@ -806,7 +877,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     }
   }
   pdl_launch_dependents();  // every load of this block is issued (see launch_decode)
-  if constexpr (!SK && !PT) {  // (SK: the segments were written by sk_flush; PT: per tile)
+  if constexpr (!SK && !PT && !XB) {  // (SK: written by sk_flush; PT: per tile; XB: above)
     if constexpr (LUT) {
 #pragma unroll
       for (int mt = 0; mt < MT; ++mt)
@@ -947,6 +1018,17 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
                            SkWork order) {
   fused_gemm_body<T, B, 1, false, false, FOLD, false, 2, false, true, kMaxWarps, true>(
       x, qw, meta, lut, y, M, N, K, C, group_size, order);
+}
+
+// The XB kernel (uniform, M <= 8 MT; see launch_xb): a tile per warp, x shared per block, three
+// stages per block.
+template <typename T, int B, int MT, int FOLD>
+__global__ void __launch_bounds__(kMaxWarps * 32, 1)
+    fused_gemm_xb_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                         const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                         T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+  fused_gemm_body<T, B, MT, false, false, FOLD, false, 3, false, false, kMaxWarps, false, true>(
+      x, qw, meta, lut, y, M, N, K, C, group_size);
 }
 
 // Warps aimed at per SM when splitting K over a block's warps (a build-time knob for
@@ -1347,6 +1429,46 @@ bool launch_x8(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   return true;
 }
 
+// XB (experiment, written in session 18, not yet run): at M = 5..16 the per-warp x copies of
+// fused_gemm_kernel and X8 move M x 512 bytes of x per 256-k chunk of a 16-row tile, 2-4x the
+// tile's b = 4 weights (X8 lost up to 17% at M = 8 for it); XB copies x once per block of nw
+// tiles. Switches (read once): ANYPREC_DECODE_XB = 0 off (default ANYPREC_XB), 1 at M >=
+// ANYPREC_XB_MIN_M (default 5), 2 at every M >= 2; ANYPREC_XB_WARPS: tiles (warps) per block
+// (default 8). ANYPREC_PT_DEBUG=1 prints each launch.
+#ifndef ANYPREC_XB
+#define ANYPREC_XB 0
+#endif
+template <typename T, int B, int MT, int FOLD>
+bool launch_xb(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
+  static const int mode = env_int("ANYPREC_DECODE_XB", ANYPREC_XB);
+  static const int min_m = env_int("ANYPREC_XB_MIN_M", 5);
+  static const int nw_env = env_int("ANYPREC_XB_WARPS", 8);
+  static const bool debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
+  if (mode == 0 || a.M > 8 * MT || a.M < (mode == 2 ? 2 : min_m)) return false;
+  constexpr int kStages = 3;  // (the kernel's ST)
+  constexpr int kWarpU4 = pipe_stage_uint4(B, 8 / (FOLD == 0 ? 1 : FOLD), 0);  // weights + meta
+  const int nw = std::max(1, std::min(nw_env, kMaxWarps));
+  const size_t smem = (size_t)kStages * (32 * a.M + nw * kWarpU4) * 16;
+  auto kernel = fused_gemm_xb_kernel<T, B, MT, FOLD>;
+  static const bool opted =
+      opt_in_smem(kernel, (size_t)kStages * (32 * 8 * MT + kMaxWarps * kWarpU4) * 16);
+  if (!opted) return false;
+  const int dev = current_device();
+  static int occ[17][64][kMaxWarps + 1] = {};  // resident blocks by M, device, warps
+  const int fit = resident_blocks(kernel, nw * 32, smem, occ[a.M][dev][nw]);
+  if (fit < 1) return false;
+  const int blocks = (a.N16 + nw - 1) / nw;
+  if (debug) {
+    std::fprintf(stderr, "anyprec XB: b=%d fold=%d M=%d N16=%d C=%d warps=%d fit=%d blocks=%d "
+                 "smem=%zu\n", B, FOLD, a.M, a.N16, a.C, nw, fit, blocks, smem);
+  }
+  err = launch_decode(kernel, pdl_enabled(dev, false), dim3(blocks), nw * 32, smem, stream,
+                      static_cast<const T*>(a.x), a.qw, reinterpret_cast<const MetaWord*>(a.meta),
+                      static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M, a.N, a.K, a.C,
+                      a.group_size);
+  return true;
+}
+
 // Picks the kernel (XS, M1 or plain) and its warps per block (the K split), then launches.
 template <typename T, int B, int MT, bool LUT, int FOLD>
 cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
@@ -1360,6 +1482,10 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
   bool m1 = false;
   size_t pipe_warp_bytes = 0;  // PIPE: dynamic shared memory per warp
   bool wide = false;           // the ring kernel's instance with up to kRingWideWarps warps
+  if constexpr (MT <= 2 && !LUT) {  // XB where it is on (launch_xb)
+    cudaError_t err;
+    if (launch_xb<T, B, MT, FOLD>(a, stream, err)) return err;
+  }
   if constexpr (MT == 1 && !LUT) {
     if (a.M >= 2 && pipe_enabled()) {  // X8 where it is on (launch_x8)
       cudaError_t err;
