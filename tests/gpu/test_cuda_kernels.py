@@ -112,6 +112,16 @@ def test_gemm_m9_16_every_fold(bits, gs):
         check_gemm(layer, dtype, [9, 12, 16], paths=(FUSED,))
 
 
+@pytest.mark.parametrize("bits", [7, 8])
+def test_gemm_xb_rule_wide(bits):
+    # XB's rule (b = 8, M >= 8, at least one 8-tile block per SM: 145 blocks here, 132 SMs on
+    # an H100 / H200) takes this weight at b = 8 (b = 7 stays on fused_gemm_kernel): ragged N,
+    # K, chunk and group; odd M. The switch run "xbrule" below checks that XB launched.
+    layer = random_layer("uniform", bits, 18500, 600, 128, seed=bits * 43)
+    for dtype in DTYPES:
+        check_gemm(layer, dtype, [8, 13, 16], paths=(FUSED,))
+
+
 X8_TESTS = "m2_8_every_fold or all_m_odd_shape"
 
 
@@ -152,13 +162,16 @@ X8_TESTS = "m2_8_every_fold or all_m_odd_shape"
     ("ANYPREC_DECODE_X8=2 ANYPREC_X8_PT=0 ANYPREC_X8_WAVE=0", X8_TESTS),
     ("ANYPREC_DECODE_X8=2 ANYPREC_X8_PT=2 ANYPREC_PT_GRID=3", X8_TESTS + " or cuda_graph"),
     ("ANYPREC_DECODE_X8=2 ANYPREC_X8_PT=2 ANYPREC_PT_GRID=2 ANYPREC_PT_WARPS=3", X8_TESTS),
-    # XB (experiment, off by default) at every M = 2..16, 8 tiles per block and 3 (a last
-    # block with warps past the last tile: they copy x and keep the barriers).
+    # XB (by its rule: b = 8, M >= 8, wide weights) at every M = 2..16 and weight, 8 tiles per
+    # block and 3 (a last block with warps past the last tile: they copy x and keep the
+    # barriers); by its rule (must launch on the wide weight); and off.
     ("ANYPREC_DECODE_XB=2", X8_TESTS + " or m9_16 or cuda_graph or llama_shapes"),
     ("ANYPREC_DECODE_XB=2 ANYPREC_XB_WARPS=3", X8_TESTS + " or m9_16"),
+    ("ANYPREC_DECODE_XB=1", "xb_rule_wide"),
+    ("ANYPREC_DECODE_XB=0", "xb_rule_wide or m9_16"),
 ], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl2", "pdl0", "pt0", "pt1b0", "pt2g3",
         "pt2g2c", "xs1", "wide0", "eight0", "eightring", "eightringt", "eightpt", "eightpt3",
-        "xb8", "xb3"])
+        "xb8", "xb3", "xbrule", "xboff"])
 # (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
@@ -170,7 +183,7 @@ def test_m1_kernel_switches(env, tests):
     # The X8 runs print their launches (ANYPREC_PT_DEBUG, uncaptured: -s), and must show the
     # kernel they are meant to run (a launch that fell back would pass unseen).
     expect = None
-    if "ANYPREC_DECODE_XB" in extra:
+    if extra.get("ANYPREC_DECODE_XB", "0") != "0":
         expect = "anyprec XB:"
         extra["ANYPREC_PT_DEBUG"] = "1"
         cmd.append("-s")

@@ -113,7 +113,7 @@ namespace anyprec {
 // X8 (uniform, 2 <= M <= 8): the ring (PIPE, and PT) with all M activation rows in each stage
 // (M x 512 bytes per chunk, read back as the B fragments of rows g) and the all-ones sums of x;
 // see launch_x8.
-// XB (uniform, M <= 8 MT, experiment): warps split N instead of K: warp w of block b owns n-tile
+// XB (uniform, M <= 8 MT): warps split N instead of K: warp w of block b owns n-tile
 // b nw + w over all of K, and the block's warps walk the chunks together through one ring of
 // ST stages per block, each holding the chunk's M rows of x once (shared by the nw tiles) and
 // every warp's weights and metadata; a block barrier per chunk, no reduction; see launch_xb.
@@ -1429,22 +1429,32 @@ bool launch_x8(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   return true;
 }
 
-// XB (experiment, written in session 18, not yet run): at M = 5..16 the per-warp x copies of
-// fused_gemm_kernel and X8 move M x 512 bytes of x per 256-k chunk of a 16-row tile, 2-4x the
-// tile's b = 4 weights (X8 lost up to 17% at M = 8 for it); XB copies x once per block of nw
-// tiles. Switches (read once): ANYPREC_DECODE_XB = 0 off (default ANYPREC_XB), 1 at M >=
-// ANYPREC_XB_MIN_M (default 5), 2 at every M >= 2; ANYPREC_XB_WARPS: tiles (warps) per block
-// (default 8). ANYPREC_PT_DEBUG=1 prints each launch.
+// XB: at M = 5..16 the per-warp x copies of fused_gemm_kernel and X8 move M x 512 bytes of x
+// per 256-k chunk of a 16-row tile, 2-4x the tile's b = 4 weights (X8 lost up to 17% at M = 8
+// for it); XB copies x once per block of nw tiles, but has no K split, so it needs many tiles.
+// Rule, measured on the H200 (session 19, benchmarks/experiments/decode_xb/): uniform, b >=
+// ANYPREC_XB_MIN_BITS (default 8), M >= ANYPREC_XB_MIN_M (default 8), and at least one block
+// per SM (N16 >= nw x SMs). There (4096, 28672) b = 8 ran 35.2 / 46.5 / 49.5 -> 33.6 / 40.1 /
+// 42.1 us at M = 8 / 12 / 16; at b <= 5 it was within +-6% either way, and on weights of 256
+// or 384 n-tiles (32 or 48 blocks) up to 3.4x slower. Switches (read once): ANYPREC_DECODE_XB
+// = 0 off, 1 the rule (default ANYPREC_XB), 2 at every M >= 2 and any weight;
+// ANYPREC_XB_WARPS: tiles (warps) per block (default 8; 4 and 2 were slower). ANYPREC_PT_DEBUG=1
+// prints each launch.
 #ifndef ANYPREC_XB
-#define ANYPREC_XB 0
+#define ANYPREC_XB 1
+#endif
+#ifndef ANYPREC_XB_MIN_BITS
+#define ANYPREC_XB_MIN_BITS 8
 #endif
 template <typename T, int B, int MT, int FOLD>
 bool launch_xb(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   static const int mode = env_int("ANYPREC_DECODE_XB", ANYPREC_XB);
-  static const int min_m = env_int("ANYPREC_XB_MIN_M", 5);
+  static const int min_m = env_int("ANYPREC_XB_MIN_M", 8);
+  static const int min_bits = env_int("ANYPREC_XB_MIN_BITS", ANYPREC_XB_MIN_BITS);
   static const int nw_env = env_int("ANYPREC_XB_WARPS", 8);
   static const bool debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
   if (mode == 0 || a.M > 8 * MT || a.M < (mode == 2 ? 2 : min_m)) return false;
+  if (mode == 1 && B < min_bits) return false;
   constexpr int kStages = 3;  // (the kernel's ST)
   constexpr int kWarpU4 = pipe_stage_uint4(B, 8 / (FOLD == 0 ? 1 : FOLD), 0);  // weights + meta
   const int nw = std::max(1, std::min(nw_env, kMaxWarps));
@@ -1458,6 +1468,8 @@ bool launch_xb(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   const int fit = resident_blocks(kernel, nw * 32, smem, occ[a.M][dev][nw]);
   if (fit < 1) return false;
   const int blocks = (a.N16 + nw - 1) / nw;
+  // (no K split: with fewer blocks than SMs part of the GPU would idle)
+  if (mode == 1 && blocks < device_info(dev).sms) return false;
   if (debug) {
     std::fprintf(stderr, "anyprec XB: b=%d fold=%d M=%d N16=%d C=%d warps=%d fit=%d blocks=%d "
                  "smem=%zu\n", B, FOLD, a.M, a.N16, a.C, nw, fit, blocks, smem);
