@@ -1433,18 +1433,19 @@ bool launch_x8(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
 // per 256-k chunk of a 16-row tile, 2-4x the tile's b = 4 weights (X8 lost up to 17% at M = 8
 // for it); XB copies x once per block of nw tiles, but has no K split, so it needs many tiles.
 // Rule, measured on the H200 (session 19, benchmarks/experiments/decode_xb/): uniform, b >=
-// ANYPREC_XB_MIN_BITS (default 8), M >= ANYPREC_XB_MIN_M (default 8), and at least one block
-// per SM (N16 >= nw x SMs). There (4096, 28672) b = 8 ran 35.2 / 46.5 / 49.5 -> 33.6 / 40.1 /
-// 42.1 us at M = 8 / 12 / 16; at b <= 5 it was within +-6% either way, and on weights of 256
-// or 384 n-tiles (32 or 48 blocks) up to 3.4x slower. Switches (read once): ANYPREC_DECODE_XB
-// = 0 off, 1 the rule (default ANYPREC_XB), 2 at every M >= 2 and any weight;
-// ANYPREC_XB_WARPS: tiles (warps) per block (default 8; 4 and 2 were slower). ANYPREC_PT_DEBUG=1
-// prints each launch.
+// ANYPREC_XB_MIN_BITS (default 7), M >= ANYPREC_XB_MIN_M (default 8), and at least one block
+// per SM (N16 >= nw x SMs). There (4096, 28672) at M = 8 / 12 / 16 ran, b = 8: 35.5 / 45.4 /
+// 48.7 -> 34.0 / 41.0 / 42.8 us; b = 7: 33.1 / 44.4 / 48.1 -> 30.3 / 42.2 / 43.7. At b = 6 it
+// was 18% slower at M = 12, 16, at b <= 5 within +-6% either way, and on weights of 256 or 384
+// n-tiles (32 or 48 blocks) up to 3.4x slower. Switches (read once): ANYPREC_DECODE_XB = 0
+// off, 1 the rule (default ANYPREC_XB), 2 at every M >= 2 and any weight; ANYPREC_XB_WARPS:
+// tiles (warps) per block (default 8; 4 and 2 were slower). ANYPREC_PT_DEBUG=1 prints each
+// launch.
 #ifndef ANYPREC_XB
 #define ANYPREC_XB 1
 #endif
 #ifndef ANYPREC_XB_MIN_BITS
-#define ANYPREC_XB_MIN_BITS 8
+#define ANYPREC_XB_MIN_BITS 7
 #endif
 template <typename T, int B, int MT, int FOLD>
 bool launch_xb(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
