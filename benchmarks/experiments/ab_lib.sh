@@ -6,6 +6,8 @@
 #   ab_bench TAG DIR [VAR=V ...] -- ARGS
 #                                     scripts/bench_kernels.py ARGS of the tree in DIR, in its own
 #                                     process with those variables: RUNS/TAG.json and .log
+#   ab_bench_each "TAG [VAR=V ...]" ... -- ARGS
+#                                     ab_bench of the tree in . once per quoted spec, same ARGS
 #   ab_finish TAG ...                 RUNS/table.txt (side by side, decode_m1/table.py) and
 #                                     OUT/runs.tgz (everything in RUNS)
 #   ab_report TAG ...                 ab_finish, then prints the table and the distinct PT
@@ -47,6 +49,15 @@ ab_bench() {
     || tail -3 "$RUNS/$tag.log"
   cp /tmp/ab_$tag/*.json "$RUNS/$tag.json"
   echo "ran $tag: $(date)"
+}
+ab_bench_each() {
+  local specs=() spec words
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do specs+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  for spec in "${specs[@]}"; do
+    read -ra words <<< "$spec"
+    ab_bench "${words[0]}" . "${words[@]:1}" -- "$@"
+  done
 }
 ab_finish() {
   python3 benchmarks/experiments/decode_m1/table.py "$RUNS" "$@" > "$RUNS/table.txt"

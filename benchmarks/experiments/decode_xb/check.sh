@@ -20,11 +20,8 @@ echo "memcheck (XB by its rule): $(grep -E "ERROR SUMMARY|passed|failed" "$OUT/m
 A=(--ms 8,12,16 --schemes uniform --bits 6,7,8
    --shapes 4096x28672,14336x4096,4096x6144,4096x4096,4096x14336)
 export ANYPREC_PT_DEBUG=1
-ab_bench rule . -- "${A[@]}"
-ab_bench off . ANYPREC_DECODE_XB=0 -- "${A[@]}"
-ab_bench from6 . ANYPREC_XB_MIN_BITS=6 -- "${A[@]}"
-ab_bench rule2 . -- "${A[@]}"
-ab_bench off2 . ANYPREC_DECODE_XB=0 -- "${A[@]}"
+ab_bench_each rule "off ANYPREC_DECODE_XB=0" "from6 ANYPREC_XB_MIN_BITS=6" rule2 \
+  "off2 ANYPREC_DECODE_XB=0" -- "${A[@]}"
 ab_report rule off from6 rule2 off2
 grep -h "anyprec XB" "$RUNS"/rule.log "$RUNS"/from6.log 2>/dev/null | sort | uniq -c | head -30 || true
 if [ -d .stage ]; then

@@ -19,12 +19,8 @@ echo "quick (XB at M = 2..16): $(tail -1 "$OUT/pytest_quick.log")"
 A=(--ms 2,4,8,12,16 --schemes uniform --bits 2,3,4,5,8
    --shapes 4096x28672,14336x4096,4096x6144,4096x4096)
 export ANYPREC_PT_DEBUG=1
-ab_bench def . -- "${A[@]}"
-ab_bench xb8 . ANYPREC_DECODE_XB=2 -- "${A[@]}"
-ab_bench xb4 . ANYPREC_DECODE_XB=2 ANYPREC_XB_WARPS=4 -- "${A[@]}"
-ab_bench xb2 . ANYPREC_DECODE_XB=2 ANYPREC_XB_WARPS=2 -- "${A[@]}"
-ab_bench def2 . -- "${A[@]}"
-ab_bench xb8b . ANYPREC_DECODE_XB=2 -- "${A[@]}"
+ab_bench_each def "xb8 ANYPREC_DECODE_XB=2" "xb4 ANYPREC_DECODE_XB=2 ANYPREC_XB_WARPS=4" \
+  "xb2 ANYPREC_DECODE_XB=2 ANYPREC_XB_WARPS=2" def2 "xb8b ANYPREC_DECODE_XB=2" -- "${A[@]}"
 ab_report def xb8 xb4 xb2 def2 xb8b
 grep -h "anyprec XB" "$RUNS"/*.log 2>/dev/null | sort | uniq | head -40 || true
 if [ "${SKIP_TESTS:-0}" != 1 ]; then

@@ -14,13 +14,7 @@ PYTHONPATH=$PWD OUT=$OUT CFGS="fp16 16|uniform 3|uniform 4|uniform 5|lut 4" \
 cat "$OUT/ncu_m1_summary.txt"
 A=(--ms 1 --schemes uniform --bits 4,5 --shapes 4096x28672,14336x4096,4096x14336)
 export ANYPREC_PT_DEBUG=1
-ab_bench def . -- "${A[@]}"
-ab_bench w2 . ANYPREC_PT_WARPS=2 -- "${A[@]}"
-ab_bench w3 . ANYPREC_PT_WARPS=3 -- "${A[@]}"
-ab_bench w6 . ANYPREC_PT_WARPS=6 -- "${A[@]}"
-ab_bench w8 . ANYPREC_PT_WARPS=8 -- "${A[@]}"
-ab_bench st3 . ANYPREC_PT_STAGES=3 -- "${A[@]}"
-ab_bench contig . ANYPREC_PT_CONTIG=1 -- "${A[@]}"
-ab_bench pt0 . ANYPREC_DECODE_PT=0 -- "${A[@]}"
-ab_bench def2 . -- "${A[@]}"
+ab_bench_each def "w2 ANYPREC_PT_WARPS=2" "w3 ANYPREC_PT_WARPS=3" "w6 ANYPREC_PT_WARPS=6" \
+  "w8 ANYPREC_PT_WARPS=8" "st3 ANYPREC_PT_STAGES=3" "contig ANYPREC_PT_CONTIG=1" \
+  "pt0 ANYPREC_DECODE_PT=0" def2 -- "${A[@]}"
 AB_PT_LINES=20 ab_report def w2 w3 w6 w8 st3 contig pt0 def2
