@@ -185,10 +185,9 @@ def test_m1_kernel_switches(env, tests):
     expect = None
     if extra.get("ANYPREC_DECODE_XB", "0") != "0":
         expect = "anyprec XB:"
-        extra["ANYPREC_PT_DEBUG"] = "1"
-        cmd.append("-s")
     elif "ANYPREC_X8_PT" in extra:
         expect = "anyprec PT x8:" if extra["ANYPREC_X8_PT"] == "2" else "anyprec ring x8:"
+    if expect:
         extra["ANYPREC_PT_DEBUG"] = "1"
         cmd.append("-s")
     res = subprocess.run(cmd, env={**os.environ, **extra}, capture_output=True, text=True,

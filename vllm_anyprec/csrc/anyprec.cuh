@@ -118,6 +118,11 @@ constexpr int kMetaU4 = sizeof(MetaWord) * 8 / 16;  // uint4 per fold (8 words)
 constexpr int pipe_stage_uint4(int bits, int folds, int xrows = 1) {
   return bits * 32 + 32 * xrows + folds * kMetaU4;
 }
+// uint4 per stage of XB's block ring: the chunk's x once (32 per activation row) and each of the
+// block's nw warps' weights and fold metadata.
+constexpr int xb_stage_uint4(int bits, int folds, int m, int nw) {
+  return 32 * m + nw * pipe_stage_uint4(bits, folds, 0);
+}
 
 __device__ __forceinline__ uint32_t comp(const uint4& v, int i) {
   return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;

@@ -572,8 +572,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     // the next copies overwrite), issue the chunk ST - 1 ahead, then the math. Warps past the
     // last n-tile copy x and keep the barriers, nothing else.
     const bool wact = ntile < n16;
-    const int wsu = B * 32 + kFolds * kMetaU4;  // uint4 per warp per stage
-    const int su = 32 * M + nwarps * wsu;       // uint4 per stage
+    constexpr int wsu = pipe_stage_uint4(B, kFolds, 0);  // uint4 per warp per stage
+    const int su = xb_stage_uint4(B, kFolds, M, nwarps);  // uint4 per stage
     constexpr int kPieceLanes = kMetaU4 == 8 ? 7 : 0;
     constexpr int kPieceShift = kMetaU4 == 8 ? 3 : 2;
     const MetaWord* mlane = meta + (size_t)ntile * 8 + (lane & kPieceLanes);
@@ -1020,14 +1020,16 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
       x, qw, meta, lut, y, M, N, K, C, group_size, order);
 }
 
-// The XB kernel (uniform, M <= 8 MT; see launch_xb): a tile per warp, x shared per block, three
-// stages per block.
+// The XB kernel (uniform, M <= 8 MT; see launch_xb): a tile per warp, x shared per block,
+// kXbStages stages per block.
+constexpr int kXbStages = 3;
 template <typename T, int B, int MT, int FOLD>
 __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     fused_gemm_xb_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
                          const MetaWord* __restrict__ meta, const T* __restrict__ lut,
                          T* __restrict__ y, int M, int N, int K, int C, int group_size) {
-  fused_gemm_body<T, B, MT, false, false, FOLD, false, 3, false, false, kMaxWarps, false, true>(
+  fused_gemm_body<T, B, MT, false, false, FOLD, false, kXbStages, false, false, kMaxWarps, false,
+                  true>(
       x, qw, meta, lut, y, M, N, K, C, group_size);
 }
 
@@ -1456,13 +1458,12 @@ bool launch_xb(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   static const bool debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
   if (mode == 0 || a.M > 8 * MT || a.M < (mode == 2 ? 2 : min_m)) return false;
   if (mode == 1 && B < min_bits) return false;
-  constexpr int kStages = 3;  // (the kernel's ST)
-  constexpr int kWarpU4 = pipe_stage_uint4(B, 8 / (FOLD == 0 ? 1 : FOLD), 0);  // weights + meta
+  constexpr int kFolds = 8 / (FOLD == 0 ? 1 : FOLD);
   const int nw = std::max(1, std::min(nw_env, kMaxWarps));
-  const size_t smem = (size_t)kStages * (32 * a.M + nw * kWarpU4) * 16;
+  const size_t smem = (size_t)kXbStages * xb_stage_uint4(B, kFolds, a.M, nw) * 16;
   auto kernel = fused_gemm_xb_kernel<T, B, MT, FOLD>;
   static const bool opted =
-      opt_in_smem(kernel, (size_t)kStages * (32 * 8 * MT + kMaxWarps * kWarpU4) * 16);
+      opt_in_smem(kernel, (size_t)kXbStages * xb_stage_uint4(B, kFolds, 8 * MT, kMaxWarps) * 16);
   if (!opted) return false;
   const int dev = current_device();
   static int occ[17][64][kMaxWarps + 1] = {};  // resident blocks by M, device, warps
