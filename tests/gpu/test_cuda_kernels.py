@@ -93,11 +93,11 @@ M1_TESTS = "m1_every_fold or m1_long_k"
 
 @pytest.mark.parametrize("bits", BITS)
 def test_gemm_lut_m1_ring(bits):
-    # LUT at M = 1 runs the ring (LP: fused_gemm_lutpipe_kernel), and at b <= 3 its persistent
-    # form by PT's rule (forced onto 3 or 2 blocks under the switches below): ragged N and K,
-    # 65 chunks per n-tile (warps that wrap their ring many times; the 2048 n-tiles of the
-    # third weight pass PT's rule at b <= 3 on an H100 / H200, several tiles per block).
-    for n, k in [(203, 1056), (40, 16400), (32760, 520)]:
+    # LUT at M = 1, b <= 4 runs the ring (LP: fused_gemm_lutpipe_kernel) on weights of at least
+    # 8192 tile-chunks (the third one here: 513 x 17, ragged N and K), and on the others under
+    # the switch run "lpall" below (65 chunks per n-tile in the second: warps that wrap their
+    # ring many times); b >= 5 stays on fused_gemm_kernel.
+    for n, k in [(203, 1056), (40, 16400), (8200, 4100)]:
         layer = random_layer("lut", bits, n, k, -1, seed=bits * 47 + n)
         for dtype in DTYPES:
             check_gemm(layer, dtype, [1], paths=(FUSED,))
@@ -181,17 +181,13 @@ X8_TESTS = "m2_8_every_fold or all_m_odd_shape"
     ("ANYPREC_DECODE_XB=2 ANYPREC_XB_WARPS=3", X8_TESTS + " or m9_16"),
     ("ANYPREC_DECODE_XB=1", "xb_rule_wide"),
     ("ANYPREC_DECODE_XB=0", "xb_rule_wide or m9_16"),
-    # LUT at M = 1 (LP, on by default): off (fused_gemm_kernel again); the ring only with 3
-    # stages; PT (b <= 3) forced onto 3 blocks, and onto 2 blocks of 3 warps with contiguous
-    # tiles and 2 stages. Each of the last three must have launched its kernel (the log).
+    # LUT at M = 1 (LP, by its rule: b <= 4, large weights): off (fused_gemm_kernel again), and
+    # on every weight (the run must have launched it: the log).
     ("ANYPREC_LUT_PIPE=0", "lut_m1_ring or cuda_graph"),
-    ("ANYPREC_LUT_PT=0 ANYPREC_LUT_STAGES=3", "lut_m1_ring or llama_shapes"),
-    ("ANYPREC_LUT_PT=2 ANYPREC_PT_GRID=3", "lut_m1_ring or cuda_graph or all_m_odd_shape"),
-    ("ANYPREC_LUT_PT=2 ANYPREC_PT_GRID=2 ANYPREC_PT_CONTIG=1 ANYPREC_PT_WARPS=3 "
-     "ANYPREC_PT_STAGES=2", "lut_m1_ring"),
+    ("ANYPREC_LUT_PIPE=2", "lut_m1_ring or cuda_graph or all_m_odd_shape or odd_n_k_groups"),
 ], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl2", "pdl0", "pt0", "pt1b0", "pt2g3",
         "pt2g2c", "xs1", "wide0", "eight0", "eightring", "eightringt", "eightpt", "eightpt3",
-        "xb8", "xb3", "xbrule", "xboff", "lp0", "lpring3", "lppt3", "lppt2c"])
+        "xb8", "xb3", "xbrule", "xboff", "lp0", "lpall"])
 # (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
@@ -207,8 +203,8 @@ def test_m1_kernel_switches(env, tests):
         expect = "anyprec XB:"
     elif "ANYPREC_X8_PT" in extra:
         expect = "anyprec PT x8:" if extra["ANYPREC_X8_PT"] == "2" else "anyprec ring x8:"
-    elif "ANYPREC_LUT_PT" in extra:  # (the LUT lines of launch_pt_st's and the ring's prints)
-        expect = "lut=1 fold=8 st=" if extra["ANYPREC_LUT_PT"] == "2" else "lut=1 fold=8 wide="
+    elif extra.get("ANYPREC_LUT_PIPE") == "2":
+        expect = "anyprec ring: b=4 lut=1"
     if expect:
         extra["ANYPREC_PT_DEBUG"] = "1"
         extra["ANYPREC_RING_DEBUG"] = "1"

@@ -133,10 +133,10 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   static_assert(!X8 || (MT == 1 && !LUT && !XS && !M1 && !SK), "X8: uniform, one 8-row tile");
   static_assert(!XB || (!LUT && !XS && !M1 && !SK && !PT && !X8 && MT <= 2), "XB: uniform");
   // LUT through the ring (LP, see lut_pipe_enabled): M = 1, one activation row per stage.
-  constexpr bool kLutPipe = LUT && kPipe;
   static_assert(!kPipe || ((M1 || X8 || XB || LUT) && ST >= 2),
                 "PIPE: M1, X8, XB or LUT, >= 2 stages");
-  static_assert(!kLutPipe || (MT == 1 && !XS && !SK && !X8 && !XB), "LP: M = 1, the ring or PT");
+  static_assert(!(LUT && kPipe) || (MT == 1 && !XS && !SK && !PT && !X8 && !XB),
+                "LP: M = 1, the ring only");
   static_assert(!SK || kPipe, "SK: the pipelined M1 kernel");
   static_assert(!PT || (kPipe && !SK), "PT: the pipelined M1 kernel, not stream-K");
   // PT (persistent tiles): block b runs n-tiles b, b + gridDim.x, ... one after another, its
@@ -196,9 +196,6 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   constexpr bool kLanesW = LUT && B >= 5 && ANYPREC_LUT_LANES_WIDE && (B <= 7 || MT <= 2);
   // LUT, b <= 3: the tables in registers instead (kRegLut, rt below).
   constexpr bool kRegLut = LUT && B <= 3 && ANYPREC_LUT_REGS;
-  // LUT with PT: only the register tables, which each warp reloads per n-tile by itself (the
-  // shared ones would need a block barrier before and after every refill).
-  static_assert(!(LUT && PT) || kRegLut, "LUT PT: register tables (b <= 3)");
   __shared__ uint16_t tab[LUT && !kLanesW && !kRegLut ? (kTileN << B) : 1];
   // LUT, b <= 4: pair tables, entry (lo | hi << b) of a row = its values of codes lo and hi
   // packed as one A register (4^b entries per row, 16 KB per block at b = 4): one 32-bit lookup
@@ -233,34 +230,25 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // filled from 16-byte loads (8 codes of a row; 8 bytes at b = 2), each value stored to its
   // row's four lanes with one 16-byte store: the load latency is paid about once per block (the
   // element-wise fill paid it once per 2 to 64 values per thread at b = 2..8, before any weight
-  // load of the block was issued). check_lut makes the rows' alignment a precondition. (The
-  // ring (LP) calls it once its first stages are issued; LUT PT loads rt per tile instead.)
+  // load of the block was issued). check_lut makes the rows' alignment a precondition. (LP
+  // calls it once its ring's first stages are issued.)
   // kRegLut: rt[h] = the low bytes (words 0, 1) and the high bytes (words 2, 3) of the values
   // of codes 0..7 of row g (h = 0) or g + 8 (h = 1), in code order. A byte permute of two of
   // them with four codes as selector looks up the four at once (codes < 8, so a selector
   // nibble's bit 3, prmt's sign mode, stays clear; b = 2 uses codes 0..3 of words 0 and 2).
   uint32_t rt[kRegLut ? 2 : 1][4];
-  // kRegLut: the rows g, g + 8 of n-tile nt's tables as loaded (rt_load), then split into rt
-  // (rt_set); PT loads the next tile's rows one tile ahead.
-  auto rt_load = [&](int nt, int h) -> uint4 {
-    if constexpr (kRegLut) {
-      const int r = nt * kTileN + g + 8 * h;
-      return r < N ? load_bytes<2 << B>(lut + ((size_t)r << B)) : make_uint4(0, 0, 0, 0);
-    }
-    return make_uint4(0, 0, 0, 0);
-  };
-  auto rt_set = [&](int h, const uint4& v) {
-    if constexpr (kRegLut) {
-      rt[h][0] = __byte_perm(v.x, v.y, 0x6420);  // low bytes of values 0..3
-      rt[h][1] = __byte_perm(v.z, v.w, 0x6420);  // ... 4..7
-      rt[h][2] = __byte_perm(v.x, v.y, 0x7531);  // high bytes of values 0..3
-      rt[h][3] = __byte_perm(v.z, v.w, 0x7531);
-    }
-  };
   auto fill_tables = [&]() {
     if constexpr (kRegLut) {
 #pragma unroll
-      for (int h = 0; h < 2; ++h) rt_set(h, rt_load(ntile, h));
+      for (int h = 0; h < 2; ++h) {
+        const int r = n0 + g + 8 * h;
+        const uint4 v =
+            r < N ? load_bytes<2 << B>(lut + ((size_t)r << B)) : make_uint4(0, 0, 0, 0);
+        rt[h][0] = __byte_perm(v.x, v.y, 0x6420);  // low bytes of values 0..3
+        rt[h][1] = __byte_perm(v.z, v.w, 0x6420);  // ... 4..7
+        rt[h][2] = __byte_perm(v.x, v.y, 0x7531);  // high bytes of values 0..3
+        rt[h][3] = __byte_perm(v.z, v.w, 0x7531);
+      }
     } else if constexpr (kLanesW) {
       // Item (row g, codes [8 cg, 8 cg + 8)): rows n0 + g (low halves) and n0 + g + 8 (high).
       const uint4* lut4 = reinterpret_cast<const uint4*>(lut);
@@ -823,8 +811,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     };
 #pragma unroll
     for (int j = 0; j < ST - 1; ++j) issue(j);
-    // LP: the tables once the first stages are in flight (PT: per tile, below).
-    if constexpr (LUT && !PT) fill_tables();
+    if constexpr (LUT) fill_tables();  // LP: the tables once the first stages are in flight
     auto step = [&](int j) {
       cp_async_wait<ST - 2>();  // chunk j's copies by this lane have landed
       __syncwarp();             // ... and every lane's; stage j - 1 is read by all lanes
@@ -861,27 +848,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       // again after the next tile's barrier, which the readers of this one pass after reading.
       // Meanwhile the rings already hold the next tile's first chunks.
       int tile = tile0, par = 0, j = 0;
-      // LUT: the tile's register tables; the next tile's rows load during this one.
-      uint4 rtv[2];
-#pragma unroll
-      for (int h = 0; h < 2; ++h) rtv[h] = rt_load(tile0, h);
       for (int tl = 0; tl < ntl; ++tl, tile += tstep, par ^= 1) {
-        if constexpr (kRegLut) {
-#pragma unroll
-          for (int h = 0; h < 2; ++h) {
-            rt_set(h, rtv[h]);
-            if (tl + 1 < ntl) rtv[h] = rt_load(tile + tstep, h);
-          }
-        }
         for (int k = 0; k < per; ++k, ++j) step(j);
-        if constexpr (LUT) {  // (no folds: the sums are the mma accumulators)
-#pragma unroll
-          for (int e = 0; e < 4; ++e) {
-            acc[0][e] = gacc[0][0][e] + (kSets == 2 ? gacc[kSets - 1][0][e] : 0.f);
-#pragma unroll
-            for (int u = 0; u < kSets; ++u) gacc[u][0][e] = 0.f;
-          }
-        }
         if constexpr (X8) {
           // lane (g, t): rows g, g + 8 of y's rows 2t, 2t + 1 (the mma's C fragment)
           float* pw = pred[par][warp];
@@ -1037,25 +1005,16 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
                                                                       K, C, group_size, order);
 }
 
-// The LUT kernels at M = 1 through the ring (LP; see lut_pipe_enabled): the pipelined body
-// with the LUT decode, ST stages of weights and x per warp (no metadata), the tables filled once
-// the first stages are in flight; and its persistent form for the register tables (b <= 3).
-template <typename T, int B, int ST>
+// The LUT kernel at M = 1 through the ring (LP; see lut_pipe_enabled): the pipelined body with
+// the LUT decode, 2 stages of weights and x per warp (no metadata), the tables filled once the
+// first stages are in flight.
+template <typename T, int B>
 __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     fused_gemm_lutpipe_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
                               const MetaWord* __restrict__ meta, const T* __restrict__ lut,
                               T* __restrict__ y, int M, int N, int K, int C, int group_size) {
-  fused_gemm_body<T, B, 1, true, false, 8, false, ST>(x, qw, meta, lut, y, M, N, K, C,
-                                                       group_size);
-}
-template <typename T, int B, int ST>
-__global__ void __launch_bounds__(kMaxWarps * 32, 1)
-    fused_gemm_lutpt_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                            const MetaWord* __restrict__ meta, const T* __restrict__ lut,
-                            T* __restrict__ y, int M, int N, int K, int C, int group_size,
-                            SkWork order) {
-  fused_gemm_body<T, B, 1, true, false, 8, false, ST, false, true>(x, qw, meta, lut, y, M, N, K,
-                                                                   C, group_size, order);
+  fused_gemm_body<T, B, 1, true, false, 8, false, 2>(x, qw, meta, lut, y, M, N, K, C,
+                                                      group_size);
 }
 
 // The X8 kernels (uniform, 2 <= M <= 8; see launch_x8): the ring kernel and its persistent
@@ -1364,24 +1323,14 @@ bool pt_grid(int n16, int fit, long long sms, int mode, int grid_cap, bool balan
   if (balance) blocks = (n16 + per_block - 1) / per_block;
   return true;
 }
-// LUT: the LUT kernel's persistent form (fused_gemm_lutpt_kernel; stages without metadata).
-template <typename T, int B, int FOLD, int ST, bool LUT>
-constexpr auto pt_kernel() {
-  if constexpr (LUT) {
-    return fused_gemm_lutpt_kernel<T, B, ST>;
-  } else {
-    return fused_gemm_m1pt_kernel<T, B, FOLD, ST>;
-  }
-}
-template <typename T, int B, int FOLD, int ST, bool LUT = false>
+template <typename T, int B, int FOLD, int ST>
 bool launch_pt_st(const GemmArgs& a, cudaStream_t stream, int mode, cudaError_t& err) {
   static const int nw_env = env_int("ANYPREC_PT_WARPS", 4);
   static const bool balance = env_int("ANYPREC_PT_BALANCE", 1) != 0;
   static const bool contig = env_int("ANYPREC_PT_CONTIG", 0) != 0;
   static const int grid_cap = env_int("ANYPREC_PT_GRID", 0);
-  auto kernel = pt_kernel<T, B, FOLD, ST, LUT>();
-  constexpr size_t kWarpBytes =
-      LUT ? (size_t)ST * pipe_stage_uint4(B, 0) * 16 : ring_warp_bytes<B, FOLD>(ST);
+  auto kernel = fused_gemm_m1pt_kernel<T, B, FOLD, ST>;
+  constexpr size_t kWarpBytes = ring_warp_bytes<B, FOLD>(ST);
   static const bool opted = opt_in_smem(kernel, kMaxWarps * kWarpBytes);
   if (!opted) return false;
   const int dev = current_device();
@@ -1397,11 +1346,10 @@ bool launch_pt_st(const GemmArgs& a, cudaStream_t stream, int mode, cudaError_t&
   order.q = contig ? (int)per_block : 0;
   static const bool debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
   if (debug) {
-    std::fprintf(stderr, "anyprec PT: b=%d lut=%d fold=%d st=%d N16=%d C=%d warps=%d fit=%d "
-                 "blocks=%lld tiles/block<=%lld\n", B, (int)LUT, FOLD, ST, a.N16, a.C, nw, fit,
-                 blocks, per_block);
+    std::fprintf(stderr, "anyprec PT: b=%d fold=%d st=%d N16=%d C=%d warps=%d fit=%d blocks=%lld "
+                 "tiles/block<=%lld\n", B, FOLD, ST, a.N16, a.C, nw, fit, blocks, per_block);
   }
-  err = launch_decode(kernel, pdl_enabled(dev, LUT), dim3((unsigned)blocks), nw * 32,
+  err = launch_decode(kernel, pdl_enabled(dev, false), dim3((unsigned)blocks), nw * 32,
                       nw * kWarpBytes, stream, static_cast<const T*>(a.x), a.qw,
                       reinterpret_cast<const MetaWord*>(a.meta), static_cast<const T*>(a.lut),
                       static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size, order);
@@ -1416,41 +1364,33 @@ bool launch_pt(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
                      : launch_pt_st<T, B, FOLD, 2>(a, stream, mode, err);
 }
 
-// LP: the LUT scheme at M = 1 through the ring (fused_gemm_lutpipe_kernel) instead of the
-// register double buffer of fused_gemm_kernel, and, for the register tables (b <= 3), through
-// PT by its M = 1 rule (fused_gemm_lutpt_kernel). Why: the LUT kernel streamed one chunk per
-// warp at a time, so at b <= 3, where the register tables made the lookups cheap, it ran at
-// about the same time as at b = 4 and 1.6x the uniform ring's (H200 record of session 19,
-// (4096, 28672) M = 1: LUT b = 2 / 3 24.9 / 26.0 us, uniform 15.3 / 17.2).
-// Switches (read once): ANYPREC_LUT_PIPE = 0 off, 1 on (default ANYPREC_LUT_PIPE) for
-// b <= ANYPREC_LUT_PIPE_MAX_BITS (default 8); ANYPREC_LUT_PT = 0 never, 1 by PT's rule (default), 2 always (b <= 3); ANYPREC_LUT_STAGES:
-// the ring's depth (2 or 3); PT's stages, warps and grid as at M = 1 (ANYPREC_PT_*).
-// ANYPREC_PT_DEBUG / ANYPREC_RING_DEBUG print the launches.
+// LP: the LUT scheme at M = 1, b <= 4, through the ring (fused_gemm_lutpipe_kernel: 2 stages
+// per warp of the chunk's weights and x, no metadata) instead of the register double buffer of
+// fused_gemm_kernel, on weights of at least ANYPREC_LUT_PIPE_MIN_WORK tile-chunks (N/16 x
+// K/256). Why: LUT b = 2 / 3 / 4 ran at about the same time on (4096, 28672) (session 19's
+// record: 24.9 / 26.0 / 30.1 us, uniform 15.3 / 17.2 / 17.8), as if each warp's one chunk in
+// flight held it. Measured on the H200 against ANYPREC_LUT_PIPE=0, same build
+// (benchmarks/experiments/lut_pipe/, two passes each): (4096, 14336) b = 3 16.4 -> 14.2 us, b = 4
+// 19.2 -> 16.6; (4096, 28672) b = 2 24.8 -> 23.3, b = 3 25.7 -> 24.8, b = 4 30.0 -> 29.0;
+// (14336, 4096) 2-4% less; (4096, 6144) equal; (4096, 4096) (4096 tile-chunks) 2-4% more, so the
+// rule leaves it out. So the LUT kernel was mostly issue-bound, not waiting on its loads. At
+// b >= 5 the ring was 12-25% slower everywhere ((4096, 28672) b = 5 36.7 -> 45.6, b = 8 44.7 ->
+// 50.1; not profiled), 3 stages slower than 2, and a persistent form (PT) for the register tables
+// (b <= 3) slower than the ring ((4096, 28672) b = 3 28.8 us with 3 stages, 26.4 with 2): none of
+// those is built. Switches (read once): ANYPREC_LUT_PIPE = 0 off, 1 by the rule (default
+// ANYPREC_LUT_PIPE), 2 on every weight (b <= 4); ANYPREC_RING_DEBUG=1 prints each launch.
 #ifndef ANYPREC_LUT_PIPE
 #define ANYPREC_LUT_PIPE 1
 #endif
-#ifndef ANYPREC_LUT_PIPE_MAX_BITS
-#define ANYPREC_LUT_PIPE_MAX_BITS 8
+#ifndef ANYPREC_LUT_PIPE_MIN_WORK
+#define ANYPREC_LUT_PIPE_MIN_WORK 8192
 #endif
-inline bool lut_pipe_enabled(int bits) {
-  static const bool on = env_int("ANYPREC_LUT_PIPE", ANYPREC_LUT_PIPE) != 0;
-  static const int max_bits = env_int("ANYPREC_LUT_PIPE_MAX_BITS", ANYPREC_LUT_PIPE_MAX_BITS);
-  return on && bits <= max_bits;
-}
-inline int lut_pipe_stages() {
-  static const int st = env_int("ANYPREC_LUT_STAGES", 2) == 3 ? 3 : 2;
-  return st;
-}
-template <typename T, int B>
-bool launch_lut_pt(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
-  if constexpr (B <= 3 && ANYPREC_LUT_REGS) {
-    static const int mode = env_int("ANYPREC_LUT_PT", 1);
-    static const int stages = env_int("ANYPREC_PT_STAGES", pt_stages<B>());
-    if (mode == 0 || a.M != 1 || !lut_pipe_enabled(B)) return false;
-    return stages == 3 ? launch_pt_st<T, B, 8, 3, true>(a, stream, mode, err)
-                       : launch_pt_st<T, B, 8, 2, true>(a, stream, mode, err);
-  }
-  return false;
+template <int B>
+bool lut_pipe_enabled(const GemmArgs& a) {
+  static const int mode = env_int("ANYPREC_LUT_PIPE", ANYPREC_LUT_PIPE);
+  static const int min_work = env_int("ANYPREC_LUT_PIPE_MIN_WORK", ANYPREC_LUT_PIPE_MIN_WORK);
+  if (B > 4 || mode == 0 || a.M != 1) return false;
+  return mode == 2 || (long long)a.N16 * a.C >= min_work;
 }
 
 // X8 at 2 <= M <= 8 (uniform): the ring kernel with the M activation rows in each stage
@@ -1607,18 +1547,10 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     cudaError_t err;
     if (launch_xb<T, B, MT, FOLD>(a, stream, err)) return err;
   }
-  if constexpr (MT == 1 && LUT) {  // LP (see lut_pipe_enabled): PT by its rule, else the ring
-    if (a.M == 1 && !xs && lut_pipe_enabled(B)) {
-      cudaError_t err;
-      if (launch_lut_pt<T, B>(a, stream, err)) return err;
-      if (lut_pipe_stages() == 3) {
-        kernel = fused_gemm_lutpipe_kernel<T, B, 3>;
-        pipe_warp_bytes = (size_t)3 * pipe_stage_uint4(B, 0) * 16;
-      } else {
-        kernel = fused_gemm_lutpipe_kernel<T, B, 2>;
-        pipe_warp_bytes = (size_t)2 * pipe_stage_uint4(B, 0) * 16;
-      }
-      // (one static per instance: the stage count is read once, so one kernel per process)
+  if constexpr (MT == 1 && LUT && B <= 4) {  // LP where its rule takes it (lut_pipe_enabled)
+    if (!xs && lut_pipe_enabled<B>(a)) {
+      kernel = fused_gemm_lutpipe_kernel<T, B>;
+      pipe_warp_bytes = (size_t)2 * pipe_stage_uint4(B, 0) * 16;
       static const bool opted = opt_in_smem(kernel, kMaxWarps * pipe_warp_bytes);
       if (!opted) return cudaErrorInvalidConfiguration;
     }
