@@ -1367,17 +1367,19 @@ bool launch_pt(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
 // LP: the LUT scheme at M = 1, b <= 4, through the ring (fused_gemm_lutpipe_kernel: 2 stages
 // per warp of the chunk's weights and x, no metadata) instead of the register double buffer of
 // fused_gemm_kernel, on weights of at least ANYPREC_LUT_PIPE_MIN_WORK tile-chunks (N/16 x
-// K/256). Why: LUT b = 2 / 3 / 4 ran at about the same time on (4096, 28672) (session 19's
-// record: 24.9 / 26.0 / 30.1 us, uniform 15.3 / 17.2 / 17.8), as if each warp's one chunk in
-// flight held it. Measured on the H200 against ANYPREC_LUT_PIPE=0, same build
-// (benchmarks/experiments/lut_pipe/, two passes each): (4096, 14336) b = 3 16.4 -> 14.2 us, b = 4
-// 19.2 -> 16.6; (4096, 28672) b = 2 24.8 -> 23.3, b = 3 25.7 -> 24.8, b = 4 30.0 -> 29.0;
-// (14336, 4096) 2-4% less; (4096, 6144) equal; (4096, 4096) (4096 tile-chunks) 2-4% more, so the
-// rule leaves it out. So the LUT kernel was mostly issue-bound, not waiting on its loads. At
-// b >= 5 the ring was 12-25% slower everywhere ((4096, 28672) b = 5 36.7 -> 45.6, b = 8 44.7 ->
-// 50.1; not profiled), 3 stages slower than 2, and a persistent form (PT) for the register tables
-// (b <= 3) slower than the ring ((4096, 28672) b = 3 28.8 us with 3 stages, 26.4 with 2): none of
-// those is built. Switches (read once): ANYPREC_LUT_PIPE = 0 off, 1 by the rule (default
+// K/256). Why: LUT b = 2 / 3 / 4 took about the same time on (4096, 28672) (session 19's
+// record: 24.9 / 26.0 / 30.1 us, the uniform ring 15.3 / 17.2 / 17.8), which looked like one
+// chunk in flight per warp holding it back. Measured on the H200 against ANYPREC_LUT_PIPE=0, same
+// build (benchmarks/experiments/lut_pipe/, two passes each): (4096, 14336) b = 3 16.3 -> 14.2
+// us, b = 4 19.1 -> 16.7; (4096, 28672) b = 2 24.4 -> 23.5, b = 3 25.7 -> 24.9, b = 4 30.0 ->
+// 29.1; (14336, 4096) 1-3% less; (4096, 6144) equal; (4096, 4096) (4096 tile-chunks) 2-7%
+// more, so the rule leaves weights that small out. The gain is small because the LUT kernel is
+// bound by its ALU pipe, not by its loads (ncu at b = 2: "math-pipe throttle" first, 25% of
+// DRAM peak, the same instructions with the ring). At b >= 5 the ring was 12-25% slower
+// everywhere ((4096, 28672) b = 5 36.7 -> 45.6 us, b = 8 44.7 -> 50.1; not profiled); 3 stages
+// were slower than 2, and a persistent form (PT) for the register tables (b <= 3) slower than
+// the ring ((4096, 28672) b = 3 28.8 us with 3 stages, 26.4 with 2, ring 24.8): none of those is
+// built. Switches (read once): ANYPREC_LUT_PIPE = 0 off, 1 by the rule (default
 // ANYPREC_LUT_PIPE), 2 on every weight (b <= 4); ANYPREC_RING_DEBUG=1 prints each launch.
 #ifndef ANYPREC_LUT_PIPE
 #define ANYPREC_LUT_PIPE 1
