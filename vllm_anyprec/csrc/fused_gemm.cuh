@@ -7,9 +7,10 @@
 // magic, or a shared-memory table lookup for the LUT scheme) and multiplies them with the
 // activations on the tensor cores: mma.m16n8k16 with weights as A (16 rows) and activations as B (8
 // columns = 8 rows of x), fp32 accumulation. Tensor cores are mostly idle at M <= 16, but they take
-// the multiply-add off the ALUs, which the unpacking needs. At M = 1 (uniform) the loads go through
-// a cp.async ring in shared memory instead (PIPE, see the body); on weights with many n-tiles
-// its persistent form (PT: each block runs several n-tiles one after another, see launch_pt).
+// the multiply-add off the ALUs, which the unpacking needs. At M = 1 (uniform; LUT b <= 4 on
+// large weights, LP) the loads go through a cp.async ring in shared memory instead (PIPE, see the
+// body); on weights with many n-tiles, uniform, its persistent form (PT: each block runs several
+// n-tiles one after another, see launch_pt).
 // At M = 2..4 (uniform, b >= 4) the same ring carries the M rows of x (X8, see launch_x8).
 //
 // Uniform scheme: the A values are the codes plus a constant C (the magic offset), never scaled
@@ -680,7 +681,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     // of them in registers, and x / metadata at shared-memory latency. Each warp owns its ring,
     // so a __syncwarp (after the wait for this lane's copies) is the only barrier. (The same
     // ring for M <= 8 with the all-ones sums was slower at M = 8 and for LUT: NOTES_kernels.md,
-    // session 4; at M = 1 with the M1 sums it is faster, session 8.)
+    // session 4; at M = 1 with the M1 sums it is faster, session 8; for LUT at M = 1, b <= 4 on
+    // large weights 1-14% faster, session 20, LP.)
     // X8: the stage holds M rows of x (M <= 8: one block row, mbase = 0).
     const int xrows = X8 ? M : 1;
     constexpr int kMetaFolds = LUT ? 0 : kFolds;  // (LP: no fold metadata in the stage)
