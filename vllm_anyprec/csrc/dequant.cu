@@ -9,17 +9,17 @@ namespace anyprec {
 template <int B>
 cudaError_t launch_fused_bits(const GemmArgs& a, cudaStream_t stream);
 
-// One 256-k chunk of one n-tile, by one warp. Each lane owns rows g, g+8 and, per 32-k subchunk,
-// the 8 consecutive k at 8t: 16-byte stores when K allows (VEC). LUT: tab = the n-tile's 16
-// tables in shared memory (row r's entry q at (r << B) + q).
+// One warp per (n-tile, 256-k chunk). Each lane owns rows g, g+8 and, per 32-k subchunk, the 8
+// consecutive k at 8t: 16-byte stores when K allows.
 template <typename T, int B, bool LUT, bool VEC>
-__device__ __forceinline__ void dequant_chunk(const uint4* __restrict__ qw,
-                                              const __half* __restrict__ scales,
-                                              const __half* __restrict__ zeros,
-                                              const uint16_t* tab, T* __restrict__ out, int N,
-                                              int K, int C, int G, int group_size, int ntile,
-                                              int c) {
+__global__ void __launch_bounds__(256)
+    dequant_kernel(const uint4* __restrict__ qw, const __half* __restrict__ scales,
+                   const __half* __restrict__ zeros, const T* __restrict__ lut,
+                   T* __restrict__ out, int N, int K, int C, int N16, int G, int group_size) {
   const int lane = threadIdx.x & 31;
+  const long long wid = (long long)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+  if (wid >= (long long)N16 * C) return;
+  const int ntile = (int)(wid / C), c = (int)(wid % C);
   const int g = lane >> 2, t = lane & 3;
   uint4 planes[B];
   const uint4* base = qw + ((size_t)ntile * C + c) * B * 32 + lane;
@@ -48,7 +48,7 @@ __device__ __forceinline__ void dequant_chunk(const uint4* __restrict__ qw,
         for (int j = 0; j < 8; ++j) {
           const uint32_t q = code_at<B>(w, rh, s, j);
           if constexpr (LUT) {
-            vals[j] = reinterpret_cast<const T*>(tab)[((g + 8 * rh) << B) + q];
+            vals[j] = lut[((size_t)n << B) + q];
           } else {
             vals[j] = from_float<T>(__fmul_rn(sc, __fsub_rn((float)q, zc)));
           }
@@ -66,55 +66,18 @@ __device__ __forceinline__ void dequant_chunk(const uint4* __restrict__ qw,
   }
 }
 
-// Uniform: one warp per (n-tile, chunk), 8 per block.
-template <typename T, int B, bool VEC>
-__global__ void __launch_bounds__(256)
-    dequant_kernel(const uint4* __restrict__ qw, const __half* __restrict__ scales,
-                   const __half* __restrict__ zeros, T* __restrict__ out, int N, int K, int C,
-                   int N16, int G, int group_size) {
-  const long long wid = (long long)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
-  if (wid >= (long long)N16 * C) return;
-  const int ntile = (int)(wid / C), c = (int)(wid % C);
-  dequant_chunk<T, B, false, VEC>(qw, scales, zeros, nullptr, out, N, K, C, G, group_size, ntile,
-                                  c);
-}
-
-// LUT: block b = (n-tile, 8 chunks) copies the n-tile's 16 tables into shared memory (coalesced,
-// rows past N as zeros), then each warp looks its chunk's codes up there. The lookups straight
-// from global memory (each warp load touching up to 32 lines of 8 rows' tables) made the LUT
-// dense path ~50 us slower than the uniform one at b = 8 on (4096, 28672) (H200 record of
-// session 19: dense LUT b = 8 M = 256 242 us, cuBLAS fp16 on the same weight 98.5).
-template <typename T, int B, bool VEC>
-__global__ void __launch_bounds__(256)
-    dequant_lut_kernel(const uint4* __restrict__ qw, const T* __restrict__ lut,
-                       T* __restrict__ out, int N, int K, int C) {
-  __shared__ uint16_t tab[kTileN << B];
-  const int cblocks = (C + 7) >> 3;
-  const int ntile = blockIdx.x / cblocks;
-  const int c = (blockIdx.x - ntile * cblocks) * 8 + (threadIdx.x >> 5);
-  const int rows = min(kTileN, N - ntile * kTileN);
-  const uint16_t* l16 = reinterpret_cast<const uint16_t*>(lut) + ((size_t)ntile * kTileN << B);
-  for (int i = threadIdx.x; i < (kTileN << B); i += blockDim.x)
-    tab[i] = (i >> B) < rows ? l16[i] : uint16_t(0);
-  __syncthreads();
-  if (c >= C) return;
-  dequant_chunk<T, B, true, VEC>(qw, nullptr, nullptr, tab, out, N, K, C, 1, 0, ntile, c);
-}
-
 template <typename T, int B, bool LUT>
 cudaError_t launch_dequant_t(const DequantArgs& a, cudaStream_t stream) {
-  const bool vec = a.K % 8 == 0;
-  if constexpr (LUT) {
-    const long long blocks = (long long)a.N16 * ((a.C + 7) / 8);
-    auto kernel = vec ? dequant_lut_kernel<T, B, true> : dequant_lut_kernel<T, B, false>;
-    kernel<<<(unsigned)blocks, 256, 0, stream>>>(a.qw, static_cast<const T*>(a.lut),
-                                                 static_cast<T*>(a.out), a.N, a.K, a.C);
+  const long long warps = (long long)a.N16 * a.C;
+  const int grid = (int)((warps + 7) / 8);
+  if (a.K % 8 == 0) {
+    dequant_kernel<T, B, LUT, true><<<grid, 256, 0, stream>>>(
+        a.qw, a.scales, a.zeros, static_cast<const T*>(a.lut), static_cast<T*>(a.out), a.N, a.K,
+        a.C, a.N16, a.G, a.group_size);
   } else {
-    const long long warps = (long long)a.N16 * a.C;
-    const int grid = (int)((warps + 7) / 8);
-    auto kernel = vec ? dequant_kernel<T, B, true> : dequant_kernel<T, B, false>;
-    kernel<<<grid, 256, 0, stream>>>(a.qw, a.scales, a.zeros, static_cast<T*>(a.out), a.N, a.K,
-                                     a.C, a.N16, a.G, a.group_size);
+    dequant_kernel<T, B, LUT, false><<<grid, 256, 0, stream>>>(
+        a.qw, a.scales, a.zeros, static_cast<const T*>(a.lut), static_cast<T*>(a.out), a.N, a.K,
+        a.C, a.N16, a.G, a.group_size);
   }
   return cudaGetLastError();
 }
