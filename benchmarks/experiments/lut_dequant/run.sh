@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The LUT dequantize kernel with the n-tile's tables in shared memory (dequant_lut_kernel in
-# csrc/dequant.cu) on the dense path: LUT b = 5..8 at M = 256 and 1024, with uniform b = 5..8
+# The LUT dequantize kernel with the n-tile's tables in shared memory (dequant_lut_kernel of
+# commit a753e38, rejected: `git apply benchmarks/experiments/lut_dequant/dequant_smem.patch` to
+# run it again) on the dense path: LUT b = 5..8 at M = 256 and 1024, with uniform b = 5..8
 # (whose dense path did not change: the control for run-to-run drift against the session 19 /
 # 20 records), all four Llama-3-8B weights; then the dequantize and dense-path tests. Device,
 # repository root. Compare with benchmarks/kernels_NVIDIA_H200.json (the code before).
