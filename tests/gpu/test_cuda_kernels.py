@@ -181,13 +181,15 @@ X8_TESTS = "m2_8_every_fold or all_m_odd_shape"
     ("ANYPREC_DECODE_XB=2 ANYPREC_XB_WARPS=3", X8_TESTS + " or m9_16"),
     ("ANYPREC_DECODE_XB=1", "xb_rule_wide"),
     ("ANYPREC_DECODE_XB=0", "xb_rule_wide or m9_16"),
-    # LUT at M = 1 (LP, by its rule: b <= 4, large weights): off (fused_gemm_kernel again), and
-    # on every weight (the run must have launched it: the log).
+    # LUT at M = 1 (LP, by its rule: b <= 4, large weights): off (fused_gemm_kernel again), by
+    # the rule (the 8200-row weight of lut_m1_ring must take it) and on every weight (both runs
+    # must have launched it: the log).
     ("ANYPREC_LUT_PIPE=0", "lut_m1_ring or cuda_graph"),
+    ("ANYPREC_LUT_PIPE=1", "lut_m1_ring"),
     ("ANYPREC_LUT_PIPE=2", "lut_m1_ring or cuda_graph or all_m_odd_shape or odd_n_k_groups"),
 ], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl2", "pdl0", "pt0", "pt1b0", "pt2g3",
         "pt2g2c", "xs1", "wide0", "eight0", "eightring", "eightringt", "eightpt", "eightpt3",
-        "xb8", "xb3", "xbrule", "xboff", "lp0", "lpall"])
+        "xb8", "xb3", "xbrule", "xboff", "lp0", "lprule", "lpall"])
 # (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
@@ -203,7 +205,7 @@ def test_m1_kernel_switches(env, tests):
         expect = "anyprec XB:"
     elif "ANYPREC_X8_PT" in extra:
         expect = "anyprec PT x8:" if extra["ANYPREC_X8_PT"] == "2" else "anyprec ring x8:"
-    elif extra.get("ANYPREC_LUT_PIPE") == "2":
+    elif extra.get("ANYPREC_LUT_PIPE") in ("1", "2"):
         expect = "anyprec ring: b=4 lut=1"
     if expect:
         extra["ANYPREC_PT_DEBUG"] = "1"
