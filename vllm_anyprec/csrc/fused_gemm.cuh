@@ -1008,15 +1008,16 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
 }
 
 // The LUT kernel at M = 1 through the ring (LP; see lut_pipe_enabled): the pipelined body with
-// the LUT decode, 2 stages of weights and x per warp (no metadata), the tables filled once the
-// first stages are in flight.
+// the LUT decode, kLutPipeStages stages of weights and x per warp (no metadata), the tables
+// filled once the first stages are in flight.
+constexpr int kLutPipeStages = 2;
 template <typename T, int B>
 __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     fused_gemm_lutpipe_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
                               const MetaWord* __restrict__ meta, const T* __restrict__ lut,
                               T* __restrict__ y, int M, int N, int K, int C, int group_size) {
-  fused_gemm_body<T, B, 1, true, false, 8, false, 2>(x, qw, meta, lut, y, M, N, K, C,
-                                                      group_size);
+  fused_gemm_body<T, B, 1, true, false, 8, false, kLutPipeStages>(x, qw, meta, lut, y, M, N, K,
+                                                                   C, group_size);
 }
 
 // The X8 kernels (uniform, 2 <= M <= 8; see launch_x8): the ring kernel and its persistent
@@ -1104,10 +1105,11 @@ int resident_blocks(Kern kernel, int threads, size_t smem, int& slot) {
 }
 
 // Dynamic shared memory of the pipelined kernels' ring, per warp: `stages` stages of chunk
-// weights, x and the folds' metadata (pipe_stage_uint4).
-template <int B, int FOLD>
+// weights, x and the folds' metadata (pipe_stage_uint4; LUT: no metadata, as kMetaFolds in the
+// body).
+template <int B, int FOLD, bool LUT = false>
 constexpr size_t ring_warp_bytes(int stages, int xrows = 1) {
-  return (size_t)stages * pipe_stage_uint4(B, 8 / (FOLD == 0 ? 1 : FOLD), xrows) * 16;
+  return (size_t)stages * pipe_stage_uint4(B, LUT ? 0 : 8 / (FOLD == 0 ? 1 : FOLD), xrows) * 16;
 }
 
 // Lets kernel take up to `bytes` of dynamic shared memory (above 48 KB a block needs the
@@ -1389,11 +1391,11 @@ bool launch_pt(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
 #ifndef ANYPREC_LUT_PIPE_MIN_WORK
 #define ANYPREC_LUT_PIPE_MIN_WORK 8192
 #endif
-template <int B>
-bool lut_pipe_enabled(const GemmArgs& a) {
+// (b <= 4 is launch_fold's: only those widths instantiate the kernel.)
+inline bool lut_pipe_enabled(const GemmArgs& a) {
   static const int mode = env_int("ANYPREC_LUT_PIPE", ANYPREC_LUT_PIPE);
   static const int min_work = env_int("ANYPREC_LUT_PIPE_MIN_WORK", ANYPREC_LUT_PIPE_MIN_WORK);
-  if (B > 4 || mode == 0 || a.M != 1) return false;
+  if (mode == 0 || a.M != 1) return false;
   return mode == 2 || (long long)a.N16 * a.C >= min_work;
 }
 
@@ -1552,9 +1554,9 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     if (launch_xb<T, B, MT, FOLD>(a, stream, err)) return err;
   }
   if constexpr (MT == 1 && LUT && B <= 4) {  // LP where its rule takes it (lut_pipe_enabled)
-    if (!xs && lut_pipe_enabled<B>(a)) {
+    if (!xs && lut_pipe_enabled(a)) {
       kernel = fused_gemm_lutpipe_kernel<T, B>;
-      pipe_warp_bytes = (size_t)2 * pipe_stage_uint4(B, 0) * 16;
+      pipe_warp_bytes = ring_warp_bytes<B, FOLD, true>(kLutPipeStages);
       static const bool opted = opt_in_smem(kernel, kMaxWarps * pipe_warp_bytes);
       if (!opted) return cudaErrorInvalidConfiguration;
     }

@@ -8,6 +8,8 @@
 # switch runs, a memcheck of the ring (b = 8) and of PT on 3 blocks
 # (b = 3); at the end the vLLM bundle's first half is staged when carried (.stage). Device,
 # repository root.
+# Ran on commit 9d687af (session 20's call 1). Later code builds neither PT for LUT nor the
+# 3-stage ring, so ANYPREC_LUT_PT / _STAGES are ignored there (check.sh times the code as kept).
 # Usage: OUT=dir bash benchmarks/experiments/lut_pipe/run.sh   (SKIP_BUILD=1: the tree is built;
 #   SKIP_TESTS=1: no tests)
 set -uo pipefail
