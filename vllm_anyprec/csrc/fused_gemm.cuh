@@ -15,7 +15,8 @@
 //
 // Uniform scheme: the A values are the codes plus a constant C (the magic offset), never scaled
 // per element: sum_k s (q - z) x = s * sum (q + C) x - s (z + C) * sum x, per group. sum x comes
-// from a second mma with an all-ones A, so the fold costs 8 FMA per group per lane. Where the
+// from a second mma with an all-ones A, or with x itself as A (M1 at M = 1; ANYPREC_SUM_XA at
+// M >= 2), so the fold costs 8 FMA per group per lane. Where the
 // folds fall in a chunk is a template parameter (FOLD), so a whole chunk is one basic block.
 //
 // The ANYPREC_* macros below are build-time knobs for timing experiments (set through
@@ -93,8 +94,27 @@
 #ifndef ANYPREC_PDL_PREFETCH
 #define ANYPREC_PDL_PREFETCH 0
 #endif
+// ANYPREC_SUM_XA: at M >= 2 (uniform) the sums of x from one mma per 32-k subchunk and 8-row
+// tile with the tile's x as A and all-ones B, instead of one all-ones-A mma per 16 k: lane
+// (g, t)'s x registers of the subchunk are an A fragment whose rows g and g + 8 both hold
+// activation row g (16 of its k each), so d0 + d2 is row g's sum over the subchunk. Half the
+// sum mma per chunk; two shuffles per tile and fold hand each lane its columns' sums. 0 off,
+// 2 on everywhere, 1 (default) by sum_xa_wins. Measured on the H200 against 0, same call
+// (benchmarks/experiments/decode_sumxa/): M = 2..8 1-2% less time at every b; M = 9..16 5-6%
+// less at b = 2, 6, 8 (b = 7 1.5%) but 3-4% more at b = 3..5; M = 17..32 2-5% less at
+// b = 4..7, 2-7% more at b = 2, 3, 8 (register allocation moves with the mma count).
+#ifndef ANYPREC_SUM_XA
+#define ANYPREC_SUM_XA 1
+#endif
 
 namespace anyprec {
+
+// See ANYPREC_SUM_XA above: whether the b-bit kernel for MT 8-row tiles sums x with x as A.
+constexpr bool sum_xa_wins(int b, int mt) {
+  return ANYPREC_SUM_XA == 2 ||
+         (ANYPREC_SUM_XA == 1 &&
+          (mt == 1 || (mt == 2 ? b == 2 || b >= 6 : b >= 4 && b <= 7)));
+}
 
 // The decode kernel's body. FOLD (uniform only) = 32-k subchunks per fold of the group sums into
 // the output accumulators, fixed at compile time (1, 2, 4 or 8; a group never straddles a fold,
@@ -324,6 +344,10 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // kernels (b >= 7 at M = 1: 10-15% slower), which keep 2 and the metadata one chunk ahead.
   constexpr int kSets = XS ? 2 : ANYPREC_ACC_SETS;
   float acc[MT][4], gacc[kSets][MT][4], sx[kSets][MT][4];
+  // kSumXA (see ANYPREC_SUM_XA): tile mt's sums of x in sxa[mt], d0 + d2 = activation row g
+  // (columns 2t, 2t + 1 repeat them).
+  constexpr bool kSumXA = !LUT && !M1 && sum_xa_wins(B, MT);
+  float sxa[kSumXA ? MT : 1][4];
 #pragma unroll
   for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
@@ -331,6 +355,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       acc[mt][j] = 0.f;
 #pragma unroll
       for (int e = 0; e < kSets; ++e) gacc[e][mt][j] = sx[e][mt][j] = 0.f;
+      if (kSumXA || mt == 0) sxa[mt][j] = 0.f;
     }
 
   // The fold metadata of rows g and g+8 (a MetaWord per fold, unpack_meta); one chunk ahead
@@ -435,6 +460,13 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                               : load_x(cc * kChunkK + q * 32 + 8 * t, mt);
           }
         }
+        if constexpr (kSumXA) {
+#pragma unroll
+          for (int mt = 0; mt < MT; ++mt) {
+            const uint32_t xa4[4] = {xv[mt].x, xv[mt].y, xv[mt].z, xv[mt].w};
+            mma16816<T>(sxa[mt], xa4, Magic<T>::kOnes, Magic<T>::kOnes);
+          }
+        }
 #pragma unroll
         for (int u = 0; u < 2; ++u) {
           uint32_t a[4];
@@ -523,7 +555,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
             const uint32_t b0 = u == 0 ? xv[mt].x : xv[mt].z;
             const uint32_t b1 = u == 0 ? xv[mt].y : xv[mt].w;
             mma16816<T>(gacc[u % kSets][mt], a, b0, b1);
-            if constexpr (!LUT && !kSumMma) {
+            if constexpr (!LUT && !kSumMma && !kSumXA) {
               const uint32_t ones[4] = {Magic<T>::kOnes, Magic<T>::kOnes, Magic<T>::kOnes,
                                         Magic<T>::kOnes};
               mma16816<T>(sx[u % kSets][mt], ones, b0, b1);
@@ -552,6 +584,12 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                 for (int j = 0; j < 4; ++j) gs[j] += gacc[e][mt][j];
               }
               if constexpr (kSumMma) s0 = s1 = fsum[q / kFoldSubs];  // (column 1: not stored)
+              if constexpr (kSumXA) {
+                // columns 2t, 2t + 1 of tile mt = activation rows 2t, 2t + 1: lanes 8t, 8t + 4
+                const float v = sxa[mt][0] + sxa[mt][2];
+                s0 = __shfl_sync(0xFFFFFFFFu, v, 8 * t);
+                s1 = __shfl_sync(0xFFFFFFFFu, v, 8 * t + 4);
+              }
               acc[mt][0] += m.x * gs[0] + m.y * s0;
               acc[mt][1] += m.x * gs[1] + m.y * s1;
               acc[mt][2] += s8 * gs[2] + u8 * s0;
@@ -563,6 +601,12 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                   gacc[e][mt][j] = 0.f;
                   if constexpr (!kSumMma) sx[e][mt][j] = 0.f;
                 }
+            }
+            if constexpr (kSumXA) {
+#pragma unroll
+              for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+                for (int j = 0; j < 4; ++j) sxa[mt][j] = 0.f;
             }
           }
         }

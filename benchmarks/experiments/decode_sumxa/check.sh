@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Session 21's second call: the sums of x with x as A alone (ANYPREC_SUM_XA, on in the tree; the
+# L1 prefetch of run.sh is gone) against a copy built with it off (/tmp/xoff), uniform M = 2..32,
+# b = 2..8, fp16 (bf16 at b = 4), the four Llama-3-8B weights, two passes each; then the decode
+# tests and the switch runs that take the changed kernels (the M = 1 tests through the all-ones
+# sums path, the register double buffer, X8 and XB forced), and LP's rule run; the vLLM bundle's
+# first half staged when carried (.stage). Device, repository root.
+# Usage: OUT=dir bash benchmarks/experiments/decode_sumxa/check.sh
+set -uo pipefail
+source benchmarks/experiments/ab_lib.sh
+ab_init decode_sumxa2
+S=$(date +%s)
+bash benchmarks/experiments/build_pair.sh "$OUT" xoff "-DANYPREC_SUM_XA=0"
+ls vllm_anyprec/_C*.so /tmp/xoff/vllm_anyprec/_C*.so || { tail -5 "$OUT"/build*.log; exit 1; }
+echo "built in $(( $(date +%s) - S )) s"
+export AB_TIMEOUT=${AB_TIMEOUT:-150}
+U=(--ms 2,4,8,16,32 --schemes uniform --bits 2,3,4,5,6,7,8)
+for pass in 1 2; do
+  ab_bench xa$pass . -- "${U[@]}"
+  ab_bench off$pass /tmp/xoff -- "${U[@]}"
+done
+ab_report xa1 off1 xa2 off2 > /dev/null
+cp "$RUNS/table.txt" "$OUT/table_uniform.txt"
+echo "timed at $(( $(date +%s) - S )) s"
+timeout "${TEST_TIMEOUT:-100}" python3 -m pytest -q -x tests/gpu/test_cuda_kernels.py \
+  -k "not switches" > "$OUT/pytest.log" 2>&1
+echo "tests: $(tail -1 "$OUT/pytest.log") at $(( $(date +%s) - S )) s"
+timeout "${SWITCH_TIMEOUT:-260}" python3 -m pytest -q tests/gpu/test_cuda_kernels.py --durations=20 \
+  -k "switches and (summma0 or pipe0 or eight or xb or lprule)" > "$OUT/pytest_switches.log" 2>&1
+echo "switch runs: $(tail -1 "$OUT/pytest_switches.log") at $(( $(date +%s) - S )) s"
+if [ -d .stage ]; then
+  mkdir -p /tmp/vllm-stage && cp -f .stage/* /tmp/vllm-stage/ && echo "staged: $(ls /tmp/vllm-stage)"
+fi
