@@ -5,6 +5,8 @@
 # tests and the switch runs that take the changed kernels (the M = 1 tests through the all-ones
 # sums path, the register double buffer, X8 and XB forced), and LP's rule run; the vLLM bundle's
 # first half staged when carried (.stage). Device, repository root.
+# Ran in session 21 with ANYPREC_SUM_XA=1 then meaning on everywhere (=2 now; the default is now
+# the rule, sum_xa_wins): to repeat call 2, build the tree with ANYPREC_NVCC_FLAGS=-DANYPREC_SUM_XA=2.
 # Usage: OUT=dir bash benchmarks/experiments/decode_sumxa/check.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh

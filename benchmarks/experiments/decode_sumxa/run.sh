@@ -5,6 +5,7 @@
 # LUT M = 1, 4, 16, b = 2..8, fp16, the four Llama-3-8B weights, two passes of each build. Then
 # the decode tests (tests/gpu/test_cuda_kernels.py without the switch runs) on the tree's build,
 # and the vLLM bundle's first half staged when carried (.stage). Device, repository root.
+# Ran on f1f1ea2 with sumxa_and_prefetch.patch applied (the prefetch is not on main any more).
 # Usage: OUT=dir bash benchmarks/experiments/decode_sumxa/run.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
