@@ -52,6 +52,12 @@
 #ifndef ANYPREC_MIN_BLOCKS
 #define ANYPREC_MIN_BLOCKS 1
 #endif
+// The same for the uniform kernel at M = 9..16 (MT = 2) alone. 2 (128 registers) spilled 72
+// bytes at b = 4 with the all-ones sums and lost at b >= 4 (benchmarks/experiments/decode_x8/);
+// with the sums of x as A (ANYPREC_SUM_XA=2) b = 4 fits in 128 without spills: not yet timed.
+#ifndef ANYPREC_MT2_MIN_BLOCKS
+#define ANYPREC_MT2_MIN_BLOCKS ANYPREC_MIN_BLOCKS
+#endif
 // ANYPREC_LUT_PAIRS=1: the LUT scheme at b <= 4 looks up pairs of codes (see tab2). Off: on the
 // H200 it was 5-9% faster at M = 1 on (14336, 4096), slower by up to 10% at M = 16 and on
 // (4096, 6144), equal elsewhere (benchmarks/experiments/decode_v6/).
@@ -957,7 +963,10 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 
 template <typename T, int B, int MT, bool LUT, bool XS, int FOLD>
 __global__ void __launch_bounds__(kMaxWarps * 32,
-                                  XS ? (B <= 4 ? 3 : 2) : LUT && MT <= 2 ? 2 : ANYPREC_MIN_BLOCKS)
+                                  XS               ? (B <= 4 ? 3 : 2)
+                                  : LUT && MT <= 2 ? 2
+                                  : MT == 2        ? ANYPREC_MT2_MIN_BLOCKS
+                                                   : ANYPREC_MIN_BLOCKS)
     fused_gemm_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
                       const MetaWord* __restrict__ meta, const T* __restrict__ lut,
                       T* __restrict__ y, int M, int N, int K, int C, int group_size) {
