@@ -13,12 +13,12 @@ source benchmarks/experiments/ab_lib.sh
 ab_init decode_sumxa_cap
 S=$(date +%s)
 export ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a MAX_JOBS=6
-build_copy() {  # NAME FLAGS: a copy of the tree in /tmp/NAME built with FLAGS
-  rm -rf "/tmp/$1" && mkdir -p "/tmp/$1" && cp -r ./. "/tmp/$1/"
-  (cd "/tmp/$1" && rm -f vllm_anyprec/_C*.so && ANYPREC_NVCC_FLAGS="$2" \
+build_copy() {  # NAME FLAGS: the copy of the tree in /tmp/NAME built with FLAGS
+  (cd "/tmp/$1" && ANYPREC_NVCC_FLAGS="$2" \
     python3 setup.py build_ext --inplace > "$OUT/build_$1.log" 2>&1 || echo "$1 build failed")
 }
 rm -f vllm_anyprec/_C*.so
+for n in xa cap; do rm -rf "/tmp/$n" && mkdir -p "/tmp/$n" && cp -r ./. "/tmp/$n/"; done
 (python3 setup.py build_ext --inplace > "$OUT/build.log" 2>&1 || echo "build failed") &
 build_copy xa "-DANYPREC_SUM_XA=2" &
 build_copy cap "-DANYPREC_SUM_XA=2 -DANYPREC_MT2_MIN_BLOCKS=2" &
