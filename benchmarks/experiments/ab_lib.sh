@@ -3,6 +3,8 @@
 #   ab_init NAME                      OUT (default device_out) and an empty RUNS=/tmp/NAME_runs
 #   ab_resume NAME                    the same OUT and RUNS, kept (a later call on the same machine)
 #   ab_build                          the extension in the tree (sm_90a): OUT/build.log, exit on failure
+#   ab_build_pair NAME FLAGS          the tree and a copy in /tmp/NAME built with FLAGS, in parallel
+#                                     (build_pair.sh); exit unless both extensions were built
 #   ab_bench TAG DIR [VAR=V ...] -- ARGS
 #                                     scripts/bench_kernels.py ARGS of the tree in DIR, in its own
 #                                     process with those variables: RUNS/TAG.json and .log
@@ -37,6 +39,13 @@ ab_build() {
   ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a MAX_JOBS=16 python3 setup.py build_ext --inplace \
     > "$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log"; exit 1; }
   echo "built: $(date)"
+}
+ab_build_pair() {
+  local s
+  s=$(date +%s)
+  bash benchmarks/experiments/build_pair.sh "$OUT" "$1" "$2"
+  ls vllm_anyprec/_C*.so "/tmp/$1"/vllm_anyprec/_C*.so > /dev/null || { tail -5 "$OUT"/build*.log; exit 1; }
+  echo "built in $(( $(date +%s) - s )) s"
 }
 ab_bench() {
   local tag=$1 dir=$2 envs=()

@@ -12,9 +12,7 @@ set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
 ab_init decode_sumxa2
 S=$(date +%s)
-bash benchmarks/experiments/build_pair.sh "$OUT" xoff "-DANYPREC_SUM_XA=0"
-ls vllm_anyprec/_C*.so /tmp/xoff/vllm_anyprec/_C*.so || { tail -5 "$OUT"/build*.log; exit 1; }
-echo "built in $(( $(date +%s) - S )) s"
+ab_build_pair xoff "-DANYPREC_SUM_XA=0"
 export AB_TIMEOUT=${AB_TIMEOUT:-150}
 U=(--ms 2,4,8,16,32 --schemes uniform --bits 2,3,4,5,6,7,8)
 for pass in 1 2; do
