@@ -1,6 +1,7 @@
 # Steps shared by the A/B timing scripts under benchmarks/experiments/ (sourced; device,
 # repository root):
-#   ab_init NAME                      OUT (default device_out) and an empty RUNS=/tmp/NAME_runs
+#   ab_init NAME                      OUT (default device_out) and an empty RUNS=/tmp/NAME_runs;
+#                                     AB_START = its time (date +%s)
 #   ab_resume NAME                    the same OUT and RUNS, kept (a later call on the same machine)
 #   ab_build                          the extension in the tree (sm_90a): OUT/build.log, exit on failure
 #   ab_build_pair NAME FLAGS          the tree and a copy in /tmp/NAME built with FLAGS, in parallel
@@ -10,6 +11,9 @@
 #                                     process with those variables: RUNS/TAG.json and .log
 #   ab_bench_each "TAG [VAR=V ...]" ... -- ARGS
 #                                     ab_bench of the tree in . once per quoted spec, same ARGS
+#   ab_bench_passes N "TAG DIR" ... -- ARGS
+#                                     N passes of ab_bench over the specs in turn (TAGp, p = 1..N),
+#                                     so that each pass's variants run side by side
 #   ab_finish TAG ...                 RUNS/table.txt (side by side, decode_m1/table.py) and
 #                                     OUT/runs.tgz (everything in RUNS)
 #   ab_report TAG ...                 ab_finish, then prints the table and the distinct PT
@@ -25,6 +29,7 @@ ncu_init() {
   : > "$RAW"
 }
 ab_init() {
+  AB_START=$(date +%s)
   OUT=${OUT:-device_out}
   mkdir -p "$OUT"
   RUNS=/tmp/$1_runs
@@ -66,6 +71,18 @@ ab_bench_each() {
   for spec in "${specs[@]}"; do
     read -ra words <<< "$spec"
     ab_bench "${words[0]}" . "${words[@]:1}" -- "$@"
+  done
+}
+ab_bench_passes() {
+  local n=$1 specs=() spec words pass
+  shift
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do specs+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  for pass in $(seq "$n"); do
+    for spec in "${specs[@]}"; do
+      read -ra words <<< "$spec"
+      ab_bench "${words[0]}$pass" "${words[1]}" -- "$@"
+    done
   done
 }
 ab_finish() {

@@ -10,8 +10,8 @@
 # Usage: OUT=dir bash benchmarks/experiments/decode_sumxa/cap.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
+export AB_TIMEOUT=${AB_TIMEOUT:-150}
 ab_init decode_sumxa_cap
-S=$(date +%s)
 export ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a MAX_JOBS=6
 build_copy() {  # NAME FLAGS: the copy of the tree in /tmp/NAME built with FLAGS
   (cd "/tmp/$1" && ANYPREC_NVCC_FLAGS="$2" \
@@ -24,16 +24,11 @@ build_copy xa "-DANYPREC_SUM_XA=2" &
 build_copy cap "-DANYPREC_SUM_XA=2 -DANYPREC_MT2_MIN_BLOCKS=2" &
 wait
 ls vllm_anyprec/_C*.so /tmp/xa/vllm_anyprec/_C*.so /tmp/cap/vllm_anyprec/_C*.so || exit 1
-echo "built in $(( $(date +%s) - S )) s"
-export AB_TIMEOUT=${AB_TIMEOUT:-150}
+echo "built in $(( $(date +%s) - AB_START )) s"
 U=(--ms 9,12,16 --schemes uniform --bits 2,3,4,5,6,7,8)
-for pass in 1 2; do
-  ab_bench rule$pass . -- "${U[@]}"
-  ab_bench xa$pass /tmp/xa -- "${U[@]}"
-  ab_bench cap$pass /tmp/cap -- "${U[@]}"
-done
+ab_bench_passes 2 "rule ." "xa /tmp/xa" "cap /tmp/cap" -- "${U[@]}"
 ab_report rule1 xa1 cap1 rule2 xa2 cap2 > /dev/null
 cp "$RUNS/table.txt" "$OUT/table_cap.txt" && cat "$OUT/table_cap.txt"
 (cd /tmp/cap && timeout 120 python3 -m pytest -q -x tests/gpu/test_cuda_kernels.py \
   -k "m9_16 or all_m_odd_shape or llama_shapes" > "$OUT/pytest_cap.log" 2>&1)
-echo "tests (cap build): $(tail -1 "$OUT/pytest_cap.log") at $(( $(date +%s) - S )) s"
+echo "tests (cap build): $(tail -1 "$OUT/pytest_cap.log") at $(( $(date +%s) - AB_START )) s"

@@ -10,24 +10,20 @@
 # Usage: OUT=dir bash benchmarks/experiments/decode_sumxa/check.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
-ab_init decode_sumxa2
-S=$(date +%s)
-ab_build_pair xoff "-DANYPREC_SUM_XA=0"
 export AB_TIMEOUT=${AB_TIMEOUT:-150}
+ab_init decode_sumxa2
+ab_build_pair xoff "-DANYPREC_SUM_XA=0"
 U=(--ms 2,4,8,16,32 --schemes uniform --bits 2,3,4,5,6,7,8)
-for pass in 1 2; do
-  ab_bench xa$pass . -- "${U[@]}"
-  ab_bench off$pass /tmp/xoff -- "${U[@]}"
-done
+ab_bench_passes 2 "xa ." "off /tmp/xoff" -- "${U[@]}"
 ab_report xa1 off1 xa2 off2 > /dev/null
 cp "$RUNS/table.txt" "$OUT/table_uniform.txt"
-echo "timed at $(( $(date +%s) - S )) s"
+echo "timed at $(( $(date +%s) - AB_START )) s"
 timeout "${TEST_TIMEOUT:-100}" python3 -m pytest -q -x tests/gpu/test_cuda_kernels.py \
   -k "not switches" > "$OUT/pytest.log" 2>&1
-echo "tests: $(tail -1 "$OUT/pytest.log") at $(( $(date +%s) - S )) s"
+echo "tests: $(tail -1 "$OUT/pytest.log") at $(( $(date +%s) - AB_START )) s"
 timeout "${SWITCH_TIMEOUT:-260}" python3 -m pytest -q tests/gpu/test_cuda_kernels.py --durations=20 \
   -k "switches and (summma0 or pipe0 or eight or xb or lprule)" > "$OUT/pytest_switches.log" 2>&1
-echo "switch runs: $(tail -1 "$OUT/pytest_switches.log") at $(( $(date +%s) - S )) s"
+echo "switch runs: $(tail -1 "$OUT/pytest_switches.log") at $(( $(date +%s) - AB_START )) s"
 if [ -d .stage ]; then
   mkdir -p /tmp/vllm-stage && cp -f .stage/* /tmp/vllm-stage/ && echo "staged: $(ls /tmp/vllm-stage)"
 fi
