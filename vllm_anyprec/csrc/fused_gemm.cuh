@@ -16,8 +16,8 @@
 // Uniform scheme: the A values are the codes plus a constant C (the magic offset), never scaled
 // per element: sum_k s (q - z) x = s * sum (q + C) x - s (z + C) * sum x, per group. sum x comes
 // from a second mma with an all-ones A, or with x itself as A (M1 at M = 1; ANYPREC_SUM_XA at
-// M >= 2), so the fold costs 8 FMA per group per lane. Where the
-// folds fall in a chunk is a template parameter (FOLD), so a whole chunk is one basic block.
+// M >= 2), so the fold costs 8 FMA per group per lane. Where the folds fall in a chunk is a
+// template parameter (FOLD), so a whole chunk is one basic block.
 //
 // The ANYPREC_* macros below are build-time knobs for timing experiments (set through
 // ANYPREC_NVCC_FLAGS, see benchmarks/experiments/*/run.sh); their defaults are the measured
