@@ -115,6 +115,9 @@ constexpr int kMetaU4 = sizeof(MetaWord) * 8 / 16;  // uint4 per fold (8 words)
 // uint4 per stage of the pipelined decode kernel (PIPE): a chunk's weights (b x 32), its x (256
 // halves: 32 per activation row; X8 holds M rows) and the metadata of its folds (8 words per
 // fold).
+// Folds per 256-k chunk of a decode kernel built for FOLD (32-k subchunks per fold; 0: any other
+// group size, folded per subchunk).
+constexpr int folds_per_chunk(int fold) { return 8 / (fold == 0 ? 1 : fold); }
 constexpr int pipe_stage_uint4(int bits, int folds, int xrows = 1) {
   return bits * 32 + 32 * xrows + folds * kMetaU4;
 }

@@ -353,7 +353,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // kSumXA (see ANYPREC_SUM_XA): tile mt's sums of x in sxa[mt], d0 + d2 = activation row g
   // (columns 2t, 2t + 1 repeat them).
   constexpr bool kSumXA = !LUT && !M1 && sum_xa_wins(B, MT);
-  float sxa[kSumXA ? MT : 1][4];
+  float sxa[kSumXA ? MT : 1][4] = {};
 #pragma unroll
   for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
@@ -361,7 +361,6 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       acc[mt][j] = 0.f;
 #pragma unroll
       for (int e = 0; e < kSets; ++e) gacc[e][mt][j] = sx[e][mt][j] = 0.f;
-      if (kSumXA || mt == 0) sxa[mt][j] = 0.f;
     }
 
   // The fold metadata of rows g and g+8 (a MetaWord per fold, unpack_meta); one chunk ahead
@@ -372,7 +371,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // remainder so no division is left in the loop; FOLD = 0 (any other multiple of 32) divides
   // per subchunk. Groups past K (padding) are clamped to the last one, harmlessly: their x is 0.
   constexpr int kFoldSubs = FOLD == 0 ? 1 : FOLD;  // subchunks per fold
-  constexpr int kFolds = LUT ? 1 : 8 / kFoldSubs;
+  constexpr int kFolds = LUT ? 1 : folds_per_chunk(FOLD);
   constexpr bool kMetaAhead = (XS || ANYPREC_META_AHEAD) && kFolds <= 2;
   // M1: with one activation row, sum x per subchunk is one mma per chunk with x as A (lane l
   // loads x[8l, 8l + 8) of the chunk into its four A registers, so row g of A holds halves
@@ -601,18 +600,14 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
               acc[mt][2] += s8 * gs[2] + u8 * s0;
               acc[mt][3] += s8 * gs[3] + u8 * s1;
 #pragma unroll
-              for (int j = 0; j < 4; ++j)
+              for (int j = 0; j < 4; ++j) {
 #pragma unroll
                 for (int e = 0; e < kSets; ++e) {
                   gacc[e][mt][j] = 0.f;
                   if constexpr (!kSumMma) sx[e][mt][j] = 0.f;
                 }
-            }
-            if constexpr (kSumXA) {
-#pragma unroll
-              for (int mt = 0; mt < MT; ++mt)
-#pragma unroll
-                for (int j = 0; j < 4; ++j) sxa[mt][j] = 0.f;
+                if constexpr (kSumXA) sxa[mt][j] = 0.f;
+              }
             }
           }
         }
@@ -1162,7 +1157,7 @@ int resident_blocks(Kern kernel, int threads, size_t smem, int& slot) {
 // body).
 template <int B, int FOLD, bool LUT = false>
 constexpr size_t ring_warp_bytes(int stages, int xrows = 1) {
-  return (size_t)stages * pipe_stage_uint4(B, LUT ? 0 : 8 / (FOLD == 0 ? 1 : FOLD), xrows) * 16;
+  return (size_t)stages * pipe_stage_uint4(B, LUT ? 0 : folds_per_chunk(FOLD), xrows) * 16;
 }
 
 // Lets kernel take up to `bytes` of dynamic shared memory (above 48 KB a block needs the
@@ -1564,7 +1559,7 @@ bool launch_xb(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   static const bool debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
   if (mode == 0 || a.M > 8 * MT || a.M < (mode == 2 ? 2 : min_m)) return false;
   if (mode == 1 && B < min_bits) return false;
-  constexpr int kFolds = 8 / (FOLD == 0 ? 1 : FOLD);
+  constexpr int kFolds = folds_per_chunk(FOLD);
   const int nw = std::max(1, std::min(nw_env, kMaxWarps));
   const size_t smem = (size_t)kXbStages * xb_stage_uint4(B, kFolds, a.M, nw) * 16;
   auto kernel = fused_gemm_xb_kernel<T, B, MT, FOLD>;
