@@ -134,6 +134,18 @@ def test_gemm_xb_rule_wide(bits):
         check_gemm(layer, dtype, [8, 13, 16], paths=(FUSED,))
 
 
+@pytest.mark.parametrize("bits", [3, 4])
+@pytest.mark.parametrize("gs", [32, 128])
+def test_gemm_mt2_cap_rule(bits, gs):
+    # M = 9..16, b = 3, 4: MC's rule (the capped kernel where the wave model finds it a cheaper
+    # launch) takes this weight on an H100 / H200 (256 n-tiles, 16 chunks: 8 warps per block in
+    # one wave against 6 uncapped); ragged N, K and last group, odd M. The switch run "mcrule"
+    # below checks that MC launched; "mc0" runs the uncapped kernel on it.
+    layer = random_layer("uniform", bits, 4090, 4000, gs, seed=bits * 47 + gs)
+    for dtype in DTYPES:
+        check_gemm(layer, dtype, [9, 13, 16], paths=(FUSED,))
+
+
 X8_TESTS = "m2_8_every_fold or all_m_odd_shape"
 
 
@@ -187,9 +199,14 @@ X8_TESTS = "m2_8_every_fold or all_m_odd_shape"
     ("ANYPREC_LUT_PIPE=0", "lut_m1_ring or cuda_graph"),
     ("ANYPREC_LUT_PIPE=1", "lut_m1_ring"),
     ("ANYPREC_LUT_PIPE=2", "lut_m1_ring or cuda_graph or all_m_odd_shape or odd_n_k_groups"),
+    # MC (the capped kernel at M = 9..16, b = 3, 4, by its rule): everywhere (every fold width,
+    # the Llama weights, graphs), by the rule (must launch on mt2_cap_rule's weight), and off.
+    ("ANYPREC_MT2_CAP=2", "m9_16 or mt2_cap_rule or cuda_graph or llama_shapes"),
+    ("ANYPREC_MT2_CAP=1", "mt2_cap_rule"),
+    ("ANYPREC_MT2_CAP=0", "mt2_cap_rule or m9_16"),
 ], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl2", "pdl0", "pt0", "pt1b0", "pt2g3",
         "pt2g2c", "xs1", "wide0", "eight0", "eightring", "eightringt", "eightpt", "eightpt3",
-        "xb8", "xb3", "xbrule", "xboff", "lp0", "lprule", "lpall"])
+        "xb8", "xb3", "xbrule", "xboff", "lp0", "lprule", "lpall", "mcall", "mcrule", "mc0"])
 # (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
@@ -207,6 +224,8 @@ def test_m1_kernel_switches(env, tests):
         expect = "anyprec PT x8:" if extra["ANYPREC_X8_PT"] == "2" else "anyprec ring x8:"
     elif extra.get("ANYPREC_LUT_PIPE") in ("1", "2"):
         expect = "anyprec ring: b=4 lut=1"
+    elif extra.get("ANYPREC_MT2_CAP") in ("1", "2"):
+        expect = "anyprec MC:"
     if expect:
         extra["ANYPREC_PT_DEBUG"] = "1"
         extra["ANYPREC_RING_DEBUG"] = "1"

@@ -52,9 +52,11 @@
 #ifndef ANYPREC_MIN_BLOCKS
 #define ANYPREC_MIN_BLOCKS 1
 #endif
-// The same for the uniform kernel at M = 9..16 (MT = 2) alone. 2 (128 registers) spilled 72
-// bytes at b = 4 with the all-ones sums and lost at b >= 4 (benchmarks/experiments/decode_x8/);
-// with the sums of x as A (ANYPREC_SUM_XA=2) b = 4 fits in 128 without spills: not yet timed.
+// The same for the uniform kernel at M = 9..16 (MT = 2) at b >= 3 alone (an experiment knob;
+// b = 2 and the capped kernel, fused_gemm_mt2cap_kernel, have their own). 2 (128 registers)
+// spilled 72 bytes at b = 4 with the all-ones sums and lost at b >= 4
+// (benchmarks/experiments/decode_x8/); with the sums of x as A b = 2..4 fit in 128 without
+// spills, b = 5..8 spill 28-76 bytes and lost (benchmarks/experiments/decode_sumxa/, cap.sh).
 #ifndef ANYPREC_MT2_MIN_BLOCKS
 #define ANYPREC_MT2_MIN_BLOCKS ANYPREC_MIN_BLOCKS
 #endif
@@ -145,7 +147,8 @@ constexpr bool sum_xa_wins(int b, int mt) {
 // ST stages per block, each holding the chunk's M rows of x once (shared by the nw tiles) and
 // every warp's weights and metadata; a block barrier per chunk, no reduction; see launch_xb.
 template <typename T, int B, int MT, bool LUT, bool XS, int FOLD, bool M1, int ST, bool SK = false,
-          bool PT = false, int MW = kMaxWarps, bool X8 = false, bool XB = false>
+          bool PT = false, int MW = kMaxWarps, bool X8 = false, bool XB = false,
+          bool XA = false>
 __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                                                 const uint4* __restrict__ qw,
                                                 const MetaWord* __restrict__ meta,
@@ -352,7 +355,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   float acc[MT][4], gacc[kSets][MT][4], sx[kSets][MT][4];
   // kSumXA (see ANYPREC_SUM_XA): tile mt's sums of x in sxa[mt], d0 + d2 = activation row g
   // (columns 2t, 2t + 1 repeat them).
-  constexpr bool kSumXA = !LUT && !M1 && sum_xa_wins(B, MT);
+  // (XA: the capped M = 9..16 kernel, which takes them at every b it runs at.)
+  constexpr bool kSumXA = !LUT && !M1 && (XA || sum_xa_wins(B, MT));
   float sxa[kSumXA ? MT : 1][4] = {};
 #pragma unroll
   for (int mt = 0; mt < MT; ++mt)
@@ -956,16 +960,32 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   }
 }
 
+// Uniform, M = 9..16, b = 2: 128 registers (2 blocks of kMaxWarps warps per SM). With the sums
+// of x as A the kernel needs 124 uncapped and fits in 122, so the cap moves no residency, yet on
+// the H200 it ran 2-5% faster on all four Llama-3-8B weights at M = 9, 12, 16 (both passes of
+// benchmarks/experiments/decode_sumxa/cap.sh).
 template <typename T, int B, int MT, bool LUT, bool XS, int FOLD>
 __global__ void __launch_bounds__(kMaxWarps * 32,
                                   XS               ? (B <= 4 ? 3 : 2)
                                   : LUT && MT <= 2 ? 2
-                                  : MT == 2        ? ANYPREC_MT2_MIN_BLOCKS
+                                  : MT == 2        ? (B <= 2 ? 2 : ANYPREC_MT2_MIN_BLOCKS)
                                                    : ANYPREC_MIN_BLOCKS)
     fused_gemm_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
                       const MetaWord* __restrict__ meta, const T* __restrict__ lut,
                       T* __restrict__ y, int M, int N, int K, int C, int group_size) {
   fused_gemm_body<T, B, MT, LUT, XS, FOLD, false, 0>(x, qw, meta, lut, y, M, N, K, C, group_size);
+}
+
+// Uniform, M = 9..16, b = 3, 4, capped (MC, see mt2_cap_wins): the sums of x as A and 128
+// registers, which ptxas meets without spills (b = 3 / 4: 128 / 128; uncapped and with the
+// all-ones sums 146 at b = 4): 16 warps per SM instead of 12-14.
+template <typename T, int B, int FOLD>
+__global__ void __launch_bounds__(kMaxWarps * 32, 2)
+    fused_gemm_mt2cap_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                             const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                             T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+  fused_gemm_body<T, B, 2, false, false, FOLD, false, 0, false, false, kMaxWarps, false, false,
+                  true>(x, qw, meta, lut, y, M, N, K, C, group_size);
 }
 
 // The M1 kernels (uniform, M = 1, not XS). For b <= 4 under a register cap: 96 fits without
@@ -1175,10 +1195,11 @@ bool opt_in_smem(Kern kernel, size_t bytes) {
 // waves of 8-warp blocks where one wave of 6-warp blocks fits (24.6 -> 18.5 us, H200).
 // occ caches the resident blocks per SM of this kernel by device and warps per block (its width
 // W: warp counts 1 .. W - 1 are tried);
-// smem_per_warp: the kernel's dynamic shared memory per warp of a block (bytes).
+// smem_per_warp: the kernel's dynamic shared memory per warp of a block (bytes); cost_out (if
+// given) receives the winner's cost (-1: no warp count fits).
 template <typename Kern, int W>
 int wave_warps(Kern kernel, int dev, int blocks, int C, int (&occ)[64][W],
-               size_t smem_per_warp = 0) {
+               size_t smem_per_warp = 0, long long* cost_out = nullptr) {
   const long long sms = device_info(dev).sms;
   int best = 1;
   long long best_cost = -1;
@@ -1192,6 +1213,7 @@ int wave_warps(Kern kernel, int dev, int blocks, int C, int (&occ)[64][W],
       best_cost = cost;
     }
   }
+  if (cost_out) *cost_out = best_cost;
   return best;
 }
 
@@ -1239,6 +1261,24 @@ bool use_wave_model(const GemmArgs& a, bool m1) {
   if (mode == 2) return true;
   if (mode == 0 || MT > 2) return false;
   return m1 || (long long)a.N16 * a.C < 16384 || (!LUT && MT == 2);
+}
+
+// MC, the capped kernel at M = 9..16 (fused_gemm_mt2cap_kernel, b = 3, 4): ANYPREC_MT2_CAP=0
+// never, 1 (default) where mt2_cap_wins, 2 always (read once).
+inline int mt2_cap_mode() {
+  static const int mode = env_int("ANYPREC_MT2_CAP", 1);
+  return mode;
+}
+// The cap pays where its extra resident warps let the wave model split K wider: a strictly
+// cheaper plan for the capped kernel than for the uncapped one with at least as many warps per
+// block. On the H200 (benchmarks/experiments/decode_sumxa/, cap.sh and mc.sh, M = 9, 12, 16):
+// (4096, 4096) and (14336, 4096) (6 or 7 warps per block -> 8, one wave) 4-12% less time at
+// b = 3, 4 (fp16; bf16 b = 4 0-4%). Where the cheaper plan is fewer warps per block in fewer
+// waves ((4096, 28672): 4 -> 1) the cap lost at b = 3 and bf16 b = 4 (2% and 4% over M = 9, 12,
+// 16) and won 2% at fp16 b = 4, and where the plans cost the same ((4096, 6144)) it lost up to
+// 7% (cap.sh): both stay uncapped.
+inline bool mt2_cap_wins(long long cost, int nw, long long cost_cap, int nw_cap) {
+  return cost_cap >= 0 && (cost < 0 || (cost_cap < cost && nw_cap >= nw));
 }
 
 // The M1 kernels (sum of x by one mma per chunk at M = 1) unless ANYPREC_DECODE_SUM_MMA=0
@@ -1650,17 +1690,42 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
       }
     }
   }
+  // MC (uniform, M = 9..16, b = 3, 4): the capped kernel everywhere when asked, else where
+  // mt2_cap_wins takes it below.
+  bool mc = false;
+  [[maybe_unused]] const int mc_mode = MT == 2 && !LUT && (B == 3 || B == 4) ? mt2_cap_mode() : 0;
+  if constexpr (MT == 2 && !LUT && (B == 3 || B == 4)) {
+    if (mc_mode == 2) {
+      kernel = fused_gemm_mt2cap_kernel<T, B, FOLD>;
+      mc = true;
+    }
+  }
   int nwarps;
   static const int forced = env_int("ANYPREC_DECODE_WARPS", ANYPREC_DECODE_WARPS);
   if (forced > 0) {
     nwarps = forced;
   } else if (use_wave_model<MT, LUT>(a, m1) && !xs) {
     // Resident blocks per kernel instance (XS never gets here; M1 has its own registers).
-    static int occ[3][64][kMaxWarps + 1] = {};
+    static int occ[4][64][kMaxWarps + 1] = {};
     static int occ_wide[64][kRingWideWarps + 1] = {};
-    nwarps = wide ? wave_warps(kernel, dev, (int)(grid.x * grid.y), a.C, occ_wide, pipe_warp_bytes)
-                  : wave_warps(kernel, dev, (int)(grid.x * grid.y), a.C,
-                               occ[pipe_warp_bytes ? 2 : m1 ? 1 : 0], pipe_warp_bytes);
+    const int blocks = (int)(grid.x * grid.y);
+    long long cost = -1;
+    nwarps = wide ? wave_warps(kernel, dev, blocks, a.C, occ_wide, pipe_warp_bytes)
+                  : wave_warps(kernel, dev, blocks, a.C,
+                               occ[mc ? 3 : pipe_warp_bytes ? 2 : m1 ? 1 : 0], pipe_warp_bytes,
+                               &cost);
+    if constexpr (MT == 2 && !LUT && (B == 3 || B == 4)) {
+      if (mc_mode == 1) {
+        auto capped = fused_gemm_mt2cap_kernel<T, B, FOLD>;
+        long long cost_cap = -1;
+        const int nw_cap = wave_warps(capped, dev, blocks, a.C, occ[3], 0, &cost_cap);
+        if (mt2_cap_wins(cost, nwarps, cost_cap, nw_cap)) {
+          kernel = capped;
+          nwarps = nw_cap;
+          mc = true;
+        }
+      }
+    }
   } else {
     // Warp target: enough warps in flight to cover DRAM latency (24 per SM: measured on the
     // H200 against 8 and 16, equal or faster nearly everywhere at M <= 16), but as few per
@@ -1684,6 +1749,11 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
   if (ring_debug && pipe_warp_bytes) {
     std::fprintf(stderr, "anyprec ring: b=%d lut=%d fold=%d wide=%d N16=%d C=%d warps=%d\n", B,
                  (int)LUT, FOLD, (int)wide, a.N16, a.C, nwarps);
+  }
+  static const bool mc_debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
+  if (mc_debug && mc) {
+    std::fprintf(stderr, "anyprec MC: b=%d fold=%d M=%d N16=%d C=%d warps=%d\n", B, FOLD, a.M,
+                 a.N16, a.C, nwarps);
   }
   const size_t smem = xs ? xs_bytes : nwarps * pipe_warp_bytes;
   return launch_decode(kernel, pdl_enabled(dev, LUT), grid, nwarps * 32, smem, stream,
