@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Not yet run (written in session 21, after its device time was spent). The uniform kernel at
+# Run in session 22 on c3290bf (results: cap_h200_s22/, README.md). Later trees carry MC (the
+# cap by a rule, mc.sh), so "rule" there is no longer the uncapped kernel. The uniform kernel at
 # M = 9..16 (MT = 2) under a 128-register cap (ANYPREC_MT2_MIN_BLOCKS=2: 4 warps per scheduler
 # instead of 3), which spilled 72 bytes at b = 4 with the all-ones sums (session 18) and fits
 # without spills at b = 2..4 with the sums of x as A (ptxas: b = 2 / 3 / 4 122 / 128 / 128
