@@ -977,8 +977,8 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
 }
 
 // Uniform, M = 9..16, b = 3, 4, capped (MC, see mt2_cap_wins): the sums of x as A and 128
-// registers, which ptxas meets without spills (b = 3 / 4: 128 / 128; uncapped and with the
-// all-ones sums 146 at b = 4): 16 warps per SM instead of 12-14.
+// registers, which ptxas meets without spills (the uncapped kernel, all-ones sums: 138 / 146 at
+// b = 3 / 4, g128): 16 warps per SM instead of 13-14.
 template <typename T, int B, int FOLD>
 __global__ void __launch_bounds__(kMaxWarps * 32, 2)
     fused_gemm_mt2cap_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
