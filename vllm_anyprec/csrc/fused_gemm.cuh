@@ -1692,9 +1692,10 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
   }
   // MC (uniform, M = 9..16, b = 3, 4): the capped kernel everywhere when asked, else where
   // mt2_cap_wins takes it below.
+  constexpr bool kHasMc = MT == 2 && !LUT && (B == 3 || B == 4);
   bool mc = false;
-  [[maybe_unused]] const int mc_mode = MT == 2 && !LUT && (B == 3 || B == 4) ? mt2_cap_mode() : 0;
-  if constexpr (MT == 2 && !LUT && (B == 3 || B == 4)) {
+  [[maybe_unused]] const int mc_mode = kHasMc ? mt2_cap_mode() : 0;
+  if constexpr (kHasMc) {
     if (mc_mode == 2) {
       kernel = fused_gemm_mt2cap_kernel<T, B, FOLD>;
       mc = true;
@@ -1714,7 +1715,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
                   : wave_warps(kernel, dev, blocks, a.C,
                                occ[mc ? 3 : pipe_warp_bytes ? 2 : m1 ? 1 : 0], pipe_warp_bytes,
                                &cost);
-    if constexpr (MT == 2 && !LUT && (B == 3 || B == 4)) {
+    if constexpr (kHasMc) {
       if (mc_mode == 1) {
         auto capped = fused_gemm_mt2cap_kernel<T, B, FOLD>;
         long long cost_cap = -1;
