@@ -30,6 +30,19 @@ def test_crossover_per_class(monkeypatch, scheme, bits, k, n, expected):
     assert dense_min_m(spec(scheme, bits, k, n)) == expected
 
 
+@pytest.mark.parametrize("scheme,bits,k,n,expected", [
+    ("uniform", 4, 4096, 28672, (33, 1025)),  # large weights: fused through M = 1024, every b
+    ("uniform", 8, 14336, 4096, (33, 1025)),
+    ("uniform", 4, 4096, 4096, (33, 512)),    # small weights: dense from 512
+    ("uniform", 8, 4096, 6144, (33, 512)),
+    ("lut", 4, 4096, 28672, (33, 513)),       # LUT b <= 4: large through 512, small through 255
+    ("lut", 3, 4096, 6144, (33, 256)),
+    ("lut", 8, 14336, 4096, (-1, 33)),        # LUT b >= 5: no prefill kernel, the decode rule
+])
+def test_hopper_crossovers_per_class(scheme, bits, k, n, expected):
+    assert hopper_crossovers(spec(scheme, bits, k, n)) == expected
+
+
 def test_env_override(monkeypatch):
     monkeypatch.setenv(DENSE_MIN_M_ENV, "7")
     assert dense_min_m(spec("uniform", 4, 4096, 28672)) == 7

@@ -1,7 +1,21 @@
-// The Hopper prefill kernel (prefill_wgmma.cuh), all bit widths.
+// The Hopper prefill kernel (prefill_wgmma.cuh): the dispatch over bit widths. Each width's
+// kernels are compiled in prefill_wgmma_b<B>.cu, in parallel.
 #include "prefill_wgmma.cuh"
 
 namespace anyprec {
+namespace prefill {
+#define ANYPREC_PREFILL_EXTERN(B)                                                              \
+  extern template cudaError_t launch_bits<B>(const GemmArgs&, const PrefillPlan&, int, int,   \
+                                             const void*, float*, cudaStream_t);
+ANYPREC_PREFILL_EXTERN(2)
+ANYPREC_PREFILL_EXTERN(3)
+ANYPREC_PREFILL_EXTERN(4)
+ANYPREC_PREFILL_EXTERN(5)
+ANYPREC_PREFILL_EXTERN(6)
+ANYPREC_PREFILL_EXTERN(7)
+ANYPREC_PREFILL_EXTERN(8)
+#undef ANYPREC_PREFILL_EXTERN
+}  // namespace prefill
 
 cudaError_t launch_prefill(const GemmArgs& a, const PrefillPlan& p, int G, int gshift, void* xp,
                            float* ws, cudaStream_t stream) {

@@ -174,9 +174,10 @@ __device__ __forceinline__ uint32_t code_pair(const uint32_t (&w)[8], int rh, in
 // at c ^ (r mod 8)), zero past M and K: the GEMM copies each 16 KB tile with one bulk copy.
 // Thread (tile, stage, row r, s, t') reads the 8 consecutive k at 32 s + 8 t' (16 bytes; a warp
 // reads 4 whole 128-byte rows) and writes them as four 4-byte pieces (u, h) to
-// P = 16 (2s + u) + 8h + 2t'. Element-size agnostic (pairs of 16-bit values).
-__global__ void permute_x_kernel(const uint4* __restrict__ x, uint32_t* __restrict__ xp, int M,
-                                 int K8, int S, long long total) {
+// P = 16 (2s + u) + 8h + 2t'. Element-size agnostic (pairs of 16-bit values). Static: every
+// prefill_wgmma*.cu includes this header, and only prefill_wgmma.cu launches it.
+static __global__ void permute_x_kernel(const uint4* __restrict__ x, uint32_t* __restrict__ xp,
+                                        int M, int K8, int S, long long total) {
   const long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x;
   if (idx >= total) return;
   const int sidx = (int)(idx & 7), s = sidx >> 2, tp = sidx & 3;

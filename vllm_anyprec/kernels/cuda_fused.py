@@ -76,10 +76,14 @@ def hopper_crossovers(spec: KernelSpec) -> tuple[int, int]:
       (4096, 28672), M = 48: 77 vs 108 µs) and loses at M = 24 (77 vs 59); at M = 32 it wins
       only on (14336, 4096) at b <= 4. From M = 33, where the decode kernel takes a second
       32-row tile.
-    - prefill -> dense, uniform: large weights (>= 32 Mi elements) through M = 1024 at b = 3, 4
-      ((4096, 28672) b=4: 464 vs 474 µs; dense wins at 2048: 857 vs 929), through M = 512 at
-      b = 8 (dense wins at 1024 by 0-7%); small weights through M = 128 (M = 256 within 10%
-      either way), so dense from 256.
+    - prefill -> dense, uniform: large weights (>= 32 Mi elements) through M = 1024 ((4096,
+      28672) b=4: 464 vs 474 µs; dense wins at 2048: 857 vs 929). Small weights through M = 511.
+      Both re-measured with the v9 kernel (session 23, benchmarks/experiments/prefill_streamk/
+      runs/v11_streamk.json, "nosk" = the kernel and plan on main, against "dense"): at
+      M = 1024, b = 8 large weights run 2-5% faster fused ((14336, 4096): 223 vs 236 µs; v7 had
+      dense ahead by 0-7% there), so every b keeps the fused kernel through 1024; small weights
+      at M = 256 run 7-16% faster fused ((4096, 4096) b=4: 24.8 vs 28.8 µs), at 512 within 5%
+      either way, and at 1024 (4096, 6144) dense wins by 18-24%: dense from 512.
     - LUT b <= 4: large weights through M = 512 (b=4 (14336, 4096): 135 vs 141 µs; b = 3 within
       2% either way there), small ones dense from M = 256 ((4096, 6144) is within 3 µs either
       way from M = 48). LUT b = 8: the prefill kernel loses almost everywhere (the 64 KB of
@@ -90,9 +94,7 @@ def hopper_crossovers(spec: KernelSpec) -> tuple[int, int]:
         if spec.bits >= 5:
             return -1, dense_min_m(spec)
         return 33, 513 if large else 256
-    if large:
-        return 33, 1025 if spec.bits <= 4 else 1024
-    return 33, 256
+    return 33, 1025 if large else 512
 
 
 def crossovers(spec: KernelSpec, capability: tuple[int, int]) -> tuple[int, int]:
