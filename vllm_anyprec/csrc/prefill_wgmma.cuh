@@ -281,13 +281,15 @@ __global__ void __launch_bounds__(256, 1)
   constexpr bool kOneFma = std::is_same_v<T, __half> && B <= 4 && !LUT;
   const T* tab_lo = tab + ((warp * 16 + g) << B);
   const T* tab_hi = tab_lo + (8 << B);
-  auto dq_stage = [&](const uint4 (&cw)[B], int unit, const MetaWord (&mtw)[2],
-                      uint32_t (&a)[4][4]) {
-    uint32_t w[8];
+  // The decode of one stage in two parts, so that the interleaved schedule (kIlv) can put the
+  // A fragments of k16 step j between the wgmma: dq_prep (the unit's codes and the metadata as
+  // packed pairs) and dq_step (the 4 A registers of subchunk s, k16 step u).
+  auto dq_prep = [&](const uint4 (&cw)[B], int unit, const MetaWord (&mtw)[2],
+                     uint32_t (&w)[8], uint32_t (&s2)[2][2], uint32_t (&m2)[2][2]) {
     decode_unit<B>(cw, unit, w);
 #pragma unroll
     for (int s = 0; s < 2; ++s) {
-      uint32_t s2[2] = {0u, 0u}, m2[2] = {0u, 0u};
+      s2[s][0] = s2[s][1] = m2[s][0] = m2[s][1] = 0u;
       float4 mt_s = make_float4(0.f, 0.f, 0.f, 0.f);
       if constexpr (!LUT) mt_s = unpack_meta<T, B>(mtw[s]);
       if constexpr (kOneFma) {
@@ -295,52 +297,69 @@ __global__ void __launch_bounds__(256, 1)
         // s (C - 2^B) in fp32, then rounded once more (|error| <= 2^(B - 10) s: about one
         // rounding of A, as with -s z in the two-step form).
         constexpr float kC = magic_c<T, B>(), kP = 1 << B;
-        s2[0] = pack2<T>(kP * mt_s.x, kP * mt_s.x);
-        s2[1] = pack2<T>(kP * mt_s.z, kP * mt_s.z);
+        s2[s][0] = pack2<T>(kP * mt_s.x, kP * mt_s.x);
+        s2[s][1] = pack2<T>(kP * mt_s.z, kP * mt_s.z);
         const float m_lo = fmaf(mt_s.x, kC - kP, mt_s.y);
         const float m_hi = fmaf(mt_s.z, kC - kP, mt_s.w);
-        m2[0] = pack2<T>(m_lo, m_lo);
-        m2[1] = pack2<T>(m_hi, m_hi);
+        m2[s][0] = pack2<T>(m_lo, m_lo);
+        m2[s][1] = pack2<T>(m_hi, m_hi);
       } else if constexpr (!LUT) {
         // A = s q - s z in T (one rounding); -s z = -s (z + C) + s C, exact enough in fp32.
         constexpr float kC = magic_c<T, B>();
-        s2[0] = pack2<T>(mt_s.x, mt_s.x);
-        s2[1] = pack2<T>(mt_s.z, mt_s.z);
+        s2[s][0] = pack2<T>(mt_s.x, mt_s.x);
+        s2[s][1] = pack2<T>(mt_s.z, mt_s.z);
         const float m_lo = fmaf(mt_s.x, kC, mt_s.y), m_hi = fmaf(mt_s.z, kC, mt_s.w);
-        m2[0] = pack2<T>(m_lo, m_lo);
-        m2[1] = pack2<T>(m_hi, m_hi);
+        m2[s][0] = pack2<T>(m_lo, m_lo);
+        m2[s][1] = pack2<T>(m_hi, m_hi);
       }
-#pragma unroll
-      for (int u = 0; u < 2; ++u)
-#pragma unroll
-        for (int reg = 0; reg < 4; ++reg) {
-          const int rh = reg & 1, hh = reg >> 1;
-          if constexpr (LUT) {
-            const int j = 4 * u + 2 * hh;
-            const uint32_t q0 = code_at<B>(w, rh, s, j), q1 = code_at<B>(w, rh, s, j + 1);
-            const T* tr = rh ? tab_hi : tab_lo;
-            a[2 * s + u][reg] = pack2<T>(tr[q0], tr[q1]);
-          } else if constexpr (kOneFma) {
-            // The B-bit code in nibble p = 2hh + rh of both halves moved to the top of the fp16
-            // mantissa (bits 10 - B .. 9): 0x3C00 | q << (10 - B) is 1 + q / 2^B, and one fma
-            // gives s (q - z).
-            const uint32_t v = w[2 * s + u];
-            const int shift = 10 - B - 4 * (2 * hh + rh);
-            const uint32_t moved = shift >= 0 ? v << shift : v >> -shift;
-            constexpr uint32_t kMask = ((1u << B) - 1) << (10 - B);
-            a[2 * s + u][reg] =
-                fma2<T>(and_or(moved, kMask | kMask << 16, 0x3C003C00u), s2[rh], m2[rh]);
-          } else {
-            uint32_t q = code_pair<T, B>(w, rh, s, u, hh);
-            constexpr float kC = magic_c<T, B>();
-            if constexpr (kC != 0.f) {
-              // code + C - C: exact (both are integers the dtype holds).
-              q = fma2<T>(q, pack2<T>(1.f, 1.f), pack2<T>(-kC, -kC));
-            }
-            a[2 * s + u][reg] = fma2<T>(q, s2[rh], m2[rh]);
-          }
-        }
     }
+  };
+  auto dq_step = [&](const uint32_t (&w)[8], const uint32_t (&s2)[2][2],
+                     const uint32_t (&m2)[2][2], int s, int u, uint32_t (&a)[4]) {
+#pragma unroll
+    for (int reg = 0; reg < 4; ++reg) {
+      const int rh = reg & 1, hh = reg >> 1;
+      if constexpr (LUT) {
+        const int j = 4 * u + 2 * hh;
+        const uint32_t q0 = code_at<B>(w, rh, s, j), q1 = code_at<B>(w, rh, s, j + 1);
+        const T* tr = rh ? tab_hi : tab_lo;
+        a[reg] = pack2<T>(tr[q0], tr[q1]);
+      } else if constexpr (kOneFma) {
+        // The B-bit code in nibble p = 2hh + rh of both halves moved to the top of the fp16
+        // mantissa (bits 10 - B .. 9): 0x3C00 | q << (10 - B) is 1 + q / 2^B, and one fma
+        // gives s (q - z).
+        const uint32_t v = w[2 * s + u];
+        const int shift = 10 - B - 4 * (2 * hh + rh);
+        const uint32_t moved = shift >= 0 ? v << shift : v >> -shift;
+        constexpr uint32_t kMask = ((1u << B) - 1) << (10 - B);
+        a[reg] = fma2<T>(and_or(moved, kMask | kMask << 16, 0x3C003C00u), s2[s][rh], m2[s][rh]);
+      } else {
+        uint32_t q = code_pair<T, B>(w, rh, s, u, hh);
+        constexpr float kC = magic_c<T, B>();
+        if constexpr (kC != 0.f) {
+          // code + C - C: exact (both are integers the dtype holds).
+          q = fma2<T>(q, pack2<T>(1.f, 1.f), pack2<T>(-kC, -kC));
+        }
+        a[reg] = fma2<T>(q, s2[s][rh], m2[s][rh]);
+      }
+    }
+  };
+  auto dq_stage = [&](const uint4 (&cw)[B], int unit, const MetaWord (&mtw)[2],
+                      uint32_t (&a)[4][4]) {
+    uint32_t w[8], s2[2][2], m2[2][2];
+    dq_prep(cw, unit, mtw, w, s2, m2);
+#pragma unroll
+    for (int j = 0; j < 4; ++j) dq_step(w, s2, m2, j >> 1, j & 1, a[j]);
+  };
+  // A shared-memory store that never runs (M < 0 is impossible, but ptxas cannot know) of A
+  // registers: ptxas otherwise sinks the decode between (or past) the wgmma that follow and
+  // then serialises every wgmma of the kernel (warning C7513); no instruction moves past a
+  // barrier or a wgmma with a store in front of it.
+  auto anchor = [&](const uint32_t (&a)[4]) {
+    if (M < 0)
+      asm volatile("st.shared.v4.b32 [%0], {%1, %2, %3, %4};" ::"r"(smem_u32(smem)), "r"(a[0]),
+                   "r"(a[1]), "r"(a[2]), "r"(a[3])
+                   : "memory");
   };
 
   float acc[TW][64];
@@ -360,6 +379,12 @@ __global__ void __launch_bounds__(256, 1)
   // stall (ncu source counters, long scoreboard) of the 256-token kernel. One stage ahead for
   // b = 8 with 256 tokens, where the 8 more registers would spill.
   constexpr bool kMeta2 = !(TW == 2 && B == 8);
+#ifdef ANYPREC_PREFILL_ILV
+  constexpr bool kIlv = TW == 1;
+#else
+  constexpr bool kIlv = false;
+#endif
+  static_assert(!kIlv || kMeta2, "the interleaved schedule keeps the metadata two stages ahead");
   MetaWord mt_cur[2], mt_next[2], mt_next2[2];
   if constexpr (!LUT) {
     load_meta(8 * cb, mt_cur[0]);
@@ -390,17 +415,9 @@ __global__ void __launch_bounds__(256, 1)
       }
     }
     dq_stage(cur, i, mt_cur, a);
-    // Anchor the A values before the barrier: ptxas otherwise sinks the decode between the
-    // wgmma of this stage and then serialises every wgmma of the kernel (warning C7513). A
-    // shared-memory store that never runs (M < 0 is impossible, but ptxas cannot know) uses
-    // them, and no instruction moves past a barrier with a store in front of it.
-    if (M < 0) {
+    // Anchor the A values before the barrier (see anchor).
 #pragma unroll
-      for (int q = 0; q < 4; ++q)
-        asm volatile("st.shared.v4.b32 [%0], {%1, %2, %3, %4};" ::"r"(smem_u32(smem)),
-                     "r"(a[q][0]), "r"(a[q][1]), "r"(a[q][2]), "r"(a[q][3])
-                     : "memory");
-    }
+    for (int q = 0; q < 4; ++q) anchor(a[q]);
     if (i == 3) {
 #pragma unroll
       for (int p = 0; p < B; ++p) cur[p] = nxt[p];
@@ -425,12 +442,76 @@ __global__ void __launch_bounds__(256, 1)
     wgmma_commit();
     wgmma_wait<1>();
   };
+  // Interleaved schedule (128-token blocks, -DANYPREC_PREFILL_ILV): stage st issues its 4 wgmma
+  // as 4 commit groups and decodes stage st + 1's A fragment j right after its wgmma j, into the
+  // registers of stage st - 1's fragment j (wait_group 4: that group and the 3 before it are
+  // done). The plain schedule decodes all of stage st + 1 after the stage's last wgmma, which
+  // issues only once the tensor pipe takes it: the decode then barely overlaps the wgmma.
+  auto stage_ilv = [&](int c, int i, const uint32_t (&a)[4][4], uint32_t (&an)[4][4]) {
+    const int st = 4 * c + i;
+    if (i == 0 && c + 1 < ce && tile_ok) {
+#pragma unroll
+      for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)(c + 1) * B + p) * 32);
+    }
+    if constexpr (!LUT) {
+      load_meta(2 * st + 6, mt_next2[0]);  // stage st + 3
+      load_meta(2 * st + 7, mt_next2[1]);
+    }
+    // Stage st + 1: unit i + 1 of this chunk, or unit 0 of the next (past the range: a decode
+    // of values nobody uses).
+    uint32_t w[8], s2[2][2], m2[2][2];
+    if (i == 3) {
+      dq_prep(nxt, 0, mt_cur, w, s2, m2);
+    } else {
+      dq_prep(cur, i + 1, mt_cur, w, s2, m2);
+    }
+    mbar_wait(bars + 8 * i, (c - cb) & 1);
+    __syncthreads();  // every wgmma of stage st - 2 done (the waits of stage st - 1)
+    if (tid == 0 && st + 2 < 4 * ce) issue_x(st + 2);
+    wgmma_fence();
+#pragma unroll
+    for (int step = 0; step < 4; ++step) {
+      wgmma_step<T>(acc[0], a[step], desc.at(i * kBufBytes + step * 32));
+      wgmma_commit();
+      wgmma_wait<4>();  // stage st - 1's group `step` done: its A registers are free
+      dq_step(w, s2, m2, step >> 1, step & 1, an[step]);
+      anchor(an[step]);
+    }
+    if (i == 3) {
+#pragma unroll
+      for (int p = 0; p < B; ++p) cur[p] = nxt[p];
+    }
+    if constexpr (!LUT) {
+      mt_cur[0] = mt_next[0];
+      mt_cur[1] = mt_next[1];
+      mt_next[0] = mt_next2[0];
+      mt_next[1] = mt_next2[1];
+    }
+  };
   uint32_t a0[4][4], a1[4][4];
-  for (int c = cb; c < ce; ++c) {
-    stage(c, 0, a0);
-    stage(c, 1, a1);
-    stage(c, 2, a0);
-    stage(c, 3, a1);
+  if constexpr (kIlv) {
+    // Prologue: stage 4 cb decoded; the metadata one stage further on (mt_cur: stage 4 cb + 1).
+    MetaWord mt0[2] = {mt_cur[0], mt_cur[1]};
+    if constexpr (!LUT) {
+      mt_cur[0] = mt_next[0];
+      mt_cur[1] = mt_next[1];
+      load_meta(8 * cb + 4, mt_next[0]);
+      load_meta(8 * cb + 5, mt_next[1]);
+    }
+    dq_stage(cur, 0, mt0, a0);
+    for (int c = cb; c < ce; ++c) {
+      stage_ilv(c, 0, a0, a1);
+      stage_ilv(c, 1, a1, a0);
+      stage_ilv(c, 2, a0, a1);
+      stage_ilv(c, 3, a1, a0);
+    }
+  } else {
+    for (int c = cb; c < ce; ++c) {
+      stage(c, 0, a0);
+      stage(c, 1, a1);
+      stage(c, 2, a0);
+      stage(c, 3, a1);
+    }
   }
   wgmma_wait<0>();
 
