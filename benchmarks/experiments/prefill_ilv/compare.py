@@ -1,45 +1,46 @@
-"""Side by side of two prefill_wgmma/bench.py runs (A: plain, B: interleaved schedule).
+"""Side by side of prefill_wgmma/bench.py runs of kernel variants (variants.sh).
 
-    python3 benchmarks/experiments/prefill_ilv/compare.py A.json B.json
+    python3 benchmarks/experiments/prefill_ilv/compare.py --plan 128x1 base.json other.json ...
 
-Per cell: the forced 128-token grid in A and B and their ratio (the change under test), the
-256-token grid in both (the same kernel: the run's noise), the op's choice in both; then the
-geometric means of the ratios per scheme.
+Per cell: the forced grid PLAN's time (µs) in each run and each run's ratio to the first
+(> 1: faster than the first); then per scheme the geometric mean, min and max of those ratios.
+A run's name is its JSON's folder name.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
-import sys
+import os
 
 
 def main() -> None:
-    a_rows, b_rows = (json.load(open(p)) for p in sys.argv[1:3])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--plan", default="128x1", help="forced grid to compare (TOKENSxSPLIT)")
+    ap.add_argument("runs", nargs="+", help="prefill_wgmma.json files; the first is the baseline")
+    args = ap.parse_args()
+    names = [os.path.basename(os.path.dirname(os.path.abspath(p))) for p in args.runs]
     key = lambda r: (r["K"], r["N"], r["M"], r["scheme"], r["bits"])  # noqa: E731
-    b_by = {key(r): r for r in b_rows}
-    print(f"{'K':>6} {'N':>6} {'M':>5} {'sch':>7} {'b':>2} {'A128':>8} {'B128':>8} {'A/B':>5} "
-          f"{'A256':>8} {'B256':>8} {'Aop':>8} {'Bop':>8} {'fp16':>8}")
-    ratios: dict[str, list[float]] = {}
-    noise: list[float] = []
-    for r in a_rows:
-        b = b_by.get(key(r))
-        if b is None:
+    runs = []
+    for p in args.runs:
+        with open(p) as f:
+            runs.append({key(r): r for r in json.load(f)})
+    print(f"plan {args.plan}; ratio = {names[0]} time / run time")
+    print(f"{'K':>6} {'N':>6} {'M':>5} {'sch':>7} {'b':>2} {'fp16':>7}"
+          + "".join(f" {n[:9]:>9}" for n in names) + "".join(f" {n[:7]:>7}" for n in names[1:]))
+    ratios: dict[tuple[str, str], list[float]] = {}
+    for k, r0 in runs[0].items():
+        if not all(k in r for r in runs[1:]):
             continue
-        a128, b128 = r["plans"]["128x1"], b["plans"]["128x1"]
-        a256, b256 = r["plans"]["256x1"], b["plans"]["256x1"]
-        ratios.setdefault(r["scheme"], []).append(a128 / b128)
-        noise.append(a256 / b256)
-        print(f"{r['K']:>6} {r['N']:>6} {r['M']:>5} {r['scheme']:>7} {r['bits']:>2} "
-              f"{a128:>8.1f} {b128:>8.1f} {a128 / b128:>5.2f} {a256:>8.1f} {b256:>8.1f} "
-              f"{r['prefill_us']:>8.1f} {b['prefill_us']:>8.1f} {r['fp16_us']:>8.1f}")
-    gm = lambda v: math.exp(sum(map(math.log, v)) / len(v))  # noqa: E731
-    for scheme, v in ratios.items():
-        print(f"{scheme}: 128-token grid A/B geomean {gm(v):.3f} (min {min(v):.2f}, "
-              f"max {max(v):.2f}, {len(v)} cells)")
-    if noise:
-        print(f"noise (256-token grid, same kernel) A/B geomean {gm(noise):.3f} "
-              f"(min {min(noise):.2f}, max {max(noise):.2f})")
+        ts = [r[k]["plans"][args.plan] for r in runs]
+        for n, t in zip(names[1:], ts[1:]):
+            ratios.setdefault((n, r0["scheme"]), []).append(ts[0] / t)
+        print(f"{k[0]:>6} {k[1]:>6} {k[2]:>5} {k[3]:>7} {k[4]:>2} {r0['fp16_us']:>7.1f}"
+              + "".join(f" {t:>9.1f}" for t in ts) + "".join(f" {ts[0] / t:>7.2f}" for t in ts[1:]))
+    for (n, scheme), v in ratios.items():
+        gm = math.exp(sum(map(math.log, v)) / len(v))
+        print(f"{n} {scheme}: geomean {gm:.3f} (min {min(v):.2f}, max {max(v):.2f}, {len(v)} cells)")
 
 
 if __name__ == "__main__":
