@@ -228,7 +228,9 @@ bool prefill_supported(const anyprec::DeviceInfo& d, int64_t group_size) {
 // 2.55 µs with 128-token and 4.0 µs with 256-token blocks (uniform; LUT 3.6 / 4.6), plus for split
 // K ~3 µs and a write and a read of the fp32 partial sums (s M N 4 bytes each) at ~3 TB/s.
 // Against the 112 forced timings of that run: 0.92-1.37x (median 1.02; 256-token blocks that
-// fill less than one wave run faster than modelled, and the model never picks them).
+// fill less than one wave run faster than modelled, and the model never picks them). The
+// interleaved schedule of the 128-token blocks (session 24) took 4% (uniform) and 3% (LUT) off
+// their full-wave chunk time (prefill_ilv/runs/v12_ab_compare.txt: (4096, 28672), M = 1024).
 // block_tokens / split_k > 0: forced (benchmarks and tests), 0: chosen here.
 anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, int sms, bool lut,
                                   int64_t block_tokens, int64_t split_k) {
@@ -241,7 +243,7 @@ anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, 
   for (const int tokens : {128, 256}) {
     if (block_tokens && tokens != block_tokens) continue;
     const int64_t tiles = ceil_div(N16, 8) * ceil_div(M, tokens);
-    const double chunk_us = lut ? (tokens == 128 ? 3.6 : 4.6) : (tokens == 128 ? 2.55 : 4.0);
+    const double chunk_us = lut ? (tokens == 128 ? 3.5 : 4.6) : (tokens == 128 ? 2.45 : 4.0);
     const int64_t s_lo = split_k ? std::min(split_k, C) : 1;
     const int64_t s_hi = split_k ? s_lo : std::min<int64_t>(16, C);
     for (int64_t s = s_lo; s <= s_hi; ++s) {

@@ -25,7 +25,8 @@
 // a range of chunks per block, the partial sums to an fp32 workspace that splitk_reduce_kernel
 // adds up in a fixed order (the result does not depend on timing). K in stages of 64 (one 64-k
 // unit of a tiled chunk), 4 x-stage buffers filled two stages ahead; A fragments double-buffered
-// in registers so the decode of stage s+1 overlaps the wgmma of stage s. Uniform: A = s q - s z
+// in registers so the decode of stage s+1 overlaps the wgmma of stage s (128-token blocks:
+// fragment by fragment, between the stage's wgmma; see stage_ilv). Uniform: A = s q - s z
 // by packed fma in the activation dtype (code + C - C exact, then one rounding), s and -s z from
 // the decode kernel's fold metadata; LUT: per-row tables in shared memory.
 #pragma once
@@ -123,28 +124,6 @@ __device__ __forceinline__ void wgmma_step(float (&d)[64], const uint32_t (&a)[4
     ANYPREC_WGMMA_M64N128K16_RS(f16);
   } else {
     ANYPREC_WGMMA_M64N128K16_RS(bf16);
-  }
-}
-
-// The same with N = 256 (two 128-token x tiles that lie back to back in shared memory: token 128
-// is 16 x 1024 bytes, i.e. 16 stride steps, after token 0): d0 = tokens 0..127, d1 = 128..255.
-#define ANYPREC_WGMMA_M64N256K16_RS(ATYPE) \
-  asm volatile( \
-      "{\n" \
-      "wgmma.mma_async.sync.aligned.m64n256k16.f32." #ATYPE "." #ATYPE " " \
-      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63, %64, %65, %66, %67, %68, %69, %70, %71, %72, %73, %74, %75, %76, %77, %78, %79, %80, %81, %82, %83, %84, %85, %86, %87, %88, %89, %90, %91, %92, %93, %94, %95, %96, %97, %98, %99, %100, %101, %102, %103, %104, %105, %106, %107, %108, %109, %110, %111, %112, %113, %114, %115, %116, %117, %118, %119, %120, %121, %122, %123, %124, %125, %126, %127}, " \
-      "{%128, %129, %130, %131}, %132, 1, 1, 1, 0;\n" \
-      "}\n" \
-      : "+f"(d0[0]), "+f"(d0[1]), "+f"(d0[2]), "+f"(d0[3]), "+f"(d0[4]), "+f"(d0[5]), "+f"(d0[6]), "+f"(d0[7]), "+f"(d0[8]), "+f"(d0[9]), "+f"(d0[10]), "+f"(d0[11]), "+f"(d0[12]), "+f"(d0[13]), "+f"(d0[14]), "+f"(d0[15]), "+f"(d0[16]), "+f"(d0[17]), "+f"(d0[18]), "+f"(d0[19]), "+f"(d0[20]), "+f"(d0[21]), "+f"(d0[22]), "+f"(d0[23]), "+f"(d0[24]), "+f"(d0[25]), "+f"(d0[26]), "+f"(d0[27]), "+f"(d0[28]), "+f"(d0[29]), "+f"(d0[30]), "+f"(d0[31]), "+f"(d0[32]), "+f"(d0[33]), "+f"(d0[34]), "+f"(d0[35]), "+f"(d0[36]), "+f"(d0[37]), "+f"(d0[38]), "+f"(d0[39]), "+f"(d0[40]), "+f"(d0[41]), "+f"(d0[42]), "+f"(d0[43]), "+f"(d0[44]), "+f"(d0[45]), "+f"(d0[46]), "+f"(d0[47]), "+f"(d0[48]), "+f"(d0[49]), "+f"(d0[50]), "+f"(d0[51]), "+f"(d0[52]), "+f"(d0[53]), "+f"(d0[54]), "+f"(d0[55]), "+f"(d0[56]), "+f"(d0[57]), "+f"(d0[58]), "+f"(d0[59]), "+f"(d0[60]), "+f"(d0[61]), "+f"(d0[62]), "+f"(d0[63]), "+f"(d1[0]), "+f"(d1[1]), "+f"(d1[2]), "+f"(d1[3]), "+f"(d1[4]), "+f"(d1[5]), "+f"(d1[6]), "+f"(d1[7]), "+f"(d1[8]), "+f"(d1[9]), "+f"(d1[10]), "+f"(d1[11]), "+f"(d1[12]), "+f"(d1[13]), "+f"(d1[14]), "+f"(d1[15]), "+f"(d1[16]), "+f"(d1[17]), "+f"(d1[18]), "+f"(d1[19]), "+f"(d1[20]), "+f"(d1[21]), "+f"(d1[22]), "+f"(d1[23]), "+f"(d1[24]), "+f"(d1[25]), "+f"(d1[26]), "+f"(d1[27]), "+f"(d1[28]), "+f"(d1[29]), "+f"(d1[30]), "+f"(d1[31]), "+f"(d1[32]), "+f"(d1[33]), "+f"(d1[34]), "+f"(d1[35]), "+f"(d1[36]), "+f"(d1[37]), "+f"(d1[38]), "+f"(d1[39]), "+f"(d1[40]), "+f"(d1[41]), "+f"(d1[42]), "+f"(d1[43]), "+f"(d1[44]), "+f"(d1[45]), "+f"(d1[46]), "+f"(d1[47]), "+f"(d1[48]), "+f"(d1[49]), "+f"(d1[50]), "+f"(d1[51]), "+f"(d1[52]), "+f"(d1[53]), "+f"(d1[54]), "+f"(d1[55]), "+f"(d1[56]), "+f"(d1[57]), "+f"(d1[58]), "+f"(d1[59]), "+f"(d1[60]), "+f"(d1[61]), "+f"(d1[62]), "+f"(d1[63]) \
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc))
-
-template <typename T>
-__device__ __forceinline__ void wgmma_step256(float (&d0)[64], float (&d1)[64],
-                                              const uint32_t (&a)[4], uint64_t desc) {
-  if constexpr (std::is_same_v<T, __half>) {
-    ANYPREC_WGMMA_M64N256K16_RS(f16);
-  } else {
-    ANYPREC_WGMMA_M64N256K16_RS(bf16);
   }
 }
 
@@ -402,21 +381,15 @@ __global__ void __launch_bounds__(256, 1)
   // b = 8 with 256 tokens, where the 8 more registers would spill.
   constexpr bool kMeta2 = !(TW == 2 && B == 8);
   // The interleaved schedule for 128-token blocks (stage_ilv; -DANYPREC_PREFILL_PLAIN: the
-  // plain one, for A/B timings). 256-token blocks keep the plain schedule: their 128
-  // accumulators leave no registers for the decoded unit across the stage.
+  // plain one, for A/B timings). 256-token blocks keep the plain schedule: with their 128
+  // accumulators the decoded unit held across the stage spills (uniform) or runs 10% slower
+  // (LUT; benchmarks/experiments/prefill_ilv/).
 #ifdef ANYPREC_PREFILL_PLAIN
   constexpr bool kIlv = false;
-#elif defined(ANYPREC_PREFILL_ILV2)
-  constexpr bool kIlv = TW == 1 || LUT;  // experiment: 256-token LUT blocks too
 #else
   constexpr bool kIlv = TW == 1;
 #endif
-#ifdef ANYPREC_PREFILL_N256
-  constexpr bool kN256 = TW == 2;  // one m64n256k16 per k16 step instead of two m64n128k16
-#else
-  constexpr bool kN256 = false;
-#endif
-  static_assert(!kIlv || kMeta2 || LUT, "the interleaved schedule keeps the metadata two stages ahead");
+  static_assert(!kIlv || kMeta2, "the interleaved schedule keeps the metadata two stages ahead");
   MetaWord mt_cur[2], mt_next[2], mt_next2[2];
   if constexpr (!LUT) {
     load_meta(8 * cb, mt_cur[0]);
@@ -467,15 +440,10 @@ __global__ void __launch_bounds__(256, 1)
     if (tid == 0 && st + 2 < 4 * ce) issue_x(st + 2);
     wgmma_fence();
 #pragma unroll
-    for (int step = 0; step < 4; ++step) {
-      if constexpr (kN256) {
-        wgmma_step256<T>(acc[0], acc[TW - 1], a[step], desc.at(i * kBufBytes + step * 32));
-      } else {
+    for (int step = 0; step < 4; ++step)
 #pragma unroll
-        for (int h = 0; h < TW; ++h)
-          wgmma_step<T>(acc[h], a[step], desc.at(i * kBufBytes + h * kStageBytes + step * 32));
-      }
-    }
+      for (int h = 0; h < TW; ++h)
+        wgmma_step<T>(acc[h], a[step], desc.at(i * kBufBytes + h * kStageBytes + step * 32));
     wgmma_commit();
     wgmma_wait<1>();
   };
@@ -509,13 +477,7 @@ __global__ void __launch_bounds__(256, 1)
     wgmma_fence();
 #pragma unroll
     for (int step = 0; step < 4; ++step) {
-      if constexpr (kN256) {
-        wgmma_step256<T>(acc[0], acc[TW - 1], a[step], desc.at(i * kBufBytes + step * 32));
-      } else {
-#pragma unroll
-        for (int h = 0; h < TW; ++h)
-          wgmma_step<T>(acc[h], a[step], desc.at(i * kBufBytes + h * kStageBytes + step * 32));
-      }
+      wgmma_step<T>(acc[0], a[step], desc.at(i * kBufBytes + step * 32));
       wgmma_commit();
       wgmma_wait<4>();  // stage st - 1's group `step` done: its A registers are free
       dq_step(w, s2, m2, step >> 1, step & 1, an[step]);

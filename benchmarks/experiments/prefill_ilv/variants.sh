@@ -3,8 +3,8 @@
 # ("base") and one copy per NAME=FLAGS argument built with ANYPREC_NVCC_FLAGS=FLAGS, all built
 # in parallel; tests/gpu/test_prefill_wgmma.py on each copy; then prefill_wgmma/bench.py in each
 # (MS, BITS: its --ms / --bits; the 128- and 256-token grids forced), and compare.py over them.
-# Usage: OUT=$OUT bash benchmarks/experiments/prefill_ilv/variants.sh n256="-DANYPREC_PREFILL_N256"
-# (v12 A/B as run in session 24: plain="-DANYPREC_PREFILL_PLAIN", base = interleaved.)
+# Usage: OUT=$OUT bash benchmarks/experiments/prefill_ilv/variants.sh plain="-DANYPREC_PREFILL_PLAIN"
+# (the v12 A/B: base = the interleaved schedule, plain = the one before it).
 set -uo pipefail
 OUT=${OUT:-device_out}
 mkdir -p "$OUT/base"
