@@ -33,7 +33,9 @@ def check_gemm(layer, dtype, ms, paths=(FUSED, DENSE), seed=1):
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("bits", BITS)
 def test_dequant_bit_exact(bits, scheme, dtype):
-    for n, k, gs in [(37, 300, 32), (64, 1024, 128), (129, 520, -1), (16, 33, 96)]:
+    # (48, 2600): 11 chunks, more than one block of 8 (the LUT tables are per block).
+    for n, k, gs in [(37, 300, 32), (64, 1024, 128), (129, 520, -1), (16, 33, 96),
+                     (48, 2600, 64)]:
         layer = random_layer(scheme, bits, n, k, gs, seed=bits * 7 + n)
         tiled, extra = prepared(layer, dtype)
         if scheme == "uniform":
