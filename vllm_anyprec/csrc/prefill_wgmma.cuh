@@ -413,7 +413,8 @@ __global__ void __launch_bounds__(256, 1)
   constexpr bool kIlv = TW == 1;
 #endif
   static_assert(!kIlv || kMeta2, "the interleaved schedule keeps the metadata two stages ahead");
-  MetaWord mt_cur[2], mt_next[2], mt_next2[2];
+  // (Value-initialised: the LUT kernels never set them, and the shared advance() reads them.)
+  MetaWord mt_cur[2] = {}, mt_next[2] = {}, mt_next2[2] = {};
   if constexpr (!LUT) {
     load_meta(8 * cb, mt_cur[0]);
     load_meta(8 * cb + 1, mt_cur[1]);
@@ -422,6 +423,29 @@ __global__ void __launch_bounds__(256, 1)
       load_meta(8 * cb + 3, mt_next[1]);
     }
   }
+  // At unit 0 of chunk c: the planes of chunk c + 1, three stages before they are decoded.
+  auto load_next_chunk = [&](int c, int i) {
+    if (i == 0 && c + 1 < ce && tile_ok) {
+#pragma unroll
+      for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)(c + 1) * B + p) * 32);
+    }
+  };
+  // After unit i's decode: the next chunk's planes become current (after unit 3), and the
+  // metadata moves one stage on.
+  auto advance = [&](int i) {
+    if (i == 3) {
+#pragma unroll
+      for (int p = 0; p < B; ++p) cur[p] = nxt[p];
+    }
+    if constexpr (!LUT) {
+      mt_cur[0] = mt_next[0];
+      mt_cur[1] = mt_next[1];
+      if constexpr (kMeta2) {
+        mt_next[0] = mt_next2[0];
+        mt_next[1] = mt_next2[1];
+      }
+    }
+  };
   // One stage (unit i of chunk c): decode this stage's A (its previous wgmma finished: waited
   // for in the stage before), wait for this stage's x tile, barrier (buffer (st + 2) % 4 free:
   // the wgmma of stage st - 2 finished in both warpgroups), issue the copy two stages ahead,
@@ -429,10 +453,7 @@ __global__ void __launch_bounds__(256, 1)
   // buffer and the chunk-edge work are resolved at compile time.
   auto stage = [&](int c, int i, uint32_t (&a)[4][4]) {
     const int st = 4 * c + i;
-    if (i == 0 && c + 1 < ce && tile_ok) {
-#pragma unroll
-      for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)(c + 1) * B + p) * 32);
-    }
+    load_next_chunk(c, i);
     if constexpr (!LUT) {
       if constexpr (kMeta2) {
         load_meta(2 * st + 4, mt_next2[0]);
@@ -446,18 +467,7 @@ __global__ void __launch_bounds__(256, 1)
     // Anchor the A values before the barrier (see anchor).
 #pragma unroll
     for (int q = 0; q < 4; ++q) anchor(a[q]);
-    if (i == 3) {
-#pragma unroll
-      for (int p = 0; p < B; ++p) cur[p] = nxt[p];
-    }
-    if constexpr (!LUT) {
-      mt_cur[0] = mt_next[0];
-      mt_cur[1] = mt_next[1];
-      if constexpr (kMeta2) {
-        mt_next[0] = mt_next2[0];
-        mt_next[1] = mt_next2[1];
-      }
-    }
+    advance(i);
     mbar_wait(bars + 8 * i, (c - cb) & 1);  // buffer i's phase c - cb: the x of stage 4c + i
     __syncthreads();  // every wgmma of stage st - 2 done: its buffer may be refilled
     if (tid == 0 && st + 2 < 4 * ce) issue_x(st + 2);
@@ -478,10 +488,7 @@ __global__ void __launch_bounds__(256, 1)
   // 3%; benchmarks/experiments/prefill_ilv/).
   auto stage_ilv = [&](int c, int i, const uint32_t (&a)[4][4], uint32_t (&an)[4][4]) {
     const int st = 4 * c + i;
-    if (i == 0 && c + 1 < ce && tile_ok) {
-#pragma unroll
-      for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)(c + 1) * B + p) * 32);
-    }
+    load_next_chunk(c, i);
     if constexpr (!LUT) {
       load_meta(2 * st + 6, mt_next2[0]);  // stage st + 3
       load_meta(2 * st + 7, mt_next2[1]);
@@ -500,22 +507,16 @@ __global__ void __launch_bounds__(256, 1)
     wgmma_fence();
 #pragma unroll
     for (int step = 0; step < 4; ++step) {
+      // (The fence orders the previous step's A writes before this wgmma; ptxas would insert
+      // it anyway, with an info message, C7519.)
+      if (step > 0) wgmma_fence();
       wgmma_step<T>(acc[0], a[step], desc.at(i * kBufBytes + step * 32));
       wgmma_commit();
       wgmma_wait<4>();  // stage st - 1's group `step` done: its A registers are free
       dq_step(w, s2, m2, step >> 1, step & 1, an[step]);
       anchor(an[step]);
     }
-    if (i == 3) {
-#pragma unroll
-      for (int p = 0; p < B; ++p) cur[p] = nxt[p];
-    }
-    if constexpr (!LUT) {
-      mt_cur[0] = mt_next[0];
-      mt_cur[1] = mt_next[1];
-      mt_next[0] = mt_next2[0];
-      mt_next[1] = mt_next2[1];
-    }
+    advance(i);
   };
   uint32_t a0[4][4], a1[4][4];
   if constexpr (kIlv) {
