@@ -60,20 +60,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if not args.quiet:
-        return _run(args)
-    # vLLM reads its log level when first imported (inside ppl.evaluate). Restore the variable
-    # afterwards: main() also runs in-process (tests), and the caller's later engines and
-    # servers must keep their own logging.
-    old = os.environ.get("VLLM_LOGGING_LEVEL")
-    os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
+    # vLLM logs to stdout by default: send its logs to stderr, so that stdout (which
+    # scripts/main_job.sh keeps as results/ppl_*.txt) holds only the rows and the table; with
+    # --quiet, only its warnings. vLLM reads both variables when first imported (inside
+    # ppl.evaluate); they are restored afterwards, since main() also runs in-process (tests) and
+    # the caller's later engines and servers keep their own logging.
+    defaults = {"VLLM_LOGGING_STREAM": "ext://sys.stderr"}
+    if args.quiet:
+        defaults["VLLM_LOGGING_LEVEL"] = "WARNING"
+    old = {k: os.environ.get(k) for k in defaults}
+    for k, v in defaults.items():
+        os.environ.setdefault(k, v)
     try:
         return _run(args)
     finally:
-        if old is None:
-            os.environ.pop("VLLM_LOGGING_LEVEL", None)
-        else:
-            os.environ["VLLM_LOGGING_LEVEL"] = old
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -132,6 +133,34 @@ def test_report_writers(tmp_path):
 
     report.plot(rows, tmp_path / "p.png")
     assert (tmp_path / "p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_cli_sends_vllm_logs_to_stderr_and_restores_the_environment(quiet, monkeypatch):
+    """vLLM logs to stdout unless told otherwise; main_job.sh keeps the script's stdout as the
+    results file, so the script sends them to stderr (and with --quiet keeps only warnings) for
+    its own run, then restores the variables for the caller."""
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import ppl_wikitext
+
+    monkeypatch.delenv("VLLM_LOGGING_STREAM", raising=False)
+    monkeypatch.setenv("VLLM_LOGGING_LEVEL", "DEBUG")  # the caller's choice wins, and stays
+    seen = {}
+
+    def fake_run(args):
+        seen.update({k: os.environ.get(k) for k in ("VLLM_LOGGING_STREAM", "VLLM_LOGGING_LEVEL")})
+        return 0
+
+    monkeypatch.setattr(ppl_wikitext, "_run", fake_run)
+    assert ppl_wikitext.main(["--model", "m"] + (["--quiet"] if quiet else [])) == 0
+    assert seen == {"VLLM_LOGGING_STREAM": "ext://sys.stderr", "VLLM_LOGGING_LEVEL": "DEBUG"}
+    assert "VLLM_LOGGING_STREAM" not in os.environ
+    assert os.environ["VLLM_LOGGING_LEVEL"] == "DEBUG"
+    monkeypatch.delenv("VLLM_LOGGING_LEVEL")
+    assert ppl_wikitext.main(["--model", "m"] + (["--quiet"] if quiet else [])) == 0
+    assert seen["VLLM_LOGGING_LEVEL"] == ("WARNING" if quiet else None)
+    assert "VLLM_LOGGING_LEVEL" not in os.environ
+    sys.modules.pop("ppl_wikitext", None)
 
 
 def test_cli_hf_backend_end_to_end(smollm2_dir, tmp_path, monkeypatch, capsys):
