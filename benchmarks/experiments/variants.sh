@@ -13,25 +13,26 @@ mkdir -p "$OUT/base"
 nvidia-smi --query-gpu=name,clocks.sm,clocks.mem --format=csv | tee "$OUT/gpu.txt"
 export ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a MAX_JOBS=$(( 16 / ($# + 1) + 1 ))
 names=()
+tree() { if [ "$1" = base ]; then echo "$PWD"; else echo "/tmp/$1"; fi; }  # a variant's tree
 s=$(date +%s)
 # (Every copy is made before any build starts: a copy taken mid-build could hold partial objects.)
 for spec in "$@"; do
   name=${spec%%=*}
+  case $name in ""|base|*/*|.*) echo "variants.sh: bad variant name '$name' in '$spec'" >&2; exit 2;; esac
   names+=("$name")
   mkdir -p "$OUT/$name"
-  rm -rf "/tmp/$name" && mkdir -p "/tmp/$name" && cp -r . "/tmp/$name/"
+  rm -rf "$(tree "$name")" && mkdir -p "$(tree "$name")" && cp -r . "$(tree "$name")/"
 done
 (python3 setup.py build_ext --inplace > "$OUT/base/build.log" 2>&1 || echo "base build failed") &
 for spec in "$@"; do
   name=${spec%%=*} flags=${spec#*=}
-  (cd "/tmp/$name" && ANYPREC_NVCC_FLAGS="$flags" python3 setup.py build_ext --inplace \
+  (cd "$(tree "$name")" && ANYPREC_NVCC_FLAGS="$flags" python3 setup.py build_ext --inplace \
     > "$OUT/$name/build.log" 2>&1 || echo "$name build failed") &
 done
 wait
 echo "built in $(( $(date +%s) - s )) s"
 for name in base "${names[@]}"; do
-  d=$PWD; [ "$name" != base ] && d=/tmp/$name
-  s=$(date +%s)
+  d=$(tree "$name") s=$(date +%s)
   (cd "$d" && PYTHONPATH="$d" timeout 150 python3 -m pytest -q \
     -p no:cacheprovider ${TESTS:-tests/gpu/test_prefill_wgmma.py} > "$OUT/$name/tests.log" 2>&1)
   echo "$name tests rc=$? in $(( $(date +%s) - s )) s: $(tail -1 "$OUT/$name/tests.log")"
@@ -39,8 +40,7 @@ done
 ARGS="--ms ${MS:-64,128,256,1024} --bits ${BITS:-3,4,8} --plans 128x1,256x1 --decode-max-m 0"
 jsons=()
 for name in base "${names[@]}"; do
-  d=$PWD; [ "$name" != base ] && d=/tmp/$name
-  s=$(date +%s)
+  d=$(tree "$name") s=$(date +%s)
   (cd "$d" && PYTHONPATH="$d" timeout 200 python3 benchmarks/experiments/prefill_wgmma/bench.py \
     --out "$OUT/$name" $ARGS > "$OUT/$name/prefill_wgmma.log" 2>&1)
   echo "$name bench rc=$? in $(( $(date +%s) - s )) s"
