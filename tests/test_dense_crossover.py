@@ -35,9 +35,12 @@ def test_crossover_per_class(monkeypatch, scheme, bits, k, n, expected):
     ("uniform", 8, 14336, 4096, (33, 1025)),
     ("uniform", 4, 4096, 4096, (33, 512)),    # small weights: dense from 512
     ("uniform", 8, 4096, 6144, (33, 512)),
-    ("lut", 4, 4096, 28672, (33, 513)),       # LUT b <= 4: large through 512, small through 255
-    ("lut", 3, 4096, 6144, (33, 256)),
-    ("lut", 8, 14336, 4096, (-1, 33)),        # LUT b >= 5: no prefill kernel, the decode rule
+    ("lut", 4, 4096, 28672, (33, 1025)),      # LUT (per-lane tables): as uniform, except
+    ("lut", 6, 14336, 4096, (33, 1025)),
+    ("lut", 7, 4096, 28672, (33, 1024)),      # large weights at b >= 7: dense from 1024
+    ("lut", 8, 14336, 4096, (33, 1024)),
+    ("lut", 3, 4096, 6144, (33, 512)),        # small weights: dense from 512, every b
+    ("lut", 8, 4096, 4096, (33, 512)),
 ])
 def test_hopper_crossovers_per_class(scheme, bits, k, n, expected):
     assert hopper_crossovers(spec(scheme, bits, k, n)) == expected

@@ -75,6 +75,19 @@ def test_prefill_token_blocks_and_split_k(block_tokens, split_k, scheme):
 
 
 @needs_hopper
+@pytest.mark.parametrize("block_tokens", [128, 256])
+@pytest.mark.parametrize("bits", [2, 3, 4, 5, 6, 7, 8])
+def test_prefill_lut_tables_every_bits_and_block(bits, block_tokens):
+    """The per-lane LUT tables take 4, 2 or 1 copies per quad by what fits next to the x
+    buffers (lut_rep: b = 8 with 128-token blocks 2, b = 7 / 8 with 256-token blocks 2 / 1):
+    every width on both grids, both dtypes, a ragged second row block (rows past N)."""
+    layer = random_layer("lut", bits, 203, 840, -1, seed=100 + bits)
+    for dtype in DTYPES:
+        check_against_reference(layer, dtype, [5, 257], run=lambda x: [
+            (f"prefill lut tokens={block_tokens}", prefill(layer, x, block_tokens, 1))])
+
+
+@needs_hopper
 def test_prefill_split_k_is_deterministic_and_matches_one_pass():
     """Split K sums its fp32 partials in a fixed order: repeatable bit for bit, and within fp32
     rounding of the unsplit kernel."""

@@ -41,6 +41,26 @@ constexpr int kTok = 128;                   // tokens per wgmma (its N) and per 
 constexpr int kStageK = 64;                 // k per stage
 constexpr int kBufs = 4;                    // x stage buffers
 constexpr int kStageBytes = kTok * kStageK * 2;  // 16 KB: one x tile image, 128 tokens x 128 B
+constexpr int kMaxSmem = 232448;            // sm_90's dynamic shared memory per block (227 KB)
+
+// LUT tables: per-lane copies. Word [c][l] of warp w's table holds the values of code c of
+// rows g and g + 8 of its n-tile (low, high half) for lane l = R g + r (r < R: copy r; the
+// lanes t of a quad use copy t mod R), so a lookup is one 32-bit load of word 8 R c + R g +
+// (t mod R) and a byte permute takes the row's halves of two lookups. With R = 4 every lane
+// reads its own bank: conflict-free. The shared 128-row table they replace put the 8 rows a
+// warp reads at once in overlapping bank sets (ncu, b = 4, 128-token blocks: 33% of the
+// shared wavefronts excessive). R = 4 where the block's 8 tables (2^b x 128 bytes each) and
+// one table of alignment slack fit next to the x buffers, else 2 (two lanes per bank: about
+// half the conflicts), else 1 (one copy per quad): b = 8 with 128-token blocks takes 2, b = 7
+// and 8 with 256-token blocks 2 and 1.
+// -DANYPREC_PREFILL_SHARED_TAB builds the shared table (A/B timings).
+constexpr size_t x_smem_bytes(int tw) { return 1024 + (size_t)kBufs * kStageBytes * tw + 8 * kBufs; }
+constexpr int lut_rep(int bits, int tw) {
+  return x_smem_bytes(tw) + 9 * ((size_t)128 << bits) <= kMaxSmem  ? 4
+         : x_smem_bytes(tw) + 9 * ((size_t)64 << bits) <= kMaxSmem ? 2
+                                                                    : 1;
+}
+constexpr uint32_t lut_warp_bytes(int bits, int tw) { return (32u * lut_rep(bits, tw)) << bits; }
 
 __device__ __forceinline__ uint32_t smem_u32(const void* p) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(p));
@@ -223,9 +243,20 @@ __global__ void __launch_bounds__(256, 1)
                                              ~static_cast<uintptr_t>(1023));
   constexpr int kBufBytes = TW * kStageBytes;  // one stage of x: TW tile images
   const SmemDesc desc(smem_u32(smem));  // x buffer 0, k step 0
-  T* tab = reinterpret_cast<T*>(smem + kBufs * kBufBytes);  // LUT: [kRows][2^B]
-  // One "full" mbarrier per x buffer, after the tables (8-byte aligned).
-  const uint32_t bars = smem_u32(smem + kBufs * kBufBytes + (LUT ? (kRows << B) * 2 : 0));
+  // One "full" mbarrier per x buffer, after the x buffers; then the LUT tables.
+  const uint32_t bars = smem_u32(smem + kBufs * kBufBytes);
+#ifdef ANYPREC_PREFILL_SHARED_TAB
+  T* tab = reinterpret_cast<T*>(smem + kBufs * kBufBytes + 8 * kBufs);  // LUT: [kRows][2^B]
+  constexpr bool kLaneTab = false;
+#else
+  constexpr bool kLaneTab = LUT;
+#endif
+  // kLaneTab: warp w's table at tab_base + w kWarpTab, aligned to its size so that a code's
+  // offset 32 R c is or-ed into this lane's address of code 0 (lane_tab), not added.
+  constexpr uint32_t kWarpTab = lut_warp_bytes(B, TW);
+  constexpr int kRep = lut_rep(B, TW);
+  constexpr int kTabShift = kRep == 4 ? 7 : kRep == 2 ? 6 : 5;  // code c at byte c << kTabShift
+  const uint32_t tab_base = (bars + 8 * kBufs + kWarpTab - 1) & ~(kWarpTab - 1);
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int g = lane >> 2, t = lane & 3;
@@ -236,12 +267,48 @@ __global__ void __launch_bounds__(256, 1)
   // This block's chunks [cb, ce) of K (all of them without split K).
   const int cb = blockIdx.z * cps, ce = min(C, cb + cps);
 
-  if constexpr (LUT) {
+  const uint32_t lane_tab = tab_base + warp * kWarpTab + 4 * (kRep * g + (t & (kRep - 1)));
+  if constexpr (kLaneTab) {
+    // Item (warp tile wi, row gr, codes [kE cg, kE cg + kE)): one 16-byte load (8 at b = 2) of
+    // rows gr and gr + 8 each, every packed word stored to its kRep copies at once. The loads
+    // of a thread's items are unrolled, so their latency is paid about once.
+    constexpr int kE = B >= 3 ? 8 : 4;
+    constexpr int kItems = 64 * ((1 << B) / kE);
+#pragma unroll
+    for (int it = 0; it < (kItems + 255) / 256; ++it) {
+      const int i = tid + 256 * it;
+      if (i < kItems) {
+        const int wi = (i >> 3) & 7, gr = i & 7, cg = i >> 6;
+        const int r = blockIdx.x * kRows + 16 * wi + gr;
+        const uint4 zero = make_uint4(0, 0, 0, 0);
+        const uint4 lo = r < N ? load_bytes<2 * kE>(lut + ((size_t)r << B) + kE * cg) : zero;
+        const uint4 hi =
+            r + 8 < N ? load_bytes<2 * kE>(lut + ((size_t)(r + 8) << B) + kE * cg) : zero;
+        const uint32_t base = tab_base + wi * kWarpTab + 4 * kRep * gr;
+#pragma unroll
+        for (int e = 0; e < kE; ++e) {
+          const uint32_t v =
+              __byte_perm(comp(lo, e >> 1), comp(hi, e >> 1), e & 1 ? 0x7632 : 0x5410);
+          const uint32_t at = base + ((uint32_t)(kE * cg + e) << kTabShift);
+          if constexpr (kRep == 4) {
+            asm volatile("st.shared.v4.b32 [%0], {%1, %1, %1, %1};" ::"r"(at), "r"(v) : "memory");
+          } else if constexpr (kRep == 2) {
+            asm volatile("st.shared.v2.b32 [%0], {%1, %1};" ::"r"(at), "r"(v) : "memory");
+          } else {
+            asm volatile("st.shared.b32 [%0], %1;" ::"r"(at), "r"(v) : "memory");
+          }
+        }
+      }
+    }
+    __syncthreads();  // the decode of stage 0 looks up before the first stage's barrier
+  } else if constexpr (LUT) {
+#ifdef ANYPREC_PREFILL_SHARED_TAB
     for (int i = tid; i < (kRows << B); i += blockDim.x) {
       const int r = blockIdx.x * kRows + (i >> B);
       tab[i] = r < N ? lut[((size_t)r << B) + (i & ((1 << B) - 1))] : from_float<T>(0.f);
     }
-    __syncthreads();  // the decode of stage 0 looks up before the first stage's barrier
+    __syncthreads();
+#endif
   }
 
   // x: TW 16 KB bulk copies per stage (token tiles TW by, TW by + 1), issued by thread 0 two
@@ -290,8 +357,31 @@ __global__ void __launch_bounds__(256, 1)
 #else
   constexpr bool kF32 = false;
 #endif
+#ifdef ANYPREC_PREFILL_SHARED_TAB
   const T* tab_lo = tab + ((warp * 16 + g) << B);
   const T* tab_hi = tab_lo + (8 << B);
+#endif
+  // kLaneTab: the table word of code j of subchunk s (code_at's unit layout: nibbles for b <= 4,
+  // bytes above), shifted into place and or-ed into lane_tab. Not volatile, so that ptxas may
+  // schedule the loads; every address depends on weights loaded after the fill's barrier.
+  auto lookup = [&](const uint32_t (&w)[8], int rh, int s, int j) -> uint32_t {
+    const int u = j >> 2;
+    int wi, bit;
+    if constexpr (B <= 4) {
+      wi = 2 * s + u;
+      bit = 4 * (2 * ((j >> 1) & 1) + rh + 4 * (j & 1));
+    } else {
+      wi = 4 * s + 2 * u + ((j >> 1) & 1);
+      bit = 8 * (2 * rh + (j & 1));
+    }
+    const int sh = bit - kTabShift;
+    const uint32_t moved = sh >= 0 ? w[wi] >> sh : w[wi] << -sh;
+    uint32_t v;
+    asm("ld.shared.b32 %0, [%1];"
+        : "=r"(v)
+        : "r"(and_or(moved, ((1u << B) - 1) << kTabShift, lane_tab)));
+    return v;
+  };
   // The decode of one stage in two parts, so that the interleaved schedule (kIlv) can put the
   // A fragments of k16 step j between the wgmma: dq_prep (the unit's codes and the metadata as
   // packed pairs) and dq_step (the 4 A registers of subchunk s, k16 step u).
@@ -337,11 +427,16 @@ __global__ void __launch_bounds__(256, 1)
 #pragma unroll
     for (int reg = 0; reg < 4; ++reg) {
       const int rh = reg & 1, hh = reg >> 1;
-      if constexpr (LUT) {
+      if constexpr (kLaneTab) {
+        const int j = 4 * u + 2 * hh;
+        a[reg] = __byte_perm(lookup(w, rh, s, j), lookup(w, rh, s, j + 1), rh ? 0x7632 : 0x5410);
+      } else if constexpr (LUT) {
+#ifdef ANYPREC_PREFILL_SHARED_TAB
         const int j = 4 * u + 2 * hh;
         const uint32_t q0 = code_at<B>(w, rh, s, j), q1 = code_at<B>(w, rh, s, j + 1);
         const T* tr = rh ? tab_hi : tab_lo;
         a[reg] = pack2<T>(tr[q0], tr[q1]);
+#endif
       } else if constexpr (kF32) {
         const int j = 4 * u + 2 * hh;
         const uint32_t q0 = code_at<B>(w, rh, s, j), q1 = code_at<B>(w, rh, s, j + 1);
@@ -568,8 +663,12 @@ __global__ void __launch_bounds__(256, 1)
 }
 
 inline size_t smem_bytes(int bits, bool lut, int tw) {
-  return 1024 + (size_t)kBufs * kStageBytes * tw + (lut ? ((size_t)kRows << bits) * 2 : 0) +
-         8 * kBufs;
+#ifdef ANYPREC_PREFILL_SHARED_TAB
+  return x_smem_bytes(tw) + (lut ? ((size_t)kRows << bits) * 2 : 0);
+#else
+  // 8 warp tables and one of alignment slack (lut_rep keeps this within kMaxSmem)
+  return x_smem_bytes(tw) + (lut ? 9 * (size_t)lut_warp_bytes(bits, tw) : 0);
+#endif
 }
 
 template <typename T, int B, bool LUT, int TW>

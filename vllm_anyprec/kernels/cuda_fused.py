@@ -84,16 +84,18 @@ def hopper_crossovers(spec: KernelSpec) -> tuple[int, int]:
       dense ahead by 0-7% there), so every b keeps the fused kernel through 1024; small weights
       at M = 256 run 7-16% faster fused ((4096, 4096) b=4: 24.8 vs 28.8 µs), at 512 within 5%
       either way, and at 1024 (4096, 6144) dense wins by 18-24%: dense from 512.
-    - LUT b <= 4: large weights through M = 512 (b=4 (14336, 4096): 135 vs 141 µs; b = 3 within
-      2% either way there), small ones dense from M = 256 ((4096, 6144) is within 3 µs either
-      way from M = 48). LUT b = 8: the prefill kernel loses almost everywhere (the 64 KB of
-      tables per block), so LUT b >= 5 keeps the rule without it (b = 5, 6 not measured).
+    - LUT, re-measured with the per-lane tables of session 25 (benchmarks/experiments/
+      prefill_lut_lanes/runs/crossovers.txt, b = 3..8, M = 24..1024; before them the prefill
+      kernel lost to dense for b >= 5). Decode -> prefill as for uniform: from M = 33 (b = 8
+      (4096, 28672) M = 48: 109 vs 322 µs decode, 193 dense). Small weights: fused through
+      M = 256 for every b ((4096, 6144) b = 8: 52.0 vs 55.8 µs), dense at 512 (85.5 vs 69.7),
+      so dense from 512. Large weights: fused through 512 for every b ((4096, 28672) b = 8:
+      304 vs 341 µs); at 1024 within 1-2% for b <= 6 (b = 6: 485 vs 495), dense 2-7% ahead
+      for b = 7, 8 (b = 8: 561 vs 526), so dense from 1025 for b <= 6 and from 1024 above.
     """
     large = spec.in_features * spec.out_features >= LARGE_WEIGHT
-    if spec.scheme == "lut":
-        if spec.bits >= 5:
-            return -1, dense_min_m(spec)
-        return 33, 513 if large else 256
+    if spec.scheme == "lut" and large and spec.bits >= 7:
+        return 33, 1024
     return 33, 1025 if large else 512
 
 

@@ -56,6 +56,8 @@ def main() -> None:
     ap.add_argument("--out", default="device_out", help="folder for prefill_wgmma.json")
     ap.add_argument("--ms", default="64,128,256,1024,4096", help="token counts, comma-separated")
     ap.add_argument("--bits", default="3,4,8", help="bit widths, comma-separated")
+    ap.add_argument("--schemes", default="uniform,lut",
+                    help="schemes, comma-separated (uniform, lut)")
     ap.add_argument("--copies", type=int, default=3, help="weight copies rotated (past L2)")
     ap.add_argument("--plans", default="",
                     help="also time forced grids, e.g. 128x1,256x1,128x2 (tokens per block x K "
@@ -64,6 +66,9 @@ def main() -> None:
                     help="also time the decode kernel (forced) up to this M")
     ap.add_argument("--replot", metavar="JSON", help="only redraw the PNG from a stored run")
     args = ap.parse_args()
+    bad = set(args.schemes.split(",")) - {"uniform", "lut"}
+    if bad:
+        ap.error(f"--schemes: expected uniform and / or lut, got {', '.join(sorted(bad))}")
     os.makedirs(args.out, exist_ok=True)
     if args.replot:
         with open(args.replot) as f:
@@ -84,7 +89,7 @@ def main() -> None:
           f"{'fp16':>9} {'x16':>5} {'decode':>8}" + "".join(f" {f'{t}x{s}':>8}" for t, s in plans))
     for k, n in SHAPES:
         for bits in map(int, args.bits.split(",")):
-            for scheme in ("uniform", "lut"):
+            for scheme in args.schemes.split(","):
                 ws = []
                 for _ in range(args.copies):
                     q = torch.randint(-2**31, 2**31 - 1, cuda_layout.tiled_shape(bits, n, k),
