@@ -11,11 +11,6 @@ cudaError_t launch_fused_bits(const GemmArgs& a, cudaStream_t stream);
 
 // One warp per (n-tile, 256-k chunk). Each lane owns rows g, g+8 and, per 32-k subchunk, the 8
 // consecutive k at 8t: 16-byte stores when K allows.
-// -DANYPREC_DEQUANT_SMEM_LUT (an experiment, off by default: benchmarks/experiments/dequant_lut/):
-// blocks of 8 warps over one n-tile and 8 chunks that copy the n-tile's 16 LUT tables to shared
-// memory first, so that the lookups hit shared memory instead of gathering 2-byte entries
-// through L1 (at b = 8, 512 bytes of table per row, the dequantize writes 1.5 TB/s against
-// 2.4-3.5 TB/s for the uniform scheme and LUT b <= 4 on the H200).
 constexpr int kDequantWarps = 8;
 
 template <typename T, int B, bool LUT, bool VEC>
@@ -24,26 +19,9 @@ __global__ void __launch_bounds__(256)
                    const __half* __restrict__ zeros, const T* __restrict__ lut,
                    T* __restrict__ out, int N, int K, int C, int N16, int G, int group_size) {
   const int lane = threadIdx.x & 31;
-#ifdef ANYPREC_DEQUANT_SMEM_LUT
-  constexpr bool kSmemLut = LUT;
-  __shared__ T tab[kSmemLut ? kTileN << B : 1];
-  const int ntile = blockIdx.x, c = blockIdx.y * kDequantWarps + (threadIdx.x >> 5);
-  if constexpr (kSmemLut) {
-    // Rows past N read as 0 (their outputs are never stored).
-    for (int i = threadIdx.x; i < (kTileN << B); i += blockDim.x) {
-      const int n = ntile * kTileN + (i >> B);
-      tab[i] = n < N ? lut[((size_t)n << B) + (i & ((1 << B) - 1))] : from_float<T>(0.f);
-    }
-    __syncthreads();
-  }
-  if (c >= C) return;  // after the barrier: every warp helped fill the tables
-#else
-  constexpr bool kSmemLut = false;
-  const T* tab = nullptr;
   const long long wid = (long long)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
   if (wid >= (long long)N16 * C) return;
   const int ntile = (int)(wid / C), c = (int)(wid % C);
-#endif
   const int g = lane >> 2, t = lane & 3;
   uint4 planes[B];
   const uint4* base = qw + ((size_t)ntile * C + c) * B * 32 + lane;
@@ -71,9 +49,7 @@ __global__ void __launch_bounds__(256)
 #pragma unroll
         for (int j = 0; j < 8; ++j) {
           const uint32_t q = code_at<B>(w, rh, s, j);
-          if constexpr (kSmemLut) {
-            vals[j] = tab[((g + 8 * rh) << B) + q];
-          } else if constexpr (LUT) {
+          if constexpr (LUT) {
             vals[j] = lut[((size_t)n << B) + q];
           } else {
             vals[j] = from_float<T>(__fmul_rn(sc, __fsub_rn((float)q, zc)));
@@ -94,12 +70,8 @@ __global__ void __launch_bounds__(256)
 
 template <typename T, int B, bool LUT>
 cudaError_t launch_dequant_t(const DequantArgs& a, cudaStream_t stream) {
-#ifdef ANYPREC_DEQUANT_SMEM_LUT
-  const dim3 grid(a.N16, (a.C + kDequantWarps - 1) / kDequantWarps);
-#else
   const long long warps = (long long)a.N16 * a.C;
   const int grid = (int)((warps + kDequantWarps - 1) / kDequantWarps);
-#endif
   if (a.K % 8 == 0) {
     dequant_kernel<T, B, LUT, true><<<grid, 32 * kDequantWarps, 0, stream>>>(
         a.qw, a.scales, a.zeros, static_cast<const T*>(a.lut), static_cast<T*>(a.out), a.N, a.K,

@@ -231,14 +231,13 @@ bool prefill_supported(const anyprec::DeviceInfo& d, int64_t group_size) {
 // fill less than one wave run faster than modelled, and the model never picks them). The
 // interleaved schedule of the 128-token blocks (session 24) took 4% (uniform) and 3% (LUT) off
 // their full-wave chunk time (prefill_ilv/runs/v12_ab_compare.txt: (4096, 28672), M = 1024).
-// The per-lane LUT tables (session 25) made the LUT chunk time depend on b: per b = 2..8, from
-// the full-wave cells of prefill_lut_lanes/runs/ab_compare_*.txt ((4096, 28672), M = 1024).
+// The per-lane LUT tables (session 25) took the LUT chunk time to ~2.4-3.55 / 3.8-5.1 µs by b;
+// costs refitted per b from those cells picked grids 1% slower overall than these (72 LUT cells
+// with every pick timed, prefill_lut_lanes/runs/plans_picks.txt; b = 2 at M = 256..512 on
+// small weights up to 20% slower), so these stay: what matters is their ratio, not their scale.
 // block_tokens / split_k > 0: forced (benchmarks and tests), 0: chosen here.
 anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, int sms, bool lut,
-                                  int64_t bits, int64_t block_tokens, int64_t split_k) {
-  static constexpr double kLut128[7] = {2.4, 2.8, 2.8, 2.9, 3.0, 3.2, 3.55};
-  static constexpr double kLut256[7] = {3.8, 4.0, 4.15, 4.25, 4.3, 4.7, 5.1};
-  TORCH_CHECK(bits >= 2 && bits <= 8, msg("anyprec: prefill: bits: expected 2..8, got ", bits));
+                                  int64_t block_tokens, int64_t split_k) {
   TORCH_CHECK(block_tokens == 0 || block_tokens == 128 || block_tokens == 256,
               msg("anyprec: prefill: block_tokens: expected 0 (auto), 128 or 256, got ",
                   block_tokens));
@@ -248,8 +247,7 @@ anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, 
   for (const int tokens : {128, 256}) {
     if (block_tokens && tokens != block_tokens) continue;
     const int64_t tiles = ceil_div(N16, 8) * ceil_div(M, tokens);
-    const double chunk_us = lut ? (tokens == 128 ? kLut128 : kLut256)[bits - 2]
-                                : (tokens == 128 ? 2.45 : 4.0);
+    const double chunk_us = lut ? (tokens == 128 ? 3.5 : 4.6) : (tokens == 128 ? 2.45 : 4.0);
     const int64_t s_lo = split_k ? std::min(split_k, C) : 1;
     const int64_t s_hi = split_k ? s_lo : std::min<int64_t>(16, C);
     for (int64_t s = s_lo; s <= s_hi; ++s) {
@@ -288,7 +286,7 @@ at::Tensor prefill_run(const at::Tensor& x, const at::Tensor& x2, const at::Tens
   const anyprec::GemmArgs a = gemm_args(x, x2, qw, y, meta, lut, bits, group_size, K, N);
   const int G = lut || group_size == -1 ? 1 : (int)ceil_div(K, group_size);
   const anyprec::PrefillPlan plan =
-      prefill_plan(M, N, a.N16, a.C, sms, lut != nullptr, bits, block_tokens, split_k);
+      prefill_plan(M, N, a.N16, a.C, sms, lut != nullptr, block_tokens, split_k);
   // x's stage tiles as the kernel's shared memory holds them (one bulk copy per tile and stage);
   // with split K the fp32 partial sums.
   at::Tensor xp = at::empty({(int64_t)anyprec::prefill_x_tiles(a.M, plan) * 4 * a.C * 8192},

@@ -347,16 +347,6 @@ __global__ void __launch_bounds__(256, 1)
   // (code + C - C, then s q - s z). Not for bf16 (8-bit mantissa: -s (2^B + z) would be rounded
   // by up to 2^(B - 7) s) or b > 4 (the error grows as 2^B).
   constexpr bool kOneFma = std::is_same_v<T, __half> && B <= 4 && !LUT;
-  // -DANYPREC_PREFILL_F32DQ (an experiment, off by default): the uniform A values by fp32 fma
-  // and a pack instead of fp16 / bf16 fma, to test whether the decode's HFMA2, which share the
-  // tensor cores' issue pipe, hold up the wgmma (benchmarks/experiments/prefill_ilv/README.md).
-  // The code goes into the mantissa of 1.0 (1 + q / 2^B, exact) and A = 2^B s (1 + q / 2^B) -
-  // s (2^B + z) with -s (2^B + z) one fp32 rounding: one rounding of A to T after the fma.
-#ifdef ANYPREC_PREFILL_F32DQ
-  constexpr bool kF32 = !LUT;
-#else
-  constexpr bool kF32 = false;
-#endif
 #ifdef ANYPREC_PREFILL_SHARED_TAB
   const T* tab_lo = tab + ((warp * 16 + g) << B);
   const T* tab_hi = tab_lo + (8 << B);
@@ -393,14 +383,7 @@ __global__ void __launch_bounds__(256, 1)
       s2[s][0] = s2[s][1] = m2[s][0] = m2[s][1] = 0u;
       float4 mt_s = make_float4(0.f, 0.f, 0.f, 0.f);
       if constexpr (!LUT) mt_s = unpack_meta<T, B>(mtw[s]);
-      if constexpr (kF32) {
-        // fp32 bits: 2^B s and -s (2^B + z) = -s (z + C) + s (C - 2^B).
-        constexpr float kC = magic_c<T, B>(), kP = 1 << B;
-        s2[s][0] = __float_as_uint(kP * mt_s.x);
-        s2[s][1] = __float_as_uint(kP * mt_s.z);
-        m2[s][0] = __float_as_uint(fmaf(mt_s.x, kC - kP, mt_s.y));
-        m2[s][1] = __float_as_uint(fmaf(mt_s.z, kC - kP, mt_s.w));
-      } else if constexpr (kOneFma) {
+      if constexpr (kOneFma) {
         // A = (1 + q / 2^B) 2^B s - s (2^B + z): 2^B s is exact; -s (2^B + z) = -s (z + C) +
         // s (C - 2^B) in fp32, then rounded once more (|error| <= 2^(B - 10) s: about one
         // rounding of A, as with -s z in the two-step form).
@@ -437,12 +420,6 @@ __global__ void __launch_bounds__(256, 1)
         const T* tr = rh ? tab_hi : tab_lo;
         a[reg] = pack2<T>(tr[q0], tr[q1]);
 #endif
-      } else if constexpr (kF32) {
-        const int j = 4 * u + 2 * hh;
-        const uint32_t q0 = code_at<B>(w, rh, s, j), q1 = code_at<B>(w, rh, s, j + 1);
-        const float sc = __uint_as_float(s2[s][rh]), mc = __uint_as_float(m2[s][rh]);
-        a[reg] = pack2<T>(fmaf(sc, __uint_as_float(0x3F800000u | q0 << (23 - B)), mc),
-                          fmaf(sc, __uint_as_float(0x3F800000u | q1 << (23 - B)), mc));
       } else if constexpr (kOneFma) {
         // The B-bit code in nibble p = 2hh + rh of both halves moved to the top of the fp16
         // mantissa (bits 10 - B .. 9): 0x3C00 | q << (10 - B) is 1 + q / 2^B, and one fma

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 
@@ -58,7 +59,9 @@ def main() -> None:
     ap.add_argument("--bits", default="3,4,8", help="bit widths, comma-separated")
     ap.add_argument("--schemes", default="uniform,lut",
                     help="schemes, comma-separated (uniform, lut)")
-    ap.add_argument("--copies", type=int, default=3, help="weight copies rotated (past L2)")
+    ap.add_argument("--copies", type=int, default=0,
+                    help="weight copies rotated; 0 (default): as scripts/bench_kernels.py, "
+                         "enough for 200 MB per rotation (past L2) per weight kind")
     ap.add_argument("--plans", default="",
                     help="also time forced grids, e.g. 128x1,256x1,128x2 (tokens per block x K "
                          "splits); prefill_us is always the op's own choice")
@@ -78,7 +81,7 @@ def main() -> None:
     import torch
 
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "scripts"))
-    from bench_kernels import time_graph
+    from bench_kernels import copies_for, time_graph
 
     import vllm_anyprec._C  # noqa: F401  (registers the ops)
     from vllm_anyprec.kernels import cuda_layout
@@ -90,8 +93,13 @@ def main() -> None:
     for k, n in SHAPES:
         for bits in map(int, args.bits.split(",")):
             for scheme in args.schemes.split(","):
+                # (A fixed 3 copies kept small quantized weights in the 50 MB L2: 3 x 12.6 MB
+                # at (4096, 6144) b = 4, where session 25 saw the first-timed fused column up to
+                # 30% off the same grid forced later, prefill_lut_lanes/README.md.)
+                qbytes = math.prod(cuda_layout.tiled_shape(bits, n, k)) * 4  # int32 words
+                copies = args.copies or copies_for(qbytes)
                 ws = []
-                for _ in range(args.copies):
+                for _ in range(copies):
                     q = torch.randint(-2**31, 2**31 - 1, cuda_layout.tiled_shape(bits, n, k),
                                       dtype=torch.int32, device="cuda")
                     if scheme == "uniform":
@@ -101,7 +109,8 @@ def main() -> None:
                         ws.append((q, s, z, meta))
                     else:
                         ws.append((q, (torch.randn(n, 2 ** bits, device="cuda") * .02).half()))
-                dense_w = [torch.randn(n, k, device="cuda").half() for _ in range(args.copies)]
+                dense_w = [torch.randn(n, k, device="cuda").half()
+                           for _ in range(args.copies or copies_for(n * k * 2))]
                 for m in map(int, args.ms.split(",")):
                     x = torch.randn(m, k, device="cuda").half()
 
