@@ -234,7 +234,7 @@ bool prefill_supported(const anyprec::DeviceInfo& d, int64_t group_size) {
 // The per-lane LUT tables (session 25) took the LUT chunk time to ~2.4-3.55 / 3.8-5.1 µs by b;
 // costs refitted per b from those cells picked grids 1% slower overall than these (72 LUT cells
 // with every pick timed, prefill_lut_lanes/runs/plans_picks.txt; b = 2 at M = 256..512 on
-// small weights up to 20% slower), so these stay: what matters is their ratio, not their scale.
+// small weights up to 25% slower), so these stay: what matters is their ratio, not their scale.
 // block_tokens / split_k > 0: forced (benchmarks and tests), 0: chosen here.
 anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, int sms, bool lut,
                                   int64_t block_tokens, int64_t split_k) {
