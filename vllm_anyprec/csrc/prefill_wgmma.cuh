@@ -33,6 +33,10 @@
 
 #include "anyprec.cuh"
 
+#ifndef ANYPREC_PREFILL_REG_LUT  // (see kRegLut; an experiment, off by default)
+#define ANYPREC_PREFILL_REG_LUT 0
+#endif
+
 namespace anyprec {
 namespace prefill {
 
@@ -52,8 +56,12 @@ constexpr int kMaxSmem = 232448;            // sm_90's dynamic shared memory per
 // shared wavefronts excessive). R = 4 where the block's 8 tables (2^b x 128 bytes each) and
 // one table of alignment slack fit next to the x buffers, else 2 (two lanes per bank: about
 // half the conflicts), else 1 (one copy per quad): b = 8 with 128-token blocks takes 2, b = 7
-// and 8 with 256-token blocks 2 and 1.
-// -DANYPREC_PREFILL_SHARED_TAB builds the shared table (A/B timings).
+// and 8 with 256-token blocks 2 and 1. (The shared table, for A/B runs: -DANYPREC_PREFILL_SHARED_TAB
+// in commit bad5115.)
+// -DANYPREC_PREFILL_REG_LUT (an experiment, off by default; benchmarks/experiments/
+// prefill_lut_lanes/README.md): b <= 3 keeps each lane's two rows' 8 values in registers and
+// looks 4 codes up with byte permutes (the decode kernel's kRegLut): ~4 integer ops per A
+// register and no shared load, against ~5 and two LDS with the lane tables.
 constexpr size_t x_smem_bytes(int tw) { return 1024 + (size_t)kBufs * kStageBytes * tw + 8 * kBufs; }
 constexpr int lut_rep(int bits, int tw) {
   return x_smem_bytes(tw) + 9 * ((size_t)128 << bits) <= kMaxSmem  ? 4
@@ -245,12 +253,8 @@ __global__ void __launch_bounds__(256, 1)
   const SmemDesc desc(smem_u32(smem));  // x buffer 0, k step 0
   // One "full" mbarrier per x buffer, after the x buffers; then the LUT tables.
   const uint32_t bars = smem_u32(smem + kBufs * kBufBytes);
-#ifdef ANYPREC_PREFILL_SHARED_TAB
-  T* tab = reinterpret_cast<T*>(smem + kBufs * kBufBytes + 8 * kBufs);  // LUT: [kRows][2^B]
-  constexpr bool kLaneTab = false;
-#else
-  constexpr bool kLaneTab = LUT;
-#endif
+  constexpr bool kRegLut = LUT && B <= 3 && ANYPREC_PREFILL_REG_LUT;
+  constexpr bool kLaneTab = LUT && !kRegLut;
   // kLaneTab: warp w's table at tab_base + w kWarpTab, aligned to its size so that a code's
   // offset 32 R c is or-ed into this lane's address of code 0 (lane_tab), not added.
   constexpr uint32_t kWarpTab = lut_warp_bytes(B, TW);
@@ -301,14 +305,22 @@ __global__ void __launch_bounds__(256, 1)
       }
     }
     __syncthreads();  // the decode of stage 0 looks up before the first stage's barrier
-  } else if constexpr (LUT) {
-#ifdef ANYPREC_PREFILL_SHARED_TAB
-    for (int i = tid; i < (kRows << B); i += blockDim.x) {
-      const int r = blockIdx.x * kRows + (i >> B);
-      tab[i] = r < N ? lut[((size_t)r << B) + (i & ((1 << B) - 1))] : from_float<T>(0.f);
+  }
+  // kRegLut: rt[h] = the low bytes (words 0, 1) and the high bytes (words 2, 3) of the values of
+  // codes 0..7 of row g (h = 0) or g + 8 (h = 1), in code order (b = 2: codes 0..3 in words 0
+  // and 2). A byte permute of two of them with four codes as selector looks up four at once
+  // (codes < 8: a selector nibble's bit 3, prmt's sign mode, stays clear).
+  uint32_t rt[kRegLut ? 2 : 1][4] = {};
+  if constexpr (kRegLut) {
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int r = blockIdx.x * kRows + 16 * warp + g + 8 * h;
+      const uint4 v = r < N ? load_bytes<2 << B>(lut + ((size_t)r << B)) : make_uint4(0, 0, 0, 0);
+      rt[h][0] = __byte_perm(v.x, v.y, 0x6420);
+      rt[h][1] = __byte_perm(v.z, v.w, 0x6420);
+      rt[h][2] = __byte_perm(v.x, v.y, 0x7531);
+      rt[h][3] = __byte_perm(v.z, v.w, 0x7531);
     }
-    __syncthreads();
-#endif
   }
 
   // x: TW 16 KB bulk copies per stage (token tiles TW by, TW by + 1), issued by thread 0 two
@@ -347,10 +359,6 @@ __global__ void __launch_bounds__(256, 1)
   // (code + C - C, then s q - s z). Not for bf16 (8-bit mantissa: -s (2^B + z) would be rounded
   // by up to 2^(B - 7) s) or b > 4 (the error grows as 2^B).
   constexpr bool kOneFma = std::is_same_v<T, __half> && B <= 4 && !LUT;
-#ifdef ANYPREC_PREFILL_SHARED_TAB
-  const T* tab_lo = tab + ((warp * 16 + g) << B);
-  const T* tab_hi = tab_lo + (8 << B);
-#endif
   // kLaneTab: the table word of code j of subchunk s (code_at's unit layout: nibbles for b <= 4,
   // bytes above), shifted into place and or-ed into lane_tab. Not volatile, so that ptxas may
   // schedule the loads; every address depends on weights loaded after the fill's barrier.
@@ -410,16 +418,22 @@ __global__ void __launch_bounds__(256, 1)
 #pragma unroll
     for (int reg = 0; reg < 4; ++reg) {
       const int rh = reg & 1, hh = reg >> 1;
-      if constexpr (kLaneTab) {
+      if constexpr (kRegLut) {
+        // Register reg = rh + 2 hh takes nibbles 2 hh + rh (code j) and 2 hh + rh + 4 (j + 1)
+        // of the step's word: the even nibbles are row g's, the odd ones row g + 8's. One
+        // lookup of the row's 4 codes gives both of its registers (made at reg = rh).
+        if (hh == 0) {
+          const uint32_t wv = w[2 * s + u];
+          const uint32_t c = (rh ? wv >> 4 : wv) & 0x0F0F0F0Fu;  // codes (hh, e) in byte 2e + hh
+          const uint32_t sel = c | (c >> 12);  // nibbles: (0, 0), (0, 1), (1, 0), (1, 1)
+          const uint32_t lo = __byte_perm(rt[rh][0], rt[rh][1], sel);
+          const uint32_t hi = __byte_perm(rt[rh][2], rt[rh][3], sel);
+          a[rh] = __byte_perm(lo, hi, 0x5140);
+          a[rh + 2] = __byte_perm(lo, hi, 0x7362);
+        }
+      } else if constexpr (kLaneTab) {
         const int j = 4 * u + 2 * hh;
         a[reg] = __byte_perm(lookup(w, rh, s, j), lookup(w, rh, s, j + 1), rh ? 0x7632 : 0x5410);
-      } else if constexpr (LUT) {
-#ifdef ANYPREC_PREFILL_SHARED_TAB
-        const int j = 4 * u + 2 * hh;
-        const uint32_t q0 = code_at<B>(w, rh, s, j), q1 = code_at<B>(w, rh, s, j + 1);
-        const T* tr = rh ? tab_hi : tab_lo;
-        a[reg] = pack2<T>(tr[q0], tr[q1]);
-#endif
       } else if constexpr (kOneFma) {
         // The B-bit code in nibble p = 2hh + rh of both halves moved to the top of the fp16
         // mantissa (bits 10 - B .. 9): 0x3C00 | q << (10 - B) is 1 + q / 2^B, and one fma
@@ -640,12 +654,9 @@ __global__ void __launch_bounds__(256, 1)
 }
 
 inline size_t smem_bytes(int bits, bool lut, int tw) {
-#ifdef ANYPREC_PREFILL_SHARED_TAB
-  return x_smem_bytes(tw) + (lut ? ((size_t)kRows << bits) * 2 : 0);
-#else
+  if (lut && bits <= 3 && ANYPREC_PREFILL_REG_LUT) return x_smem_bytes(tw);  // tables in registers
   // 8 warp tables and one of alignment slack (lut_rep keeps this within kMaxSmem)
   return x_smem_bytes(tw) + (lut ? 9 * (size_t)lut_warp_bytes(bits, tw) : 0);
-#endif
 }
 
 template <typename T, int B, bool LUT, int TW>
