@@ -28,7 +28,7 @@
 // in registers so the decode of stage s+1 overlaps the wgmma of stage s (128-token blocks:
 // fragment by fragment, between the stage's wgmma; see stage_ilv). Uniform: A = s q - s z
 // by packed fma in the activation dtype (code + C - C exact, then one rounding), s and -s z from
-// the decode kernel's fold metadata; LUT: per-row tables in shared memory.
+// the decode kernel's fold metadata; LUT: per-lane table copies in shared memory (lut_rep).
 #pragma once
 
 #include "anyprec.cuh"
@@ -69,6 +69,9 @@ constexpr int lut_rep(int bits, int tw) {
                                                                     : 1;
 }
 constexpr uint32_t lut_warp_bytes(int bits, int tw) { return (32u * lut_rep(bits, tw)) << bits; }
+static_assert(x_smem_bytes(1) + 9 * (size_t)lut_warp_bytes(8, 1) <= kMaxSmem &&
+                  x_smem_bytes(2) + 9 * (size_t)lut_warp_bytes(8, 2) <= kMaxSmem,
+              "b = 8 LUT tables must fit beside the x buffers with one copy per quad");
 
 __device__ __forceinline__ uint32_t smem_u32(const void* p) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(p));
