@@ -5,7 +5,8 @@
 # 2. the crossovers re-measured with bench.py's copies past L2 and the op's own plan timed last
 #    (--auto-last), both schemes, b = 3, 4, 8, M = 24..1024, decode up to M = 64, and the
 #    128- and 256-token grids forced, so that each cell shows whether the op's own plan now
-#    times like the same grid forced (session 25's open question, README.md).
+#    times like the same grid forced (session 25's open question, README.md);
+# 3. compute-sanitizer memcheck of the lane-table kernels.
 # Usage: OUT=$OUT bash benchmarks/experiments/prefill_lut_lanes/next.sh
 set -uo pipefail
 OUT=${OUT:-device_out}
@@ -21,4 +22,8 @@ PYTHONPATH=$PWD timeout 300 python3 benchmarks/experiments/prefill_wgmma/bench.p
   --out "$OUT/crossovers" --bits 3,4,8 --ms 24,32,48,64,256,384,512,1024 --decode-max-m 64 \
   --plans 128x1,256x1 > "$OUT/crossovers.txt" 2>&1
 echo "crossovers rc=$? in $(( $(date +%s) - s )) s"
+# 3. compute-sanitizer memcheck of the lane tables (every b on both grids) on this tree's build.
+PYTHONPATH=$PWD timeout 150 compute-sanitizer --tool memcheck python3 -m pytest -q \
+  -p no:cacheprovider tests/gpu/test_prefill_wgmma.py -k lut_tables > "$OUT/memcheck.log" 2>&1
+echo "memcheck rc=$?: $(tail -1 "$OUT/memcheck.log")"
 cat "$OUT/crossovers.txt"
