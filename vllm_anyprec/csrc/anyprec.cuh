@@ -88,6 +88,18 @@ __device__ __forceinline__ uint4 load_bytes(const void* p) {
 __device__ __forceinline__ void sts32x4(uint32_t addr, uint32_t v) {
   asm volatile("st.shared.v4.b32 [%0], {%1, %1, %1, %1};" ::"r"(addr), "r"(v) : "memory");
 }
+// The same word to R = 4, 2 or 1 consecutive words (addr aligned to 4 R bytes).
+template <int R>
+__device__ __forceinline__ void sts32_rep(uint32_t addr, uint32_t v) {
+  static_assert(R == 4 || R == 2 || R == 1, "4, 2 or 1 copies");
+  if constexpr (R == 4) {
+    sts32x4(addr, v);
+  } else if constexpr (R == 2) {
+    asm volatile("st.shared.v2.b32 [%0], {%1, %1};" ::"r"(addr), "r"(v) : "memory");
+  } else {
+    asm volatile("st.shared.b32 [%0], %1;" ::"r"(addr), "r"(v) : "memory");
+  }
+}
 __device__ __forceinline__ uint32_t lds32(uint32_t addr) {
   uint32_t v;
   asm volatile("ld.shared.b32 %0, [%1];" : "=r"(v) : "r"(addr));
@@ -303,18 +315,52 @@ __device__ __forceinline__ void decode_unit(const uint4 (&planes)[B], int i, uin
   }
 }
 
-// Code of element (row half rh, subchunk s, offset j in the lane's 8 consecutive k) of a
-// decoded unit, for both layouts (see cuda_layout.py).
+// Where the code of element (row half rh, subchunk s, offset j in the lane's 8 consecutive k)
+// of a decoded unit sits, for both layouts (see cuda_layout.py): word w[word], from bit bit
+// (a nibble for b <= 4, a byte above).
 template <int B>
-__device__ __forceinline__ uint32_t code_at(const uint32_t (&w)[8], int rh, int s, int j) {
+__device__ __forceinline__ void code_pos(int rh, int s, int j, int& word, int& bit) {
   const int u = j >> 2;
   if constexpr (B <= 4) {
     const int p = 2 * ((j >> 1) & 1) + rh, h = j & 1;
-    return (w[2 * s + u] >> (4 * (p + 4 * h))) & 0xFu;
+    word = 2 * s + u;
+    bit = 4 * (p + 4 * h);
   } else {
     const int h = (j >> 1) & 1, e = j & 1;
-    return (w[4 * s + 2 * u + h] >> (8 * (2 * rh + e))) & 0xFFu;
+    word = 4 * s + 2 * u + h;
+    bit = 8 * (2 * rh + e);
   }
+}
+template <int B>
+__device__ __forceinline__ uint32_t code_at(const uint32_t (&w)[8], int rh, int s, int j) {
+  int word, bit;
+  code_pos<B>(rh, s, j, word, bit);
+  return (w[word] >> bit) & (B <= 4 ? 0xFu : 0xFFu);
+}
+
+// LUT tables in registers for b <= 3 (the decode kernel's kRegLut, the prefill kernel's
+// -DANYPREC_PREFILL_REG_LUT): rt = the low bytes (words 0, 1) and the high bytes (words 2, 3)
+// of a row's values of codes 0..7 (v: the 8 values as loaded; b = 2 uses codes 0..3 of words 0
+// and 2). A byte permute of two of them with four codes as selector looks up four at once
+// (codes < 8: a selector nibble's bit 3, prmt's sign mode, stays clear).
+__device__ __forceinline__ void reg_lut_row(const uint4& v, uint32_t (&rt)[4]) {
+  rt[0] = __byte_perm(v.x, v.y, 0x6420);
+  rt[1] = __byte_perm(v.z, v.w, 0x6420);
+  rt[2] = __byte_perm(v.x, v.y, 0x7531);
+  rt[3] = __byte_perm(v.z, v.w, 0x7531);
+}
+// Row h's two A registers from a nibble word wv whose even nibbles hold row g's codes and odd
+// ones row g + 8's (h = 0, 1): the row's four codes as a selector (nibbles h, h + 4, h + 2,
+// h + 6), the four values' low and high bytes, then lo_pair = the values of nibbles (h, h + 4)
+// and hi_pair = those of (h + 2, h + 6).
+__device__ __forceinline__ void reg_lut_pairs(const uint32_t (&rt)[4], uint32_t wv, int h,
+                                              uint32_t& lo_pair, uint32_t& hi_pair) {
+  const uint32_t c = (h ? wv >> 4 : wv) & 0x0F0F0F0Fu;
+  const uint32_t sel = c | (c >> 12);
+  const uint32_t lo = __byte_perm(rt[0], rt[1], sel);
+  const uint32_t hi = __byte_perm(rt[2], rt[3], sel);
+  lo_pair = __byte_perm(lo, hi, 0x5140);
+  hi_pair = __byte_perm(lo, hi, 0x7362);
 }
 
 // And-or in one instruction: (w & mask) | magic. (Written in C, nvcc emits an AND and an OR for

@@ -262,10 +262,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // element-wise fill paid it once per 2 to 64 values per thread at b = 2..8, before any weight
   // load of the block was issued). check_lut makes the rows' alignment a precondition. (LP
   // calls it once its ring's first stages are issued.)
-  // kRegLut: rt[h] = the low bytes (words 0, 1) and the high bytes (words 2, 3) of the values
-  // of codes 0..7 of row g (h = 0) or g + 8 (h = 1), in code order. A byte permute of two of
-  // them with four codes as selector looks up the four at once (codes < 8, so a selector
-  // nibble's bit 3, prmt's sign mode, stays clear; b = 2 uses codes 0..3 of words 0 and 2).
+  // kRegLut: rt[h] = row g's (h = 0) or g + 8's (h = 1) values as reg_lut_row packs them.
   uint32_t rt[kRegLut ? 2 : 1][4];
   auto fill_tables = [&]() {
     if constexpr (kRegLut) {
@@ -274,10 +271,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         const int r = n0 + g + 8 * h;
         const uint4 v =
             r < N ? load_bytes<2 << B>(lut + ((size_t)r << B)) : make_uint4(0, 0, 0, 0);
-        rt[h][0] = __byte_perm(v.x, v.y, 0x6420);  // low bytes of values 0..3
-        rt[h][1] = __byte_perm(v.z, v.w, 0x6420);  // ... 4..7
-        rt[h][2] = __byte_perm(v.x, v.y, 0x7531);  // high bytes of values 0..3
-        rt[h][3] = __byte_perm(v.z, v.w, 0x7531);
+        reg_lut_row(v, rt[h]);
       }
     } else if constexpr (kLanesW) {
       // Item (row g, codes [8 cg, 8 cg + 8)): rows n0 + g (low halves) and n0 + g + 8 (high).
@@ -496,14 +490,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
               // (nibbles 0, 4, 2, 6 of wv, or 1, 5, 3, 7), then the four values' low and high
               // bytes, then A registers (p, p + 4) = bytes (0, 1) and (2, 3) of both.
 #pragma unroll
-              for (int h = 0; h < 2; ++h) {
-                const uint32_t c = (h ? wv >> 4 : wv) & 0x0F0F0F0Fu;
-                const uint32_t sel = c | (c >> 12);
-                const uint32_t lo = __byte_perm(rt[h][0], rt[h][1], sel);
-                const uint32_t hi = __byte_perm(rt[h][2], rt[h][3], sel);
-                a[h] = __byte_perm(lo, hi, 0x5140);
-                a[h + 2] = __byte_perm(lo, hi, 0x7362);
-              }
+              for (int h = 0; h < 2; ++h) reg_lut_pairs(rt[h], wv, h, a[h], a[h + 2]);
             } else {
 #pragma unroll
               for (int p = 0; p < 4; ++p) {

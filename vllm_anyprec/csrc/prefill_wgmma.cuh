@@ -69,6 +69,8 @@ constexpr int lut_rep(int bits, int tw) {
                                                                     : 1;
 }
 constexpr uint32_t lut_warp_bytes(int bits, int tw) { return (32u * lut_rep(bits, tw)) << bits; }
+// Whether the LUT tables live in registers (ANYPREC_PREFILL_REG_LUT, b <= 3): no shared tables.
+constexpr bool reg_lut(bool lut, int bits) { return lut && bits <= 3 && ANYPREC_PREFILL_REG_LUT; }
 static_assert(x_smem_bytes(1) + 9 * (size_t)lut_warp_bytes(8, 1) <= kMaxSmem &&
                   x_smem_bytes(2) + 9 * (size_t)lut_warp_bytes(8, 2) <= kMaxSmem,
               "b = 8 LUT tables must fit beside the x buffers with one copy per quad");
@@ -256,7 +258,7 @@ __global__ void __launch_bounds__(256, 1)
   const SmemDesc desc(smem_u32(smem));  // x buffer 0, k step 0
   // One "full" mbarrier per x buffer, after the x buffers; then the LUT tables.
   const uint32_t bars = smem_u32(smem + kBufs * kBufBytes);
-  constexpr bool kRegLut = LUT && B <= 3 && ANYPREC_PREFILL_REG_LUT;
+  constexpr bool kRegLut = reg_lut(LUT, B);
   constexpr bool kLaneTab = LUT && !kRegLut;
   // kLaneTab: warp w's table at tab_base + w kWarpTab, aligned to its size so that a code's
   // offset 32 R c is or-ed into this lane's address of code 0 (lane_tab), not added.
@@ -297,32 +299,20 @@ __global__ void __launch_bounds__(256, 1)
           const uint32_t v =
               __byte_perm(comp(lo, e >> 1), comp(hi, e >> 1), e & 1 ? 0x7632 : 0x5410);
           const uint32_t at = base + ((uint32_t)(kE * cg + e) << kTabShift);
-          if constexpr (kRep == 4) {
-            asm volatile("st.shared.v4.b32 [%0], {%1, %1, %1, %1};" ::"r"(at), "r"(v) : "memory");
-          } else if constexpr (kRep == 2) {
-            asm volatile("st.shared.v2.b32 [%0], {%1, %1};" ::"r"(at), "r"(v) : "memory");
-          } else {
-            asm volatile("st.shared.b32 [%0], %1;" ::"r"(at), "r"(v) : "memory");
-          }
+          sts32_rep<kRep>(at, v);
         }
       }
     }
     __syncthreads();  // the decode of stage 0 looks up before the first stage's barrier
   }
-  // kRegLut: rt[h] = the low bytes (words 0, 1) and the high bytes (words 2, 3) of the values of
-  // codes 0..7 of row g (h = 0) or g + 8 (h = 1), in code order (b = 2: codes 0..3 in words 0
-  // and 2). A byte permute of two of them with four codes as selector looks up four at once
-  // (codes < 8: a selector nibble's bit 3, prmt's sign mode, stays clear).
+  // kRegLut: rt[h] = row g's (h = 0) or g + 8's (h = 1) values as reg_lut_row packs them.
   uint32_t rt[kRegLut ? 2 : 1][4] = {};
   if constexpr (kRegLut) {
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const int r = blockIdx.x * kRows + 16 * warp + g + 8 * h;
       const uint4 v = r < N ? load_bytes<2 << B>(lut + ((size_t)r << B)) : make_uint4(0, 0, 0, 0);
-      rt[h][0] = __byte_perm(v.x, v.y, 0x6420);
-      rt[h][1] = __byte_perm(v.z, v.w, 0x6420);
-      rt[h][2] = __byte_perm(v.x, v.y, 0x7531);
-      rt[h][3] = __byte_perm(v.z, v.w, 0x7531);
+      reg_lut_row(v, rt[h]);
     }
   }
 
@@ -362,19 +352,12 @@ __global__ void __launch_bounds__(256, 1)
   // (code + C - C, then s q - s z). Not for bf16 (8-bit mantissa: -s (2^B + z) would be rounded
   // by up to 2^(B - 7) s) or b > 4 (the error grows as 2^B).
   constexpr bool kOneFma = std::is_same_v<T, __half> && B <= 4 && !LUT;
-  // kLaneTab: the table word of code j of subchunk s (code_at's unit layout: nibbles for b <= 4,
-  // bytes above), shifted into place and or-ed into lane_tab. Not volatile, so that ptxas may
+  // kLaneTab: the table word of code j of subchunk s (at code_pos), shifted into place and or-ed
+  // into lane_tab. Not volatile, so that ptxas may
   // schedule the loads; every address depends on weights loaded after the fill's barrier.
   auto lookup = [&](const uint32_t (&w)[8], int rh, int s, int j) -> uint32_t {
-    const int u = j >> 2;
     int wi, bit;
-    if constexpr (B <= 4) {
-      wi = 2 * s + u;
-      bit = 4 * (2 * ((j >> 1) & 1) + rh + 4 * (j & 1));
-    } else {
-      wi = 4 * s + 2 * u + ((j >> 1) & 1);
-      bit = 8 * (2 * rh + (j & 1));
-    }
+    code_pos<B>(rh, s, j, wi, bit);
     const int sh = bit - kTabShift;
     const uint32_t moved = sh >= 0 ? w[wi] >> sh : w[wi] << -sh;
     uint32_t v;
@@ -425,15 +408,7 @@ __global__ void __launch_bounds__(256, 1)
         // Register reg = rh + 2 hh takes nibbles 2 hh + rh (code j) and 2 hh + rh + 4 (j + 1)
         // of the step's word: the even nibbles are row g's, the odd ones row g + 8's. One
         // lookup of the row's 4 codes gives both of its registers (made at reg = rh).
-        if (hh == 0) {
-          const uint32_t wv = w[2 * s + u];
-          const uint32_t c = (rh ? wv >> 4 : wv) & 0x0F0F0F0Fu;  // codes (hh, e) in byte 2e + hh
-          const uint32_t sel = c | (c >> 12);  // nibbles: (0, 0), (0, 1), (1, 0), (1, 1)
-          const uint32_t lo = __byte_perm(rt[rh][0], rt[rh][1], sel);
-          const uint32_t hi = __byte_perm(rt[rh][2], rt[rh][3], sel);
-          a[rh] = __byte_perm(lo, hi, 0x5140);
-          a[rh + 2] = __byte_perm(lo, hi, 0x7362);
-        }
+        if (hh == 0) reg_lut_pairs(rt[rh], w[2 * s + u], rh, a[rh], a[rh + 2]);
       } else if constexpr (kLaneTab) {
         const int j = 4 * u + 2 * hh;
         a[reg] = __byte_perm(lookup(w, rh, s, j), lookup(w, rh, s, j + 1), rh ? 0x7632 : 0x5410);
@@ -657,7 +632,7 @@ __global__ void __launch_bounds__(256, 1)
 }
 
 inline size_t smem_bytes(int bits, bool lut, int tw) {
-  if (lut && bits <= 3 && ANYPREC_PREFILL_REG_LUT) return x_smem_bytes(tw);  // tables in registers
+  if (reg_lut(lut, bits)) return x_smem_bytes(tw);  // tables in registers
   // 8 warp tables and one of alignment slack (lut_rep keeps this within kMaxSmem)
   return x_smem_bytes(tw) + (lut ? 9 * (size_t)lut_warp_bytes(bits, tw) : 0);
 }

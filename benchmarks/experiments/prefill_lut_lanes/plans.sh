@@ -4,13 +4,11 @@
 # b = 2, 4, 8, M = 64..1024 with every grid either cost model picks forced (plans_picks.py
 # compares the picks of session 24's costs and these from the forced times offline).
 # Usage: OUT=$OUT bash benchmarks/experiments/prefill_lut_lanes/plans.sh
-set -uo pipefail
+source benchmarks/experiments/ab_lib.sh  # (set -uo pipefail, ab_build)
 OUT=${OUT:-device_out}
 mkdir -p "$OUT"
-export ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a MAX_JOBS=16 PYTHONPATH=$PWD
-s=$(date +%s)
-python3 setup.py build_ext --inplace > /tmp/build.log 2>&1 || { tail -20 /tmp/build.log; exit 1; }
-echo "built in $(( $(date +%s) - s )) s"
+export PYTHONPATH=$PWD
+ab_build
 timeout 100 python3 -m pytest -q -p no:cacheprovider tests/gpu/test_prefill_wgmma.py 2>&1 | tail -2
 s=$(date +%s)
 timeout 250 python3 benchmarks/experiments/prefill_wgmma/bench.py --out "$OUT" --schemes lut \

@@ -5,14 +5,12 @@
 # lut (every b and M, cuBLAS fp16 in the same run, no vLLM so no Marlin columns) and its
 # summary.
 # Usage: OUT=$OUT bash benchmarks/experiments/prefill_lut_lanes/record.sh
-set -uo pipefail
+source benchmarks/experiments/ab_lib.sh  # (set -uo pipefail, ab_build)
 OUT=${OUT:-device_out}
 mkdir -p "$OUT"
 nvidia-smi --query-gpu=name,clocks.sm,clocks.mem --format=csv,noheader
-export ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a MAX_JOBS=16 PYTHONPATH=$PWD
-s=$(date +%s)
-python3 setup.py build_ext --inplace > /tmp/build.log 2>&1 || { tail -20 /tmp/build.log; exit 1; }
-echo "built in $(( $(date +%s) - s )) s"
+export PYTHONPATH=$PWD
+ab_build
 timeout 120 python3 -m pytest -q -p no:cacheprovider tests/gpu/test_prefill_wgmma.py 2>&1 | tail -2
 timeout 100 python3 -m pytest -q -p no:cacheprovider tests/gpu/test_cuda_kernels.py -k lut \
   2>&1 | tail -2
