@@ -338,8 +338,7 @@ __device__ __forceinline__ uint32_t code_at(const uint32_t (&w)[8], int rh, int 
   return (w[word] >> bit) & (B <= 4 ? 0xFu : 0xFFu);
 }
 
-// LUT tables in registers for b <= 3 (the decode kernel's kRegLut, the prefill kernel's
-// -DANYPREC_PREFILL_REG_LUT): rt = the low bytes (words 0, 1) and the high bytes (words 2, 3)
+// LUT tables in registers for b <= 3 (the decode and prefill kernels' kRegLut): rt = the low bytes (words 0, 1) and the high bytes (words 2, 3)
 // of a row's values of codes 0..7 (v: the 8 values as loaded; b = 2 uses codes 0..3 of words 0
 // and 2). A byte permute of two of them with four codes as selector looks up four at once
 // (codes < 8: a selector nibble's bit 3, prmt's sign mode, stays clear).

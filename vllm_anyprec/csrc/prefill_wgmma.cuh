@@ -33,10 +33,6 @@
 
 #include "anyprec.cuh"
 
-#ifndef ANYPREC_PREFILL_REG_LUT  // (see kRegLut; an experiment, off by default)
-#define ANYPREC_PREFILL_REG_LUT 0
-#endif
-
 namespace anyprec {
 namespace prefill {
 
@@ -58,10 +54,12 @@ constexpr int kMaxSmem = 232448;            // sm_90's dynamic shared memory per
 // half the conflicts), else 1 (one copy per quad): b = 8 with 128-token blocks takes 2, b = 7
 // and 8 with 256-token blocks 2 and 1. (The shared table, for A/B runs: -DANYPREC_PREFILL_SHARED_TAB
 // in commit bad5115.)
-// -DANYPREC_PREFILL_REG_LUT (an experiment, off by default; benchmarks/experiments/
-// prefill_lut_lanes/README.md): b <= 3 keeps each lane's two rows' 8 values in registers and
-// looks 4 codes up with byte permutes (the decode kernel's kRegLut): ~4 integer ops per A
-// register and no shared load, against ~5 and two LDS with the lane tables.
+// b <= 3 keeps each lane's two rows' 8 values in registers instead (reg_lut) and looks 4 codes
+// up with byte permutes (the decode kernel's kRegLut): ~4 integer ops per A register and no
+// shared load, against ~5 and two LDS with the lane tables; 1.33x on 128-token blocks and 1.13x
+// on 256-token ones (H200, b = 2, 3, benchmarks/experiments/prefill_lut_lanes/README.md). b = 4
+// would need 16 registers per row and ~7 ops per A register (two permutes per half, a select
+// on the code's bit 3): more ALU than the lane tables' ALU + shared-pipe split.
 constexpr size_t x_smem_bytes(int tw) { return 1024 + (size_t)kBufs * kStageBytes * tw + 8 * kBufs; }
 constexpr int lut_rep(int bits, int tw) {
   return x_smem_bytes(tw) + 9 * ((size_t)128 << bits) <= kMaxSmem  ? 4
@@ -69,8 +67,8 @@ constexpr int lut_rep(int bits, int tw) {
                                                                     : 1;
 }
 constexpr uint32_t lut_warp_bytes(int bits, int tw) { return (32u * lut_rep(bits, tw)) << bits; }
-// Whether the LUT tables live in registers (ANYPREC_PREFILL_REG_LUT, b <= 3): no shared tables.
-constexpr bool reg_lut(bool lut, int bits) { return lut && bits <= 3 && ANYPREC_PREFILL_REG_LUT; }
+// Whether the LUT tables live in registers (b <= 3): no shared tables.
+constexpr bool reg_lut(bool lut, int bits) { return lut && bits <= 3; }
 static_assert(x_smem_bytes(1) + 9 * (size_t)lut_warp_bytes(8, 1) <= kMaxSmem &&
                   x_smem_bytes(2) + 9 * (size_t)lut_warp_bytes(8, 2) <= kMaxSmem,
               "b = 8 LUT tables must fit beside the x buffers with one copy per quad");

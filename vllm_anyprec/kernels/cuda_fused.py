@@ -76,27 +76,26 @@ def hopper_crossovers(spec: KernelSpec) -> tuple[int, int]:
       (4096, 28672), M = 48: 77 vs 108 µs) and loses at M = 24 (77 vs 59); at M = 32 it wins
       only on (14336, 4096) at b <= 4. From M = 33, where the decode kernel takes a second
       32-row tile.
-    - prefill -> dense, uniform: large weights (>= 32 Mi elements) through M = 1024 ((4096,
-      28672) b=4: 464 vs 474 µs; dense wins at 2048: 857 vs 929). Small weights through M = 511.
-      Both re-measured with the v9 kernel (session 23, benchmarks/experiments/prefill_streamk/
-      runs/v11_streamk.json, "nosk" = the kernel and plan on main, against "dense"): at
-      M = 1024, b = 8 large weights run 2-5% faster fused ((14336, 4096): 223 vs 236 µs; v7 had
-      dense ahead by 0-7% there), so every b keeps the fused kernel through 1024; small weights
-      at M = 256 run 7-16% faster fused ((4096, 4096) b=4: 24.8 vs 28.8 µs), at 512 within 5%
-      either way, and at 1024 (4096, 6144) dense wins by 18-24%: dense from 512.
-    - LUT, re-measured with the per-lane tables of session 25 (benchmarks/experiments/
-      prefill_lut_lanes/runs/crossovers.txt, b = 3..8, M = 24..1024; before them the prefill
-      kernel lost to dense for b >= 5). Decode -> prefill as for uniform: from M = 33 (b = 8
-      (4096, 28672) M = 48: 109 vs 322 µs decode, 193 dense). Small weights: fused through
-      M = 256 for every b ((4096, 6144) b = 8: 52.0 vs 55.8 µs), dense at 512 (85.5 vs 69.7),
-      so dense from 512. Large weights: fused through 512 for every b ((4096, 28672) b = 8:
-      304 vs 341 µs); at 1024 within 1-2% for b <= 6 (b = 6: 485 vs 495), dense 2-7% ahead
-      for b = 7, 8 (b = 8: 561 vs 526), so dense from 1025 for b <= 6 and from 1024 above.
+    - prefill -> dense, re-measured in session 26 (benchmarks/experiments/prefill_lut_lanes/
+      runs/crossovers_s26.txt: prefill_wgmma/bench.py with the weights rotated past L2 and the
+      op's own plan timed last, b = 3, 4, 8, M = 24..1024; the earlier runs timed that plan
+      first, with small weights still in L2, and read it up to 30% slow). Uniform: the prefill
+      kernel wins or ties through M = 1024 (for example (4096, 4096) b = 4, M = 512 / 1024:
+      36.8 / 60.9 µs vs dense 42.3 / 69.5; (4096, 6144) b = 8, M = 512: 56.8 vs 67.0); only
+      (4096, 6144) b = 3 at 1024 loses (112 vs 105; b = 4 there: a tie), so dense from 1025
+      for every size. LUT, large weights: fused through 512 for every b; at 1024 fused wins for
+      b = 3, 4 ((4096, 28672) b = 4: 456 vs 473), session 25 saw b = 5, 6 within 2%, and dense
+      is 7% ahead at b = 8 (573 vs 532): dense from 1025 for b <= 6 and from 1024 above.
+      LUT, small weights: b <= 3 (register tables since, 1.1-1.3x faster than these numbers) as
+      uniform; b >= 4 win at 512 ((4096, 6144) b = 4: 56.8 vs 67.0) but lose at
+      384 (55.1 vs 49.9; b = 8 72.2 vs 60.3) and at 1024 (124 vs 107): dense from 512.
     """
     large = spec.in_features * spec.out_features >= LARGE_WEIGHT
-    if spec.scheme == "lut" and large and spec.bits >= 7:
+    if spec.scheme == "lut" and spec.bits >= 4 and not large:
+        return 33, 512
+    if spec.scheme == "lut" and spec.bits >= 7:
         return 33, 1024
-    return 33, 1025 if large else 512
+    return 33, 1025
 
 
 def crossovers(spec: KernelSpec, capability: tuple[int, int]) -> tuple[int, int]:
