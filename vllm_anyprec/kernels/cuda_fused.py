@@ -25,6 +25,10 @@ PREFILL_MIN_M_ENV = "ANYPREC_PREFILL_MIN_M"
 
 # Weights at least this large (N x K of the rank's partition) form the "large" class below.
 LARGE_WEIGHT = 32 * 2 ** 20
+# Hopper prefill only: weights larger than this but not large (Llama-3-8B's fused qkv, (4096,
+# 6144)) go dense at M = 1024, where their 256-token grid runs 1.45 waves (192 blocks on 132
+# SMs) and lost to dense by 7-19% in session 26's record; (4096, 4096) fills 128 blocks and won.
+MID_WEIGHT = 16 * 2 ** 20
 
 
 def dense_min_m(spec: KernelSpec) -> int:
@@ -83,17 +87,23 @@ def hopper_crossovers(spec: KernelSpec) -> tuple[int, int]:
       kernel wins or ties through M = 1024 (for example (4096, 4096) b = 4, M = 512 / 1024:
       36.8 / 60.9 µs vs dense 42.3 / 69.5; (4096, 6144) b = 8, M = 512: 56.8 vs 67.0); only
       (4096, 6144) b = 3 at 1024 loses (112 vs 105; b = 4 there: a tie), so dense from 1025
-      for every size. LUT, large weights: fused through 512 for every b; at 1024 fused wins for
+      (but see the weights between MID_WEIGHT and LARGE_WEIGHT below). LUT, large weights: fused through 512 for every b; at 1024 fused wins for
       b = 3, 4 ((4096, 28672) b = 4: 456 vs 473), session 25 saw b = 5, 6 within 2%, and dense
       is 7% ahead at b = 8 (573 vs 532): dense from 1025 for b <= 6 and from 1024 above.
       LUT, small weights: b <= 3 (register tables since, 1.1-1.3x faster than these numbers) as
       uniform; b >= 4 win at 512 ((4096, 6144) b = 4: 56.8 vs 67.0) but lose at
       384 (55.1 vs 49.9; b = 8 72.2 vs 60.3) and at 1024 (124 vs 107): dense from 512.
+    - Weights between MID_WEIGHT and LARGE_WEIGHT ((4096, 6144)): session 26's record
+      (benchmarks/kernels_NVIDIA_H200.*) ran them fused at M = 1024 by the rule above and lost
+      to the dense times of the record before it at every b (uniform 108-121 µs against
+      101-108, LUT b = 2, 3 112 against 98-100), while at M = 512 fused wins by 15% (above):
+      dense from 1024 for them (M = 513..1023 not measured).
     """
-    large = spec.in_features * spec.out_features >= LARGE_WEIGHT
+    elems = spec.in_features * spec.out_features
+    large = elems >= LARGE_WEIGHT
     if spec.scheme == "lut" and spec.bits >= 4 and not large:
         return 33, 512
-    if spec.scheme == "lut" and spec.bits >= 7:
+    if spec.scheme == "lut" and spec.bits >= 7 or MID_WEIGHT < elems < LARGE_WEIGHT:
         return 33, 1024
     return 33, 1025
 
