@@ -168,6 +168,18 @@ def target_summary(rows: list[dict]) -> list[str]:
     return lines
 
 
+def table_lines(rows) -> list[str]:
+    """µs and speedup over fp16 (and Marlin-4 where timed) per row."""
+    lines = [f"{'K':>6} {'N':>6} {'M':>5} {'sch':>7} {'b':>2} {'dt':>8} {'us':>9} {'fp16':>9} "
+             f"{'x16':>6} {'xM4':>6}"]
+    for r in rows:
+        xm = f"{r['marlin4_us'] / r['us']:6.2f}" if r["marlin4_us"] else "     -"
+        lines.append(f"{r['K']:>6} {r['N']:>6} {r['M']:>5} {r['scheme']:>7} {r['bits']:>2} "
+                     f"{r['dtype']:>8} {r['us']:9.2f} {r['fp16_us']:9.2f} "
+                     f"{r['fp16_us'] / r['us']:6.2f} {xm}")
+    return lines
+
+
 def plot(rows, path: Path, gpu: str) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -255,11 +267,22 @@ def main() -> None:
                     help="force the dense crossover (default: the kernel class's table)")
     ap.add_argument("--prefill-min-m", type=int, default=None,
                     help="force the Hopper prefill crossover, -1 = never (default: the table)")
+    ap.add_argument("--replot", metavar="JSON", default=None,
+                    help="redraw the PNG beside a stored run and print its table and targets "
+                         "(no GPU needed)")
     ap.add_argument("--summarize", metavar="JSON", default=None,
                     help="print the targets against a stored run and exit (no GPU needed)")
     args = ap.parse_args()
     if args.summarize:
         print("\n".join(target_summary(json.loads(Path(args.summarize).read_text()))))
+        return
+    if args.replot:
+        # A stored run (for example one with rows re-timed in a later call and merged in):
+        # the PNG beside it again, and the table + targets on stdout.
+        path = Path(args.replot)
+        rows = json.loads(path.read_text())
+        plot(rows, path.with_suffix(".png"), path.stem.removeprefix("kernels_"))
+        print("\n".join(table_lines(rows) + target_summary(rows)))
         return
     bits_list, ms, schemes, shapes = parse_selection(args)
     from vllm_anyprec import _ext
@@ -312,15 +335,7 @@ def main() -> None:
         json.dump(rows, f, indent=1)
     os.replace(f.name, out / f"kernels_{gpu}.json")
     plot(rows, out / f"kernels_{gpu}.png", gpu)
-    # Table: µs and speedup over fp16 per row, then the target summary.
-    print(f"{'K':>6} {'N':>6} {'M':>5} {'sch':>7} {'b':>2} {'dt':>8} {'us':>9} {'fp16':>9} "
-          f"{'x16':>6} {'xM4':>6}")
-    for r in rows:
-        xm = f"{r['marlin4_us'] / r['us']:6.2f}" if r["marlin4_us"] else "     -"
-        print(f"{r['K']:>6} {r['N']:>6} {r['M']:>5} {r['scheme']:>7} {r['bits']:>2} "
-              f"{r['dtype']:>8} {r['us']:9.2f} {r['fp16_us']:9.2f} "
-              f"{r['fp16_us'] / r['us']:6.2f} {xm}")
-    print("\n".join(target_summary(rows)))
+    print("\n".join(table_lines(rows) + target_summary(rows)))
 
 
 if __name__ == "__main__":

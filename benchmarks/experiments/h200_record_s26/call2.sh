@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Session 26, second call (device, repository root, carry .stage): stage the vLLM bundle's first
 # part for the record's second call (h200_record_s23/callB.sh), build, and run the kernel tests
-# that call1.sh's 330 s cut left (rest_ids.txt: test_cuda_kernels.py from test 200 of 249 as
-# collected on the CPU; the first 206 passed in call 1).
-# Usage: OUT=$OUT bash benchmarks/experiments/dequant_v2/call2.sh
+# that ../dequant_v2/call1.sh's 330 s cut left (rest_ids.txt: test_cuda_kernels.py from test 200
+# of 249 as collected on the CPU; the first 206 passed in call 1).
+# Usage: OUT=$OUT bash benchmarks/experiments/h200_record_s26/call2.sh
 set -uo pipefail
 OUT=${OUT:-device_out}
 mkdir -p "$OUT" /tmp/vllm-stage && cp -f .stage/* /tmp/vllm-stage/
@@ -11,5 +11,5 @@ source benchmarks/experiments/ab_lib.sh
 ab_build
 s=$(date +%s)
 PYTHONPATH=$PWD timeout 240 python3 -m pytest -q -p no:cacheprovider \
-  $(cat benchmarks/experiments/dequant_v2/rest_ids.txt) > "$OUT/tests_rest.log" 2>&1
+  $(cat benchmarks/experiments/h200_record_s26/rest_ids.txt) > "$OUT/tests_rest.log" 2>&1
 echo "rest of the kernel tests rc=$? in $(( $(date +%s) - s )) s: $(tail -1 "$OUT/tests_rest.log")"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Session 26, last call (device, repository root): the record's (4096, 6144) M = 1024 cells again
 # with the crossovers fixed after the record (MID_WEIGHT: dense at 1024), every b, both schemes.
-# Usage: OUT=$OUT bash benchmarks/experiments/dequant_v2/call3.sh
+# Usage: OUT=$OUT bash benchmarks/experiments/h200_record_s26/call3.sh
 set -uo pipefail
 OUT=${OUT:-device_out}
 source benchmarks/experiments/ab_lib.sh
