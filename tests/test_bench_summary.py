@@ -45,7 +45,8 @@ def test_stored_runs():
     assert "M>=256: 0.46x over fp16 (worst), target 0.90x: missed" in lines
     # b = 5 "met" in session 26's record by 1%, with cuBLAS fp16 3% slower at M = 1 than in the
     # record before and our M = 1 kernels unchanged (0.3%): within the spread between runs.
-    for b, x, t in [(5, "2.75", "2.72"), (6, "2.44", "2.27"), (7, "2.14", "1.94"), (8, "1.99", "1.70")]:
+    for b, x, t in [(5, "2.75", "2.72"), (6, "2.44", "2.27"), (7, "2.14", "1.94"),
+                    (8, "1.99", "1.70")]:
         assert f"M=1 uniform b={b}: {x}x over fp16 (worst of the two large shapes), target {t}x: " \
             "met" in lines
     # LUT b = 8 (1.36x): the per-lane tables filled from 16-byte loads (session 15; was 0.76x)

@@ -338,10 +338,11 @@ __device__ __forceinline__ uint32_t code_at(const uint32_t (&w)[8], int rh, int 
   return (w[word] >> bit) & (B <= 4 ? 0xFu : 0xFFu);
 }
 
-// LUT tables in registers for b <= 3 (the decode and prefill kernels' kRegLut): rt = the low bytes (words 0, 1) and the high bytes (words 2, 3)
-// of a row's values of codes 0..7 (v: the 8 values as loaded; b = 2 uses codes 0..3 of words 0
-// and 2). A byte permute of two of them with four codes as selector looks up four at once
-// (codes < 8: a selector nibble's bit 3, prmt's sign mode, stays clear).
+// LUT tables in registers for b <= 3 (the decode and prefill kernels' kRegLut): rt = the low
+// bytes (words 0, 1) and the high bytes (words 2, 3) of a row's values of codes 0..7 (v: the 8
+// values as loaded; b = 2 uses codes 0..3 of words 0 and 2). A byte permute of two of them
+// with four codes as selector looks up four at once (codes < 8: a selector nibble's bit 3,
+// prmt's sign mode, stays clear).
 __device__ __forceinline__ void reg_lut_row(const uint4& v, uint32_t (&rt)[4]) {
   rt[0] = __byte_perm(v.x, v.y, 0x6420);
   rt[1] = __byte_perm(v.z, v.w, 0x6420);

@@ -87,17 +87,19 @@ def hopper_crossovers(spec: KernelSpec) -> tuple[int, int]:
       kernel wins or ties through M = 1024 (for example (4096, 4096) b = 4, M = 512 / 1024:
       36.8 / 60.9 µs vs dense 42.3 / 69.5; (4096, 6144) b = 8, M = 512: 56.8 vs 67.0); only
       (4096, 6144) b = 3 at 1024 loses (112 vs 105; b = 4 there: a tie), so dense from 1025
-      (but see the weights between MID_WEIGHT and LARGE_WEIGHT below). LUT, large weights: fused through 512 for every b; at 1024 fused wins for
-      b = 3, 4 ((4096, 28672) b = 4: 456 vs 473), session 25 saw b = 5, 6 within 2%, and dense
-      is 7% ahead at b = 8 (573 vs 532): dense from 1025 for b <= 6 and from 1024 above.
+      (but see the weights between MID_WEIGHT and LARGE_WEIGHT below). LUT, large weights:
+      fused through 512 for every b; at 1024 fused wins for b = 3, 4 ((4096, 28672) b = 4: 456
+      vs 473), session 25 saw b = 5, 6 within 2%, and dense is 7% ahead at b = 8 (573 vs 532):
+      dense from 1025 for b <= 6 and from 1024 above.
       LUT, small weights: b <= 3 (register tables since, 1.1-1.3x faster than these numbers) as
       uniform; b >= 4 win at 512 ((4096, 6144) b = 4: 56.8 vs 67.0) but lose at
       384 (55.1 vs 49.9; b = 8 72.2 vs 60.3) and at 1024 (124 vs 107): dense from 512.
     - Weights between MID_WEIGHT and LARGE_WEIGHT ((4096, 6144)): session 26's record
       (benchmarks/kernels_NVIDIA_H200.*) ran them fused at M = 1024 by the rule above and lost
       to the dense times of the record before it at every b (uniform 108-121 µs against
-      101-108, LUT b = 2, 3 112 against 98-100), while at M = 512 fused wins by 15% (above):
-      dense from 1024 for them (M = 513..1023 not measured).
+      101-108, LUT b = 2, 3 112 against 98-100; dense re-timed in the same session: 95-103
+      and 100-112), while at M = 512 fused wins by 15% (above): dense from 1024 for them
+      (M = 513..1023 not measured).
     """
     elems = spec.in_features * spec.out_features
     large = elems >= LARGE_WEIGHT
