@@ -106,8 +106,9 @@ def main() -> None:
     ap.add_argument("--schemes", default="uniform,lut", help="uniform and / or lut")
     ap.add_argument("--env", default="",
                     help="run-time settings to compare, comma-separated NAME=VALUE, one process "
-                         "each (e.g. ANYPREC_DEQUANT_V2=0,ANYPREC_DEQUANT_V2=1); the first is "
-                         "the baseline of the ratios. Empty: the environment as it is")
+                         "each (for a switch a variant reads from the environment: NAME=0,NAME=1);"
+                         " the first is the baseline of the ratios. Empty: the environment as it "
+                         "is")
     ap.add_argument("--profile", nargs=4, metavar=("SCHEME", "BITS", "K", "N"),
                     help="only run one dequantize 4 times (for ncu)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
