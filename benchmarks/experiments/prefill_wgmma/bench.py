@@ -71,11 +71,18 @@ def main() -> None:
                     help="time the op's own plan (prefill_us) last in each cell instead of right "
                          "after cuBLAS fp16 (session 25 saw that first-timed column up to 30%% "
                          "slower than the same grid forced later)")
+    ap.add_argument("--shapes", default="",
+                    help="only these of the Llama-3-8B weights, comma-separated KxN (e.g. "
+                         "4096x6144); default all four")
     ap.add_argument("--replot", metavar="JSON", help="only redraw the PNG from a stored run")
     args = ap.parse_args()
     bad = set(args.schemes.split(",")) - {"uniform", "lut"}
     if bad:
         ap.error(f"--schemes: expected uniform and / or lut, got {', '.join(sorted(bad))}")
+    shapes = [tuple(map(int, t.lower().split("x"))) for t in args.shapes.split(",") if t]
+    if set(shapes) - set(SHAPES):
+        ap.error(f"--shapes: expected some of {', '.join(f'{k}x{n}' for k, n in SHAPES)}")
+    shapes = shapes or SHAPES
     os.makedirs(args.out, exist_ok=True)
     if args.replot:
         with open(args.replot) as f:
@@ -94,7 +101,7 @@ def main() -> None:
     rows = []
     print(f"{'K':>6} {'N':>6} {'M':>5} {'sch':>7} {'b':>2} {'prefill':>9} {'dense':>9} "
           f"{'fp16':>9} {'x16':>5} {'decode':>8}" + "".join(f" {f'{t}x{s}':>8}" for t, s in plans))
-    for k, n in SHAPES:
+    for k, n in shapes:
         for bits in map(int, args.bits.split(",")):
             for scheme in args.schemes.split(","):
                 # (A fixed 3 copies kept small quantized weights in the 50 MB L2: 3 x 12.6 MB
