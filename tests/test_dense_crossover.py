@@ -34,13 +34,13 @@ def test_crossover_per_class(monkeypatch, scheme, bits, k, n, expected):
     ("uniform", 4, 4096, 28672, (33, 1025)),  # uniform: fused through M = 1024, every size
     ("uniform", 8, 14336, 4096, (33, 1025)),
     ("uniform", 4, 4096, 4096, (33, 1025)),
-    ("uniform", 3, 4096, 6144, (33, 1024)),   # between 16 and 32 Mi elements: dense at 1024
-    ("uniform", 8, 4096, 6144, (33, 1024)),
+    ("uniform", 3, 4096, 6144, (33, 513)),    # between 16 and 32 Mi elements: dense from 513
+    ("uniform", 8, 4096, 6144, (33, 513)),
     ("lut", 4, 4096, 28672, (33, 1025)),      # LUT large weights: as uniform, except
     ("lut", 6, 14336, 4096, (33, 1025)),
     ("lut", 7, 4096, 28672, (33, 1024)),      # b >= 7: dense from 1024
     ("lut", 8, 14336, 4096, (33, 1024)),
-    ("lut", 2, 4096, 6144, (33, 1024)),       # small weights, b <= 3: as uniform
+    ("lut", 2, 4096, 6144, (33, 513)),        # small weights, b <= 3: as uniform
     ("lut", 3, 4096, 4096, (33, 1025)),
     ("lut", 4, 4096, 6144, (33, 512)),        # small weights, b >= 4: dense from 512
     ("lut", 8, 4096, 4096, (33, 512)),

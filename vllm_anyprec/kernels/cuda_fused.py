@@ -26,8 +26,9 @@ PREFILL_MIN_M_ENV = "ANYPREC_PREFILL_MIN_M"
 # Weights at least this large (N x K of the rank's partition) form the "large" class below.
 LARGE_WEIGHT = 32 * 2 ** 20
 # Hopper prefill only: weights larger than this but not large (Llama-3-8B's fused qkv, (4096,
-# 6144)) go dense at M = 1024, where their 256-token grid runs 1.45 waves (192 blocks on 132
-# SMs) and lost to dense by 7-19% in session 26's record; (4096, 4096) fills 128 blocks and won.
+# 6144)) go dense above M = 512: from 768 tokens their 256-token grid runs more than one wave
+# (144-192 blocks on 132 SMs) and lost to dense by 10-40% (session 26); (4096, 4096) fills at
+# most 128 blocks through M = 1024.
 MID_WEIGHT = 16 * 2 ** 20
 
 
@@ -84,7 +85,7 @@ def hopper_crossovers(spec: KernelSpec) -> tuple[int, int]:
       runs/crossovers_s26.txt: prefill_wgmma/bench.py with the weights rotated past L2 and the
       op's own plan timed last, b = 3, 4, 8, M = 24..1024; the earlier runs timed that plan
       first, with small weights still in L2, and read it up to 30% slow). Uniform: the prefill
-      kernel wins or ties through M = 1024 (for example (4096, 4096) b = 4, M = 512 / 1024:
+      kernel wins or ties at M = 256, 384, 512 and 1024 (for example (4096, 4096) b = 4, M = 512 / 1024:
       36.8 / 60.9 µs vs dense 42.3 / 69.5; (4096, 6144) b = 8, M = 512: 56.8 vs 67.0); only
       (4096, 6144) b = 3 at 1024 loses (112 vs 105; b = 4 there: a tie), so dense from 1025
       (but see the weights between MID_WEIGHT and LARGE_WEIGHT below). LUT, large weights:
@@ -98,14 +99,19 @@ def hopper_crossovers(spec: KernelSpec) -> tuple[int, int]:
       (benchmarks/kernels_NVIDIA_H200.*) ran them fused at M = 1024 by the rule above and lost
       to the dense times of the record before it at every b (uniform 108-121 µs against
       101-108, LUT b = 2, 3 112 against 98-100; dense re-timed in the same session: 95-103
-      and 100-112), while at M = 512 fused wins by 15% (above): dense from 1024 for them
-      (M = 513..1023 not measured).
+      and 100-112). M = 512..1024 then (benchmarks/experiments/h200_record_s26/
+      mid_4096x6144.txt, b = 3, 4, 8): fused ahead or within 3% at 512 (b = 8 60.9 vs 70.5),
+      dense ahead by 2-5% at 640 (uniform; LUT b = 3 fused by 4%) and by 10-40% from 768 (b = 4
+      110.8 vs 77.4): dense from 513. ((4096, 4096), mid_4096x4096.txt: dense ahead by 5-15%
+      at 640 / 768, fused by 4-8% at 896 / 1024; kept fused through 1024.)
     """
     elems = spec.in_features * spec.out_features
     large = elems >= LARGE_WEIGHT
     if spec.scheme == "lut" and spec.bits >= 4 and not large:
         return 33, 512
-    if spec.scheme == "lut" and spec.bits >= 7 or MID_WEIGHT < elems < LARGE_WEIGHT:
+    if MID_WEIGHT < elems < LARGE_WEIGHT:
+        return 33, 513
+    if spec.scheme == "lut" and spec.bits >= 7:
         return 33, 1024
     return 33, 1025
 
