@@ -237,15 +237,20 @@ def parse_selection(args) -> tuple[list[int], list[int], list[str], list[tuple[i
         raise SystemExit(f"bench_kernels: --schemes {args.schemes!r}: unknown {bad} "
                          "(expected uniform and/or lut)")
     schemes = [s for s in ("uniform", "lut") if s in names]
-    shapes = SHAPES
-    if args.shapes:
-        shapes = []
-        for kn in args.shapes.split(","):
-            parts = kn.lower().split("x")
-            if len(parts) != 2 or not all(p.isdigit() and int(p) > 0 for p in parts):
-                raise SystemExit(f"bench_kernels: --shapes: {kn!r} is not KxN (e.g. 4096x28672)")
-            shapes.append((int(parts[0]), int(parts[1])))
+    shapes = parse_shapes(args.shapes) if args.shapes else SHAPES
     return bits_list, ms, schemes, shapes
+
+
+def parse_shapes(text: str) -> list[tuple[int, int]]:
+    """(K, N) weights from a comma list of KxN; SystemExit with a one-line message naming the bad
+    entry."""
+    shapes = []
+    for kn in text.split(","):
+        parts = kn.lower().split("x")
+        if len(parts) != 2 or not all(p.isdigit() and int(p) > 0 for p in parts):
+            raise SystemExit(f"bench_kernels: --shapes: {kn!r} is not KxN (e.g. 4096x28672)")
+        shapes.append((int(parts[0]), int(parts[1])))
+    return shapes
 
 
 def main() -> None:

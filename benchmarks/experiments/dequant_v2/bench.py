@@ -36,10 +36,10 @@ def make(scheme: str, bits: int, k: int, n: int):
     if scheme == "uniform":
         s = (torch.rand(n, k // 128, device="cuda") * 0.01 + 1e-3).half()
         z = (torch.rand(n, k // 128, device="cuda") * (2 ** bits - 1)).half()
-        return q, lambda: torch.ops.anyprec.dequant_uniform(q, s, z, bits, 128, k, n,
-                                                            torch.float16)
+        return lambda: torch.ops.anyprec.dequant_uniform(q, s, z, bits, 128, k, n,
+                                                         torch.float16)
     lut = (torch.randn(n, 2 ** bits, device="cuda") * 0.02).half()
-    return q, lambda: torch.ops.anyprec.dequant_lut(q, lut, bits, k, n)
+    return lambda: torch.ops.anyprec.dequant_lut(q, lut, bits, k, n)
 
 
 def moved_bytes(scheme: str, bits: int, k: int, n: int) -> int:
@@ -54,19 +54,18 @@ def measure(bits_list, schemes) -> list[dict]:
     from bench_kernels import copies_for, time_graph
 
     import vllm_anyprec._C  # noqa: F401  (registers the ops)
+    from vllm_anyprec.kernels import cuda_layout
 
     rows = []
     for k, n in SHAPES:
         for scheme in schemes:
             for bits in bits_list:
-                calls = []
-                first = make(scheme, bits, k, n)
-                for _ in range(copies_for(first[0].numel() * 4 + 2 * n * k) - 1):
-                    calls.append(make(scheme, bits, k, n)[1])
-                calls.append(first[1])
+                # Copies past L2 by what each call reads (int32 words) and writes (fp16).
+                nbytes = math.prod(cuda_layout.tiled_shape(bits, n, k)) * 4 + 2 * n * k
+                calls = [make(scheme, bits, k, n) for _ in range(copies_for(nbytes))]
                 us = time_graph(calls)
                 rows.append(dict(K=k, N=n, bits=bits, scheme=scheme, us=us))
-                del calls, first
+                del calls
                 torch.cuda.empty_cache()
     return rows
 
@@ -124,7 +123,7 @@ def main() -> None:
         import vllm_anyprec._C  # noqa: F401
 
         scheme, bits, k, n = args.profile[0], *map(int, args.profile[1:])
-        _, run = make(scheme, bits, k, n)
+        run = make(scheme, bits, k, n)
         for _ in range(4):
             run()
         torch.cuda.synchronize()

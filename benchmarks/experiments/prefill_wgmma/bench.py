@@ -79,7 +79,10 @@ def main() -> None:
     bad = set(args.schemes.split(",")) - {"uniform", "lut"}
     if bad:
         ap.error(f"--schemes: expected uniform and / or lut, got {', '.join(sorted(bad))}")
-    shapes = [tuple(map(int, t.lower().split("x"))) for t in args.shapes.split(",") if t]
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "scripts"))
+    from bench_kernels import copies_for, parse_shapes, time_graph
+
+    shapes = parse_shapes(args.shapes) if args.shapes else []
     if set(shapes) - set(SHAPES):
         ap.error(f"--shapes: expected some of {', '.join(f'{k}x{n}' for k, n in SHAPES)}")
     shapes = shapes or SHAPES
@@ -90,9 +93,6 @@ def main() -> None:
         return
 
     import torch
-
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "scripts"))
-    from bench_kernels import copies_for, time_graph
 
     import vllm_anyprec._C  # noqa: F401  (registers the ops)
     from vllm_anyprec.kernels import cuda_layout
