@@ -3,9 +3,10 @@
 # call): the tree as it is ("base") and one copy per NAME=FLAGS argument built with
 # ANYPREC_NVCC_FLAGS=FLAGS, all built in parallel; TESTS (pytest arguments; default
 # tests/gpu/test_prefill_wgmma.py) on each build; then bench.py in each (MS, BITS: its --ms /
-# --bits; the 128- and 256-token grids forced) and compare_variants.py over them: per forced
-# grid, and per row field in FIELDS (e.g. dense_us, the dequantize + cuBLAS path); SCHEMES
-# (bench.py's --schemes) limits the schemes timed.
+# --bits; the grids in PLANS forced, default the 128- and 256-token grids unsplit) and
+# compare_variants.py over them: per forced grid, and per row field in FIELDS (e.g. dense_us, the
+# dequantize + cuBLAS path; prefill_us, the op's own plan); SCHEMES (bench.py's --schemes) limits
+# the schemes timed.
 # Usage: OUT=$OUT bash benchmarks/experiments/variants.sh plain="-DANYPREC_PREFILL_PLAIN"
 # (the v12 A/B: base = the interleaved schedule, plain = the one before it; prefill_ilv/).
 set -uo pipefail
@@ -39,7 +40,8 @@ for name in base "${names[@]}"; do
   echo "$name tests rc=$? in $(( $(date +%s) - s )) s: $(tail -1 "$OUT/$name/tests.log")"
 done
 ARGS="--ms ${MS:-64,128,256,1024} --bits ${BITS:-3,4,8} --schemes ${SCHEMES:-uniform,lut}"
-ARGS="$ARGS --plans 128x1,256x1 --decode-max-m 0"
+PLANS=${PLANS:-128x1,256x1}
+ARGS="$ARGS --plans $PLANS --decode-max-m 0"
 jsons=()
 for name in base "${names[@]}"; do
   d=$(tree "$name") s=$(date +%s)
@@ -48,7 +50,7 @@ for name in base "${names[@]}"; do
   echo "$name bench rc=$? in $(( $(date +%s) - s )) s"
   jsons+=("$OUT/$name/prefill_wgmma.json")
 done
-for plan in 128x1 256x1; do
+for plan in ${PLANS//,/ }; do
   python3 benchmarks/experiments/compare_variants.py --plan $plan "${jsons[@]}" \
     | tee "$OUT/compare_$plan.txt"
 done

@@ -125,8 +125,9 @@ cudaError_t launch_dequant(const DequantArgs& a, cudaStream_t stream);
 
 // Hopper prefill GEMM (prefill_wgmma.cuh, sm_90a only; the gemm ops' middle path). Uniform:
 // a.meta as for the decode kernel, subchunk (32 k) j in group min(j >> gshift, G - 1). xp:
-// workspace of prefill_x_tiles(M, plan) * 4C * 16 KB for x's stage tiles; ws: split_k > 1: an
-// fp32 workspace of split_k * M * N (the partial sums), else unused.
+// workspace of prefill_x_tiles(M, plan) * 4C * 16 KB for x's stage tiles; ws: split_k > 1 and no
+// cluster (prefill_uses_cluster): an fp32 workspace of split_k * M * N (the partial sums), else
+// unused.
 struct PrefillPlan {
   int block_tokens;  // 128 or 256 tokens per block
   int split_k;       // blocks along K (1: none), each over ceil(C / split_k) chunks
@@ -137,5 +138,11 @@ inline int prefill_x_tiles(int M, const PrefillPlan& p) {
 }
 cudaError_t launch_prefill(const GemmArgs& a, const PrefillPlan& p, int G, int gshift, void* xp,
                            float* ws, cudaStream_t stream);
+// Whether plan p reduces its split K in a thread block cluster (then ws is unused: pass null).
+bool prefill_uses_cluster(const PrefillPlan& p);
+// How many clusters of split_k prefill blocks the current GPU runs at once (one block per SM;
+// a cluster takes split_k SMs of one GPC): the plan's blocks per wave. 0 where none fits or the
+// query failed. Cached per device.
+int prefill_cluster_capacity(int split_k);
 
 }  // namespace anyprec

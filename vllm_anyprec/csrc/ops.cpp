@@ -236,6 +236,10 @@ bool prefill_supported(const anyprec::DeviceInfo& d, int64_t group_size) {
 // with every pick timed, prefill_lut_lanes/runs/plans_picks.txt; b = 2 at M = 256..512 on
 // small weights up to 25% slower), so these stay: what matters is their ratio, not their scale.
 // block_tokens / split_k > 0: forced (benchmarks and tests), 0: chosen here.
+// Split K in a cluster (up to 8 splits, prefill_uses_cluster): the partial sums are added in
+// distributed shared memory at the kernel's end, no workspace and no second kernel; its cost
+// (the reduction's reads and one cluster barrier more) is taken as a constant.
+constexpr double kClusterReduceUs = 1.0;
 anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, int sms, bool lut,
                                   int64_t block_tokens, int64_t split_k) {
   TORCH_CHECK(block_tokens == 0 || block_tokens == 128 || block_tokens == 256,
@@ -253,8 +257,18 @@ anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, 
     for (int64_t s = s_lo; s <= s_hi; ++s) {
       const int64_t cps = ceil_div(C, s);
       const int64_t splits = ceil_div(C, cps);  // no empty split
-      double us = (double)ceil_div(tiles * splits, sms) * (double)cps * chunk_us;
-      if (splits > 1) us += 3.0 + (double)splits * M * N * 8 / 3.0e6;
+      const anyprec::PrefillPlan p{tokens, (int)splits};
+      double us;
+      if (anyprec::prefill_uses_cluster(p)) {
+        // A cluster per tile: as many at once as the GPCs hold (prefill_cluster_capacity; if
+        // the query failed, as if every SM took part).
+        const int cap = anyprec::prefill_cluster_capacity((int)splits);
+        const int64_t per_wave = cap > 0 ? cap : std::max<int64_t>(1, sms / splits);
+        us = (double)ceil_div(tiles, per_wave) * (double)cps * chunk_us + kClusterReduceUs;
+      } else {
+        us = (double)ceil_div(tiles * splits, sms) * (double)cps * chunk_us;
+        if (splits > 1) us += 3.0 + (double)splits * M * N * 8 / 3.0e6;
+      }
       if (best_us == 0 || us < best_us) {
         best_us = us;
         best.block_tokens = tokens;
@@ -291,8 +305,9 @@ at::Tensor prefill_run(const at::Tensor& x, const at::Tensor& x2, const at::Tens
   // with split K the fp32 partial sums.
   at::Tensor xp = at::empty({(int64_t)anyprec::prefill_x_tiles(a.M, plan) * 4 * a.C * 8192},
                             x2.options());
-  at::Tensor ws = plan.split_k > 1 ? at::empty({plan.split_k, M, N}, x2.options().dtype(at::kFloat))
-                                   : at::Tensor();
+  at::Tensor ws = plan.split_k > 1 && !anyprec::prefill_uses_cluster(plan)
+                      ? at::empty({plan.split_k, M, N}, x2.options().dtype(at::kFloat))
+                      : at::Tensor();
   check_launch(anyprec::launch_prefill(a, plan, G, prefill_gshift(group_size), xp.data_ptr(),
                                        ws.defined() ? ws.data_ptr<float>() : nullptr,
                                        c10::cuda::getCurrentCUDAStream().stream()),

@@ -1,5 +1,7 @@
 // The Hopper prefill kernel (prefill_wgmma.cuh): the dispatch over bit widths. Each width's
 // kernels are compiled in prefill_wgmma_b<B>.cu, in parallel.
+#include <atomic>
+
 #include "prefill_wgmma.cuh"
 
 namespace anyprec {
@@ -15,7 +17,50 @@ ANYPREC_PREFILL_EXTERN(6)
 ANYPREC_PREFILL_EXTERN(7)
 ANYPREC_PREFILL_EXTERN(8)
 #undef ANYPREC_PREFILL_EXTERN
+// The cluster capacity probe (prefill_cluster_capacity): occupies one SM per block, does nothing.
+__global__ void one_block_per_sm() {}
 }  // namespace prefill
+
+bool prefill_uses_cluster(const PrefillPlan& p) { return prefill::uses_cluster(p); }
+
+int prefill_cluster_capacity(int split_k) {
+  if (split_k < 2 || split_k > prefill::kMaxClusterSplit) return 0;
+  constexpr int kDevices = 64;
+  static std::atomic<int> cache[kDevices][prefill::kMaxClusterSplit + 1];  // value + 1; 0: unknown
+  int dev = 0;
+  if (cudaGetDevice(&dev) != cudaSuccess) return 0;
+  if (dev < kDevices) {
+    const int c = cache[dev][split_k].load(std::memory_order_relaxed);
+    if (c > 0) return c - 1;
+  }
+  // Every prefill kernel runs one block per SM (registers and shared memory); an empty kernel
+  // with more than half of an SM's shared memory stands for them.
+  auto kernel = prefill::one_block_per_sm;
+  const size_t smem = prefill::kMaxSmem / 2 + 1024;
+  int n = 0;
+  if (cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem) ==
+      cudaSuccess) {
+    cudaLaunchConfig_t cfg = {};
+    cfg.gridDim = dim3(1, 1, split_k);
+    cfg.blockDim = dim3(256);
+    cfg.dynamicSmemBytes = smem;
+    cudaLaunchAttribute attr[1];
+    attr[0].id = cudaLaunchAttributeClusterDimension;
+    attr[0].val.clusterDim.x = 1;
+    attr[0].val.clusterDim.y = 1;
+    attr[0].val.clusterDim.z = split_k;
+    cfg.attrs = attr;
+    cfg.numAttrs = 1;
+    if (cudaOccupancyMaxActiveClusters(&n, kernel, &cfg) != cudaSuccess) {
+      (void)cudaGetLastError();  // a refused query is an answer (none), not a sticky error
+      n = 0;
+    }
+  } else {
+    (void)cudaGetLastError();
+  }
+  if (dev < kDevices) cache[dev][split_k].store(n + 1, std::memory_order_relaxed);
+  return n;
+}
 
 cudaError_t launch_prefill(const GemmArgs& a, const PrefillPlan& p, int G, int gshift, void* xp,
                            float* ws, cudaStream_t stream) {

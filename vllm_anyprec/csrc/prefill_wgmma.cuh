@@ -43,25 +43,6 @@ constexpr int kBufs = 4;                    // x stage buffers
 constexpr int kStageBytes = kTok * kStageK * 2;  // 16 KB: one x tile image, 128 tokens x 128 B
 constexpr int kMaxSmem = 232448;            // sm_90's dynamic shared memory per block (227 KB)
 
-// Warp-specialised blocks (WS, 128-token blocks; -DANYPREC_PREFILL_WS): 8 producer warps decode
-// the A fragments (warp 8 + w: consumer warp w's n-tile) into a ring of kWsSlots stages in shared
-// memory, in fragment order (lane l's 4 registers of k16 step j at 16 (32 (4 w + j) + l): one
-// conflict-free 16-byte store and load per lane and step); the 2 consumer warpgroups (warps 0-7)
-// load them and issue the wgmma. The consumers' issue slots then hold only loads, waits and
-// wgmma, and no block barrier separates the stages: "full" / "empty" mbarriers per ring slot and
-// consumer warp, and per x buffer an "empty" one that the producers wait on before refilling it.
-constexpr int kWsSlots = 4;                          // A ring stages
-constexpr int kASlotBytes = 8 * 4 * 32 * 16;         // one stage: 8 warps x 4 k16 steps x 512 B
-constexpr int ws_bars(bool ws) { return ws ? 2 * kBufs + 2 * 8 * kWsSlots : kBufs; }
-#ifdef ANYPREC_PREFILL_WS
-constexpr bool kWsBuild = true;
-#else
-constexpr bool kWsBuild = false;
-#endif
-// Whether a kernel instance is warp-specialised (128-token blocks only: the 256-token blocks'
-// 128 accumulators leave no registers at 512 threads per block).
-constexpr bool use_ws(int tw) { return kWsBuild && tw == 1; }
-
 // LUT tables: per-lane copies. Word [c][l] of warp w's table holds the values of code c of
 // rows g and g + 8 of its n-tile (low, high half) for lane l = R g + r (r < R: copy r; the
 // lanes t of a quad use copy t mod R), so a lookup is one 32-bit load of word 8 R c + R g +
@@ -79,10 +60,7 @@ constexpr bool use_ws(int tw) { return kWsBuild && tw == 1; }
 // on 256-token ones (H200, b = 2, 3, benchmarks/experiments/prefill_lut_lanes/README.md). b = 4
 // would need 16 registers per row and ~7 ops per A register (two permutes per half, a select
 // on the code's bit 3): more ALU than the lane tables' ALU + shared-pipe split.
-constexpr size_t x_smem_bytes(int tw) {
-  return 1024 + (size_t)kBufs * kStageBytes * tw + (use_ws(tw) ? kWsSlots * kASlotBytes : 0) +
-         8 * ws_bars(use_ws(tw));
-}
+constexpr size_t x_smem_bytes(int tw) { return 1024 + (size_t)kBufs * kStageBytes * tw + 8 * kBufs; }
 constexpr int lut_rep(int bits, int tw) {
   return x_smem_bytes(tw) + 9 * ((size_t)128 << bits) <= kMaxSmem  ? 4
          : x_smem_bytes(tw) + 9 * ((size_t)64 << bits) <= kMaxSmem ? 2
@@ -122,9 +100,6 @@ __device__ __forceinline__ void bulk_copy(uint32_t dst, const void* src, uint32_
           "r"(dst), "l"(src), "r"(bytes), "r"(bar)
       : "memory");
 }
-__device__ __forceinline__ void mbar_arrive(uint32_t bar) {
-  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(bar) : "memory");
-}
 __device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
   uint32_t done = 0;
   while (!done) {
@@ -136,6 +111,27 @@ __device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
         : "memory");
   }
 }
+
+// Thread block clusters (split K reduced in distributed shared memory, see the kernel's end).
+__device__ __forceinline__ void cluster_sync() {
+  asm volatile("barrier.cluster.arrive.release.aligned;\nbarrier.cluster.wait.acquire.aligned;" :::
+                   "memory");
+}
+// Two floats at shared address addr (this block's) in the shared memory of cluster block rank.
+__device__ __forceinline__ float2 ld_cluster_f2(uint32_t addr, int rank) {
+  uint32_t remote;
+  asm volatile("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(remote) : "r"(addr), "r"(rank));
+  float2 v;
+  asm volatile("ld.shared::cluster.v2.f32 {%0, %1}, [%2];" : "=f"(v.x), "=f"(v.y) : "r"(remote)
+               : "memory");
+  return v;
+}
+// Split K in a cluster: the partial sums of a block go to its shared memory as
+// [128 TW tokens][128 rows] fp32, row r of token m at word 128 m + (r ^ (8 ((m >> 1) & 3))): the
+// xor spreads the 4 lanes t of a quad (tokens 2t, 2t + 1) over 4 bank octets, so the stores of
+// the D fragments are conflict-free, and rows 2p, 2p + 1 stay adjacent (one 8-byte load).
+__device__ __forceinline__ int red_word(int m, int r) { return 128 * m + (r ^ (8 * ((m >> 1) & 3))); }
+constexpr size_t red_smem_bytes(int tw) { return 1024 + (size_t)128 * 128 * 4 * tw; }
 
 __device__ __forceinline__ void wgmma_fence() {
   asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
@@ -266,8 +262,8 @@ __global__ void splitk_reduce_kernel(const float* __restrict__ ws, T* __restrict
   y[i] = from_float<T>(v);
 }
 
-template <typename T, int B, bool LUT, int TW, bool WS = use_ws(TW)>
-__global__ void __launch_bounds__(WS ? 512 : 256, 1)
+template <typename T, int B, bool LUT, int TW>
+__global__ void __launch_bounds__(256, 1)
     prefill_kernel(const uint8_t* __restrict__ xp, const uint4* __restrict__ qw,
                    const MetaWord* __restrict__ meta, const T* __restrict__ lut,
                    T* __restrict__ y, float* __restrict__ ws, int M, int N, int K, int C, int N16,
@@ -279,15 +275,8 @@ __global__ void __launch_bounds__(WS ? 512 : 256, 1)
                                              ~static_cast<uintptr_t>(1023));
   constexpr int kBufBytes = TW * kStageBytes;  // one stage of x: TW tile images
   const SmemDesc desc(smem_u32(smem));  // x buffer 0, k step 0
-  // WS: the A ring after the x buffers. Then one "full" mbarrier per x buffer; WS: one "empty"
-  // per x buffer, and per ring slot and consumer warp a "full" and an "empty" one. Then the LUT
-  // tables.
-  static_assert(!WS || TW == 1, "warp-specialised blocks take 128 tokens");
-  const uint32_t aring = smem_u32(smem + kBufs * kBufBytes);
-  const uint32_t bars = aring + (WS ? kWsSlots * kASlotBytes : 0);
-  const uint32_t empty_x = bars + 8 * kBufs;
-  auto full_a = [&](int slot, int w) { return bars + 8 * (2 * kBufs + 8 * slot + w); };
-  auto empty_a = [&](int slot, int w) { return bars + 8 * (2 * kBufs + 8 * (kWsSlots + slot) + w); };
+  // One "full" mbarrier per x buffer, after the x buffers; then the LUT tables.
+  const uint32_t bars = smem_u32(smem + kBufs * kBufBytes);
   constexpr bool kRegLut = reg_lut(LUT, B);
   constexpr bool kLaneTab = LUT && !kRegLut;
   // kLaneTab: warp w's table at tab_base + w kWarpTab, aligned to its size so that a code's
@@ -295,13 +284,9 @@ __global__ void __launch_bounds__(WS ? 512 : 256, 1)
   constexpr uint32_t kWarpTab = lut_warp_bytes(B, TW);
   constexpr int kRep = lut_rep(B, TW);
   constexpr int kTabShift = kRep == 4 ? 7 : kRep == 2 ? 6 : 5;  // code c at byte c << kTabShift
-  const uint32_t tab_base = (bars + 8 * ws_bars(WS) + kWarpTab - 1) & ~(kWarpTab - 1);
+  const uint32_t tab_base = (bars + 8 * kBufs + kWarpTab - 1) & ~(kWarpTab - 1);
 
-  // warp: the n-tile's warp index (WS: a producer decodes for the consumer warp of its index - 8).
-  const int tid = threadIdx.x, lane = tid & 31, warp = (tid >> 5) & 7;
-  const bool producer = WS && tid >= 256;
-  const bool decoder = !WS || producer;  // loads weights and metadata and decodes them
-  constexpr int kThreads = WS ? 512 : 256;
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int g = lane >> 2, t = lane & 3;
   const int ntile = blockIdx.x * 8 + warp;
   const bool tile_ok = ntile < N16;
@@ -318,8 +303,8 @@ __global__ void __launch_bounds__(WS ? 512 : 256, 1)
     constexpr int kE = B >= 3 ? 8 : 4;
     constexpr int kItems = 64 * ((1 << B) / kE);
 #pragma unroll
-    for (int it = 0; it < (kItems + kThreads - 1) / kThreads; ++it) {
-      const int i = tid + kThreads * it;
+    for (int it = 0; it < (kItems + 255) / 256; ++it) {
+      const int i = tid + 256 * it;
       if (i < kItems) {
         const int wi = (i >> 3) & 7, gr = i & 7, cg = i >> 6;
         const int r = blockIdx.x * kRows + 16 * wi + gr;
@@ -345,8 +330,7 @@ __global__ void __launch_bounds__(WS ? 512 : 256, 1)
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const int r = blockIdx.x * kRows + 16 * warp + g + 8 * h;
-      const uint4 v = r < N && decoder ? load_bytes<2 << B>(lut + ((size_t)r << B))
-                                       : make_uint4(0, 0, 0, 0);
+      const uint4 v = r < N ? load_bytes<2 << B>(lut + ((size_t)r << B)) : make_uint4(0, 0, 0, 0);
       reg_lut_row(v, rt[h]);
     }
   }
@@ -362,26 +346,13 @@ __global__ void __launch_bounds__(WS ? 512 : 256, 1)
       bulk_copy(smem_u32(smem) + (st & (kBufs - 1)) * kBufBytes + h * kStageBytes,
                 xtile + ((size_t)h * S + st) * kStageBytes, kStageBytes, bar);
   };
-  // The thread that issues the x copies (WS: producer warp 0's lane 0).
-  const int xtid = WS ? 256 : 0;
   if (tid == 0) {
 #pragma unroll
     for (int b = 0; b < kBufs; ++b) mbar_init(bars + 8 * b, 1);
-    if constexpr (WS) {
-#pragma unroll
-      for (int b = 0; b < kBufs; ++b) mbar_init(empty_x + 8 * b, 256);  // every consumer thread
-#pragma unroll
-      for (int sl = 0; sl < kWsSlots; ++sl)
-#pragma unroll
-        for (int w = 0; w < 8; ++w) {
-          mbar_init(full_a(sl, w), 32);  // every lane of the producer warp
-          mbar_init(empty_a(sl, w), 32);  // every lane of the consumer warp
-        }
-    }
     mbar_init_fence();
   }
   __syncthreads();  // barriers initialised before anyone waits on them
-  if (tid == xtid) {
+  if (tid == 0) {
     issue_x(4 * cb);
     issue_x(4 * cb + 1);  // every chunk has 4 stages
   }
@@ -507,8 +478,7 @@ __global__ void __launch_bounds__(WS ? 512 : 256, 1)
   const uint4* qbase = qw + (size_t)(tile_ok ? ntile : 0) * C * B * 32 + lane;
 #pragma unroll
   for (int p = 0; p < B; ++p)
-    cur[p] = tile_ok && decoder ? ld_stream(qbase + ((size_t)cb * B + p) * 32)
-                                : make_uint4(0, 0, 0, 0);
+    cur[p] = tile_ok ? ld_stream(qbase + ((size_t)cb * B + p) * 32) : make_uint4(0, 0, 0, 0);
 #pragma unroll
   for (int p = 0; p < B; ++p) nxt[p] = cur[p];
 
@@ -523,12 +493,12 @@ __global__ void __launch_bounds__(WS ? 512 : 256, 1)
 #ifdef ANYPREC_PREFILL_PLAIN
   constexpr bool kIlv = false;
 #else
-  constexpr bool kIlv = TW == 1 && !WS;
+  constexpr bool kIlv = TW == 1;
 #endif
   static_assert(!kIlv || kMeta2, "the interleaved schedule keeps the metadata two stages ahead");
   // (Value-initialised: the LUT kernels never set them, and the shared advance() reads them.)
   MetaWord mt_cur[2] = {}, mt_next[2] = {}, mt_next2[2] = {};
-  if (!LUT && decoder) {
+  if constexpr (!LUT) {
     load_meta(8 * cb, mt_cur[0]);
     load_meta(8 * cb + 1, mt_cur[1]);
     if constexpr (kMeta2) {
@@ -538,7 +508,7 @@ __global__ void __launch_bounds__(WS ? 512 : 256, 1)
   }
   // At unit 0 of chunk c: the planes of chunk c + 1, three stages before they are decoded.
   auto load_next_chunk = [&](int c, int i) {
-    if (i == 0 && c + 1 < ce && tile_ok && decoder) {
+    if (i == 0 && c + 1 < ce && tile_ok) {
 #pragma unroll
       for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)(c + 1) * B + p) * 32);
     }
@@ -631,74 +601,8 @@ __global__ void __launch_bounds__(WS ? 512 : 256, 1)
     }
     advance(i);
   };
-  // Warp-specialised blocks. Producer warp 8 + w, stage ls (local: 0 at chunk cb): decode (the
-  // plain schedule's metadata two stages ahead), wait until consumer warp w has read ring slot
-  // ls % kWsSlots's previous stage, store the 4 fragments, arrive on the slot's "full" barrier.
-  // Producer warp 8 lane 0 then copies x two stages ahead into the buffer that stage ls - 2 used,
-  // once the consumers' wgmma of that stage are done (its "empty" barrier): after its own
-  // stage's fragments, so that the wait never holds back a decode the consumers need next.
-  auto ws_produce = [&](int c, int i) {
-    const int st = 4 * c + i, ls = st - 4 * cb, slot = ls % kWsSlots;
-    load_next_chunk(c, i);
-    if constexpr (!LUT) {
-      load_meta(2 * st + 4, mt_next2[0]);
-      load_meta(2 * st + 5, mt_next2[1]);
-    }
-    uint32_t a[4][4];
-    dq_stage(cur, i, mt_cur, a);
-    advance(i);
-    if (ls >= kWsSlots) mbar_wait(empty_a(slot, warp), ((ls / kWsSlots) - 1) & 1);
-    const uint32_t at = aring + slot * kASlotBytes + (warp * 4 * 32 + lane) * 16;
-#pragma unroll
-    for (int step = 0; step < 4; ++step)
-      asm volatile("st.shared.v4.b32 [%0], {%1, %2, %3, %4};" ::"r"(at + step * 512),
-                   "r"(a[step][0]), "r"(a[step][1]), "r"(a[step][2]), "r"(a[step][3])
-                   : "memory");
-    mbar_arrive(full_a(slot, warp));
-    if (tid == xtid && st + 2 < 4 * ce) {
-      if (ls + 2 >= kBufs) mbar_wait(empty_x + 8 * ((i + 2) & 3), (((ls + 2) >> 2) - 1) & 1);
-      issue_x(st + 2);
-    }
-  };
-  // Consumer warp w, stage ls: its fragments from the ring (then the slot is free), the stage's x,
-  // 4 wgmma, one stage in flight; stage ls - 1's wgmma are then done in this warp: arrive on its x
-  // buffer's "empty" barrier.
-  auto ws_consume = [&](int c, int i, uint32_t (&a)[4][4]) {
-    const int ls = 4 * (c - cb) + i, slot = ls % kWsSlots;
-    mbar_wait(full_a(slot, warp), (ls / kWsSlots) & 1);
-    const uint32_t at = aring + slot * kASlotBytes + (warp * 4 * 32 + lane) * 16;
-#pragma unroll
-    for (int step = 0; step < 4; ++step)
-      asm volatile("ld.shared.v4.b32 {%0, %1, %2, %3}, [%4];"
-                   : "=r"(a[step][0]), "=r"(a[step][1]), "=r"(a[step][2]), "=r"(a[step][3])
-                   : "r"(at + step * 512)
-                   : "memory");
-    mbar_arrive(empty_a(slot, warp));
-    mbar_wait(bars + 8 * i, (c - cb) & 1);
-    wgmma_fence();
-#pragma unroll
-    for (int step = 0; step < 4; ++step)
-      wgmma_step<T>(acc[0], a[step], desc.at(i * kBufBytes + step * 32));
-    wgmma_commit();
-    wgmma_wait<1>();
-    if (ls > 0) mbar_arrive(empty_x + 8 * ((i + 3) & 3));
-  };
   uint32_t a0[4][4], a1[4][4];
-  if constexpr (WS) {
-    if (producer) {
-      for (int c = cb; c < ce; ++c) {
-#pragma unroll
-        for (int i = 0; i < 4; ++i) ws_produce(c, i);
-      }
-      return;  // no barrier follows: the consumers write the results
-    }
-    for (int c = cb; c < ce; ++c) {
-      ws_consume(c, 0, a0);
-      ws_consume(c, 1, a1);
-      ws_consume(c, 2, a0);
-      ws_consume(c, 3, a1);
-    }
-  } else if constexpr (kIlv) {
+  if constexpr (kIlv) {
     // Prologue: stage 4 cb decoded; the metadata one stage further on (mt_cur: stage 4 cb + 1).
     MetaWord mt0[2] = {mt_cur[0], mt_cur[1]};
     if constexpr (!LUT) {
@@ -725,7 +629,69 @@ __global__ void __launch_bounds__(WS ? 512 : 256, 1)
   wgmma_wait<0>();
 
   // D fragment: acc[h][i] is row 16 warp + g + 8 ((i >> 1) & 1), token
-  // 128 h + 8 (i >> 2) + 2t + (i & 1). Split K: fp32 partials into ws[z], summed afterwards.
+  // 128 h + 8 (i >> 2) + 2t + (i & 1).
+  // Split K over a cluster (launched with cluster dims (1, 1, splits), no workspace): each block
+  // puts its partial sums in its own shared memory (the x buffers, free once every wgmma is done),
+  // then block z of the cluster sums tokens z, z + splits, ... over the cluster's blocks in z
+  // order (the workspace path's order: the same result, bit for bit) and writes them. Against
+  // the workspace (a write and a read of splits M N fp32 through L2 / DRAM and a second kernel)
+  // the partials never leave the GPC.
+  const int splits = gridDim.z;
+  if (splits > 1 && ws == nullptr) {
+    __syncthreads();  // every warp's wgmma done: nobody reads the x buffers any more
+    float* red = reinterpret_cast<float*>(smem);
+#pragma unroll
+    for (int h = 0; h < TW; ++h)
+#pragma unroll
+      for (int i = 0; i < 64; ++i)
+        red[red_word(128 * h + 8 * (i >> 2) + 2 * t + (i & 1), warp * 16 + g + 8 * ((i >> 1) & 1))] =
+            acc[h][i];
+    cluster_sync();  // every block's partial sums written and visible to the cluster
+    const int z = blockIdx.z;  // = the cluster rank (cluster dims (1, 1, splits))
+    const uint32_t red_base = smem_u32(red);
+    // Item f: token z + splits (f >> 6), rows 2 (f & 63) and 2 (f & 63) + 1; a warp writes 64
+    // consecutive outputs of one token. kBatch items per thread at once, so that their
+    // distributed-shared-memory loads (splits each) are in flight together.
+    constexpr int kBatch = 8;
+    const int items = (kTok * TW - z + splits - 1) / splits * 64;
+    for (int f0 = tid; f0 < items; f0 += 256 * kBatch) {
+      float2 v[kBatch];
+      uint32_t at[kBatch];
+#pragma unroll
+      for (int j = 0; j < kBatch; ++j) {
+        const int f = min(f0 + 256 * j, items - 1);  // (past the end: a repeat, not stored)
+        at[j] = red_base + 4 * red_word(z + splits * (f >> 6), 2 * (f & 63));
+        v[j] = ld_cluster_f2(at[j], 0);
+      }
+      for (int q = 1; q < splits; ++q) {
+#pragma unroll
+        for (int j = 0; j < kBatch; ++j) {
+          const float2 u = ld_cluster_f2(at[j], q);
+          v[j].x += u.x;
+          v[j].y += u.y;
+        }
+      }
+#pragma unroll
+      for (int j = 0; j < kBatch; ++j) {
+        const int f = f0 + 256 * j;
+        const int tok = z + splits * (f >> 6), r = 2 * (f & 63);
+        const int m = m0 + tok, n = blockIdx.x * kRows + r;
+        if (f >= items || m >= M || n >= N) continue;
+        T* out = y + (size_t)m * N + n;
+        if ((N & 1) == 0) {  // n even: the pair is 4-byte aligned
+          *reinterpret_cast<uint32_t*>(out) =
+              pack2<T>(from_float<T>(v[j].x), from_float<T>(v[j].y));
+        } else {
+          out[0] = from_float<T>(v[j].x);
+          if (n + 1 < N) out[1] = from_float<T>(v[j].y);
+        }
+      }
+    }
+    cluster_sync();  // no block leaves while the others read its shared memory
+    return;
+  }
+  // Split K without a cluster (more splits than a cluster holds): fp32 partials into ws[z],
+  // summed afterwards by splitk_reduce_kernel.
   float* wsz = ws ? ws + (size_t)blockIdx.z * M * N : nullptr;
 #pragma unroll
   for (int h = 0; h < TW; ++h)
@@ -747,9 +713,24 @@ __global__ void __launch_bounds__(WS ? 512 : 256, 1)
 }
 
 inline size_t smem_bytes(int bits, bool lut, int tw) {
+  // (The cluster reduction reuses the x buffers: 64 KB per 128 tokens, as many as they hold.)
+  static_assert(red_smem_bytes(1) <= x_smem_bytes(1) && red_smem_bytes(2) <= x_smem_bytes(2),
+                "the split-K partial sums must fit in the x buffers");
   if (reg_lut(lut, bits)) return x_smem_bytes(tw);  // tables in registers
   // 8 warp tables and one of alignment slack (lut_rep keeps this within kMaxSmem)
   return x_smem_bytes(tw) + (lut ? 9 * (size_t)lut_warp_bytes(bits, tw) : 0);
+}
+
+// Split K runs in a cluster of split_k blocks (reduced in distributed shared memory) up to the
+// portable cluster size; beyond it through the fp32 workspace. -DANYPREC_PREFILL_NO_CLUSTER: always
+// the workspace (for A/B timings).
+constexpr int kMaxClusterSplit = 8;
+inline bool uses_cluster(const PrefillPlan& p) {
+#ifdef ANYPREC_PREFILL_NO_CLUSTER
+  return false;
+#else
+  return p.split_k > 1 && p.split_k <= kMaxClusterSplit;
+#endif
 }
 
 template <typename T, int B, bool LUT, int TW>
@@ -762,7 +743,27 @@ cudaError_t launch_t(const GemmArgs& a, const PrefillPlan& p, int G, int gshift,
   if (e != cudaSuccess) return e;
   const int cps = (a.C + p.split_k - 1) / p.split_k;
   const dim3 grid((a.N16 + 7) / 8, (a.M + kTok * TW - 1) / (kTok * TW), p.split_k);
-  kernel<<<grid, use_ws(TW) ? 512 : 256, smem, stream>>>(static_cast<const uint8_t*>(xp), a.qw,
+  if (uses_cluster(p)) {
+    cudaLaunchConfig_t cfg = {};
+    cfg.gridDim = grid;
+    cfg.blockDim = dim3(256);
+    cfg.dynamicSmemBytes = smem;
+    cfg.stream = stream;
+    cudaLaunchAttribute attr[1];
+    attr[0].id = cudaLaunchAttributeClusterDimension;
+    attr[0].val.clusterDim.x = 1;
+    attr[0].val.clusterDim.y = 1;
+    attr[0].val.clusterDim.z = p.split_k;
+    cfg.attrs = attr;
+    cfg.numAttrs = 1;
+    // ws = nullptr with gridDim.z > 1: the kernel reduces in the cluster.
+    return cudaLaunchKernelEx(&cfg, kernel, static_cast<const uint8_t*>(xp), a.qw,
+                              reinterpret_cast<const MetaWord*>(a.meta),
+                              static_cast<const T*>(a.lut), static_cast<T*>(a.y),
+                              static_cast<float*>(nullptr), a.M, a.N, a.K, a.C, a.N16, G, gshift,
+                              cps);
+  }
+  kernel<<<grid, 256, smem, stream>>>(static_cast<const uint8_t*>(xp), a.qw,
                                       reinterpret_cast<const MetaWord*>(a.meta),
                                       static_cast<const T*>(a.lut), static_cast<T*>(a.y),
                                       p.split_k > 1 ? ws : nullptr, a.M, a.N, a.K, a.C, a.N16, G,
