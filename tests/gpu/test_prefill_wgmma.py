@@ -66,9 +66,8 @@ def test_prefill_shapes_groups(n, k, gs, scheme):
 def test_prefill_token_blocks_and_split_k(block_tokens, split_k, scheme):
     """Every grid the plan can choose: 256-token blocks (ragged: M = 300, 513), K split into
     2 / 4 (= 3 blocks of 3 chunks and an empty 4th, folded away) / 9 (one chunk each) ranges:
-    clusters of 2 and 3 blocks reducing in distributed shared memory, and the fp32 workspace
-    (more splits than a cluster takes). N = 203: odd, so the cluster's writes of row pairs take
-    their unaligned form."""
+    2 as a cluster reducing in distributed shared memory, the others through the fp32
+    workspace. N = 203: odd, so the cluster's writes of row pairs take their unaligned form."""
     for bits, dtype in ((3, torch.float16), (4, torch.bfloat16), (8, torch.float16)):
         layer = random_layer(scheme, bits, 203, 2080, 64 if scheme == "uniform" else -1,
                              seed=bits + split_k)
@@ -105,16 +104,21 @@ def test_prefill_split_k_is_deterministic_and_matches_one_pass():
 @needs_hopper
 @pytest.mark.parametrize("split_k", [0, 2, 8, 16])
 def test_prefill_cuda_graph_capture_replay(split_k):
-    """Split K in a cluster (2, 8: launched with cudaLaunchKernelEx) and through the workspace
-    (16: one chunk each) captured in a CUDA graph and replayed into NaN-filled outputs with new inputs."""
+    """Split K in a cluster (2: launched with cudaLaunchKernelEx) and through the workspace
+    (8, 16) captured in a CUDA graph and replayed into NaN-filled outputs with new inputs."""
     layer = random_layer("uniform", 4, 256, 4096, 128, seed=11)
     w = layer.dequant_ref()
+    tiled, (meta, _, _) = prepared(layer, torch.float16)  # (host-to-device copies: not in a graph)
     xs = [torch.randn(m, 4096, device="cuda").half() for m in (64, 300)]
-    outs = [prefill(layer, x, 128, split_k) for x in xs]  # warm-up outside the graph
+
+    def run(x):
+        return torch.ops.anyprec.prefill_uniform(x, tiled, meta, 4, 128, 4096, 256, 128, split_k)
+
+    outs = [run(x) for x in xs]  # warm-up outside the graph
     torch.cuda.synchronize()
     graph = torch.cuda.CUDAGraph()
     with torch.cuda.graph(graph):
-        outs = [prefill(layer, x, 128, split_k) for x in xs]
+        outs = [run(x) for x in xs]
     for _ in range(2):
         for x in xs:
             x.copy_(torch.randn_like(x))

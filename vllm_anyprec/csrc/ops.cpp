@@ -236,10 +236,17 @@ bool prefill_supported(const anyprec::DeviceInfo& d, int64_t group_size) {
 // with every pick timed, prefill_lut_lanes/runs/plans_picks.txt; b = 2 at M = 256..512 on
 // small weights up to 25% slower), so these stay: what matters is their ratio, not their scale.
 // block_tokens / split_k > 0: forced (benchmarks and tests), 0: chosen here.
-// Split K in a cluster (up to 8 splits, prefill_uses_cluster): the partial sums are added in
-// distributed shared memory at the kernel's end, no workspace and no second kernel; its cost
-// (the reduction's reads and one cluster barrier more) is taken as a constant.
-constexpr double kClusterReduceUs = 1.0;
+// Split K in a cluster (2 splits, prefill_uses_cluster): the partial sums are added in
+// distributed shared memory at the kernel's end, no workspace and no second kernel. Its cost is
+// the workspace's scaled by kClusterReduceShare: fitted to the forced 128 x 2 / 256 x 2 grids of
+// both paths (prefill_ws/runs/call2: the fixed and per-output parts of the residual of the chunk
+// model, cluster / workspace ~0.45).
+constexpr double kClusterReduceShare = 0.45;
+// The workspace's cost: ~3 µs (the second kernel) and a write and a read of the fp32 partial
+// sums (splits M N 4 bytes each) at ~3 TB/s.
+double split_cost_us(int64_t M, int64_t N, int64_t splits) {
+  return 3.0 + (double)splits * M * N * 8 / 3.0e6;
+}
 anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, int sms, bool lut,
                                   int64_t block_tokens, int64_t split_k) {
   TORCH_CHECK(block_tokens == 0 || block_tokens == 128 || block_tokens == 256,
@@ -264,10 +271,11 @@ anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, 
         // the query failed, as if every SM took part).
         const int cap = anyprec::prefill_cluster_capacity((int)splits);
         const int64_t per_wave = cap > 0 ? cap : std::max<int64_t>(1, sms / splits);
-        us = (double)ceil_div(tiles, per_wave) * (double)cps * chunk_us + kClusterReduceUs;
+        us = (double)ceil_div(tiles, per_wave) * (double)cps * chunk_us +
+             kClusterReduceShare * split_cost_us(M, N, splits);
       } else {
         us = (double)ceil_div(tiles * splits, sms) * (double)cps * chunk_us;
-        if (splits > 1) us += 3.0 + (double)splits * M * N * 8 / 3.0e6;
+        if (splits > 1) us += split_cost_us(M, N, splits);
       }
       if (best_us == 0 || us < best_us) {
         best_us = us;

@@ -721,10 +721,14 @@ inline size_t smem_bytes(int bits, bool lut, int tw) {
   return x_smem_bytes(tw) + (lut ? 9 * (size_t)lut_warp_bytes(bits, tw) : 0);
 }
 
-// Split K runs in a cluster of split_k blocks (reduced in distributed shared memory) up to the
-// portable cluster size; beyond it through the fp32 workspace. -DANYPREC_PREFILL_NO_CLUSTER: always
-// the workspace (for A/B timings).
-constexpr int kMaxClusterSplit = 8;
+// Split K in two runs as a cluster of 2 blocks (reduced in distributed shared memory); more splits
+// through the fp32 workspace. Measured on the H200 against the workspace, same forced grids
+// (benchmarks/experiments/prefill_ws/README.md): clusters of 2 were faster in 93 of 96 cells
+// (geometric mean 1.09x, 0.97-1.24x), clusters of 4 and 8 slower (0.89x / 0.80x, down to 0.56x):
+// a cluster's blocks start together on one GPC, and with one block per SM the GPU holds fewer
+// clusters of 4 or 8 at once than it holds blocks (pairs fill every SM).
+// -DANYPREC_PREFILL_NO_CLUSTER: always the workspace (for A/B timings).
+constexpr int kMaxClusterSplit = 2;
 inline bool uses_cluster(const PrefillPlan& p) {
 #ifdef ANYPREC_PREFILL_NO_CLUSTER
   return false;
