@@ -42,8 +42,8 @@ def test_crossover_per_class(monkeypatch, scheme, bits, k, n, expected):
     ("lut", 8, 14336, 4096, (33, 1024)),
     ("lut", 2, 4096, 6144, (33, 513)),        # small weights, b <= 3: as uniform
     ("lut", 3, 4096, 4096, (33, 1025)),
-    ("lut", 4, 4096, 6144, (33, 512)),        # small weights, b >= 4: dense from 512
-    ("lut", 8, 4096, 4096, (33, 512)),
+    ("lut", 4, 4096, 6144, (33, 513)),        # small weights, b >= 4: dense from 513
+    ("lut", 8, 4096, 4096, (33, 513)),
 ])
 def test_hopper_crossovers_per_class(scheme, bits, k, n, expected):
     assert hopper_crossovers(spec(scheme, bits, k, n)) == expected

@@ -95,6 +95,11 @@ def hopper_crossovers(spec: KernelSpec) -> tuple[int, int]:
       LUT, small weights: b <= 3 (register tables since, 1.1-1.3x faster than these numbers) as
       uniform; b >= 4 win at 512 ((4096, 6144) b = 4: 56.8 vs 67.0) but lose at
       384 (55.1 vs 49.9; b = 8 72.2 vs 60.3) and at 1024 (124 vs 107): dense from 512.
+      Session 27 (split K in clusters of 2, 256 x 2 grids 10-25% faster at M = 512 on small
+      weights): (4096, 4096) b = 4 / 6 / 8 at M = 512 fused 35.0 / 37.0 / 46.0 µs against dense
+      38.9 / 48.1 / 52.2, dense ahead at 640 / 768 (up to 35%), fused by 1-10% at 896 / 1024
+      (benchmarks/experiments/h200_record_s27/lut_cross.txt); (4096, 6144) at 512 a tie at
+      b = 4 (56.8 vs 56.5), dense by 5% at b = 8 (prefill_ws/runs/call3): dense from 513.
     - Weights between MID_WEIGHT and LARGE_WEIGHT ((4096, 6144)): session 26's record
       (benchmarks/kernels_NVIDIA_H200.*) ran them fused at M = 1024 by the rule above and lost
       to the dense times of the record before it at every b (uniform 108-121 µs against
@@ -108,7 +113,7 @@ def hopper_crossovers(spec: KernelSpec) -> tuple[int, int]:
     elems = spec.in_features * spec.out_features
     large = elems >= LARGE_WEIGHT
     if spec.scheme == "lut" and spec.bits >= 4 and not large:
-        return 33, 512
+        return 33, 513
     if MID_WEIGHT < elems < LARGE_WEIGHT:
         return 33, 513
     if spec.scheme == "lut" and spec.bits >= 7:
