@@ -22,8 +22,9 @@
 // Block: 2 warpgroups (256 threads), 128 weight rows (8 n-tiles, warp w owns tile 8 bx + w) x
 // 128 TW tokens (TW = 1 or 2: a 256-token block decodes each weight once for twice the wgmma
 // work, at 128 accumulator registers). blockIdx.z splits K for grids too small to fill the GPU:
-// a range of chunks per block, the partial sums to an fp32 workspace that splitk_reduce_kernel
-// adds up in a fixed order (the result does not depend on timing). K in stages of 64 (one 64-k
+// a range of chunks per block; two splits run as a thread block cluster that adds its partial
+// sums in distributed shared memory at the end, more through an fp32 workspace that
+// splitk_reduce_kernel adds up; both in a fixed order (the result does not depend on timing). K in stages of 64 (one 64-k
 // unit of a tiled chunk), 4 x-stage buffers filled two stages ahead; A fragments double-buffered
 // in registers so the decode of stage s+1 overlaps the wgmma of stage s (128-token blocks:
 // fragment by fragment, between the stage's wgmma; see stage_ilv). Uniform: A = s q - s z
