@@ -221,6 +221,18 @@ bool prefill_supported(const anyprec::DeviceInfo& d, int64_t group_size) {
   return d.major == 9 && d.minor == 0 && prefill_group_ok(group_size);
 }
 
+// Split K in a cluster (2 splits, prefill_uses_cluster): the partial sums are added in
+// distributed shared memory at the kernel's end, no workspace and no second kernel. Its cost is
+// the workspace's scaled by kClusterReduceShare: fitted to the forced 128 x 2 / 256 x 2 grids of
+// both paths (prefill_ws/runs/call2: the fixed and per-output parts of the residual of the chunk
+// model, cluster / workspace ~0.45).
+constexpr double kClusterReduceShare = 0.45;
+// The workspace's cost: ~3 µs (the second kernel) and a write and a read of the fp32 partial
+// sums (splits M N 4 bytes each) at ~3 TB/s.
+double split_cost_us(int64_t M, int64_t N, int64_t splits) {
+  return 3.0 + (double)splits * M * N * 8 / 3.0e6;
+}
+
 // The prefill kernel's grid: 128 x block_tokens tiles, and K split over split_k blocks where the
 // tiles alone leave SMs idle (one 256-thread block fits per SM). Cost model fitted to the H200
 // (benchmarks/experiments/prefill_wgmma/runs/v7_plans.json, 128- and 256-token blocks and splits
@@ -236,17 +248,6 @@ bool prefill_supported(const anyprec::DeviceInfo& d, int64_t group_size) {
 // with every pick timed, prefill_lut_lanes/runs/plans_picks.txt; b = 2 at M = 256..512 on
 // small weights up to 25% slower), so these stay: what matters is their ratio, not their scale.
 // block_tokens / split_k > 0: forced (benchmarks and tests), 0: chosen here.
-// Split K in a cluster (2 splits, prefill_uses_cluster): the partial sums are added in
-// distributed shared memory at the kernel's end, no workspace and no second kernel. Its cost is
-// the workspace's scaled by kClusterReduceShare: fitted to the forced 128 x 2 / 256 x 2 grids of
-// both paths (prefill_ws/runs/call2: the fixed and per-output parts of the residual of the chunk
-// model, cluster / workspace ~0.45).
-constexpr double kClusterReduceShare = 0.45;
-// The workspace's cost: ~3 µs (the second kernel) and a write and a read of the fp32 partial
-// sums (splits M N 4 bytes each) at ~3 TB/s.
-double split_cost_us(int64_t M, int64_t N, int64_t splits) {
-  return 3.0 + (double)splits * M * N * 8 / 3.0e6;
-}
 anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, int sms, bool lut,
                                   int64_t block_tokens, int64_t split_k) {
   TORCH_CHECK(block_tokens == 0 || block_tokens == 128 || block_tokens == 256,

@@ -37,7 +37,10 @@ int prefill_cluster_capacity(int split_k) {
   // with more than half of an SM's shared memory stands for them.
   auto kernel = prefill::one_block_per_sm;
   const size_t smem = prefill::kMaxSmem / 2 + 1024;
+  // (A host-side computation, no stream work: callable while a graph is being captured. An
+  // error is cleared, not cached: a sticky one shows up again at the next launch's check.)
   int n = 0;
+  bool ok = false;
   if (cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem) ==
       cudaSuccess) {
     cudaLaunchConfig_t cfg = {};
@@ -51,12 +54,11 @@ int prefill_cluster_capacity(int split_k) {
     attr[0].val.clusterDim.z = split_k;
     cfg.attrs = attr;
     cfg.numAttrs = 1;
-    if (cudaOccupancyMaxActiveClusters(&n, kernel, &cfg) != cudaSuccess) {
-      (void)cudaGetLastError();  // a refused query is an answer (none), not a sticky error
-      n = 0;
-    }
-  } else {
+    ok = cudaOccupancyMaxActiveClusters(&n, kernel, &cfg) == cudaSuccess;
+  }
+  if (!ok) {
     (void)cudaGetLastError();
+    return 0;
   }
   if (dev < kDevices) cache[dev][split_k].store(n + 1, std::memory_order_relaxed);
   return n;
