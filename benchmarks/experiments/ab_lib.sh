@@ -20,6 +20,14 @@
 #                                     launches the runs logged (ANYPREC_PT_DEBUG=1)
 #   ncu_init FILE                     OUT (default device_out) made and RAW=OUT/FILE emptied, for
 #                                     the ncu scripts' raw output
+#   ncu_prefill LABEL SCHEME BITS K N M [TOKENS SPLIT] -- NCU_ARGS
+#                                     ncu (NCU_ARGS: sections, metrics) of one prefill kernel launch
+#                                     (prefill_wgmma/profile.py, the third), appended to RAW under
+#                                     "=== LABEL"
+#   ab_stage_vllm DIR                 the vLLM bundle part carried in DIR (.stage, .stage2) copied to
+#                                     /tmp/vllm-stage, for h200_record_s23/callB.sh
+#   ab_memcheck FILE KEXPR            compute-sanitizer memcheck of pytest FILE -k KEXPR:
+#                                     OUT/memcheck.log, its summary line printed
 # AB_TIMEOUT: seconds per benchmark run (default 60).
 set -uo pipefail
 ncu_init() {
@@ -94,4 +102,23 @@ ab_report() {
   cat "$RUNS/table.txt"
   # (|| true: head closing the pipe early is not a failure of the report)
   grep -h "anyprec PT" "$RUNS"/*.log 2>/dev/null | sort | uniq | head -"${AB_PT_LINES:-60}" || true
+}
+ncu_prefill() {
+  local label=$1 args=()
+  shift
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do args+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  echo "=== $label" >> "$RAW"
+  PYTHONPATH="$PWD" timeout 120 ncu --clock-control none -k regex:prefill_kernel --launch-skip 2 \
+    --launch-count 1 "$@" python3 benchmarks/experiments/prefill_wgmma/profile.py "${args[@]}" \
+    >> "$RAW" 2>&1 || echo "(ncu failed or timed out: $label)" >> "$RAW"
+}
+ab_stage_vllm() {
+  mkdir -p /tmp/vllm-stage && cp -f "$1"/* /tmp/vllm-stage/
+}
+ab_memcheck() {
+  PYTHONPATH=$PWD timeout 150 compute-sanitizer --tool memcheck python3 -m pytest -q \
+    -p no:cacheprovider "$1" -k "$2" > "$OUT/memcheck.log" 2>&1
+  echo "memcheck rc=$?: $(tail -1 "$OUT/memcheck.log")"
+  grep "ERROR SUMMARY" "$OUT/memcheck.log"
 }

@@ -97,3 +97,25 @@ def check_against_reference(layer: Layer, dtype: torch.dtype, ms, run, seed: int
             assert err < REL_TOL[dtype], (
                 f"{label}: {layer.scheme} b={layer.bits} gs={layer.group_size} N={layer.n} "
                 f"K={layer.k} M={m} {dtype}: rel err {err:.2e}")
+
+
+def check_graph_replay(run, xs, w: torch.Tensor) -> None:
+    """run(x) once per input outside a graph (warm-up), then captured in a CUDA graph; the graph
+    replayed twice with new inputs copied into xs and the captured outputs filled with NaN
+    first, each output checked against x @ w^T (fp16 bound): a replay that wrote nothing, or
+    read the inputs of the capture, fails."""
+    for x in xs:
+        run(x)
+    torch.cuda.synchronize()
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        outs = [run(x) for x in xs]
+    for _ in range(2):
+        for x in xs:
+            x.copy_(torch.randn_like(x))
+        for o in outs:
+            o.fill_(float("nan"))
+        graph.replay()
+        torch.cuda.synchronize()
+        for x, o in zip(xs, outs):
+            assert rel_err(o, x.float() @ w.t()) < REL_TOL[torch.float16]

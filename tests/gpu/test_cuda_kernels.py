@@ -9,7 +9,8 @@ import sys
 import pytest
 import torch
 
-from helpers import REL_TOL, check_against_reference, gemm, prepared, random_layer, rel_err
+from helpers import (REL_TOL, check_against_reference, check_graph_replay, gemm, prepared,
+                     random_layer, rel_err)
 
 BITS = [2, 3, 4, 5, 6, 7, 8]
 SCHEMES = ["uniform", "lut"]
@@ -289,20 +290,7 @@ def test_cuda_graph_capture_replay(scheme):
     tiled, extra = prepared(layer, torch.float16)
     w = layer.dequant_ref()
     xs = [torch.randn(m, 1024, device="cuda").half() for m in (1, 8, 100)]
-    outs = [gemm(layer, tiled, extra, x, 64) for x in xs]  # warm-up outside the graph
-    torch.cuda.synchronize()
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
-        outs = [gemm(layer, tiled, extra, x, 64) for x in xs]
-    for _ in range(2):
-        for x in xs:
-            x.copy_(torch.randn_like(x))
-        for o in outs:
-            o.fill_(float("nan"))
-        graph.replay()
-        torch.cuda.synchronize()
-        for x, o in zip(xs, outs):
-            assert rel_err(o, x.float() @ w.t()) < REL_TOL[torch.float16]
+    check_graph_replay(lambda x: gemm(layer, tiled, extra, x, 64), xs, w)
 
 
 def test_opcheck():

@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from helpers import REL_TOL, check_against_reference, gemm, prepared, random_layer, rel_err
+from helpers import (check_against_reference, check_graph_replay, gemm, prepared, random_layer,
+                     rel_err)
 
 DTYPES = [torch.float16, torch.bfloat16]
 SCHEMES = ["uniform", "lut"]
@@ -114,20 +115,7 @@ def test_prefill_cuda_graph_capture_replay(split_k):
     def run(x):
         return torch.ops.anyprec.prefill_uniform(x, tiled, meta, 4, 128, 4096, 256, 128, split_k)
 
-    outs = [run(x) for x in xs]  # warm-up outside the graph
-    torch.cuda.synchronize()
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
-        outs = [run(x) for x in xs]
-    for _ in range(2):
-        for x in xs:
-            x.copy_(torch.randn_like(x))
-        for o in outs:
-            o.fill_(float("nan"))
-        graph.replay()
-        torch.cuda.synchronize()
-        for x, o in zip(xs, outs):
-            assert rel_err(o, x.float() @ w.t()) < REL_TOL[torch.float16]
+    check_graph_replay(run, xs, w)
 
 
 @needs_hopper

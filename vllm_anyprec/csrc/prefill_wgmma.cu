@@ -43,18 +43,8 @@ int prefill_cluster_capacity(int split_k) {
   bool ok = false;
   if (cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem) ==
       cudaSuccess) {
-    cudaLaunchConfig_t cfg = {};
-    cfg.gridDim = dim3(1, 1, split_k);
-    cfg.blockDim = dim3(256);
-    cfg.dynamicSmemBytes = smem;
-    cudaLaunchAttribute attr[1];
-    attr[0].id = cudaLaunchAttributeClusterDimension;
-    attr[0].val.clusterDim.x = 1;
-    attr[0].val.clusterDim.y = 1;
-    attr[0].val.clusterDim.z = split_k;
-    cfg.attrs = attr;
-    cfg.numAttrs = 1;
-    ok = cudaOccupancyMaxActiveClusters(&n, kernel, &cfg) == cudaSuccess;
+    const prefill::ClusterLaunch launch(dim3(1, 1, split_k), smem, split_k, nullptr);
+    ok = cudaOccupancyMaxActiveClusters(&n, kernel, &launch.cfg) == cudaSuccess;
   }
   if (!ok) {
     (void)cudaGetLastError();

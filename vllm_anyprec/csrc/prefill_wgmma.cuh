@@ -722,6 +722,27 @@ inline size_t smem_bytes(int bits, bool lut, int tw) {
   return x_smem_bytes(tw) + (lut ? 9 * (size_t)lut_warp_bytes(bits, tw) : 0);
 }
 
+// A launch of `grid` (256 threads, smem bytes of dynamic shared memory, on stream) as thread
+// block clusters of (1, 1, splits): the blocks of one tile's K splits. (cfg points at attr: use
+// it where it was made.)
+struct ClusterLaunch {
+  cudaLaunchAttribute attr[1];
+  cudaLaunchConfig_t cfg;
+  ClusterLaunch(dim3 grid, size_t smem, int splits, cudaStream_t stream) : attr{}, cfg{} {
+    attr[0].id = cudaLaunchAttributeClusterDimension;
+    attr[0].val.clusterDim.x = 1;
+    attr[0].val.clusterDim.y = 1;
+    attr[0].val.clusterDim.z = splits;
+    cfg.gridDim = grid;
+    cfg.blockDim = dim3(256);
+    cfg.dynamicSmemBytes = smem;
+    cfg.stream = stream;
+    cfg.attrs = attr;
+    cfg.numAttrs = 1;
+  }
+  ClusterLaunch(const ClusterLaunch&) = delete;
+};
+
 // Split K in two runs as a cluster of 2 blocks (reduced in distributed shared memory); more splits
 // through the fp32 workspace. Measured on the H200 against the workspace, same forced grids
 // (benchmarks/experiments/prefill_ws/README.md): clusters of 2 were faster in 93 of 96 cells
@@ -749,20 +770,9 @@ cudaError_t launch_t(const GemmArgs& a, const PrefillPlan& p, int G, int gshift,
   const int cps = (a.C + p.split_k - 1) / p.split_k;
   const dim3 grid((a.N16 + 7) / 8, (a.M + kTok * TW - 1) / (kTok * TW), p.split_k);
   if (uses_cluster(p)) {
-    cudaLaunchConfig_t cfg = {};
-    cfg.gridDim = grid;
-    cfg.blockDim = dim3(256);
-    cfg.dynamicSmemBytes = smem;
-    cfg.stream = stream;
-    cudaLaunchAttribute attr[1];
-    attr[0].id = cudaLaunchAttributeClusterDimension;
-    attr[0].val.clusterDim.x = 1;
-    attr[0].val.clusterDim.y = 1;
-    attr[0].val.clusterDim.z = p.split_k;
-    cfg.attrs = attr;
-    cfg.numAttrs = 1;
+    const ClusterLaunch launch(grid, smem, p.split_k, stream);
     // ws = nullptr with gridDim.z > 1: the kernel reduces in the cluster.
-    return cudaLaunchKernelEx(&cfg, kernel, static_cast<const uint8_t*>(xp), a.qw,
+    return cudaLaunchKernelEx(&launch.cfg, kernel, static_cast<const uint8_t*>(xp), a.qw,
                               reinterpret_cast<const MetaWord*>(a.meta),
                               static_cast<const T*>(a.lut), static_cast<T*>(a.y),
                               static_cast<float*>(nullptr), a.M, a.N, a.K, a.C, a.N16, G, gshift,

@@ -8,8 +8,9 @@
 # Usage: OUT=$OUT bash benchmarks/experiments/h200_record_s27/call4.sh
 set -uo pipefail
 OUT=${OUT:-device_out}
-mkdir -p "$OUT" /tmp/vllm-stage && cp -f .stage/* /tmp/vllm-stage/
+mkdir -p "$OUT"
 source benchmarks/experiments/ab_lib.sh
+ab_stage_vllm .stage
 ab_build
 s=$(date +%s)
 PYTHONPATH=$PWD timeout 60 python3 -m pytest -q -p no:cacheprovider \

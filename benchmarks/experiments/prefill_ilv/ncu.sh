@@ -10,16 +10,12 @@
 source benchmarks/experiments/ab_lib.sh  # (set -uo pipefail, ncu_init)
 ncu_init ncu_raw.txt
 ls vllm_anyprec/_C*.so > /dev/null 2>&1 || ab_build
-run() {  # scheme bits tokens
-  echo "=== $1 b=$2 ${3}x1 (4096, 4096) M=4096" >> "$RAW"
-  PYTHONPATH="$PWD" timeout 120 ncu --clock-control none -k regex:prefill_kernel --launch-skip 2 \
-    --launch-count 1 --section SpeedOfLight --section ComputeWorkloadAnalysis \
-    --section SchedulerStats --section WarpStateStats --section SourceCounters \
-    python3 benchmarks/experiments/prefill_wgmma/profile.py "$1" "$2" 4096 4096 4096 "$3" 1 \
-    >> "$RAW" 2>&1 || echo "(ncu failed or timed out: $*)" >> "$RAW"
-}
-run uniform 4 128
-run uniform 4 256
-run lut 4 128
+SECTIONS=(--section SpeedOfLight --section ComputeWorkloadAnalysis --section SchedulerStats
+          --section WarpStateStats --section SourceCounters)
+for spec in "uniform 4 128" "uniform 4 256" "lut 4 128"; do
+  read -r scheme bits tokens <<< "$spec"
+  ncu_prefill "$scheme b=$bits ${tokens}x1 (4096, 4096) M=4096" "$scheme" "$bits" 4096 4096 4096 \
+    "$tokens" 1 -- "${SECTIONS[@]}"
+done
 grep -E "^===|Duration|SM Frequency|Compute \(SM\) Throughput|Memory Throughput|Issue Slots Busy|Executed Ipc A|Eligible Warps|Active Warps Per|Warp Cycles Per Issued|Stall|failed" "$RAW" \
   | sed -E 's/\s+/ /g' | cut -c1-150 | head -120

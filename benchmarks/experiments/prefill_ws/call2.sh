@@ -9,6 +9,7 @@
 # 2. compute-sanitizer memcheck of the split-K and graph tests on the cluster build.
 # Usage: OUT=$OUT bash benchmarks/experiments/prefill_ws/call2.sh
 set -uo pipefail
+source benchmarks/experiments/ab_lib.sh
 OUT=${OUT:-device_out}
 mkdir -p "$OUT"
 TESTS=tests/gpu/test_prefill_wgmma.py BITS=4,8 MS=256,512,1024 FIELDS=prefill_us \
@@ -19,10 +20,6 @@ grep -E "tests rc|bench rc|built in|failed" "$OUT/ab.log"
 tail -3 "$OUT/ab/base/tests.log"
 cat "$OUT"/ab/compare_*.txt > "$OUT/cluster_compare.txt"
 grep -B1 -i geomean "$OUT/cluster_compare.txt" | grep -v "^--"
-PYTHONPATH=$PWD timeout 150 compute-sanitizer --tool memcheck python3 -m pytest -q \
-  -p no:cacheprovider tests/gpu/test_prefill_wgmma.py -k "split_k or graph" \
-  > "$OUT/memcheck.log" 2>&1
-echo "memcheck rc=$?: $(tail -1 "$OUT/memcheck.log")"
-grep -c "Invalid\|ERROR SUMMARY: [1-9]" "$OUT/memcheck.log"
+ab_memcheck tests/gpu/test_prefill_wgmma.py "split_k or graph"
 cp "$OUT/ab/base/prefill_wgmma.json" "$OUT/cluster.json"
 cp "$OUT/ab/nocluster/prefill_wgmma.json" "$OUT/nocluster.json"

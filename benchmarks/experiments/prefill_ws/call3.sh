@@ -5,9 +5,10 @@
 # tests on both builds; the GPU's cluster capacities; memcheck of the split-K / graph tests.
 # Usage: OUT=$OUT bash benchmarks/experiments/prefill_ws/call3.sh
 set -uo pipefail
+source benchmarks/experiments/ab_lib.sh
 OUT=${OUT:-device_out}
 mkdir -p "$OUT"
-nvcc -arch=sm_90a -o /tmp/cluster_capacity benchmarks/experiments/prefill_ws/cluster_capacity.cu \
+nvcc -arch=sm_90a -std=c++17 -o /tmp/cluster_capacity benchmarks/experiments/prefill_ws/cluster_capacity.cu \
   && /tmp/cluster_capacity | tee "$OUT/cluster_capacity.txt"
 TESTS=tests/gpu/test_prefill_wgmma.py BITS=4,8 MS=256,512,1024 FIELDS=prefill_us \
   PLANS=128x1,256x1,128x2,256x2 OUT=$OUT/ab \
@@ -17,11 +18,7 @@ grep -E "tests rc|bench rc|built in|failed" "$OUT/ab.log"
 grep -E "FAILED|passed|failed" "$OUT/ab/base/tests.log" | tail -5
 cat "$OUT"/ab/compare_*.txt > "$OUT/plan_compare.txt"
 grep -B1 -i geomean "$OUT/plan_compare.txt" | grep -v "^--"
-PYTHONPATH=$PWD timeout 150 compute-sanitizer --tool memcheck python3 -m pytest -q \
-  -p no:cacheprovider tests/gpu/test_prefill_wgmma.py -k "split_k or graph" \
-  > "$OUT/memcheck.log" 2>&1
-echo "memcheck rc=$?: $(tail -1 "$OUT/memcheck.log")"
-grep "ERROR SUMMARY" "$OUT/memcheck.log"
+ab_memcheck tests/gpu/test_prefill_wgmma.py "split_k or graph"
 cp "$OUT/ab/base/prefill_wgmma.json" "$OUT/cluster.json"
 cp "$OUT/ab/nocluster/prefill_wgmma.json" "$OUT/nocluster.json"
 cat "$OUT/ab/compare_prefill_us.txt"
