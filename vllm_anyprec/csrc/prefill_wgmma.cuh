@@ -24,10 +24,10 @@
 // work, at 128 accumulator registers). blockIdx.z splits K for grids too small to fill the GPU:
 // a range of chunks per block; two splits run as a thread block cluster that adds its partial
 // sums in distributed shared memory at the end, more through an fp32 workspace that
-// splitk_reduce_kernel adds up; both in a fixed order (the result does not depend on timing). K in stages of 64 (one 64-k
-// unit of a tiled chunk), 4 x-stage buffers filled two stages ahead; A fragments double-buffered
-// in registers so the decode of stage s+1 overlaps the wgmma of stage s (128-token blocks:
-// fragment by fragment, between the stage's wgmma; see stage_ilv). Uniform: A = s q - s z
+// splitk_reduce_kernel adds up; both in a fixed order (the result does not depend on timing).
+// K in stages of 64 (one 64-k unit of a tiled chunk), 4 x-stage buffers filled two stages
+// ahead; A fragments double-buffered in registers so the decode of stage s+1 overlaps the wgmma
+// of stage s (128-token blocks: fragment by fragment, between the stage's wgmma; see stage_ilv). Uniform: A = s q - s z
 // by packed fma in the activation dtype (code + C - C exact, then one rounding), s and -s z from
 // the decode kernel's fold metadata; LUT: per-lane table copies in shared memory (lut_rep).
 #pragma once
@@ -131,7 +131,9 @@ __device__ __forceinline__ float2 ld_cluster_f2(uint32_t addr, int rank) {
 // [128 TW tokens][128 rows] fp32, row r of token m at word 128 m + (r ^ (8 ((m >> 1) & 3))): the
 // xor spreads the 4 lanes t of a quad (tokens 2t, 2t + 1) over 4 bank octets, so the stores of
 // the D fragments are conflict-free, and rows 2p, 2p + 1 stay adjacent (one 8-byte load).
-__device__ __forceinline__ int red_word(int m, int r) { return 128 * m + (r ^ (8 * ((m >> 1) & 3))); }
+__device__ __forceinline__ int red_word(int m, int r) {
+  return 128 * m + (r ^ (8 * ((m >> 1) & 3)));
+}
 constexpr size_t red_smem_bytes(int tw) { return 1024 + (size_t)128 * 128 * 4 * tw; }
 
 __device__ __forceinline__ void wgmma_fence() {
@@ -645,8 +647,8 @@ __global__ void __launch_bounds__(256, 1)
     for (int h = 0; h < TW; ++h)
 #pragma unroll
       for (int i = 0; i < 64; ++i)
-        red[red_word(128 * h + 8 * (i >> 2) + 2 * t + (i & 1), warp * 16 + g + 8 * ((i >> 1) & 1))] =
-            acc[h][i];
+        red[red_word(128 * h + 8 * (i >> 2) + 2 * t + (i & 1),
+                     warp * 16 + g + 8 * ((i >> 1) & 1))] = acc[h][i];
     cluster_sync();  // every block's partial sums written and visible to the cluster
     const int z = blockIdx.z;  // = the cluster rank (cluster dims (1, 1, splits))
     const uint32_t red_base = smem_u32(red);
