@@ -61,11 +61,13 @@ def test_prefill_shapes_groups(n, k, gs, scheme):
 
 
 @needs_hopper
-@pytest.mark.parametrize("block_tokens", [128, 256])
+@pytest.mark.parametrize("block_tokens", [64, 128, 256])
 @pytest.mark.parametrize("split_k", [1, 2, 4, 9])
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_prefill_token_blocks_and_split_k(block_tokens, split_k, scheme):
-    """Every grid the plan can choose: 256-token blocks (ragged: M = 300, 513), K split into
+    """Every grid the plan can choose: 64-token blocks (m64n64 wgmma; odd and even blocks read
+    the two halves of a 128-token x image: M = 1, 300, 513 end in either half), 256-token
+    blocks (ragged: M = 300, 513), K split into
     2 / 4 (= 3 blocks of 3 chunks and an empty 4th, folded away) / 9 (one chunk each) ranges:
     2 as a cluster reducing in distributed shared memory, the others through the fp32
     workspace. N = 203: odd, so the cluster's writes of row pairs take their unaligned form."""
@@ -78,11 +80,12 @@ def test_prefill_token_blocks_and_split_k(block_tokens, split_k, scheme):
 
 
 @needs_hopper
-@pytest.mark.parametrize("block_tokens", [128, 256])
+@pytest.mark.parametrize("block_tokens", [64, 128, 256])
 @pytest.mark.parametrize("bits", [2, 3, 4, 5, 6, 7, 8])
 def test_prefill_lut_tables_every_bits_and_block(bits, block_tokens):
     """The per-lane LUT tables take 4, 2 or 1 copies per quad by what fits next to the x
-    buffers (lut_rep: b = 8 with 128-token blocks 2, b = 7 / 8 with 256-token blocks 2 / 1):
+    buffers (lut_rep: b = 8 with 64- and 128-token blocks 2, b = 7 / 8 with 256-token blocks
+    2 / 1):
     every width on both grids, both dtypes, a ragged second row block (rows past N)."""
     layer = random_layer("lut", bits, 203, 840, -1, seed=100 + bits)
     for dtype in DTYPES:
@@ -103,17 +106,20 @@ def test_prefill_split_k_is_deterministic_and_matches_one_pass():
 
 
 @needs_hopper
-@pytest.mark.parametrize("split_k", [0, 2, 8, 16])
-def test_prefill_cuda_graph_capture_replay(split_k):
+@pytest.mark.parametrize("block_tokens,split_k", [(0, 0), (128, 0), (128, 2), (128, 8), (128, 16),
+                                                  (64, 2), (64, 1)])
+def test_prefill_cuda_graph_capture_replay(block_tokens, split_k):
     """Split K in a cluster (2: launched with cudaLaunchKernelEx) and through the workspace
-    (8, 16) captured in a CUDA graph and replayed into NaN-filled outputs with new inputs."""
+    (8, 16), and 64-token blocks, captured in a CUDA graph and replayed into NaN-filled outputs
+    with new inputs."""
     layer = random_layer("uniform", 4, 256, 4096, 128, seed=11)
     w = layer.dequant_ref()
     tiled, (meta, _, _) = prepared(layer, torch.float16)  # (host-to-device copies: not in a graph)
     xs = [torch.randn(m, 4096, device="cuda").half() for m in (64, 300)]
 
     def run(x):
-        return torch.ops.anyprec.prefill_uniform(x, tiled, meta, 4, 128, 4096, 256, 128, split_k)
+        return torch.ops.anyprec.prefill_uniform(x, tiled, meta, 4, 128, 4096, 256, block_tokens,
+                                                 split_k)
 
     check_graph_replay(run, xs, w)
 
@@ -123,8 +129,8 @@ def test_prefill_refuses_bad_plans():
     layer = random_layer("uniform", 4, 32, 256, 128)
     x = torch.randn(4, 256, device="cuda").half()
     with pytest.raises(RuntimeError,
-                       match="block_tokens: expected 0 \\(auto\\), 128 or 256, got 64"):
-        prefill(layer, x, 64, 0)
+                       match="block_tokens: expected 0 \\(auto\\), 64, 128 or 256, got 96"):
+        prefill(layer, x, 96, 0)
     with pytest.raises(RuntimeError, match="split_k: expected >= 0, got -1"):
         prefill(layer, x, 0, -1)
 

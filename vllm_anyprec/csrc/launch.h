@@ -129,12 +129,13 @@ cudaError_t launch_dequant(const DequantArgs& a, cudaStream_t stream);
 // cluster (prefill_uses_cluster): an fp32 workspace of split_k * M * N (the partial sums), else
 // unused.
 struct PrefillPlan {
-  int block_tokens;  // 128 or 256 tokens per block
+  int block_tokens;  // 64, 128 or 256 tokens per block
   int split_k;       // blocks along K (1: none), each over ceil(C / split_k) chunks
 };
+// x's 128-token tile images: a 256-token block reads two, a 64-token block half of one.
 inline int prefill_x_tiles(int M, const PrefillPlan& p) {
-  const int per_block = p.block_tokens / 128;
-  return (M + p.block_tokens - 1) / p.block_tokens * per_block;
+  const int span = p.block_tokens > 128 ? p.block_tokens : 128;
+  return (M + span - 1) / span * (span / 128);
 }
 cudaError_t launch_prefill(const GemmArgs& a, const PrefillPlan& p, int G, int gshift, void* xp,
                            float* ws, cudaStream_t stream);

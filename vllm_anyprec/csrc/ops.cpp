@@ -250,16 +250,18 @@ double split_cost_us(int64_t M, int64_t N, int64_t splits) {
 // block_tokens / split_k > 0: forced (benchmarks and tests), 0: chosen here.
 anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, int sms, bool lut,
                                   int64_t block_tokens, int64_t split_k) {
-  TORCH_CHECK(block_tokens == 0 || block_tokens == 128 || block_tokens == 256,
-              msg("anyprec: prefill: block_tokens: expected 0 (auto), 128 or 256, got ",
+  TORCH_CHECK(block_tokens == 0 || block_tokens == 64 || block_tokens == 128 ||
+                  block_tokens == 256,
+              msg("anyprec: prefill: block_tokens: expected 0 (auto), 64, 128 or 256, got ",
                   block_tokens));
   TORCH_CHECK(split_k >= 0, msg("anyprec: prefill: split_k: expected >= 0, got ", split_k));
   anyprec::PrefillPlan best{};
   double best_us = 0;
-  for (const int tokens : {128, 256}) {
+  for (const int tokens : {64, 128, 256}) {
     if (block_tokens && tokens != block_tokens) continue;
     const int64_t tiles = ceil_div(N16, 8) * ceil_div(M, tokens);
-    const double chunk_us = lut ? (tokens == 128 ? 3.5 : 4.6) : (tokens == 128 ? 2.45 : 4.0);
+    const double chunk_us = lut ? (tokens == 64 ? 2.6 : tokens == 128 ? 3.5 : 4.6)
+                                : (tokens == 64 ? 1.75 : tokens == 128 ? 2.45 : 4.0);
     const int64_t s_lo = split_k ? std::min(split_k, C) : 1;
     const int64_t s_hi = split_k ? s_lo : std::min<int64_t>(16, C);
     for (int64_t s = s_lo; s <= s_hi; ++s) {

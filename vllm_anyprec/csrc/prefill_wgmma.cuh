@@ -20,14 +20,16 @@
 // registers for x.
 //
 // Block: 2 warpgroups (256 threads), 128 weight rows (8 n-tiles, warp w owns tile 8 bx + w) x
-// 128 TW tokens (TW = 1 or 2: a 256-token block decodes each weight once for twice the wgmma
-// work, at 128 accumulator registers). blockIdx.z splits K for grids too small to fill the GPU:
+// 64, 128 or 256 tokens (TOK): a 256-token block decodes each weight once for two 128-token
+// wgmma (128 accumulator registers); a 64-token block runs m64n64k16 (M = 33..64 padded to 64,
+// not 128: half the tensor work and shared-memory reads per weight decoded). blockIdx.z splits K for grids too small to fill the GPU:
 // a range of chunks per block; two splits run as a thread block cluster that adds its partial
 // sums in distributed shared memory at the end, more through an fp32 workspace that
 // splitk_reduce_kernel adds up; both in a fixed order (the result does not depend on timing).
 // K in stages of 64 (one 64-k unit of a tiled chunk), 4 x-stage buffers filled two stages
 // ahead; A fragments double-buffered in registers so the decode of stage s+1 overlaps the wgmma
-// of stage s (128-token blocks: fragment by fragment, between the stage's wgmma; see stage_ilv). Uniform: A = s q - s z
+// of stage s (64- and 128-token blocks: fragment by fragment, between the stage's wgmma; see
+// stage_ilv). Uniform: A = s q - s z
 // by packed fma in the activation dtype (code + C - C exact, then one rounding), s and -s z from
 // the decode kernel's fold metadata; LUT: per-lane table copies in shared memory (lut_rep).
 #pragma once
@@ -38,7 +40,7 @@ namespace anyprec {
 namespace prefill {
 
 constexpr int kRows = 128;                  // weight rows per block (2 warpgroups x 64)
-constexpr int kTok = 128;                   // tokens per wgmma (its N) and per x tile image
+constexpr int kTok = 128;                   // tokens per x tile image (and per wgmma, up to)
 constexpr int kStageK = 64;                 // k per stage
 constexpr int kBufs = 4;                    // x stage buffers
 constexpr int kStageBytes = kTok * kStageK * 2;  // 16 KB: one x tile image, 128 tokens x 128 B
@@ -61,17 +63,22 @@ constexpr int kMaxSmem = 232448;            // sm_90's dynamic shared memory per
 // on 256-token ones (H200, b = 2, 3, benchmarks/experiments/prefill_lut_lanes/README.md). b = 4
 // would need 16 registers per row and ~7 ops per A register (two permutes per half, a select
 // on the code's bit 3): more ALU than the lane tables' ALU + shared-pipe split.
-constexpr size_t x_smem_bytes(int tw) { return 1024 + (size_t)kBufs * kStageBytes * tw + 8 * kBufs; }
-constexpr int lut_rep(int bits, int tw) {
-  return x_smem_bytes(tw) + 9 * ((size_t)128 << bits) <= kMaxSmem  ? 4
-         : x_smem_bytes(tw) + 9 * ((size_t)64 << bits) <= kMaxSmem ? 2
-                                                                    : 1;
+// Tokens per block (tok): 64, 128 or 256. A wgmma takes wg_n(tok) tokens (its N: 64 or 128),
+// wg_count(tok) of them per k16 step (1 or 2).
+constexpr int wg_n(int tok) { return tok < kTok ? tok : kTok; }
+constexpr int wg_count(int tok) { return tok / wg_n(tok); }
+// One stage of x: tok rows of 128 bytes (64 k).
+constexpr size_t x_smem_bytes(int tok) { return 1024 + (size_t)kBufs * 128 * tok + 8 * kBufs; }
+constexpr int lut_rep(int bits, int tok) {
+  return x_smem_bytes(tok) + 9 * ((size_t)128 << bits) <= kMaxSmem  ? 4
+         : x_smem_bytes(tok) + 9 * ((size_t)64 << bits) <= kMaxSmem ? 2
+                                                                     : 1;
 }
-constexpr uint32_t lut_warp_bytes(int bits, int tw) { return (32u * lut_rep(bits, tw)) << bits; }
+constexpr uint32_t lut_warp_bytes(int bits, int tok) { return (32u * lut_rep(bits, tok)) << bits; }
 // Whether the LUT tables live in registers (b <= 3): no shared tables.
 constexpr bool reg_lut(bool lut, int bits) { return lut && bits <= 3; }
-static_assert(x_smem_bytes(1) + 9 * (size_t)lut_warp_bytes(8, 1) <= kMaxSmem &&
-                  x_smem_bytes(2) + 9 * (size_t)lut_warp_bytes(8, 2) <= kMaxSmem,
+static_assert(x_smem_bytes(128) + 9 * (size_t)lut_warp_bytes(8, 128) <= kMaxSmem &&
+                  x_smem_bytes(256) + 9 * (size_t)lut_warp_bytes(8, 256) <= kMaxSmem,
               "b = 8 LUT tables must fit beside the x buffers with one copy per quad");
 
 __device__ __forceinline__ uint32_t smem_u32(const void* p) {
@@ -128,13 +135,13 @@ __device__ __forceinline__ float2 ld_cluster_f2(uint32_t addr, int rank) {
   return v;
 }
 // Split K in a cluster: the partial sums of a block go to its shared memory as
-// [128 TW tokens][128 rows] fp32, row r of token m at word 128 m + (r ^ (8 ((m >> 1) & 3))): the
+// [TOK tokens][128 rows] fp32, row r of token m at word 128 m + (r ^ (8 ((m >> 1) & 3))): the
 // xor spreads the 4 lanes t of a quad (tokens 2t, 2t + 1) over 4 bank octets, so the stores of
 // the D fragments are conflict-free, and rows 2p, 2p + 1 stay adjacent (one 8-byte load).
 __device__ __forceinline__ int red_word(int m, int r) {
   return 128 * m + (r ^ (8 * ((m >> 1) & 3)));
 }
-constexpr size_t red_smem_bytes(int tw) { return 1024 + (size_t)128 * 128 * 4 * tw; }
+constexpr size_t red_smem_bytes(int tok) { return 1024 + (size_t)128 * 4 * tok; }
 
 __device__ __forceinline__ void wgmma_fence() {
   asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
@@ -173,12 +180,30 @@ struct SmemDesc {
       : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63]) \
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc))
 
-template <typename T>
-__device__ __forceinline__ void wgmma_step(float (&d)[64], const uint32_t (&a)[4], uint64_t desc) {
-  if constexpr (std::is_same_v<T, __half>) {
+// The same with N = 64 (64-token blocks): d[0..31].
+#define ANYPREC_WGMMA_M64N64K16_RS(ATYPE) \
+  asm volatile( \
+      "{\n" \
+      "wgmma.mma_async.sync.aligned.m64n64k16.f32." #ATYPE "." #ATYPE " " \
+      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, " \
+      "{%32, %33, %34, %35}, %36, 1, 1, 1, 0;\n" \
+      "}\n" \
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]) \
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc))
+
+// One k16 step of NT tokens (64 or 128) into d[0 .. NT / 2).
+template <typename T, int NT>
+__device__ __forceinline__ void wgmma_step(float (&d)[NT / 2], const uint32_t (&a)[4],
+                                           uint64_t desc) {
+  static_assert(NT == 64 || NT == 128, "wgmma N: 64 or 128 tokens");
+  if constexpr (NT == 128 && std::is_same_v<T, __half>) {
     ANYPREC_WGMMA_M64N128K16_RS(f16);
-  } else {
+  } else if constexpr (NT == 128) {
     ANYPREC_WGMMA_M64N128K16_RS(bf16);
+  } else if constexpr (std::is_same_v<T, __half>) {
+    ANYPREC_WGMMA_M64N64K16_RS(f16);
+  } else {
+    ANYPREC_WGMMA_M64N64K16_RS(bf16);
   }
 }
 
@@ -265,7 +290,7 @@ __global__ void splitk_reduce_kernel(const float* __restrict__ ws, T* __restrict
   y[i] = from_float<T>(v);
 }
 
-template <typename T, int B, bool LUT, int TW>
+template <typename T, int B, bool LUT, int TOK>
 __global__ void __launch_bounds__(256, 1)
     prefill_kernel(const uint8_t* __restrict__ xp, const uint4* __restrict__ qw,
                    const MetaWord* __restrict__ meta, const T* __restrict__ lut,
@@ -276,7 +301,9 @@ __global__ void __launch_bounds__(256, 1)
   // The swizzle pattern repeats every 1024 bytes: the stage buffers start 1024-aligned.
   uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) &
                                              ~static_cast<uintptr_t>(1023));
-  constexpr int kBufBytes = TW * kStageBytes;  // one stage of x: TW tile images
+  constexpr int kN = wg_n(TOK), TW = wg_count(TOK);  // wgmma N, wgmma per k16 step
+  constexpr int kBufBytes = TOK * 128;  // one stage of x: TOK token rows of 64 k
+  constexpr int kWgBytes = kN * 128;    // the rows of one wgmma
   const SmemDesc desc(smem_u32(smem));  // x buffer 0, k step 0
   // One "full" mbarrier per x buffer, after the x buffers; then the LUT tables.
   const uint32_t bars = smem_u32(smem + kBufs * kBufBytes);
@@ -284,8 +311,8 @@ __global__ void __launch_bounds__(256, 1)
   constexpr bool kLaneTab = LUT && !kRegLut;
   // kLaneTab: warp w's table at tab_base + w kWarpTab, aligned to its size so that a code's
   // offset 32 R c is or-ed into this lane's address of code 0 (lane_tab), not added.
-  constexpr uint32_t kWarpTab = lut_warp_bytes(B, TW);
-  constexpr int kRep = lut_rep(B, TW);
+  constexpr uint32_t kWarpTab = lut_warp_bytes(B, TOK);
+  constexpr int kRep = lut_rep(B, TOK);
   constexpr int kTabShift = kRep == 4 ? 7 : kRep == 2 ? 6 : 5;  // code c at byte c << kTabShift
   const uint32_t tab_base = (bars + 8 * kBufs + kWarpTab - 1) & ~(kWarpTab - 1);
 
@@ -293,7 +320,7 @@ __global__ void __launch_bounds__(256, 1)
   const int g = lane >> 2, t = lane & 3;
   const int ntile = blockIdx.x * 8 + warp;
   const bool tile_ok = ntile < N16;
-  const int m0 = blockIdx.y * kTok * TW;
+  const int m0 = blockIdx.y * TOK;
   const int S = C * 4;  // 64-k stages
   // This block's chunks [cb, ce) of K (all of them without split K).
   const int cb = blockIdx.z * cps, ce = min(C, cb + cps);
@@ -338,16 +365,18 @@ __global__ void __launch_bounds__(256, 1)
     }
   }
 
-  // x: TW 16 KB bulk copies per stage (token tiles TW by, TW by + 1), issued by thread 0 two
-  // stages ahead into buffer st % 4.
-  const uint8_t* xtile = xp + (size_t)blockIdx.y * TW * S * kStageBytes;
+  // x: TW bulk copies of kWgBytes per stage (256 tokens: tiles 2 by, 2 by + 1, 16 KB each;
+  // 64 tokens: the by-odd or -even half of tile by / 2, 8 KB from its row 64 (by % 2)), issued
+  // by thread 0 two stages ahead into buffer st % 4. (Rows 64..127 of a tile image start
+  // 1024-aligned: the same swizzle phase as rows 0..63.)
+  const uint8_t* xtile = xp + (size_t)(m0 / kTok) * S * kStageBytes + (m0 % kTok) * 128;
   auto issue_x = [&](int st) {
     const uint32_t bar = bars + 8 * (st & (kBufs - 1));
     mbar_expect_tx(bar, kBufBytes);
 #pragma unroll
     for (int h = 0; h < TW; ++h)
-      bulk_copy(smem_u32(smem) + (st & (kBufs - 1)) * kBufBytes + h * kStageBytes,
-                xtile + ((size_t)h * S + st) * kStageBytes, kStageBytes, bar);
+      bulk_copy(smem_u32(smem) + (st & (kBufs - 1)) * kBufBytes + h * kWgBytes,
+                xtile + ((size_t)h * S + st) * kStageBytes, kWgBytes, bar);
   };
   if (tid == 0) {
 #pragma unroll
@@ -472,11 +501,11 @@ __global__ void __launch_bounds__(256, 1)
                    : "memory");
   };
 
-  float acc[TW][64];
+  float acc[TW][kN / 2];
 #pragma unroll
   for (int h = 0; h < TW; ++h)
 #pragma unroll
-    for (int i = 0; i < 64; ++i) acc[h][i] = 0.f;
+    for (int i = 0; i < kN / 2; ++i) acc[h][i] = 0.f;
   uint4 cur[B], nxt[B];
   const uint4* qbase = qw + (size_t)(tile_ok ? ntile : 0) * C * B * 32 + lane;
 #pragma unroll
@@ -489,7 +518,7 @@ __global__ void __launch_bounds__(256, 1)
   // stall (ncu source counters, long scoreboard) of the 256-token kernel. One stage ahead for
   // b = 8 with 256 tokens, where the 8 more registers would spill.
   constexpr bool kMeta2 = !(TW == 2 && B == 8);
-  // The interleaved schedule for 128-token blocks (stage_ilv; -DANYPREC_PREFILL_PLAIN: the
+  // The interleaved schedule for 64- and 128-token blocks (stage_ilv; -DANYPREC_PREFILL_PLAIN: the
   // plain one, for A/B timings). 256-token blocks keep the plain schedule: with their 128
   // accumulators the decoded unit held across the stage spills (uniform) or runs 10% slower
   // (LUT; benchmarks/experiments/prefill_ilv/).
@@ -562,7 +591,7 @@ __global__ void __launch_bounds__(256, 1)
     for (int step = 0; step < 4; ++step)
 #pragma unroll
       for (int h = 0; h < TW; ++h)
-        wgmma_step<T>(acc[h], a[step], desc.at(i * kBufBytes + h * kStageBytes + step * 32));
+        wgmma_step<T, kN>(acc[h], a[step], desc.at(i * kBufBytes + h * kWgBytes + step * 32));
     wgmma_commit();
     wgmma_wait<1>();
   };
@@ -596,7 +625,7 @@ __global__ void __launch_bounds__(256, 1)
       // (The fence orders the previous step's A writes before this wgmma; ptxas would insert
       // it anyway, with an info message, C7519.)
       if (step > 0) wgmma_fence();
-      wgmma_step<T>(acc[0], a[step], desc.at(i * kBufBytes + step * 32));
+      wgmma_step<T, kN>(acc[0], a[step], desc.at(i * kBufBytes + step * 32));
       wgmma_commit();
       wgmma_wait<4>();  // stage st - 1's group `step` done: its A registers are free
       dq_step(w, s2, m2, step >> 1, step & 1, an[step]);
@@ -632,7 +661,7 @@ __global__ void __launch_bounds__(256, 1)
   wgmma_wait<0>();
 
   // D fragment: acc[h][i] is row 16 warp + g + 8 ((i >> 1) & 1), token
-  // 128 h + 8 (i >> 2) + 2t + (i & 1).
+  // kN h + 8 (i >> 2) + 2t + (i & 1).
   // Split K over a cluster (launched with cluster dims (1, 1, splits), no workspace): each block
   // puts its partial sums in its own shared memory (the x buffers, free once every wgmma is done),
   // then block z of the cluster sums tokens z, z + splits, ... over the cluster's blocks in z
@@ -646,8 +675,8 @@ __global__ void __launch_bounds__(256, 1)
 #pragma unroll
     for (int h = 0; h < TW; ++h)
 #pragma unroll
-      for (int i = 0; i < 64; ++i)
-        red[red_word(128 * h + 8 * (i >> 2) + 2 * t + (i & 1),
+      for (int i = 0; i < kN / 2; ++i)
+        red[red_word(kN * h + 8 * (i >> 2) + 2 * t + (i & 1),
                      warp * 16 + g + 8 * ((i >> 1) & 1))] = acc[h][i];
     cluster_sync();  // every block's partial sums written and visible to the cluster
     const int z = blockIdx.z;  // = the cluster rank (cluster dims (1, 1, splits))
@@ -656,7 +685,7 @@ __global__ void __launch_bounds__(256, 1)
     // consecutive outputs of one token. kBatch items per thread at once, so that their
     // distributed-shared-memory loads (splits each) are in flight together.
     constexpr int kBatch = 8;
-    const int items = (kTok * TW - z + splits - 1) / splits * 64;
+    const int items = (TOK - z + splits - 1) / splits * 64;
     for (int f0 = tid; f0 < items; f0 += 256 * kBatch) {
       float2 v[kBatch];
       uint32_t at[kBatch];
@@ -699,9 +728,9 @@ __global__ void __launch_bounds__(256, 1)
 #pragma unroll
   for (int h = 0; h < TW; ++h)
 #pragma unroll
-    for (int i = 0; i < 64; ++i) {
+    for (int i = 0; i < kN / 2; ++i) {
       const int n = blockIdx.x * kRows + warp * 16 + g + 8 * ((i >> 1) & 1);
-      const int m = m0 + kTok * h + 8 * (i >> 2) + 2 * t + (i & 1);
+      const int m = m0 + kN * h + 8 * (i >> 2) + 2 * t + (i & 1);
       if (n < N && m < M) {
         if (wsz) {
           wsz[(size_t)m * N + n] = acc[h][i];
@@ -715,13 +744,14 @@ __global__ void __launch_bounds__(256, 1)
 #endif
 }
 
-inline size_t smem_bytes(int bits, bool lut, int tw) {
-  // (The cluster reduction reuses the x buffers: 64 KB per 128 tokens, as many as they hold.)
-  static_assert(red_smem_bytes(1) <= x_smem_bytes(1) && red_smem_bytes(2) <= x_smem_bytes(2),
+inline size_t smem_bytes(int bits, bool lut, int tok) {
+  // (The cluster reduction reuses the x buffers: 512 bytes per token, as many as they hold.)
+  static_assert(red_smem_bytes(64) <= x_smem_bytes(64) && red_smem_bytes(128) <= x_smem_bytes(128)
+                    && red_smem_bytes(256) <= x_smem_bytes(256),
                 "the split-K partial sums must fit in the x buffers");
-  if (reg_lut(lut, bits)) return x_smem_bytes(tw);  // tables in registers
+  if (reg_lut(lut, bits)) return x_smem_bytes(tok);  // tables in registers
   // 8 warp tables and one of alignment slack (lut_rep keeps this within kMaxSmem)
-  return x_smem_bytes(tw) + (lut ? 9 * (size_t)lut_warp_bytes(bits, tw) : 0);
+  return x_smem_bytes(tok) + (lut ? 9 * (size_t)lut_warp_bytes(bits, tok) : 0);
 }
 
 // A launch of `grid` (256 threads, smem bytes of dynamic shared memory, on stream) as thread
@@ -761,16 +791,16 @@ inline bool uses_cluster(const PrefillPlan& p) {
 #endif
 }
 
-template <typename T, int B, bool LUT, int TW>
+template <typename T, int B, bool LUT, int TOK>
 cudaError_t launch_t(const GemmArgs& a, const PrefillPlan& p, int G, int gshift, const void* xp,
                      float* ws, cudaStream_t stream) {
-  auto kernel = prefill_kernel<T, B, LUT, TW>;
-  const size_t smem = smem_bytes(B, LUT, TW);
+  auto kernel = prefill_kernel<T, B, LUT, TOK>;
+  const size_t smem = smem_bytes(B, LUT, TOK);
   cudaError_t e =
       cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
   if (e != cudaSuccess) return e;
   const int cps = (a.C + p.split_k - 1) / p.split_k;
-  const dim3 grid((a.N16 + 7) / 8, (a.M + kTok * TW - 1) / (kTok * TW), p.split_k);
+  const dim3 grid((a.N16 + 7) / 8, (a.M + TOK - 1) / TOK, p.split_k);
   if (uses_cluster(p)) {
     const ClusterLaunch launch(grid, smem, p.split_k, stream);
     // ws = nullptr with gridDim.z > 1: the kernel reduces in the cluster.
@@ -796,8 +826,11 @@ cudaError_t launch_t(const GemmArgs& a, const PrefillPlan& p, int G, int gshift,
 template <typename T, int B, bool LUT>
 cudaError_t launch_tw(const GemmArgs& a, const PrefillPlan& p, int G, int gshift, const void* xp,
                       float* ws, cudaStream_t stream) {
-  return p.block_tokens == 256 ? launch_t<T, B, LUT, 2>(a, p, G, gshift, xp, ws, stream)
-                               : launch_t<T, B, LUT, 1>(a, p, G, gshift, xp, ws, stream);
+  switch (p.block_tokens) {
+    case 64: return launch_t<T, B, LUT, 64>(a, p, G, gshift, xp, ws, stream);
+    case 256: return launch_t<T, B, LUT, 256>(a, p, G, gshift, xp, ws, stream);
+    default: return launch_t<T, B, LUT, 128>(a, p, G, gshift, xp, ws, stream);
+  }
 }
 
 template <int B>
