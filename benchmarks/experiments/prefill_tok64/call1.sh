@@ -26,7 +26,7 @@ left=$(( 570 - ($(date +%s) - T0) ))
 [ "$left" -gt 60 ] || { echo "no time left for the kernel-switch tests"; exit 0; }
 s=$(date +%s)
 i=0
-for grp in "pipe0 or summma0 or sk1 or sk2" "sk2w1 or pdl2 or pdl0 or pt0" \
+for grp in "pipe0 or summma0 or sk1 or sk2" "pdl2 or pdl0 or pt0" \
     "pt1b0 or pt2g3 or pt2g2c or xs1" "wide0 or eight0 or eightring" "eightpt or xb8 or xb3" \
     "xbrule or xboff or lp0 or lprule" "lpall or mcall or mcrule or mc0"; do
   i=$((i + 1))
