@@ -31,19 +31,20 @@ def test_crossover_per_class(monkeypatch, scheme, bits, k, n, expected):
 
 
 @pytest.mark.parametrize("scheme,bits,k,n,expected", [
-    ("uniform", 4, 4096, 28672, (33, 1025)),  # uniform: fused through M = 1024, every size
-    ("uniform", 8, 14336, 4096, (33, 1025)),
-    ("uniform", 4, 4096, 4096, (33, 1025)),
-    ("uniform", 3, 4096, 6144, (33, 513)),    # between 16 and 32 Mi elements: dense from 513
-    ("uniform", 8, 4096, 6144, (33, 513)),
-    ("lut", 4, 4096, 28672, (33, 1025)),      # LUT large weights: as uniform, except
-    ("lut", 6, 14336, 4096, (33, 1025)),
-    ("lut", 7, 4096, 28672, (33, 1024)),      # b >= 7: dense from 1024
-    ("lut", 8, 14336, 4096, (33, 1024)),
-    ("lut", 2, 4096, 6144, (33, 513)),        # small weights, b <= 3: as uniform
-    ("lut", 3, 4096, 4096, (33, 1025)),
-    ("lut", 4, 4096, 6144, (33, 513)),        # small weights, b >= 4: dense from 513
-    ("lut", 8, 4096, 4096, (33, 513)),
+    ("uniform", 4, 4096, 28672, (21, 1025)),  # uniform: fused through M = 1024, every size
+    ("uniform", 8, 14336, 4096, (17, 1025)),  # (b = 8 / large weights: prefill from 17 / 21)
+    ("uniform", 4, 4096, 4096, (29, 1025)),   # (smaller weights: from 29, b = 8 from 25)
+    ("uniform", 3, 4096, 6144, (29, 513)),    # between 16 and 32 Mi elements: dense from 513
+    ("uniform", 8, 4096, 6144, (25, 513)),
+    ("lut", 4, 4096, 28672, (21, 1025)),      # LUT large weights: as uniform, except
+    ("lut", 3, 4096, 28672, (17, 1025)),      # (register tables: prefill from 17)
+    ("lut", 6, 14336, 4096, (21, 1025)),
+    ("lut", 7, 4096, 28672, (21, 1024)),      # b >= 7: dense from 1024
+    ("lut", 8, 14336, 4096, (17, 1024)),
+    ("lut", 2, 4096, 6144, (29, 513)),        # small weights, b <= 3: as uniform
+    ("lut", 3, 4096, 4096, (29, 1025)),
+    ("lut", 4, 4096, 6144, (29, 513)),        # small weights, b >= 4: dense from 513
+    ("lut", 8, 4096, 4096, (17, 513)),        # (LUT b = 8: prefill from 17 everywhere)
 ])
 def test_hopper_crossovers_per_class(scheme, bits, k, n, expected):
     assert hopper_crossovers(spec(scheme, bits, k, n)) == expected

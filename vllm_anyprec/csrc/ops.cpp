@@ -247,7 +247,15 @@ double split_cost_us(int64_t M, int64_t N, int64_t splits) {
 // costs refitted per b from those cells picked grids 1% slower overall than these (72 LUT cells
 // with every pick timed, prefill_lut_lanes/runs/plans_picks.txt; b = 2 at M = 256..512 on
 // small weights up to 25% slower), so these stay: what matters is their ratio, not their scale.
+// 64-token blocks (session 28, benchmarks/experiments/prefill_tok64/: 64 / 128 tokens x 1 / 2 / 4
+// splits forced, M = 17..128, b = 3, 4, 8) take 0.87x (uniform) and ~0.8x (LUT) of a 128-token
+// block's chunk time, and every block a fixed ~1 µs (its prologue: LUT tables, the pipeline's
+// fill, the epilogue); without that term the plan split K four ways at M = 17..24 on the wide
+// weights, 1.13-1.31x slower than one pass. Replayed on that run and session 27's
+// (prefill_tok64/plan_fit.py): the picks are within 1.003x of the best measured grid (geometric
+// mean, 240 cells; 1.011x without the block term).
 // block_tokens / split_k > 0: forced (benchmarks and tests), 0: chosen here.
+constexpr double kBlockUs = 1.0;
 anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, int sms, bool lut,
                                   int64_t block_tokens, int64_t split_k) {
   TORCH_CHECK(block_tokens == 0 || block_tokens == 64 || block_tokens == 128 ||
@@ -260,8 +268,8 @@ anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, 
   for (const int tokens : {64, 128, 256}) {
     if (block_tokens && tokens != block_tokens) continue;
     const int64_t tiles = ceil_div(N16, 8) * ceil_div(M, tokens);
-    const double chunk_us = lut ? (tokens == 64 ? 2.6 : tokens == 128 ? 3.5 : 4.6)
-                                : (tokens == 64 ? 1.75 : tokens == 128 ? 2.45 : 4.0);
+    const double chunk_us = lut ? (tokens == 64 ? 2.8 : tokens == 128 ? 3.5 : 4.6)
+                                : (tokens == 64 ? 2.13 : tokens == 128 ? 2.45 : 4.0);
     const int64_t s_lo = split_k ? std::min(split_k, C) : 1;
     const int64_t s_hi = split_k ? s_lo : std::min<int64_t>(16, C);
     for (int64_t s = s_lo; s <= s_hi; ++s) {
@@ -274,10 +282,10 @@ anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, 
         // the query failed, as if every SM took part).
         const int cap = anyprec::prefill_cluster_capacity((int)splits);
         const int64_t per_wave = cap > 0 ? cap : std::max<int64_t>(1, sms / splits);
-        us = (double)ceil_div(tiles, per_wave) * (double)cps * chunk_us +
+        us = (double)ceil_div(tiles, per_wave) * ((double)cps * chunk_us + kBlockUs) +
              kClusterReduceShare * split_cost_us(M, N, splits);
       } else {
-        us = (double)ceil_div(tiles * splits, sms) * (double)cps * chunk_us;
+        us = (double)ceil_div(tiles * splits, sms) * ((double)cps * chunk_us + kBlockUs);
         if (splits > 1) us += split_cost_us(M, N, splits);
       }
       if (best_us == 0 || us < best_us) {

@@ -77,10 +77,8 @@ def hopper_crossovers(spec: KernelSpec) -> tuple[int, int]:
     decode kernel, the prefill kernel (its own grid plan) and dequantize + cuBLAS each forced,
     M = 24..2048, b = 3, 4, 8, both schemes, Llama-3-8B shapes):
 
-    - decode -> prefill: the prefill kernel wins from M = 48 everywhere it runs (uniform b=4
-      (4096, 28672), M = 48: 77 vs 108 µs) and loses at M = 24 (77 vs 59); at M = 32 it wins
-      only on (14336, 4096) at b <= 4. From M = 33, where the decode kernel takes a second
-      32-row tile.
+    - decode -> prefill (``hopper_prefill_min_m``): session 28's 64-token blocks moved it below
+      M = 33.
     - prefill -> dense, re-measured in session 26 (benchmarks/experiments/prefill_lut_lanes/
       runs/crossovers_s26.txt: prefill_wgmma/bench.py with the weights rotated past L2 and the
       op's own plan timed last, b = 3, 4, 8, M = 24..1024; the earlier runs timed that plan
@@ -112,13 +110,45 @@ def hopper_crossovers(spec: KernelSpec) -> tuple[int, int]:
     """
     elems = spec.in_features * spec.out_features
     large = elems >= LARGE_WEIGHT
+    prefill = hopper_prefill_min_m(spec)
     if spec.scheme == "lut" and spec.bits >= 4 and not large:
-        return 33, 513
+        return prefill, 513
     if MID_WEIGHT < elems < LARGE_WEIGHT:
-        return 33, 513
+        return prefill, 513
     if spec.scheme == "lut" and spec.bits >= 7:
-        return 33, 1024
-    return 33, 1025
+        return prefill, 1024
+    return prefill, 1025
+
+
+def hopper_prefill_min_m(spec: KernelSpec) -> int:
+    """Smallest M that the Hopper prefill kernel takes from the decode kernel.
+
+    Measured on the H200 in session 28 (benchmarks/experiments/prefill_tok64/runs/: the decode
+    kernel and the prefill kernel's grids of 64- and 128-token blocks forced, M = 17..128,
+    b = 3, 4, 8, both schemes, Llama-3-8B shapes). From M = 17 the decode kernel runs two
+    16-row activation tiles and its time grows with M (x is read once per warp); the 64-token
+    prefill grid is nearly flat up to M = 64. Where they cross:
+
+    - LUT b = 8: prefill from M = 17 on every weight ((4096, 28672): 88 vs 139 µs; (4096,
+      4096): 21.6 vs 25.0);
+    - large weights: from 17 at b = 8 (uniform (14336, 4096): 30.7 vs 34.6) and for LUT
+      b <= 3 (register tables: (14336, 4096) 25.4 vs 28.7); else from 21 (M = 17 / 20: decode
+      ahead by up to 13%, uniform b = 4 (4096, 28672) 47.7 / 48.9 vs 53.4; M = 24 prefill
+      ahead or within 2%: LUT b = 4 51.0 vs 55.9, uniform b = 4 53.3 vs 52.4);
+    - smaller weights: from 25 at b = 8 (uniform (4096, 4096) M = 24: 14.1 vs 14.5) and from
+      29 otherwise (M = 24: decode ahead by 2-15%, (4096, 6144) uniform b = 4 15.3 vs 18.1;
+      M = 32: prefill ahead by up to 8% or tied, 18.1 vs 19.4; in between the decode time
+      rises about linearly).
+
+    LUT b = 5..7 (not measured) take the rules of b = 4.
+    """
+    large = spec.in_features * spec.out_features >= LARGE_WEIGHT
+    lut = spec.scheme == "lut"
+    if lut and spec.bits == 8:
+        return 17
+    if large:
+        return 17 if spec.bits == 8 or (lut and spec.bits <= 3) else 21
+    return 25 if spec.bits == 8 else 29
 
 
 def crossovers(spec: KernelSpec, capability: tuple[int, int]) -> tuple[int, int]:
