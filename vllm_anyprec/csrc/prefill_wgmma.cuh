@@ -290,13 +290,10 @@ __global__ void splitk_reduce_kernel(const float* __restrict__ ws, T* __restrict
   y[i] = from_float<T>(v);
 }
 
-// Blocks per SM the 64-token kernels are compiled for (registers capped at 65536 / (256 x this);
-// an experiment: benchmarks/experiments/prefill_tok64/README.md).
-#ifndef ANYPREC_PREFILL_TOK64_BLOCKS
-#define ANYPREC_PREFILL_TOK64_BLOCKS 1
-#endif
+// One block per SM for every block size: the 64-token kernels capped at 128 registers for two
+// ran 0.58x (uniform, spilling) and 0.86x (LUT) as fast (benchmarks/experiments/prefill_tok64/).
 template <typename T, int B, bool LUT, int TOK>
-__global__ void __launch_bounds__(256, TOK == 64 ? ANYPREC_PREFILL_TOK64_BLOCKS : 1)
+__global__ void __launch_bounds__(256, 1)
     prefill_kernel(const uint8_t* __restrict__ xp, const uint4* __restrict__ qw,
                    const MetaWord* __restrict__ meta, const T* __restrict__ lut,
                    T* __restrict__ y, float* __restrict__ ws, int M, int N, int K, int C, int N16,
