@@ -123,29 +123,35 @@ def hopper_crossovers(spec: KernelSpec) -> tuple[int, int]:
 def hopper_prefill_min_m(spec: KernelSpec) -> int:
     """Smallest M that the Hopper prefill kernel takes from the decode kernel.
 
-    Measured on the H200 in session 28 (benchmarks/experiments/prefill_tok64/runs/: the decode
-    kernel and the prefill kernel's grids of 64- and 128-token blocks forced, M = 17..128,
-    b = 3, 4, 8, both schemes, Llama-3-8B shapes). From M = 17 the decode kernel runs two
-    16-row activation tiles and its time grows with M (x is read once per warp); the 64-token
-    prefill grid is nearly flat up to M = 64. Where they cross:
+    Measured on the H200 in session 28 (benchmarks/experiments/prefill_tok64/: the decode kernel
+    against the prefill kernel's grids of 64- and 128-token blocks and its own plan, M = 17..64,
+    every b, both schemes, Llama-3-8B shapes; ``crossover_check.py`` there replays this rule on
+    the stored runs). From M = 17 the decode kernel runs two 16-row activation tiles and its
+    time grows with M (each warp reads all of x); the 64-token prefill grid is nearly flat up to
+    M = 64. Where they cross:
 
-    - LUT b = 8: prefill from M = 17 on every weight ((4096, 28672): 88 vs 139 µs; (4096,
-      4096): 21.6 vs 25.0);
-    - large weights: from 17 at b = 8 (uniform (14336, 4096): 30.7 vs 34.6) and for LUT
-      b <= 3 (register tables: (14336, 4096) 25.4 vs 28.7); else from 21 (M = 17 / 20: decode
-      ahead by up to 13%, uniform b = 4 (4096, 28672) 47.7 / 48.9 vs 53.4; M = 24 prefill
-      ahead or within 2%: LUT b = 4 51.0 vs 55.9, uniform b = 4 53.3 vs 52.4);
-    - smaller weights: from 25 at b = 8 (uniform (4096, 4096) M = 24: 14.1 vs 14.5) and from
-      29 otherwise (M = 24: decode ahead by 2-15%, (4096, 6144) uniform b = 4 15.3 vs 18.1;
-      M = 32: prefill ahead by up to 8% or tied, 18.1 vs 19.4; in between the decode time
-      rises about linearly).
-
-    LUT b = 5..7 (not measured) take the rules of b = 4.
+    - LUT b = 8: from M = 17 on every weight ((4096, 28672): 88 vs 139 µs; (4096, 4096): 21.6
+      vs 25.0). LUT b = 7 from 33, as before (its 64-token kernel has 4 table copies in 178 KB
+      of shared memory: (4096, 28672) M = 32 75.7 vs 71.9 µs), and LUT b = 5, 6 on the smaller
+      weights (decode ahead through M = 29 by 3-8%, the two within 6% at 32).
+    - Large weights: from 17 at b = 8 (uniform (14336, 4096): 30.7 vs 34.6) and for LUT b <= 3
+      (register tables: (14336, 4096) b = 3 25.4 vs 28.7); uniform b = 2 from 25 ((4096, 28672)
+      M = 25: 54.3 vs 56.3, M = 29: 57.5 vs 56.2; on the smaller weights from 33, decode ahead
+      through M = 32 on (4096, 6144): 17.5 vs 19.1); else from 21 (M = 17 / 20: decode ahead by up
+      to 13%, uniform b = 4 (4096, 28672) 47.7 / 48.9 vs 53.4; M = 24 prefill ahead or within 2%:
+      LUT b = 4 51.0 vs 55.9, uniform b = 4 53.3 vs 52.4).
+    - Smaller weights: from 25 at b = 8 (uniform (4096, 4096) M = 24: 14.1 vs 14.5) and from 29
+      otherwise (M = 24: decode ahead by 2-15%, (4096, 6144) uniform b = 4 15.3 vs 18.1; M = 32:
+      prefill ahead by up to 8% or tied; in between the decode time rises about linearly).
     """
     large = spec.in_features * spec.out_features >= LARGE_WEIGHT
     lut = spec.scheme == "lut"
     if lut and spec.bits == 8:
         return 17
+    if lut and (spec.bits == 7 or (spec.bits >= 5 and not large)):
+        return 33
+    if not lut and spec.bits == 2:
+        return 25 if large else 33
     if large:
         return 17 if spec.bits == 8 or (lut and spec.bits <= 3) else 21
     return 25 if spec.bits == 8 else 29
