@@ -24,6 +24,9 @@
 #                                     ncu (NCU_ARGS: sections, metrics) of one prefill kernel launch
 #                                     (prefill_wgmma/profile.py, the third), appended to RAW under
 #                                     "=== LABEL"
+#   NCU_PREFILL_SECTIONS, ncu_prefill_summary
+#                                     the sections / metrics of the prefill profiles (an array for
+#                                     ncu_prefill's NCU_ARGS) and the summary of RAW they print
 #   ab_stage_vllm DIR                 the vLLM bundle part carried in DIR (.stage, .stage2) copied to
 #                                     /tmp/vllm-stage, for h200_record_s23/callB.sh
 #   ab_memcheck FILE KEXPR            compute-sanitizer memcheck of pytest FILE -k KEXPR:
@@ -112,6 +115,17 @@ ncu_prefill() {
   PYTHONPATH="$PWD" timeout 120 ncu --clock-control none -k regex:prefill_kernel --launch-skip 2 \
     --launch-count 1 "$@" python3 benchmarks/experiments/prefill_wgmma/profile.py "${args[@]}" \
     >> "$RAW" 2>&1 || echo "(ncu failed or timed out: $label)" >> "$RAW"
+}
+# The sections and metrics the prefill profiles take (speed of light, pipes, scheduler, warp
+# states, memory, every stall reason per issued instruction), and their summary of RAW.
+NCU_PREFILL_SECTIONS=(--section SpeedOfLight --section ComputeWorkloadAnalysis
+  --section SchedulerStats --section WarpStateStats --section MemoryWorkloadAnalysis
+  --metrics "regex:smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio")
+ncu_prefill_summary() {
+  grep -E "^===|Duration|SM Frequency|Compute \(SM\) Throughput|Memory Throughput|DRAM Throughput|Issue Slots Busy|Eligible Warps|Active Warps Per|Warp Cycles Per Issued|highest-utilized|failed" "$RAW" \
+    | sed -E 's/\s+/ /g' | cut -c1-160
+  echo "stall reasons (cycles per issued instruction, > 0.2):"
+  awk '/^===/ {print} /issue_stalled_.*per_issue_active.ratio/ {if ($NF + 0 > 0.2) print "  " $1, $NF}' "$RAW"
 }
 ab_stage_vllm() {
   mkdir -p /tmp/vllm-stage && cp -f "$1"/* /tmp/vllm-stage/

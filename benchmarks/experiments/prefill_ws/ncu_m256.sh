@@ -9,12 +9,8 @@
 source benchmarks/experiments/ab_lib.sh  # (set -uo pipefail, ncu_init, ab_build)
 ncu_init ncu_m256_raw.txt
 ls vllm_anyprec/_C*.so > /dev/null 2>&1 || ab_build
-SECTIONS=(--section SpeedOfLight --section ComputeWorkloadAnalysis --section SchedulerStats
-          --section WarpStateStats --section MemoryWorkloadAnalysis
-          --metrics "regex:smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio")
-ncu_prefill "lut b=8 128x2 (4096, 4096) M=256" lut 8 4096 4096 256 128 2 -- "${SECTIONS[@]}"
-ncu_prefill "uniform b=4 128x2 (4096, 4096) M=256" uniform 4 4096 4096 256 128 2 -- "${SECTIONS[@]}"
-grep -E "^===|Duration|SM Frequency|Compute \(SM\) Throughput|Memory Throughput|DRAM Throughput|Issue Slots Busy|Eligible Warps|Active Warps Per|Warp Cycles Per Issued|highest-utilized|failed" "$RAW" \
-  | sed -E 's/\s+/ /g' | cut -c1-160
-echo "stall reasons (cycles per issued instruction, > 0.2):"
-awk '/^===/ {print} /issue_stalled_.*per_issue_active.ratio/ {if ($NF + 0 > 0.2) print "  " $1, $NF}' "$RAW"
+ncu_prefill "lut b=8 128x2 (4096, 4096) M=256" lut 8 4096 4096 256 128 2 -- \
+  "${NCU_PREFILL_SECTIONS[@]}"
+ncu_prefill "uniform b=4 128x2 (4096, 4096) M=256" uniform 4 4096 4096 256 128 2 -- \
+  "${NCU_PREFILL_SECTIONS[@]}"
+ncu_prefill_summary
