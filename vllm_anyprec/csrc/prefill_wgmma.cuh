@@ -290,10 +290,21 @@ __global__ void splitk_reduce_kernel(const float* __restrict__ ws, T* __restrict
   y[i] = from_float<T>(v);
 }
 
-// One block per SM for every block size: the 64-token kernels capped at 128 registers for two
-// ran 0.58x (uniform, spilling) and 0.86x (LUT) as fast (benchmarks/experiments/prefill_tok64/).
+// Lean 64-token uniform kernels (ANYPREC_PREFILL_LEAN64 = 1): the plain schedule and the
+// metadata one stage ahead, which fit b <= 5 in 128 registers without spills (b = 6..8 spill
+// 20-84 bytes), so two blocks run per SM (4 warps per scheduler; ncu: one block gives 2, with
+// 0.55 eligible). Otherwise one block per SM: capped at 128 registers with the interleaved
+// schedule the 64-token kernels spilled and ran 0.58x (uniform) / 0.86x (LUT) as fast
+// (benchmarks/experiments/prefill_tok64/).
+#ifndef ANYPREC_PREFILL_LEAN64
+#define ANYPREC_PREFILL_LEAN64 0
+#endif
+template <bool LUT, int TOK>
+constexpr bool lean64() {
+  return ANYPREC_PREFILL_LEAN64 && TOK == 64 && !LUT;
+}
 template <typename T, int B, bool LUT, int TOK>
-__global__ void __launch_bounds__(256, 1)
+__global__ void __launch_bounds__(256, lean64<LUT, TOK>() ? 2 : 1)
     prefill_kernel(const uint8_t* __restrict__ xp, const uint4* __restrict__ qw,
                    const MetaWord* __restrict__ meta, const T* __restrict__ lut,
                    T* __restrict__ y, float* __restrict__ ws, int M, int N, int K, int C, int N16,
@@ -519,7 +530,7 @@ __global__ void __launch_bounds__(256, 1)
   // Metadata two stages ahead: loaded one stage ahead, the fma that converts it was the top
   // stall (ncu source counters, long scoreboard) of the 256-token kernel. One stage ahead for
   // b = 8 with 256 tokens, where the 8 more registers would spill.
-  constexpr bool kMeta2 = !(TW == 2 && B == 8);
+  constexpr bool kMeta2 = !(TW == 2 && B == 8) && !lean64<LUT, TOK>();
   // The interleaved schedule for 64- and 128-token blocks (stage_ilv; -DANYPREC_PREFILL_PLAIN: the
   // plain one, for A/B timings). 256-token blocks keep the plain schedule: with their 128
   // accumulators the decoded unit held across the stage spills (uniform) or runs 10% slower
@@ -527,7 +538,7 @@ __global__ void __launch_bounds__(256, 1)
 #ifdef ANYPREC_PREFILL_PLAIN
   constexpr bool kIlv = false;
 #else
-  constexpr bool kIlv = TW == 1;
+  constexpr bool kIlv = TW == 1 && !lean64<LUT, TOK>();
 #endif
   static_assert(!kIlv || kMeta2, "the interleaved schedule keeps the metadata two stages ahead");
   // (Value-initialised: the LUT kernels never set them, and the shared advance() reads them.)
