@@ -27,6 +27,9 @@
 #   NCU_PREFILL_SECTIONS, ncu_prefill_summary
 #                                     the sections / metrics of the prefill profiles (an array for
 #                                     ncu_prefill's NCU_ARGS) and the summary of RAW they print
+#   ab_pytest LOG SECONDS ARGS...     pytest ARGS (quiet, no cache) in the tree with that timeout:
+#                                     output to LOG, then "LOG rc=... in ... s: <last line>" and
+#                                     the failed tests' names
 #   ab_stage_vllm DIR                 the vLLM bundle part carried in DIR (.stage, .stage2) copied to
 #                                     /tmp/vllm-stage, for h200_record_s23/callB.sh
 #   ab_memcheck FILE KEXPR            compute-sanitizer memcheck of pytest FILE -k KEXPR:
@@ -126,6 +129,16 @@ ncu_prefill_summary() {
     | sed -E 's/\s+/ /g' | cut -c1-160
   echo "stall reasons (cycles per issued instruction, > 0.2):"
   awk '/^===/ {print} /issue_stalled_.*per_issue_active.ratio/ {if ($NF + 0 > 0.2) print "  " $1, $NF}' "$RAW"
+}
+ab_pytest() {
+  local log=$1 secs=$2 s rc
+  shift 2
+  s=$(date +%s)
+  PYTHONPATH=$PWD timeout "$secs" python3 -m pytest -q -p no:cacheprovider "$@" > "$log" 2>&1
+  rc=$?
+  echo "$(basename "$log") rc=$rc in $(( $(date +%s) - s )) s: $(tail -1 "$log")"
+  grep -E "^(FAILED|ERROR)" "$log" | head -20
+  return $rc
 }
 ab_stage_vllm() {
   mkdir -p /tmp/vllm-stage && cp -f "$1"/* /tmp/vllm-stage/

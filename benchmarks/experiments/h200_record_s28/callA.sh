@@ -13,18 +13,12 @@ source benchmarks/experiments/ab_lib.sh
 R=/tmp/callA && rm -rf $R && mkdir -p $R
 ab_stage_vllm .stage
 OUT=$R ab_build
-s=$(date +%s)
-PYTHONPATH=$PWD timeout 90 python3 -m pytest -q -p no:cacheprovider \
-  tests/gpu/test_prefill_wgmma.py > "$R/tests_prefill.log" 2>&1
-echo "prefill tests rc=$? in $(( $(date +%s) - s )) s: $(tail -1 "$R/tests_prefill.log")"
+ab_pytest "$R/tests_prefill.log" 90 tests/gpu/test_prefill_wgmma.py
 s=$(date +%s)
 PYTHONPATH=$PWD timeout 80 python3 benchmarks/experiments/prefill_wgmma/bench.py --auto-last \
   --out "$R/cross" --bits 3,4,8 --ms 17,20,21,24,25,28,29,32,48,64 --decode-max-m 64 \
   > "$R/cross.txt" 2>&1
 echo "crossover bench rc=$? in $(( $(date +%s) - s )) s"
 tar czf "$OUT/callA.tgz" -C $R .
-s=$(date +%s)
-PYTHONPATH=$PWD timeout 240 python3 -m pytest -q -p no:cacheprovider -x \
-  tests/gpu/test_cuda_kernels.py -k "not kernel_switches" > "$R/tests_kernels.log" 2>&1
-echo "kernel tests rc=$? in $(( $(date +%s) - s )) s: $(tail -1 "$R/tests_kernels.log")"
+ab_pytest "$R/tests_kernels.log" 240 -x tests/gpu/test_cuda_kernels.py -k "not kernel_switches"
 tar czf "$OUT/callA.tgz" -C $R .

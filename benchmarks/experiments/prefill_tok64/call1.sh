@@ -12,11 +12,7 @@ source benchmarks/experiments/ab_lib.sh
 T0=$(date +%s)
 ab_build
 echo "build $(( $(date +%s) - T0 )) s"
-s=$(date +%s)
-PYTHONPATH=$PWD timeout 150 python3 -m pytest -q -p no:cacheprovider \
-  tests/gpu/test_prefill_wgmma.py > "$OUT/tests_prefill.log" 2>&1
-echo "prefill tests rc=$? in $(( $(date +%s) - s )) s: $(tail -1 "$OUT/tests_prefill.log")"
-grep -E "^(FAILED|ERROR)" "$OUT/tests_prefill.log" | head -20
+ab_pytest "$OUT/tests_prefill.log" 150 tests/gpu/test_prefill_wgmma.py
 s=$(date +%s)
 PYTHONPATH=$PWD timeout ${BENCH_S:-200} python3 benchmarks/experiments/prefill_wgmma/bench.py \
   --auto-last --out "$OUT/tok64" --bits ${BITS:-3,4,8} --ms ${MS:-16,24,32,48,64,96,128} \

@@ -12,11 +12,7 @@ T0=$(date +%s)
 R=/tmp/c2 && rm -rf $R && mkdir -p $R
 OUT=$R ab_build
 echo "build $(( $(date +%s) - T0 )) s"
-s=$(date +%s)
-PYTHONPATH=$PWD timeout 150 python3 -m pytest -q -p no:cacheprovider \
-  tests/gpu/test_prefill_wgmma.py > "$R/tests_prefill.log" 2>&1
-echo "prefill tests rc=$? in $(( $(date +%s) - s )) s: $(tail -1 "$R/tests_prefill.log")"
-grep -E "^(FAILED|ERROR)" "$R/tests_prefill.log" | head -20
+ab_pytest "$R/tests_prefill.log" 150 tests/gpu/test_prefill_wgmma.py
 s=$(date +%s)
 PYTHONPATH=$PWD timeout ${BENCH_S:-260} python3 benchmarks/experiments/prefill_wgmma/bench.py \
   --auto-last --out "$R/tok64" --bits 3,4,8 --ms ${MS:-17,20,24,32,48,64,96,128} \

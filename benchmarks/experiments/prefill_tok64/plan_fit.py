@@ -60,20 +60,10 @@ def pick(K, N, M, lut, bits, prm):
 
 
 def evaluate(name, prm, data, show=6):
-    logs, worst, unknown = [], [], 0
-    for (K, N, M, sch, b), t in data.items():
-        p = pick(K, N, M, sch == "lut", b, prm)
-        if p not in t:
-            unknown += 1
-            if show > 6:
-                print(f"   not measured: {(K, N, M, sch, b)} picks {p}")
-            continue
-        r = t[p] / min(t.values())
-        logs.append(math.log(r))
-        worst.append((r, (K, N, M, sch, b), p, min(t, key=t.get)))
-    worst.sort(reverse=True)
-    g = math.exp(sum(logs) / len(logs))
-    print(f"{name}: regret geomean {g:.3f} over {len(logs)} cells ({unknown} picks not measured)")
+    g, unknown, worst = _ws.regret(data, lambda c: pick(c[0], c[1], c[2], c[3] == "lut", c[4],
+                                                        prm))
+    print(f"{name}: regret geomean {g:.3f} over {len(worst)} cells ({len(unknown)} picks not "
+          "measured)")
     for r, k, p, bp in worst[:show]:
         print(f"   {k} picks {p} ({r:.2f}x the best, {bp})")
     return g

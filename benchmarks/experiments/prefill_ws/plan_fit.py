@@ -58,18 +58,26 @@ def pick(K, N, M, lut, prm):
     return best[1]
 
 
-def evaluate(prm, cells, show=False):
-    logs, worst, unknown = [], [], 0
-    for (K, N, M, sch, b), t in cells.items():
-        p = pick(K, N, M, sch == "lut", prm)
+def regret(cells, pick_of):
+    """Measured time of the grid pick_of(cell) picks / the best measured grid's, per cell
+    (K, N, M, scheme, bits): (geometric mean, picks not measured, [(ratio, cell, pick, best)]
+    worst first)."""
+    logs, worst, unknown = [], [], []
+    for cell, t in cells.items():
+        p = pick_of(cell)
         if p not in t:
-            unknown += 1
+            unknown.append((cell, p))
             continue
         r = t[p] / min(t.values())
         logs.append(math.log(r))
-        worst.append((r, (K, N, M, sch, b), p, min(t, key=t.get)))
+        worst.append((r, cell, p, min(t, key=t.get)))
     worst.sort(reverse=True)
-    g = math.exp(sum(logs) / len(logs))
+    return math.exp(sum(logs) / len(logs)), unknown, worst
+
+
+def evaluate(prm, cells, show=False):
+    g, unknown, worst = regret(cells, lambda c: pick(c[0], c[1], c[2], c[3] == "lut", prm))
+    unknown = len(unknown)
     if show:
         for r, k, p, bp in worst[:6]:
             print(f"   {k} picks {p} ({r:.2f}x the best, {bp})")
