@@ -22,10 +22,11 @@
 // Block: 2 warpgroups (256 threads), 128 weight rows (8 n-tiles, warp w owns tile 8 bx + w) x
 // 64, 128 or 256 tokens (TOK): a 256-token block decodes each weight once for two 128-token
 // wgmma (128 accumulator registers); a 64-token block runs m64n64k16 (M = 33..64 padded to 64,
-// not 128: half the tensor work and shared-memory reads per weight decoded). blockIdx.z splits K for grids too small to fill the GPU:
-// a range of chunks per block; two splits run as a thread block cluster that adds its partial
-// sums in distributed shared memory at the end, more through an fp32 workspace that
-// splitk_reduce_kernel adds up; both in a fixed order (the result does not depend on timing).
+// not 128: half the tensor work and shared-memory reads per weight decoded). blockIdx.z splits
+// K for grids too small to fill the GPU: a range of chunks per block; two splits run as a
+// thread block cluster that adds its partial sums in distributed shared memory at the end, more
+// through an fp32 workspace that splitk_reduce_kernel adds up; both in a fixed order (the result
+// does not depend on timing).
 // K in stages of 64 (one 64-k unit of a tiled chunk), 4 x-stage buffers filled two stages
 // ahead; A fragments double-buffered in registers so the decode of stage s+1 overlaps the wgmma
 // of stage s (64- and 128-token blocks: fragment by fragment, between the stage's wgmma; see
@@ -529,12 +530,14 @@ __global__ void __launch_bounds__(256, lean64<LUT, TOK>() ? 2 : 1)
 
   // Metadata two stages ahead: loaded one stage ahead, the fma that converts it was the top
   // stall (ncu source counters, long scoreboard) of the 256-token kernel. One stage ahead for
-  // b = 8 with 256 tokens, where the 8 more registers would spill.
+  // b = 8 with 256 tokens, where the 8 more registers would spill, and in the lean 64-token
+  // kernels.
   constexpr bool kMeta2 = !(TW == 2 && B == 8) && !lean64<LUT, TOK>();
-  // The interleaved schedule for 64- and 128-token blocks (stage_ilv; -DANYPREC_PREFILL_PLAIN: the
-  // plain one, for A/B timings). 256-token blocks keep the plain schedule: with their 128
-  // accumulators the decoded unit held across the stage spills (uniform) or runs 10% slower
-  // (LUT; benchmarks/experiments/prefill_ilv/).
+  // The interleaved schedule for 64- and 128-token blocks (stage_ilv; -DANYPREC_PREFILL_PLAIN:
+  // the plain one, for A/B timings; the lean 64-token kernels take the plain one too).
+  // 256-token blocks keep the plain schedule: with their 128 accumulators the decoded unit held
+  // across the stage spills (uniform) or runs 10% slower (LUT; benchmarks/experiments/
+  // prefill_ilv/).
 #ifdef ANYPREC_PREFILL_PLAIN
   constexpr bool kIlv = false;
 #else
