@@ -10,7 +10,4 @@ mkdir -p "$OUT"
 source benchmarks/experiments/ab_lib.sh
 ab_stage_vllm .stage
 ab_build
-s=$(date +%s)
-PYTHONPATH=$PWD timeout 240 python3 -m pytest -q -p no:cacheprovider \
-  $(cat benchmarks/experiments/h200_record_s26/rest_ids.txt) > "$OUT/tests_rest.log" 2>&1
-echo "rest of the kernel tests rc=$? in $(( $(date +%s) - s )) s: $(tail -1 "$OUT/tests_rest.log")"
+ab_pytest "$OUT/tests_rest.log" 240 $(cat benchmarks/experiments/h200_record_s26/rest_ids.txt)

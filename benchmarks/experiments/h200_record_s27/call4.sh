@@ -12,16 +12,10 @@ mkdir -p "$OUT"
 source benchmarks/experiments/ab_lib.sh
 ab_stage_vllm .stage
 ab_build
-s=$(date +%s)
-PYTHONPATH=$PWD timeout 60 python3 -m pytest -q -p no:cacheprovider \
-  tests/gpu/test_prefill_wgmma.py > "$OUT/tests_prefill.log" 2>&1
-echo "prefill tests rc=$? in $(( $(date +%s) - s )) s: $(tail -1 "$OUT/tests_prefill.log")"
+ab_pytest "$OUT/tests_prefill.log" 60 tests/gpu/test_prefill_wgmma.py
 s=$(date +%s)
 PYTHONPATH=$PWD timeout 100 python3 benchmarks/experiments/prefill_wgmma/bench.py --auto-last \
   --out "$OUT/lut_cross" --shapes 4096x4096 --schemes lut --bits 4,6,8 \
   --ms 512,640,768,896,1024 --decode-max-m 0 --plans 256x1,256x2 > "$OUT/lut_cross.txt" 2>&1
 echo "lut crossover rc=$? in $(( $(date +%s) - s )) s"; cat "$OUT/lut_cross.txt"
-s=$(date +%s)
-PYTHONPATH=$PWD timeout 240 python3 -m pytest -q -p no:cacheprovider -x \
-  tests/gpu/test_cuda_kernels.py -k "not kernel_switches" > "$OUT/tests_kernels.log" 2>&1
-echo "kernel tests rc=$? in $(( $(date +%s) - s )) s: $(tail -1 "$OUT/tests_kernels.log")"
+ab_pytest "$OUT/tests_kernels.log" 240 -x tests/gpu/test_cuda_kernels.py -k "not kernel_switches"
