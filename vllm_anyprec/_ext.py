@@ -84,11 +84,12 @@ def _register_fakes() -> None:
 
     @lib.register_fake("anyprec::prefill_uniform")
     def _(x, qweight, meta, bits, group_size, in_features, out_features, block_tokens=0,
-          split_k=0):
+          split_k=0, blocks_per_sm=0):
         return x.new_empty((*x.shape[:-1], out_features))
 
     @lib.register_fake("anyprec::prefill_lut")
-    def _(x, qweight, lut, bits, in_features, out_features, block_tokens=0, split_k=0):
+    def _(x, qweight, lut, bits, in_features, out_features, block_tokens=0, split_k=0,
+          blocks_per_sm=0):
         return x.new_empty((*x.shape[:-1], out_features))
 
     @lib.register_fake("anyprec::dequant_uniform")

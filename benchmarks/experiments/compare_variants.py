@@ -19,7 +19,7 @@ import os
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--plan", default="128x1", help="forced grid to compare (TOKENSxSPLIT)")
+    ap.add_argument("--plan", default="128x1", help="forced grid to compare (TOKENSxSPLIT[xBLOCKS_PER_SM])")
     ap.add_argument("--field", help="compare this row field (e.g. dense_us) instead of a plan")
     ap.add_argument("runs", nargs="+", help="prefill_wgmma.json files; the first is the baseline")
     args = ap.parse_args()

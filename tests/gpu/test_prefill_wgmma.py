@@ -26,14 +26,15 @@ def hopper() -> bool:
 needs_hopper = pytest.mark.skipif(not hopper(), reason="needs an sm_90 GPU")
 
 
-def prefill(layer, x, block_tokens=0, split_k=0):
-    """block_tokens / split_k = 0: the op's own plan; else forced."""
+def prefill(layer, x, block_tokens=0, split_k=0, blocks_per_sm=0):
+    """block_tokens / split_k / blocks_per_sm = 0: the op's own plan; else forced."""
     tiled, extra = prepared(layer, x.dtype)
     if layer.scheme == "uniform":
         return torch.ops.anyprec.prefill_uniform(x, tiled, extra[0], layer.bits, layer.group_size,
-                                                 layer.k, layer.n, block_tokens, split_k)
+                                                 layer.k, layer.n, block_tokens, split_k,
+                                                 blocks_per_sm)
     return torch.ops.anyprec.prefill_lut(x, tiled, extra[0], layer.bits, layer.k, layer.n,
-                                         block_tokens, split_k)
+                                         block_tokens, split_k, blocks_per_sm)
 
 
 def check(layer, dtype, ms):
@@ -94,6 +95,54 @@ def test_prefill_lut_tables_every_bits_and_block(bits, block_tokens):
 
 
 @needs_hopper
+@pytest.mark.parametrize("bits", [2, 3, 4, 5, 6])
+@pytest.mark.parametrize("split_k", [1, 2, 4])
+def test_prefill_lean_kernels(bits, split_k):
+    """The lean 64-token uniform kernels (two blocks per SM: the plain schedule, the metadata
+    one stage ahead) on every width they exist for, both dtypes, one pass / a cluster of 2 /
+    the workspace, M ending in either half of an x image, odd N, a ragged last chunk, per-row
+    groups and groups of 32; and the same sums as the full 64-token kernel (the wgmma run in the
+    same order: equal bit for bit)."""
+    for n, k, gs in ((203, 2080, 64), (96, 1000, -1), (48, 512, 32)):
+        layer = random_layer("uniform", bits, n, k, gs, seed=bits + split_k + n)
+        for dtype in DTYPES:
+            check_against_reference(layer, dtype, [1, 33, 64, 200], run=lambda x: [
+                (f"prefill lean split={split_k}", prefill(layer, x, 64, split_k, 2))])
+    x = torch.randn(100, 512, device="cuda").half()  # (the last layer: (48, 512))
+    assert torch.equal(prefill(layer, x, 64, split_k, 2), prefill(layer, x, 64, split_k, 1))
+
+
+@needs_hopper
+def test_prefill_plan_picks_lean_kernels_for_wide_grids():
+    """The plan (ops.cpp prefill_plan, read through prefill_grid) takes the lean kernels where a
+    full 64-token grid has more blocks than SMs and no deeper split: (4096, 28672) at M = 32
+    (224 blocks; 1.15x in session 28's forced runs), not on (4096, 4096) (32 blocks), not for
+    LUT or b = 7, 8; forced values come back as given."""
+    def grid(m, k, n, bits, lut=False, *forced):
+        q = torch.empty(n // 16, k // 256, bits, 32, 4, dtype=torch.int32, device="cuda")
+        return list(torch.ops.anyprec.prefill_grid(q, m, bits, k, n, lut, *forced))
+
+    sms = torch.cuda.get_device_properties(0).multi_processor_count
+    assert 28672 // 128 > sms  # (an H100 / H200: 132 SMs)
+    for bits in (2, 4, 6):
+        assert grid(32, 4096, 28672, bits) == [64, 1, 2]
+    for bits in (7, 8):
+        assert grid(32, 4096, 28672, bits)[2] == 1
+    assert grid(32, 4096, 28672, 4, True)[2] == 1
+    assert grid(32, 4096, 4096, 4)[2] == 1
+    assert grid(1024, 4096, 28672, 4)[2] == 1  # 128-token blocks there
+    assert grid(32, 4096, 4096, 4, False, 64, 3, 2) == [64, 3, 2]
+    assert grid(32, 4096, 4096, 4, False, 128, 1, 1) == [128, 1, 1]
+    # The gemm op between its crossovers runs that plan: the lean kernel's result, bit for bit.
+    layer = random_layer("uniform", 4, 28672, 4096, 128, seed=29)
+    tiled, extra = prepared(layer, torch.float16)
+    check_against_reference(layer, torch.float16, [32], run=lambda x: [
+        ("gemm (4096, 28672) M=32", gemm(layer, tiled, extra, x, 1 << 30, 17))])
+    x = torch.randn(32, 4096, device="cuda").half()
+    assert torch.equal(gemm(layer, tiled, extra, x, 1 << 30, 17), prefill(layer, x, 64, 1, 2))
+
+
+@needs_hopper
 def test_prefill_split_k_is_deterministic_and_matches_one_pass():
     """Split K sums its fp32 partials in a fixed order: repeatable bit for bit, and within fp32
     rounding of the unsplit kernel."""
@@ -106,12 +155,13 @@ def test_prefill_split_k_is_deterministic_and_matches_one_pass():
 
 
 @needs_hopper
-@pytest.mark.parametrize("block_tokens,split_k", [(0, 0), (128, 0), (128, 2), (128, 8), (128, 16),
-                                                  (64, 2), (64, 1)])
-def test_prefill_cuda_graph_capture_replay(block_tokens, split_k):
+@pytest.mark.parametrize("block_tokens,split_k,blocks_per_sm",
+                         [(0, 0, 0), (128, 0, 0), (128, 2, 0), (128, 8, 0), (128, 16, 0),
+                          (64, 2, 0), (64, 1, 0), (64, 1, 2), (64, 2, 2), (64, 8, 2)])
+def test_prefill_cuda_graph_capture_replay(block_tokens, split_k, blocks_per_sm):
     """Split K in a cluster (2: launched with cudaLaunchKernelEx) and through the workspace
-    (8, 16), and 64-token blocks, captured in a CUDA graph and replayed into NaN-filled outputs
-    with new inputs."""
+    (8, 16), 64-token blocks and the lean kernels, captured in a CUDA graph and replayed into
+    NaN-filled outputs with new inputs."""
     layer = random_layer("uniform", 4, 256, 4096, 128, seed=11)
     w = layer.dequant_ref()
     tiled, (meta, _, _) = prepared(layer, torch.float16)  # (host-to-device copies: not in a graph)
@@ -119,7 +169,7 @@ def test_prefill_cuda_graph_capture_replay(block_tokens, split_k):
 
     def run(x):
         return torch.ops.anyprec.prefill_uniform(x, tiled, meta, 4, 128, 4096, 256, block_tokens,
-                                                 split_k)
+                                                 split_k, blocks_per_sm)
 
     check_graph_replay(run, xs, w)
 
@@ -133,6 +183,15 @@ def test_prefill_refuses_bad_plans():
         prefill(layer, x, 96, 0)
     with pytest.raises(RuntimeError, match="split_k: expected >= 0, got -1"):
         prefill(layer, x, 0, -1)
+    with pytest.raises(RuntimeError, match="blocks_per_sm: expected 0 \\(auto\\), 1 or 2, got 3"):
+        prefill(layer, x, 0, 0, 3)
+    with pytest.raises(RuntimeError, match="needs the uniform scheme, 64-token blocks and bits "
+                                           "<= 6, got uniform bits=4 block_tokens=128"):
+        prefill(layer, x, 128, 0, 2)
+    for scheme, bits in (("lut", 4), ("uniform", 7)):
+        other = random_layer(scheme, bits, 32, 256, 128 if scheme == "uniform" else -1)
+        with pytest.raises(RuntimeError, match=f"got {scheme} bits={bits} block_tokens=64"):
+            prefill(other, x, 64, 0, 2)
 
 
 @needs_hopper

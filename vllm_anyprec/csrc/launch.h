@@ -129,9 +129,14 @@ cudaError_t launch_dequant(const DequantArgs& a, cudaStream_t stream);
 // cluster (prefill_uses_cluster): an fp32 workspace of split_k * M * N (the partial sums), else
 // unused.
 struct PrefillPlan {
-  int block_tokens;  // 64, 128 or 256 tokens per block
-  int split_k;       // blocks along K (1: none), each over ceil(C / split_k) chunks
+  int block_tokens;       // 64, 128 or 256 tokens per block
+  int split_k;            // blocks along K (1: none), each over ceil(C / split_k) chunks
+  int blocks_per_sm = 1;  // 2: the lean kernels (prefill_lean_ok), two blocks per SM
 };
+// Where the lean kernels exist: uniform, 64-token blocks, b <= 6 (registers: prefill_wgmma.cuh).
+constexpr bool prefill_lean_ok(bool lut, int bits, int block_tokens) {
+  return !lut && block_tokens == 64 && bits <= 6;
+}
 // x's 128-token tile images: a 256-token block reads two, a 64-token block half of one.
 inline int prefill_x_tiles(int M, const PrefillPlan& p) {
   const int span = p.block_tokens > 128 ? p.block_tokens : 128;
@@ -141,9 +146,9 @@ cudaError_t launch_prefill(const GemmArgs& a, const PrefillPlan& p, int G, int g
                            float* ws, cudaStream_t stream);
 // Whether plan p reduces its split K in a thread block cluster (then ws is unused: pass null).
 bool prefill_uses_cluster(const PrefillPlan& p);
-// How many clusters of split_k prefill blocks the current GPU runs at once (one block per SM;
-// a cluster takes split_k SMs of one GPC): the plan's blocks per wave. 0 where none fits or the
-// query failed. Cached per device.
-int prefill_cluster_capacity(int split_k);
+// How many clusters of split_k prefill blocks the current GPU runs at once (blocks_per_sm
+// blocks per SM, 1 or 2; a cluster's blocks start together on one GPC): the plan's clusters per
+// wave. 0 where none fits or the query failed. Cached per device.
+int prefill_cluster_capacity(int split_k, int blocks_per_sm = 1);
 
 }  // namespace anyprec

@@ -11,6 +11,8 @@
 #include <c10/cuda/CUDAGuard.h>
 #include <torch/library.h>
 
+#include <vector>
+
 #include "launch.h"
 
 namespace {
@@ -254,15 +256,31 @@ double split_cost_us(int64_t M, int64_t N, int64_t splits) {
 // weights, 1.13-1.31x slower than one pass. Replayed on that run and session 27's
 // (prefill_tok64/plan_fit.py): the picks are within 1.003x of the best measured grid (geometric
 // mean, 240 cells; 1.011x without the block term).
-// block_tokens / split_k > 0: forced (benchmarks and tests), 0: chosen here.
+// The lean kernels (blocks_per_sm = 2: uniform, 64-token blocks, b <= 6; prefill_wgmma.cuh)
+// run two blocks per SM, each slower than a full block alone: ~3.0 µs per chunk (forced grids of
+// both forms, session 28's call 5: (4096, 28672) M = 24..64, one pass 46.4-53.6 µs over 16
+// chunks, b = 2..6). The plan offers them only where a full grid has more blocks than SMs, and
+// without split K or with a cluster of 2 (the grids measured): on grids within one block per SM
+// they ran 0.74-0.87x as fast as the full kernels.
+// block_tokens / split_k / blocks_per_sm > 0: forced (benchmarks and tests), 0: chosen here.
 constexpr double kBlockUs = 1.0;
+constexpr double kLeanChunkUs = 3.0;
 anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, int sms, bool lut,
-                                  int64_t block_tokens, int64_t split_k) {
+                                  int64_t bits, int64_t block_tokens, int64_t split_k,
+                                  int64_t blocks_per_sm) {
   TORCH_CHECK(block_tokens == 0 || block_tokens == 64 || block_tokens == 128 ||
                   block_tokens == 256,
               msg("anyprec: prefill: block_tokens: expected 0 (auto), 64, 128 or 256, got ",
                   block_tokens));
   TORCH_CHECK(split_k >= 0, msg("anyprec: prefill: split_k: expected >= 0, got ", split_k));
+  TORCH_CHECK(blocks_per_sm >= 0 && blocks_per_sm <= 2,
+              msg("anyprec: prefill: blocks_per_sm: expected 0 (auto), 1 or 2, got ",
+                  blocks_per_sm));
+  TORCH_CHECK(blocks_per_sm != 2 ||
+                  anyprec::prefill_lean_ok(lut, (int)bits, block_tokens ? (int)block_tokens : 64),
+              msg("anyprec: prefill: blocks_per_sm=2 (the lean kernels) needs the uniform scheme, "
+                  "64-token blocks and bits <= 6, got ", lut ? "lut" : "uniform", " bits=", bits,
+                  " block_tokens=", block_tokens));
   anyprec::PrefillPlan best{};
   double best_us = 0;
   for (const int tokens : {64, 128, 256}) {
@@ -275,23 +293,28 @@ anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, 
     for (int64_t s = s_lo; s <= s_hi; ++s) {
       const int64_t cps = ceil_div(C, s);
       const int64_t splits = ceil_div(C, cps);  // no empty split
-      const anyprec::PrefillPlan p{tokens, (int)splits};
-      double us;
-      if (anyprec::prefill_uses_cluster(p)) {
-        // A cluster per tile: as many at once as the GPCs hold (prefill_cluster_capacity; if
-        // the query failed, as if every SM took part).
-        const int cap = anyprec::prefill_cluster_capacity((int)splits);
-        const int64_t per_wave = cap > 0 ? cap : std::max<int64_t>(1, sms / splits);
-        us = (double)ceil_div(tiles, per_wave) * ((double)cps * chunk_us + kBlockUs) +
-             kClusterReduceShare * split_cost_us(M, N, splits);
-      } else {
-        us = (double)ceil_div(tiles * splits, sms) * ((double)cps * chunk_us + kBlockUs);
-        if (splits > 1) us += split_cost_us(M, N, splits);
-      }
-      if (best_us == 0 || us < best_us) {
-        best_us = us;
-        best.block_tokens = tokens;
-        best.split_k = (int)splits;
+      for (int per_sm = 1; per_sm <= 2; ++per_sm) {
+        if (blocks_per_sm && per_sm != blocks_per_sm) continue;
+        if (per_sm == 2 && !anyprec::prefill_lean_ok(lut, (int)bits, tokens)) continue;
+        if (per_sm == 2 && !blocks_per_sm && (splits > 2 || tiles * splits <= sms)) continue;
+        const anyprec::PrefillPlan p{tokens, (int)splits, per_sm};
+        const double block_us = (double)cps * (per_sm == 2 ? kLeanChunkUs : chunk_us) + kBlockUs;
+        double us;
+        if (anyprec::prefill_uses_cluster(p)) {
+          // A cluster per tile: as many at once as the GPCs hold (prefill_cluster_capacity; if
+          // the query failed, as if every SM took part).
+          const int cap = anyprec::prefill_cluster_capacity((int)splits, per_sm);
+          const int64_t per_wave = cap > 0 ? cap : std::max<int64_t>(1, per_sm * sms / splits);
+          us = (double)ceil_div(tiles, per_wave) * block_us +
+               kClusterReduceShare * split_cost_us(M, N, splits);
+        } else {
+          us = (double)ceil_div(tiles * splits, (int64_t)per_sm * sms) * block_us;
+          if (splits > 1) us += split_cost_us(M, N, splits);
+        }
+        if (best_us == 0 || us < best_us) {
+          best_us = us;
+          best = p;
+        }
       }
     }
   }
@@ -312,14 +335,15 @@ int prefill_gshift(int64_t group_size) {
 at::Tensor prefill_run(const at::Tensor& x, const at::Tensor& x2, const at::Tensor& qw,
                        const at::Tensor* meta, const at::Tensor* lut, int64_t bits,
                        int64_t group_size, int64_t K, int64_t N, int sms, int64_t block_tokens,
-                       int64_t split_k) {
+                       int64_t split_k, int64_t blocks_per_sm) {
   const int64_t M = x2.size(0);
   at::Tensor y = at::empty({M, N}, x2.options());
   if (M == 0) return y.view(out_shape(x, N));
   const anyprec::GemmArgs a = gemm_args(x, x2, qw, y, meta, lut, bits, group_size, K, N);
   const int G = lut || group_size == -1 ? 1 : (int)ceil_div(K, group_size);
   const anyprec::PrefillPlan plan =
-      prefill_plan(M, N, a.N16, a.C, sms, lut != nullptr, block_tokens, split_k);
+      prefill_plan(M, N, a.N16, a.C, sms, lut != nullptr, bits, block_tokens, split_k,
+                   blocks_per_sm);
   // x's stage tiles as the kernel's shared memory holds them (one bulk copy per tile and stage);
   // with split K the fp32 partial sums.
   at::Tensor xp = at::empty({(int64_t)anyprec::prefill_x_tiles(a.M, plan) * 4 * a.C * 8192},
@@ -338,7 +362,8 @@ at::Tensor prefill_run(const at::Tensor& x, const at::Tensor& x2, const at::Tens
 // directly with a forced grid for benchmarks and tests.
 at::Tensor prefill_impl(const at::Tensor& x, const at::Tensor& qw, const at::Tensor* meta,
                         const at::Tensor* lut, int64_t bits, int64_t group_size, int64_t K,
-                        int64_t N, int64_t block_tokens, int64_t split_k) {
+                        int64_t N, int64_t block_tokens, int64_t split_k,
+                        int64_t blocks_per_sm) {
   const c10::cuda::CUDAGuard guard(qw.device());
   const anyprec::DeviceInfo dev = anyprec::device_info(qw.device().index());
   TORCH_CHECK(dev.major == 9 && dev.minor == 0,
@@ -347,7 +372,7 @@ at::Tensor prefill_impl(const at::Tensor& x, const at::Tensor& qw, const at::Ten
   at::Tensor x2 = prepare_x(x, K);
   check_same_device(x2, "x", qw);
   return prefill_run(x, x2, qw, meta, lut, bits, group_size, K, N, dev.sms, block_tokens,
-                     split_k);
+                     split_k, blocks_per_sm);
 }
 
 // Three paths inside one op, so that vLLM's torch.compile graph, symbolic in M, has no branch on
@@ -366,7 +391,7 @@ at::Tensor gemm_impl(const at::Tensor& x, const at::Tensor& qw, const at::Tensor
   if (prefill_min_m >= 0 && M >= prefill_min_m && M < dense_min_m) {
     const anyprec::DeviceInfo dev = anyprec::device_info(qw.device().index());
     if (prefill_supported(dev, group_size)) {
-      return prefill_run(x, x2, qw, meta, lut, bits, group_size, K, N, dev.sms, 0, 0);
+      return prefill_run(x, x2, qw, meta, lut, bits, group_size, K, N, dev.sms, 0, 0, 0);
     }
   }
   at::Tensor y = at::empty({M, N}, x2.options());
@@ -405,21 +430,38 @@ at::Tensor gemm_lut(const at::Tensor& x, const at::Tensor& qweight, const at::Te
 
 at::Tensor prefill_uniform(const at::Tensor& x, const at::Tensor& qweight, const at::Tensor& meta,
                            int64_t bits, int64_t group_size, int64_t in_features,
-                           int64_t out_features, int64_t block_tokens, int64_t split_k) {
+                           int64_t out_features, int64_t block_tokens, int64_t split_k,
+                           int64_t blocks_per_sm) {
   check_tiled(qweight, bits, in_features, out_features);
   check_fold_meta(qweight, meta, group_size, in_features, out_features);
   return prefill_impl(x, qweight, &meta, nullptr, bits, group_size, in_features, out_features,
-                      block_tokens, split_k);
+                      block_tokens, split_k, blocks_per_sm);
 }
 
 at::Tensor prefill_lut(const at::Tensor& x, const at::Tensor& qweight, const at::Tensor& lut,
                        int64_t bits, int64_t in_features, int64_t out_features,
-                       int64_t block_tokens, int64_t split_k) {
+                       int64_t block_tokens, int64_t split_k, int64_t blocks_per_sm) {
   check_tiled(qweight, bits, in_features, out_features);
   check_lut(qweight, lut, bits, out_features);
   check_lut_dtype(x, lut);
   return prefill_impl(x, qweight, nullptr, &lut, bits, -1, in_features, out_features,
-                      block_tokens, split_k);
+                      block_tokens, split_k, blocks_per_sm);
+}
+
+// The grid the prefill op runs for M tokens on qweight's GPU, as [block_tokens, split_k,
+// blocks_per_sm] (forced values > 0 are checked and kept, as in the op): for benchmarks, which
+// print it, and tests of the plan.
+std::vector<int64_t> prefill_grid(const at::Tensor& qweight, int64_t M, int64_t bits,
+                                  int64_t in_features, int64_t out_features, bool lut,
+                                  int64_t block_tokens, int64_t split_k, int64_t blocks_per_sm) {
+  check_tiled(qweight, bits, in_features, out_features);
+  TORCH_CHECK(M >= 1, msg("anyprec: prefill_grid: M: expected >= 1, got ", M));
+  const c10::cuda::CUDAGuard guard(qweight.device());
+  const anyprec::DeviceInfo dev = anyprec::device_info(qweight.device().index());
+  const anyprec::PrefillPlan p =
+      prefill_plan(M, out_features, ceil_div(out_features, kTileN), ceil_div(in_features, kChunkK),
+                   dev.sms, lut, bits, block_tokens, split_k, blocks_per_sm);
+  return {p.block_tokens, p.split_k, p.blocks_per_sm};
 }
 
 }  // namespace
@@ -434,10 +476,14 @@ TORCH_LIBRARY_FRAGMENT(anyprec, m) {
       "int out_features, int dense_min_m, int prefill_min_m=-1) -> Tensor");
   m.def(
       "prefill_uniform(Tensor x, Tensor qweight, Tensor meta, int bits, int group_size, "
-      "int in_features, int out_features, int block_tokens=0, int split_k=0) -> Tensor");
+      "int in_features, int out_features, int block_tokens=0, int split_k=0, "
+      "int blocks_per_sm=0) -> Tensor");
   m.def(
       "prefill_lut(Tensor x, Tensor qweight, Tensor lut, int bits, int in_features, "
-      "int out_features, int block_tokens=0, int split_k=0) -> Tensor");
+      "int out_features, int block_tokens=0, int split_k=0, int blocks_per_sm=0) -> Tensor");
+  m.def(
+      "prefill_grid(Tensor qweight, int M, int bits, int in_features, int out_features, bool lut, "
+      "int block_tokens=0, int split_k=0, int blocks_per_sm=0) -> int[]");
   m.def(
       "dequant_uniform(Tensor qweight, Tensor scales, Tensor zeros, int bits, int group_size, "
       "int in_features, int out_features, ScalarType dtype) -> Tensor");
@@ -451,6 +497,7 @@ TORCH_LIBRARY_IMPL(anyprec, CUDA, m) {
   m.impl("gemm_lut", &gemm_lut);
   m.impl("prefill_uniform", &prefill_uniform);
   m.impl("prefill_lut", &prefill_lut);
+  m.impl("prefill_grid", &prefill_grid);
   m.impl("dequant_uniform", &dequant_uniform);
   m.impl("dequant_lut", &dequant_lut);
 }

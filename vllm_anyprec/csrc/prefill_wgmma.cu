@@ -17,26 +17,31 @@ ANYPREC_PREFILL_EXTERN(6)
 ANYPREC_PREFILL_EXTERN(7)
 ANYPREC_PREFILL_EXTERN(8)
 #undef ANYPREC_PREFILL_EXTERN
-// The cluster capacity probe (prefill_cluster_capacity): occupies one SM per block, does nothing.
-__global__ void one_block_per_sm() {}
+// The cluster capacity probe (prefill_cluster_capacity): occupies a share of an SM per block
+// through its shared memory, does nothing.
+__global__ void smem_share_per_block() {}
 }  // namespace prefill
 
 bool prefill_uses_cluster(const PrefillPlan& p) { return prefill::uses_cluster(p); }
 
-int prefill_cluster_capacity(int split_k) {
+int prefill_cluster_capacity(int split_k, int blocks_per_sm) {
   if (split_k < 2 || split_k > prefill::kMaxClusterSplit) return 0;
+  if (blocks_per_sm < 1 || blocks_per_sm > 2) return 0;
   constexpr int kDevices = 64;
-  static std::atomic<int> cache[kDevices][prefill::kMaxClusterSplit + 1];  // value + 1; 0: unknown
+  // value + 1; 0: unknown
+  static std::atomic<int> cache[kDevices][2][prefill::kMaxClusterSplit + 1];
   int dev = 0;
   if (cudaGetDevice(&dev) != cudaSuccess) return 0;
-  if (dev < kDevices) {
-    const int c = cache[dev][split_k].load(std::memory_order_relaxed);
+  std::atomic<int>* slot = dev < kDevices ? &cache[dev][blocks_per_sm - 1][split_k] : nullptr;
+  if (slot) {
+    const int c = slot->load(std::memory_order_relaxed);
     if (c > 0) return c - 1;
   }
-  // Every prefill kernel runs one block per SM (registers and shared memory); an empty kernel
-  // with more than half of an SM's shared memory stands for them.
-  auto kernel = prefill::one_block_per_sm;
-  const size_t smem = prefill::kMaxSmem / 2 + 1024;
+  // The prefill kernels run one block per SM (registers and shared memory), the lean ones two
+  // (registers): an empty kernel with more than a half (a third) of an SM's shared memory per
+  // block stands for them.
+  auto kernel = prefill::smem_share_per_block;
+  const size_t smem = prefill::kMaxSmem / (blocks_per_sm + 1) + 1024;
   // (A host-side computation, no stream work: callable while a graph is being captured. An
   // error is cleared, not cached: a sticky one shows up again at the next launch's check.)
   int n = 0;
@@ -50,7 +55,7 @@ int prefill_cluster_capacity(int split_k) {
     (void)cudaGetLastError();
     return 0;
   }
-  if (dev < kDevices) cache[dev][split_k].store(n + 1, std::memory_order_relaxed);
+  if (slot) slot->store(n + 1, std::memory_order_relaxed);
   return n;
 }
 

@@ -291,25 +291,21 @@ __global__ void splitk_reduce_kernel(const float* __restrict__ ws, T* __restrict
   y[i] = from_float<T>(v);
 }
 
-// Lean 64-token uniform kernels (ANYPREC_PREFILL_LEAN64 = 1): the plain schedule and the
-// metadata one stage ahead, which fit b <= 5 in 128 registers without spills (b = 6..8 spill
-// 20-84 bytes), so two blocks run per SM (4 warps per scheduler; ncu: one block gives 2, with
-// 0.55 eligible). Otherwise one block per SM: capped at 128 registers with the interleaved
-// schedule the 64-token kernels spilled and ran 0.58x (uniform) / 0.86x (LUT) as fast
-// (benchmarks/experiments/prefill_tok64/).
-#ifndef ANYPREC_PREFILL_LEAN64
-#define ANYPREC_PREFILL_LEAN64 0
-#endif
-template <bool LUT, int TOK>
-constexpr bool lean64() {
-  return ANYPREC_PREFILL_LEAN64 && TOK == 64 && !LUT;
-}
-template <typename T, int B, bool LUT, int TOK>
-__global__ void __launch_bounds__(256, lean64<LUT, TOK>() ? 2 : 1)
+// Lean kernels (LEAN: PrefillPlan::blocks_per_sm = 2, where prefill_lean_ok: uniform, 64-token
+// blocks, b <= 6): the plain schedule and the metadata one stage ahead, which fit b <= 5 in 128
+// registers without spills (b = 6 spills ~20 bytes), so that two blocks run per SM (4 warps per
+// scheduler; ncu: one block gives 2, with 0.55 eligible). A lean block alone on an SM is slower
+// than a full one (0.74-0.87x); two per SM win where the grid has more blocks than SMs:
+// (4096, 28672) at M = 24..64, 1.08-1.23x (benchmarks/experiments/prefill_tok64/ and
+// prefill_lean/). The plan (ops.cpp prefill_plan) weighs them. Capping the interleaved 64-token
+// kernels at 128 registers instead spilled and ran 0.58x (uniform) / 0.86x (LUT).
+template <typename T, int B, bool LUT, int TOK, bool LEAN = false>
+__global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     prefill_kernel(const uint8_t* __restrict__ xp, const uint4* __restrict__ qw,
                    const MetaWord* __restrict__ meta, const T* __restrict__ lut,
                    T* __restrict__ y, float* __restrict__ ws, int M, int N, int K, int C, int N16,
                    int G, int gshift, int cps) {
+  static_assert(!LEAN || prefill_lean_ok(LUT, B, TOK), "lean kernels: see prefill_lean_ok");
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
   extern __shared__ uint8_t smem_raw[];
   // The swizzle pattern repeats every 1024 bytes: the stage buffers start 1024-aligned.
@@ -530,9 +526,8 @@ __global__ void __launch_bounds__(256, lean64<LUT, TOK>() ? 2 : 1)
 
   // Metadata two stages ahead: loaded one stage ahead, the fma that converts it was the top
   // stall (ncu source counters, long scoreboard) of the 256-token kernel. One stage ahead for
-  // b = 8 with 256 tokens, where the 8 more registers would spill, and in the lean 64-token
-  // kernels.
-  constexpr bool kMeta2 = !(TW == 2 && B == 8) && !lean64<LUT, TOK>();
+  // b = 8 with 256 tokens, where the 8 more registers would spill, and in the lean kernels.
+  constexpr bool kMeta2 = !(TW == 2 && B == 8) && !LEAN;
   // The interleaved schedule for 64- and 128-token blocks (stage_ilv; -DANYPREC_PREFILL_PLAIN:
   // the plain one, for A/B timings; the lean 64-token kernels take the plain one too).
   // 256-token blocks keep the plain schedule: with their 128 accumulators the decoded unit held
@@ -541,7 +536,7 @@ __global__ void __launch_bounds__(256, lean64<LUT, TOK>() ? 2 : 1)
 #ifdef ANYPREC_PREFILL_PLAIN
   constexpr bool kIlv = false;
 #else
-  constexpr bool kIlv = TW == 1 && !lean64<LUT, TOK>();
+  constexpr bool kIlv = TW == 1 && !LEAN;
 #endif
   static_assert(!kIlv || kMeta2, "the interleaved schedule keeps the metadata two stages ahead");
   // (Value-initialised: the LUT kernels never set them, and the shared advance() reads them.)
@@ -807,10 +802,10 @@ inline bool uses_cluster(const PrefillPlan& p) {
 #endif
 }
 
-template <typename T, int B, bool LUT, int TOK>
+template <typename T, int B, bool LUT, int TOK, bool LEAN = false>
 cudaError_t launch_t(const GemmArgs& a, const PrefillPlan& p, int G, int gshift, const void* xp,
                      float* ws, cudaStream_t stream) {
-  auto kernel = prefill_kernel<T, B, LUT, TOK>;
+  auto kernel = prefill_kernel<T, B, LUT, TOK, LEAN>;
   const size_t smem = smem_bytes(B, LUT, TOK);
   cudaError_t e =
       cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
@@ -842,6 +837,14 @@ cudaError_t launch_t(const GemmArgs& a, const PrefillPlan& p, int G, int gshift,
 template <typename T, int B, bool LUT>
 cudaError_t launch_tw(const GemmArgs& a, const PrefillPlan& p, int G, int gshift, const void* xp,
                       float* ws, cudaStream_t stream) {
+  if (p.blocks_per_sm == 2) {  // the lean kernels (ops.cpp checks prefill_lean_ok before)
+    if constexpr (prefill_lean_ok(LUT, B, 64)) {
+      if (p.block_tokens == 64) {
+        return launch_t<T, B, LUT, 64, true>(a, p, G, gshift, xp, ws, stream);
+      }
+    }
+    return cudaErrorInvalidValue;
+  }
   switch (p.block_tokens) {
     case 64: return launch_t<T, B, LUT, 64>(a, p, G, gshift, xp, ws, stream);
     case 256: return launch_t<T, B, LUT, 256>(a, p, G, gshift, xp, ws, stream);

@@ -4,9 +4,10 @@
 
 Llama-3-8B layers, M = 64..4096, b = 3, 4, 8, uniform (g128) and LUT, fp16; CUDA-graph timing
 with the weights rotated past L2 (scripts/bench_kernels.py's time_graph). Prints a table and
-writes prefill_wgmma.json (rows K, N, M, bits, scheme, prefill_us, dense_us, fp16_us, decode_us
-(the fused decode kernel forced, M <= --decode-max-m, else null), and with
-`--plans` the fused kernel's time per forced grid: plans {"TOKENSxSPLIT": us}) and
+writes prefill_wgmma.json (rows K, N, M, bits, scheme, prefill_us and grid (the op's own plan,
+"TOKENSxSPLITxBLOCKS_PER_SM"), dense_us, fp16_us, decode_us (the fused decode kernel forced,
+M <= --decode-max-m, else null), and with `--plans` the fused kernel's time per forced grid:
+plans {"TOKENSxSPLIT[xBLOCKS_PER_SM]": us}) and
 prefill_wgmma.png (speed as a fraction of cuBLAS fp16's against M, fused prefill and dense path,
 one panel per layer). `--replot FILE.json` redraws the PNG from a stored run (no GPU needed).
 """
@@ -17,6 +18,7 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
 
 SHAPES = [(4096, 6144), (4096, 4096), (4096, 28672), (14336, 4096)]
@@ -63,8 +65,10 @@ def main() -> None:
                     help="weight copies rotated; 0 (default): as scripts/bench_kernels.py, "
                          "enough for 200 MB per rotation (past L2) per weight kind")
     ap.add_argument("--plans", default="",
-                    help="also time forced grids, e.g. 128x1,256x1,128x2 (tokens per block x K "
-                         "splits); prefill_us is always the op's own choice")
+                    help="also time forced grids, e.g. 128x1,256x1,128x2,64x1x2 (tokens per "
+                         "block x K splits [x blocks per SM: 1, the default, or 2 = the lean "
+                         "kernels]); prefill_us "
+                         "is always the op's own choice (its grid: the row's 'grid')")
     ap.add_argument("--decode-max-m", type=int, default=128,
                     help="also time the decode kernel (forced) up to this M")
     ap.add_argument("--auto-last", action="store_true",
@@ -97,10 +101,14 @@ def main() -> None:
     import vllm_anyprec._C  # noqa: F401  (registers the ops)
     from vllm_anyprec.kernels import cuda_layout
 
-    plans = [tuple(map(int, p.split("x"))) for p in args.plans.split(",") if p]
+    plans = [p for p in args.plans.split(",") if p]
+    for p in plans:
+        if not re.fullmatch(r"(64|128|256)x[1-9][0-9]*(x[12])?", p):
+            ap.error(f"--plans: expected TOKENSxSPLIT[xBLOCKS_PER_SM] (e.g. 64x1x2), got {p!r}")
     rows = []
-    print(f"{'K':>6} {'N':>6} {'M':>5} {'sch':>7} {'b':>2} {'prefill':>9} {'dense':>9} "
-          f"{'fp16':>9} {'x16':>5} {'decode':>8}" + "".join(f" {f'{t}x{s}':>8}" for t, s in plans))
+    print(f"{'K':>6} {'N':>6} {'M':>5} {'sch':>7} {'b':>2} {'prefill':>9} {'grid':>8} "
+          f"{'dense':>9} {'fp16':>9} {'x16':>5} {'decode':>8}"
+          + "".join(f" {p:>8}" for p in plans))
     for k, n in shapes:
         for bits in map(int, args.bits.split(",")):
             for scheme in args.schemes.split(","):
@@ -125,12 +133,16 @@ def main() -> None:
                 for m in map(int, args.ms.split(",")):
                     x = torch.randn(m, k, device="cuda").half()
 
-                    def fused(tokens=0, split=0):
+                    def fused(tokens=0, split=0, per_sm=0):
                         if scheme == "uniform":
                             return [lambda w=w: torch.ops.anyprec.prefill_uniform(
-                                x, w[0], w[3], bits, 128, k, n, tokens, split) for w in ws]
+                                x, w[0], w[3], bits, 128, k, n, tokens, split, per_sm)
+                                for w in ws]
                         return [lambda w=w: torch.ops.anyprec.prefill_lut(
-                            x, w[0], w[1], bits, k, n, tokens, split) for w in ws]
+                            x, w[0], w[1], bits, k, n, tokens, split, per_sm) for w in ws]
+
+                    grid = "x".join(map(str, torch.ops.anyprec.prefill_grid(
+                        ws[0][0], m, bits, k, n, scheme == "lut")))
 
                     pf = fused()
 
@@ -148,13 +160,15 @@ def main() -> None:
                     t_pf = None if args.auto_last else time_graph(pf)
                     t_dn = time_graph(dn)
                     t_dec = time_graph(gemm(2 ** 30)) if m <= args.decode_max_m else None
-                    t_plans = {f"{t}x{s}": time_graph(fused(t, s)) for t, s in plans}
+                    # (TOKENSxSPLIT: the full kernels, as before the lean ones existed.)
+                    t_plans = {p: time_graph(fused(*map(int, (p + "x1").split("x")[:3])))
+                               for p in plans}
                     if args.auto_last:
                         t_pf = time_graph(pf)
                     rows.append(dict(K=k, N=n, M=m, bits=bits, scheme=scheme, prefill_us=t_pf,
-                                     dense_us=t_dn, fp16_us=t_fp, decode_us=t_dec,
+                                     grid=grid, dense_us=t_dn, fp16_us=t_fp, decode_us=t_dec,
                                      plans=t_plans))
-                    print(f"{k:>6} {n:>6} {m:>5} {scheme:>7} {bits:>2} {t_pf:>9.1f} "
+                    print(f"{k:>6} {n:>6} {m:>5} {scheme:>7} {bits:>2} {t_pf:>9.1f} {grid:>8} "
                           f"{t_dn:>9.1f} {t_fp:>9.1f} {t_fp / t_pf:>5.2f} "
                           f"{t_dec if t_dec else float('nan'):>8.1f}"
                           + "".join(f" {v:>8.1f}" for v in t_plans.values()), flush=True)
