@@ -31,7 +31,10 @@ def test_crossover_per_class(monkeypatch, scheme, bits, k, n, expected):
 
 
 @pytest.mark.parametrize("scheme,bits,k,n,expected", [
-    ("uniform", 4, 4096, 28672, (21, 1025)),  # uniform: fused through M = 1024, every size
+    ("uniform", 4, 4096, 28672, (17, 1025)),  # uniform: fused through M = 1024, every size
+    ("uniform", 6, 4096, 28672, (17, 1025)),  # (b <= 6 wider than LEAN_WIDE_N: the lean
+    ("uniform", 7, 4096, 28672, (21, 1025)),  # 64-token kernels, prefill from 17)
+    ("uniform", 4, 4096, 14336, (21, 1025)),  # (the TP = 2 split: not that wide)
     ("uniform", 8, 14336, 4096, (17, 1025)),  # (b = 8 / large weights: prefill from 17 / 21)
     ("uniform", 4, 4096, 4096, (29, 1025)),   # (smaller weights: from 29, b = 8 from 25)
     ("uniform", 3, 4096, 6144, (29, 513)),    # between 16 and 32 Mi elements: dense from 513
@@ -47,7 +50,7 @@ def test_crossover_per_class(monkeypatch, scheme, bits, k, n, expected):
     ("lut", 8, 4096, 4096, (17, 513)),        # (LUT b = 8: prefill from 17 everywhere,
     ("lut", 7, 14336, 4096, (33, 1024)),      # b = 7 from 33, b = 5, 6 from 33 on smaller
     ("lut", 5, 4096, 4096, (33, 513)),        # weights)
-    ("uniform", 2, 4096, 28672, (25, 1025)),  # (uniform b = 2: from 25 / 33)
+    ("uniform", 2, 14336, 4096, (25, 1025)),  # (uniform b = 2: from 25 / 33)
     ("uniform", 2, 4096, 4096, (33, 1025)),
 ])
 def test_hopper_crossovers_per_class(scheme, bits, k, n, expected):

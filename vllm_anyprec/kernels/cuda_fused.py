@@ -30,6 +30,11 @@ LARGE_WEIGHT = 32 * 2 ** 20
 # (144-192 blocks on 132 SMs) and lost to dense by 10-40% (session 26); (4096, 4096) fills at
 # most 128 blocks through M = 1024.
 MID_WEIGHT = 16 * 2 ** 20
+# Hopper prefill only: wider outputs than this give a 64-token grid (one block per 128 outputs)
+# more blocks than an H100 / H200 has SMs (132). The plan (ops.cpp prefill_plan) runs the lean
+# 64-token kernels there (two blocks per SM; uniform, b <= 6), which move the decode -> prefill
+# crossover down to M = 17 (hopper_prefill_min_m).
+LEAN_WIDE_N = 132 * 128
 
 
 def dense_min_m(spec: KernelSpec) -> int:
@@ -143,6 +148,11 @@ def hopper_prefill_min_m(spec: KernelSpec) -> int:
     - Smaller weights: from 25 at b = 8 (uniform (4096, 4096) M = 24: 14.1 vs 14.5) and from 29
       otherwise (M = 24: decode ahead by 2-15%, (4096, 6144) uniform b = 4 15.3 vs 18.1; M = 32:
       prefill ahead by up to 8% or tied; in between the decode time rises about linearly).
+
+    Session 29 (benchmarks/experiments/prefill_lean/): outputs wider than LEAN_WIDE_N take the
+    lean 64-token kernels at uniform b <= 6, and then the prefill kernel from M = 17 ((4096,
+    28672) M = 17, prefill / decode: b = 2 49.9 / 51.8 µs, b = 4 44.9 / 48.1, b = 5 49.3 / 58.0;
+    further ahead at M = 20..32).
     """
     large = spec.in_features * spec.out_features >= LARGE_WEIGHT
     lut = spec.scheme == "lut"
@@ -150,6 +160,8 @@ def hopper_prefill_min_m(spec: KernelSpec) -> int:
         return 17
     if lut and (spec.bits == 7 or (spec.bits >= 5 and not large)):
         return 33
+    if not lut and spec.bits <= 6 and spec.out_features > LEAN_WIDE_N:
+        return 17
     if not lut and spec.bits == 2:
         return 25 if large else 33
     if large:

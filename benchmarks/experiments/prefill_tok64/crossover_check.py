@@ -7,8 +7,12 @@ Each run (prefill_wgmma/bench.py) timed, per cell, the decode kernel (forced) an
 op's own plan: runs/prefill_wgmma.json (call 2: b = 3, 4, 8, M = 17..64, the plan before its
 fit, so its own column is read as the best 64-token grid), ../h200_record_s28/cross.json (the
 record's first call: b = 3, 4, 8, M = 17..64, the fitted plan) and runs/call4/ (b = 2, 5, 6, 7,
-M = 17..32). For each cell the path the rule takes against the faster of the two: prints the
-geometric mean of chosen / best per run and the worst cells.
+M = 17..32); session 29's ../prefill_lean/runs/call1/ (uniform b = 2..6 on (4096, 28672) and
+(4096, 6144), M = 17..32, the plan with the lean 64-token kernels). For each cell the path the
+rule takes against the faster of the two: prints the geometric mean of chosen / best per run and
+the worst cells. (Session 28's runs predate the lean kernels: on (4096, 28672) their prefill
+column is the full 64-token kernel, which the decode kernel beat at M = 17..20 where the lean
+one does not; the rule follows the lean run there.)
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ RUNS = {
     "call 2 (best 64-token grid)": ("runs/prefill_wgmma.json", True),
     "record call A (the op's plan)": ("../h200_record_s28/cross.json", False),
     "call 4 (b = 2, 5, 6, 7)": ("runs/call4/prefill_wgmma.json", False),
+    "session 29 (lean kernels)": ("../prefill_lean/runs/call1/prefill_wgmma.json", False),
 }
 
 
