@@ -292,13 +292,36 @@ __global__ void splitk_reduce_kernel(const float* __restrict__ ws, T* __restrict
 }
 
 // Lean kernels (LEAN: PrefillPlan::blocks_per_sm = 2, where prefill_lean_ok: uniform, 64-token
-// blocks, b <= 6): the plain schedule and the metadata one stage ahead, which fit b <= 5 in 128
-// registers without spills (b = 6 spills ~20 bytes), so that two blocks run per SM (4 warps per
-// scheduler; ncu: one block gives 2, with 0.55 eligible). A lean block alone on an SM is slower
-// than a full one (0.74-0.87x); two per SM win where the grid has more blocks than SMs:
-// (4096, 28672) at M = 24..64, 1.08-1.23x (benchmarks/experiments/prefill_tok64/ and
-// prefill_lean/). The plan (ops.cpp prefill_plan) weighs them. Capping the interleaved 64-token
-// kernels at 128 registers instead spilled and ran 0.58x (uniform) / 0.86x (LUT).
+// blocks, b <= 6): at most 128 registers, so that two blocks run per SM (4 warps per scheduler;
+// ncu: one block gives 2, with 0.55 eligible). A lean block alone on an SM is slower than a
+// full one; two per SM win where the grid has more blocks than SMs ((4096, 28672) at
+// M = 17..64; benchmarks/experiments/prefill_tok64/ and prefill_lean/). The plan (ops.cpp
+// prefill_plan) weighs them. What makes them fit:
+// - the plain schedule (no second set of A fragments);
+// - the weights through a shared-memory ring of lean_wstages chunks, bulk-copied by thread 0
+//   (one copy of B x 512 bytes per warp tile) up to that many chunks ahead, instead of each
+//   warp's registers one chunk ahead (4 B registers). The register form (session 28) had to
+//   keep the metadata only one stage ahead, and ncu (session 29, prefill_lean/) showed it
+//   stalled 3.2 cycles per issued instruction on long scoreboard with two blocks per SM
+//   (0.76 with one);
+// - b = 6 keeps the metadata one stage ahead (two spill).
+// The ring is sized so that two blocks fit per SM (x buffers + ring <= ~110 KB). Capping the
+// interleaved 64-token kernels at 128 registers instead spilled and ran 0.58x (uniform) /
+// 0.86x (LUT).
+// -DANYPREC_PREFILL_LEAN_REGS=1: the register form, for A/B timings.
+#ifndef ANYPREC_PREFILL_LEAN_REGS
+#define ANYPREC_PREFILL_LEAN_REGS 0
+#endif
+constexpr int lean_wstages(int bits) { return bits <= 4 ? 4 : 3; }
+constexpr size_t lean_wslot_bytes(int bits) { return (size_t)8 * bits * 512; }
+constexpr size_t lean_smem_bytes(int bits) {
+  return x_smem_bytes(64) + 8 * lean_wstages(bits) + 128 +
+         lean_wstages(bits) * lean_wslot_bytes(bits);
+}
+static_assert(2 * (lean_smem_bytes(6) + 1024) <= 233472 &&
+                  2 * (lean_smem_bytes(5) + 1024) <= 233472,
+              "two lean blocks must fit in an SM's 228 KB of shared memory");
+
 template <typename T, int B, bool LUT, int TOK, bool LEAN = false>
 __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     prefill_kernel(const uint8_t* __restrict__ xp, const uint4* __restrict__ qw,
@@ -317,6 +340,13 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   const SmemDesc desc(smem_u32(smem));  // x buffer 0, k step 0
   // One "full" mbarrier per x buffer, after the x buffers; then the LUT tables.
   const uint32_t bars = smem_u32(smem + kBufs * kBufBytes);
+  // kWRing (the lean kernels): kWStages "full" mbarriers of the weight ring after the x
+  // buffers' ones, then the ring (128-aligned: bulk copies need 16).
+  constexpr bool kWRing = LEAN && !ANYPREC_PREFILL_LEAN_REGS;
+  constexpr int kWStages = kWRing ? lean_wstages(B) : 1;
+  constexpr uint32_t kWSlot = (uint32_t)lean_wslot_bytes(B), kWTile = B * 512;
+  const uint32_t wbars = bars + 8 * kBufs;
+  const uint32_t wring = (wbars + 8 * kWStages + 127) & ~127u;
   constexpr bool kRegLut = reg_lut(LUT, B);
   constexpr bool kLaneTab = LUT && !kRegLut;
   // kLaneTab: warp w's table at tab_base + w kWarpTab, aligned to its size so that a code's
@@ -388,15 +418,33 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
       bulk_copy(smem_u32(smem) + (st & (kBufs - 1)) * kBufBytes + h * kWgBytes,
                 xtile + ((size_t)h * S + st) * kStageBytes, kWgBytes, bar);
   };
+  // kWRing: chunk c of every warp tile of the block into slot (c - cb) % kWStages (tiles past
+  // N16 copy nothing and are not counted).
+  const int tiles_here = min(8, N16 - (int)blockIdx.x * 8);
+  auto issue_w = [&](int c) {
+    const int slot = (c - cb) % kWStages;
+    const uint32_t bar = wbars + 8 * slot;
+    mbar_expect_tx(bar, tiles_here * kWTile);
+    for (int w = 0; w < tiles_here; ++w)
+      bulk_copy(wring + slot * kWSlot + w * kWTile,
+                qw + ((size_t)(blockIdx.x * 8 + w) * C + c) * B * 32, kWTile, bar);
+  };
   if (tid == 0) {
 #pragma unroll
     for (int b = 0; b < kBufs; ++b) mbar_init(bars + 8 * b, 1);
+    if constexpr (kWRing) {
+#pragma unroll
+      for (int b = 0; b < kWStages; ++b) mbar_init(wbars + 8 * b, 1);
+    }
     mbar_init_fence();
   }
   __syncthreads();  // barriers initialised before anyone waits on them
   if (tid == 0) {
     issue_x(4 * cb);
     issue_x(4 * cb + 1);  // every chunk has 4 stages
+    if constexpr (kWRing) {
+      for (int c = cb; c < min(ce, cb + kWStages); ++c) issue_w(c);
+    }
   }
 
   // Uniform: the decode kernel's metadata (cuda_layout.uniform_meta): per group and n-tile, lane
@@ -520,14 +568,30 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   const uint4* qbase = qw + (size_t)(tile_ok ? ntile : 0) * C * B * 32 + lane;
 #pragma unroll
   for (int p = 0; p < B; ++p)
-    cur[p] = tile_ok ? ld_stream(qbase + ((size_t)cb * B + p) * 32) : make_uint4(0, 0, 0, 0);
+    cur[p] = tile_ok && !kWRing ? ld_stream(qbase + ((size_t)cb * B + p) * 32)
+                                : make_uint4(0, 0, 0, 0);
 #pragma unroll
   for (int p = 0; p < B; ++p) nxt[p] = cur[p];
+  // kWRing: this warp's words of chunk c from the ring (after its copy landed), into cur.
+  auto ring_load = [&](int c) {
+    const int slot = (c - cb) % kWStages;
+    mbar_wait(wbars + 8 * slot, ((c - cb) / kWStages) & 1);
+    if (tile_ok) {
+      const uint32_t at = wring + slot * kWSlot + warp * kWTile + 16 * lane;
+#pragma unroll
+      for (int p = 0; p < B; ++p)
+        asm volatile("ld.shared.v4.b32 {%0, %1, %2, %3}, [%4];"
+                     : "=r"(cur[p].x), "=r"(cur[p].y), "=r"(cur[p].z), "=r"(cur[p].w)
+                     : "r"(at + 512 * p)
+                     : "memory");
+    }
+  };
 
   // Metadata two stages ahead: loaded one stage ahead, the fma that converts it was the top
   // stall (ncu source counters, long scoreboard) of the 256-token kernel. One stage ahead for
-  // b = 8 with 256 tokens, where the 8 more registers would spill, and in the lean kernels.
-  constexpr bool kMeta2 = !(TW == 2 && B == 8) && !LEAN;
+  // b = 8 with 256 tokens and b = 6 in the lean kernels, where the 8 more registers would spill
+  // (every b in the register form of the lean kernels).
+  constexpr bool kMeta2 = !(TW == 2 && B == 8) && !(LEAN && (B == 6 || !kWRing));
   // The interleaved schedule for 64- and 128-token blocks (stage_ilv; -DANYPREC_PREFILL_PLAIN:
   // the plain one, for A/B timings; the lean 64-token kernels take the plain one too).
   // 256-token blocks keep the plain schedule: with their 128 accumulators the decoded unit held
@@ -551,7 +615,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   }
   // At unit 0 of chunk c: the planes of chunk c + 1, three stages before they are decoded.
   auto load_next_chunk = [&](int c, int i) {
-    if (i == 0 && c + 1 < ce && tile_ok) {
+    if (!kWRing && i == 0 && c + 1 < ce && tile_ok) {
 #pragma unroll
       for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)(c + 1) * B + p) * 32);
     }
@@ -559,7 +623,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   // After unit i's decode: the next chunk's planes become current (after unit 3), and the
   // metadata moves one stage on.
   auto advance = [&](int i) {
-    if (i == 3) {
+    if (!kWRing && i == 3) {
 #pragma unroll
       for (int p = 0; p < B; ++p) cur[p] = nxt[p];
     }
@@ -579,6 +643,9 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   // buffer and the chunk-edge work are resolved at compile time.
   auto stage = [&](int c, int i, uint32_t (&a)[4][4]) {
     const int st = 4 * c + i;
+    if constexpr (kWRing) {
+      if (i == 0) ring_load(c);
+    }
     load_next_chunk(c, i);
     if constexpr (!LUT) {
       if constexpr (kMeta2) {
@@ -597,6 +664,11 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     mbar_wait(bars + 8 * i, (c - cb) & 1);  // buffer i's phase c - cb: the x of stage 4c + i
     __syncthreads();  // every wgmma of stage st - 2 done: its buffer may be refilled
     if (tid == 0 && st + 2 < 4 * ce) issue_x(st + 2);
+    if constexpr (kWRing) {
+      // Every warp read chunk c's words at unit 0 and decoded unit 1 from them before this
+      // barrier: its slot takes chunk c + kWStages.
+      if (i == 1 && tid == 0 && c + kWStages < ce) issue_w(c + kWStages);
+    }
     wgmma_fence();
 #pragma unroll
     for (int step = 0; step < 4; ++step)
@@ -806,7 +878,7 @@ template <typename T, int B, bool LUT, int TOK, bool LEAN = false>
 cudaError_t launch_t(const GemmArgs& a, const PrefillPlan& p, int G, int gshift, const void* xp,
                      float* ws, cudaStream_t stream) {
   auto kernel = prefill_kernel<T, B, LUT, TOK, LEAN>;
-  const size_t smem = smem_bytes(B, LUT, TOK);
+  const size_t smem = LEAN ? lean_smem_bytes(B) : smem_bytes(B, LUT, TOK);
   cudaError_t e =
       cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
   if (e != cudaSuccess) return e;
