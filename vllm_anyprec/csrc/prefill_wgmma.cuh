@@ -298,19 +298,22 @@ __global__ void splitk_reduce_kernel(const float* __restrict__ ws, T* __restrict
 // M = 17..64; benchmarks/experiments/prefill_tok64/ and prefill_lean/). The plan (ops.cpp
 // prefill_plan) weighs them. What makes them fit:
 // - the plain schedule (no second set of A fragments);
-// - the weights through a shared-memory ring of lean_wstages chunks, bulk-copied by thread 0
-//   (one copy of B x 512 bytes per warp tile) up to that many chunks ahead, instead of each
-//   warp's registers one chunk ahead (4 B registers). The register form (session 28) had to
-//   keep the metadata only one stage ahead, and ncu (session 29, prefill_lean/) showed it
-//   stalled 3.2 cycles per issued instruction on long scoreboard with two blocks per SM
-//   (0.76 with one);
-// - b = 6 keeps the metadata one stage ahead (two spill).
-// The ring is sized so that two blocks fit per SM (x buffers + ring <= ~110 KB). Capping the
-// interleaved 64-token kernels at 128 registers instead spilled and ran 0.58x (uniform) /
-// 0.86x (LUT).
-// -DANYPREC_PREFILL_LEAN_REGS=1: the register form, for A/B timings.
-#ifndef ANYPREC_PREFILL_LEAN_REGS
-#define ANYPREC_PREFILL_LEAN_REGS 0
+// - the metadata one stage ahead (two would spill).
+// Capping the interleaved 64-token kernels at 128 registers instead spilled and ran 0.58x
+// (uniform) / 0.86x (LUT).
+// ncu (session 29, prefill_lean/) showed the lean kernels stalled 3.2 cycles per issued
+// instruction on long scoreboard (0.76 with one block per SM). -DANYPREC_PREFILL_LEAN_RING=1
+// (off) takes their weights through a shared-memory ring of lean_wstages chunks instead,
+// bulk-copied by thread 0 (one copy of B x 512 bytes per warp tile) up to that many chunks
+// ahead, which frees the next chunk's 4 B registers and so keeps the metadata two stages
+// ahead (b <= 5; -DANYPREC_PREFILL_LEAN_META1=1: one). Sized so that two blocks fit per SM.
+// Measured 1.13x slower than the register form (geometric mean of 60 forced cells, same call;
+// prefill_lean/README.md).
+#ifndef ANYPREC_PREFILL_LEAN_RING
+#define ANYPREC_PREFILL_LEAN_RING 0
+#endif
+#ifndef ANYPREC_PREFILL_LEAN_META1
+#define ANYPREC_PREFILL_LEAN_META1 0
 #endif
 constexpr int lean_wstages(int bits) { return bits <= 4 ? 4 : 3; }
 constexpr size_t lean_wslot_bytes(int bits) { return (size_t)8 * bits * 512; }
@@ -342,7 +345,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   const uint32_t bars = smem_u32(smem + kBufs * kBufBytes);
   // kWRing (the lean kernels): kWStages "full" mbarriers of the weight ring after the x
   // buffers' ones, then the ring (128-aligned: bulk copies need 16).
-  constexpr bool kWRing = LEAN && !ANYPREC_PREFILL_LEAN_REGS;
+  constexpr bool kWRing = LEAN && ANYPREC_PREFILL_LEAN_RING;
   constexpr int kWStages = kWRing ? lean_wstages(B) : 1;
   constexpr uint32_t kWSlot = (uint32_t)lean_wslot_bytes(B), kWTile = B * 512;
   const uint32_t wbars = bars + 8 * kBufs;
@@ -589,9 +592,10 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
 
   // Metadata two stages ahead: loaded one stage ahead, the fma that converts it was the top
   // stall (ncu source counters, long scoreboard) of the 256-token kernel. One stage ahead for
-  // b = 8 with 256 tokens and b = 6 in the lean kernels, where the 8 more registers would spill
-  // (every b in the register form of the lean kernels).
-  constexpr bool kMeta2 = !(TW == 2 && B == 8) && !(LEAN && (B == 6 || !kWRing));
+  // b = 8 with 256 tokens and in the lean kernels, where the 8 more registers would spill
+  // (except b <= 5 with the weight ring).
+  constexpr bool kMeta2 = !(TW == 2 && B == 8) &&
+                          !(LEAN && (B == 6 || !kWRing || ANYPREC_PREFILL_LEAN_META1));
   // The interleaved schedule for 64- and 128-token blocks (stage_ilv; -DANYPREC_PREFILL_PLAIN:
   // the plain one, for A/B timings; the lean 64-token kernels take the plain one too).
   // 256-token blocks keep the plain schedule: with their 128 accumulators the decoded unit held
@@ -878,7 +882,8 @@ template <typename T, int B, bool LUT, int TOK, bool LEAN = false>
 cudaError_t launch_t(const GemmArgs& a, const PrefillPlan& p, int G, int gshift, const void* xp,
                      float* ws, cudaStream_t stream) {
   auto kernel = prefill_kernel<T, B, LUT, TOK, LEAN>;
-  const size_t smem = LEAN ? lean_smem_bytes(B) : smem_bytes(B, LUT, TOK);
+  const size_t smem =
+      LEAN && ANYPREC_PREFILL_LEAN_RING ? lean_smem_bytes(B) : smem_bytes(B, LUT, TOK);
   cudaError_t e =
       cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
   if (e != cudaSuccess) return e;
