@@ -315,6 +315,9 @@ __global__ void splitk_reduce_kernel(const float* __restrict__ ws, T* __restrict
 #ifndef ANYPREC_PREFILL_LEAN_META1
 #define ANYPREC_PREFILL_LEAN_META1 0
 #endif
+#ifndef ANYPREC_PREFILL_LEAN_PF
+#define ANYPREC_PREFILL_LEAN_PF 0
+#endif
 constexpr int lean_wstages(int bits) { return bits <= 4 ? 4 : 3; }
 constexpr size_t lean_wslot_bytes(int bits) { return (size_t)8 * bits * 512; }
 constexpr size_t lean_smem_bytes(int bits) {
@@ -458,6 +461,13 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     int gi = sub >> gshift;
     gi = gi < G - 1 ? gi : G - 1;
     v = __ldg(meta_t + (size_t)gi * N16 * 8);
+  };
+  // -DANYPREC_PREFILL_LEAN_PF=D (D > 0; off by default): the lean kernels, which load their
+  // metadata only one stage ahead, first pull it into L2 D stages ahead (no registers held).
+  auto prefetch_meta = [&](int sub) {
+    int gi = sub >> gshift;
+    gi = gi < G - 1 ? gi : G - 1;
+    asm volatile("prefetch.global.L2 [%0];" ::"l"(meta_t + (size_t)gi * N16 * 8));
   };
 
   // fp16, b <= 4: one fma per A register (codes as 1 + q / 2^B; see dq_stage) instead of two
@@ -658,6 +668,11 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
       } else {
         load_meta(2 * st + 2, mt_next[0]);
         load_meta(2 * st + 3, mt_next[1]);
+      }
+      if constexpr (LEAN && ANYPREC_PREFILL_LEAN_PF > 0) {
+        // (Past the last stage: clamped to the last group, an address the kernel reads anyway.)
+        prefetch_meta(2 * (st + ANYPREC_PREFILL_LEAN_PF));
+        prefetch_meta(2 * (st + ANYPREC_PREFILL_LEAN_PF) + 1);
       }
     }
     dq_stage(cur, i, mt_cur, a);

@@ -5,6 +5,8 @@
 # parallel, the prefill tests on each, the 64-token grids timed at M = 24, 32, 64, uniform
 # b = 2, 4, 5, 6, 8 (../variants.sh). Everything in OUT/c5.tgz.
 # Usage: OUT=$OUT bash benchmarks/experiments/prefill_tok64/call5.sh
+# (Session 29 replaced the flag by a plan choice: on later trees it changes nothing; force the
+# lean kernels with the grids 64x1x2, 64x2x2, ... instead, as ../prefill_lean/call1.sh does.)
 set -uo pipefail
 OUT=${OUT:-device_out}
 R=/tmp/c5 && rm -rf $R && mkdir -p $R
