@@ -464,6 +464,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   };
   // -DANYPREC_PREFILL_LEAN_PF=D (D > 0; off by default): the lean kernels, which load their
   // metadata only one stage ahead, first pull it into L2 D stages ahead (no registers held).
+  // Measured slower (forced lean grids: D = 4 0.994x, D = 8 0.962x; prefill_lean/README.md).
   auto prefetch_meta = [&](int sub) {
     int gi = sub >> gshift;
     gi = gi < G - 1 ? gi : G - 1;
