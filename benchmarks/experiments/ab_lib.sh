@@ -34,8 +34,22 @@
 #                                     /tmp/vllm-stage, for h200_record_s23/callB.sh
 #   ab_memcheck FILE KEXPR            compute-sanitizer memcheck of pytest FILE -k KEXPR:
 #                                     OUT/memcheck.log, its summary line printed
+#   ab_rundir NAME                    OUT made and an empty R=/tmp/NAME for one call's outputs;
+#   ab_pack                           R packed into OUT/NAME.tgz (after each step: a call cut
+#                                     short keeps what ran)
+#   ncu_prefill's optional TOKENS SPLIT may be followed by BLOCKS_PER_SM (2: the lean kernels).
 # AB_TIMEOUT: seconds per benchmark run (default 60).
 set -uo pipefail
+ab_rundir() {
+  OUT=${OUT:-device_out}
+  mkdir -p "$OUT"
+  AB_NAME=$1
+  R=/tmp/$1
+  rm -rf "$R" && mkdir -p "$R"
+}
+ab_pack() {
+  tar czf "$OUT/$AB_NAME.tgz" -C "$R" .
+}
 ncu_init() {
   OUT=${OUT:-device_out}
   mkdir -p "$OUT"

@@ -5,12 +5,8 @@
 # on this build (test_cuda_kernels.py without the kernel-switch runs, unchanged decode
 # kernels). Everything in OUT/c2.tgz.
 # Usage: OUT=$OUT bash benchmarks/experiments/prefill_lean/call2.sh
-set -uo pipefail
-OUT=${OUT:-device_out}
-mkdir -p "$OUT"
-source benchmarks/experiments/ab_lib.sh
-R=/tmp/c2 && rm -rf $R && mkdir -p $R
-pack() { tar czf "$OUT/c2.tgz" -C $R .; }
+source benchmarks/experiments/ab_lib.sh  # (set -uo pipefail)
+ab_rundir c2
 OUT=$R ab_build
 OUT=$R ncu_init ncu_lean_raw.txt
 for b in 4 6; do
@@ -21,6 +17,6 @@ for b in 4 6; do
 done
 ncu_prefill_summary > $R/ncu_lean_summary.txt 2>&1
 cat $R/ncu_lean_summary.txt
-pack
+ab_pack
 ab_pytest "$R/tests_kernels.log" 300 tests/gpu/test_cuda_kernels.py -k "not kernel_switches"
-pack
+ab_pack
