@@ -462,6 +462,13 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     gi = gi < G - 1 ? gi : G - 1;
     v = __ldg(meta_t + (size_t)gi * N16 * 8);
   };
+  // kOrder (below): the same with dep, 0 at run time, added to the address so that the load
+  // issues after whatever computed dep.
+  auto load_meta_after = [&](int sub, MetaWord& v, uint32_t dep) {
+    int gi = sub >> gshift;
+    gi = gi < G - 1 ? gi : G - 1;
+    v = __ldg(meta_t + (size_t)gi * N16 * 8 + dep);
+  };
   // -DANYPREC_PREFILL_LEAN_PF=D (D > 0; off by default): the lean kernels, which load their
   // metadata only one stage ahead, first pull it into L2 D stages ahead (no registers held).
   // Measured slower (forced lean grids: D = 4 0.994x, D = 8 0.962x; prefill_lean/README.md).
@@ -618,9 +625,47 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   constexpr bool kIlv = TW == 1 && !LEAN;
 #endif
   static_assert(!kIlv || kMeta2, "the interleaved schedule keeps the metadata two stages ahead");
+  // -DANYPREC_PREFILL_ORDER_LOADS=1 (off; uniform, not with the weight ring): each stage first
+  // decodes (the interleaved schedule: prepares the next stage's decode), then issues its loads
+  // (later stages' metadata; after a chunk's last decode, the next chunk's planes straight into
+  // cur), their addresses tied to the decode's output by a run-time zero (kZero). Why: ptxas
+  // puts every global load of the loop on one scoreboard (SB5; prefill_lean/README.md, session
+  // 29), and an instruction that waits on it waits for all of its loads. Issued before the
+  // decode, the next metadata loads sat 2 instructions ahead of the first consumer of the
+  // previous ones (the FFMA of dq_prep), which then waited for them: "one / two stages ahead"
+  // became none (ncu, lean kernel: 82% of the long-scoreboard samples on that FFMA, 30% of all
+  // samples). The metadata of stage st lives in slot st & 3 (a constant once a chunk's four
+  // stages are unrolled) instead of rotating through mt_cur / mt_next / mt_next2, whose register
+  // moves also wait for the latest loads.
+#ifndef ANYPREC_PREFILL_ORDER_LOADS
+#define ANYPREC_PREFILL_ORDER_LOADS 0
+#endif
+  constexpr bool kOrder = ANYPREC_PREFILL_ORDER_LOADS && !LUT && !kWRing;
+  const uint32_t kZero = M < 0 ? 0xffffffffu : 0u;  // (M >= 0: zero, unknown to the compiler)
+  MetaWord mtr[4][2] = {};
+  if constexpr (kOrder) {
+    load_meta(8 * cb, mtr[0][0]);
+    load_meta(8 * cb + 1, mtr[0][1]);
+    if constexpr (kMeta2 || kIlv) {
+      load_meta(8 * cb + 2, mtr[1][0]);
+      load_meta(8 * cb + 3, mtr[1][1]);
+    }
+    if constexpr (kIlv) {
+      load_meta(8 * cb + 4, mtr[2][0]);
+      load_meta(8 * cb + 5, mtr[2][1]);
+    }
+  }
+  // kOrder: chunk cn's planes (clamped to the range: past it, values nobody uses; a tile past
+  // N16 reads tile 0's) into cur, unconditionally (a conditional load keeps the old values by
+  // predicated moves, which wait for the load just issued).
+  auto reload_cur = [&](int cn, uint32_t dep) {
+    const int c2 = cn < ce ? cn : ce - 1;
+#pragma unroll
+    for (int p = 0; p < B; ++p) cur[p] = ld_stream(qbase + ((size_t)c2 * B + p) * 32 + dep);
+  };
   // (Value-initialised: the LUT kernels never set them, and the shared advance() reads them.)
   MetaWord mt_cur[2] = {}, mt_next[2] = {}, mt_next2[2] = {};
-  if constexpr (!LUT) {
+  if constexpr (!LUT && !kOrder) {
     load_meta(8 * cb, mt_cur[0]);
     load_meta(8 * cb + 1, mt_cur[1]);
     if constexpr (kMeta2) {
@@ -638,11 +683,11 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   // After unit i's decode: the next chunk's planes become current (after unit 3), and the
   // metadata moves one stage on.
   auto advance = [&](int i) {
-    if (!kWRing && i == 3) {
+    if (!kWRing && !kOrder && i == 3) {
 #pragma unroll
       for (int p = 0; p < B; ++p) cur[p] = nxt[p];
     }
-    if constexpr (!LUT) {
+    if constexpr (!LUT && !kOrder) {
       mt_cur[0] = mt_next[0];
       mt_cur[1] = mt_next[1];
       if constexpr (kMeta2) {
@@ -661,6 +706,14 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     if constexpr (kWRing) {
       if (i == 0) ring_load(c);
     }
+    if constexpr (kOrder) {
+      dq_stage(cur, i, mtr[i & 3], a);
+      const uint32_t dep = a[3][3] & kZero;
+      if (i == 3) reload_cur(c + 1, dep);
+      constexpr int kAhead = kMeta2 ? 2 : 1;
+      load_meta_after(2 * (st + kAhead), mtr[(i + kAhead) & 3][0], dep);
+      load_meta_after(2 * (st + kAhead) + 1, mtr[(i + kAhead) & 3][1], dep);
+    } else {
     load_next_chunk(c, i);
     if constexpr (!LUT) {
       if constexpr (kMeta2) {
@@ -677,6 +730,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
       }
     }
     dq_stage(cur, i, mt_cur, a);
+    }
     // Anchor the A values before the barrier (see anchor).
 #pragma unroll
     for (int q = 0; q < 4; ++q) anchor(a[q]);
@@ -706,6 +760,15 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   // 3%; benchmarks/experiments/prefill_ilv/).
   auto stage_ilv = [&](int c, int i, const uint32_t (&a)[4][4], uint32_t (&an)[4][4]) {
     const int st = 4 * c + i;
+    uint32_t w[8], s2[2][2], m2[2][2];
+    if constexpr (kOrder) {
+      // (cur holds the next chunk's planes from stage 4c + 2 on: reloaded after unit 3's prep.)
+      dq_prep(cur, (i + 1) & 3, mtr[(i + 1) & 3], w, s2, m2);
+      const uint32_t dep = m2[1][1] & kZero;
+      if (i == 2) reload_cur(c + 1, dep);
+      load_meta_after(2 * st + 6, mtr[(i + 3) & 3][0], dep);  // stage st + 3
+      load_meta_after(2 * st + 7, mtr[(i + 3) & 3][1], dep);
+    } else {
     load_next_chunk(c, i);
     if constexpr (!LUT) {
       load_meta(2 * st + 6, mt_next2[0]);  // stage st + 3
@@ -713,11 +776,11 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     }
     // Stage st + 1: unit i + 1 of this chunk, or unit 0 of the next (past the range: a decode
     // of values nobody uses).
-    uint32_t w[8], s2[2][2], m2[2][2];
     if (i == 3) {
       dq_prep(nxt, 0, mt_cur, w, s2, m2);
     } else {
       dq_prep(cur, i + 1, mt_cur, w, s2, m2);
+    }
     }
     mbar_wait(bars + 8 * i, (c - cb) & 1);
     __syncthreads();  // every wgmma of stage st - 2 done (the waits of stage st - 1)
@@ -740,13 +803,17 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   if constexpr (kIlv) {
     // Prologue: stage 4 cb decoded; the metadata one stage further on (mt_cur: stage 4 cb + 1).
     MetaWord mt0[2] = {mt_cur[0], mt_cur[1]};
-    if constexpr (!LUT) {
+    if constexpr (!LUT && !kOrder) {
       mt_cur[0] = mt_next[0];
       mt_cur[1] = mt_next[1];
       load_meta(8 * cb + 4, mt_next[0]);
       load_meta(8 * cb + 5, mt_next[1]);
     }
-    dq_stage(cur, 0, mt0, a0);
+    if constexpr (kOrder) {
+      dq_stage(cur, 0, mtr[0], a0);
+    } else {
+      dq_stage(cur, 0, mt0, a0);
+    }
     for (int c = cb; c < ce; ++c) {
       stage_ilv(c, 0, a0, a1);
       stage_ilv(c, 1, a1, a0);
