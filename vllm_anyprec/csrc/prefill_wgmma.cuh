@@ -714,22 +714,22 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
       load_meta_after(2 * (st + kAhead), mtr[(i + kAhead) & 3][0], dep);
       load_meta_after(2 * (st + kAhead) + 1, mtr[(i + kAhead) & 3][1], dep);
     } else {
-    load_next_chunk(c, i);
-    if constexpr (!LUT) {
-      if constexpr (kMeta2) {
-        load_meta(2 * st + 4, mt_next2[0]);
-        load_meta(2 * st + 5, mt_next2[1]);
-      } else {
-        load_meta(2 * st + 2, mt_next[0]);
-        load_meta(2 * st + 3, mt_next[1]);
+      load_next_chunk(c, i);
+      if constexpr (!LUT) {
+        if constexpr (kMeta2) {
+          load_meta(2 * st + 4, mt_next2[0]);
+          load_meta(2 * st + 5, mt_next2[1]);
+        } else {
+          load_meta(2 * st + 2, mt_next[0]);
+          load_meta(2 * st + 3, mt_next[1]);
+        }
+        if constexpr (LEAN && ANYPREC_PREFILL_LEAN_PF > 0) {
+          // (Past the last stage: clamped to the last group, an address the kernel reads anyway.)
+          prefetch_meta(2 * (st + ANYPREC_PREFILL_LEAN_PF));
+          prefetch_meta(2 * (st + ANYPREC_PREFILL_LEAN_PF) + 1);
+        }
       }
-      if constexpr (LEAN && ANYPREC_PREFILL_LEAN_PF > 0) {
-        // (Past the last stage: clamped to the last group, an address the kernel reads anyway.)
-        prefetch_meta(2 * (st + ANYPREC_PREFILL_LEAN_PF));
-        prefetch_meta(2 * (st + ANYPREC_PREFILL_LEAN_PF) + 1);
-      }
-    }
-    dq_stage(cur, i, mt_cur, a);
+      dq_stage(cur, i, mt_cur, a);
     }
     // Anchor the A values before the barrier (see anchor).
 #pragma unroll
@@ -769,18 +769,18 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
       load_meta_after(2 * st + 6, mtr[(i + 3) & 3][0], dep);  // stage st + 3
       load_meta_after(2 * st + 7, mtr[(i + 3) & 3][1], dep);
     } else {
-    load_next_chunk(c, i);
-    if constexpr (!LUT) {
-      load_meta(2 * st + 6, mt_next2[0]);  // stage st + 3
-      load_meta(2 * st + 7, mt_next2[1]);
-    }
-    // Stage st + 1: unit i + 1 of this chunk, or unit 0 of the next (past the range: a decode
-    // of values nobody uses).
-    if (i == 3) {
-      dq_prep(nxt, 0, mt_cur, w, s2, m2);
-    } else {
-      dq_prep(cur, i + 1, mt_cur, w, s2, m2);
-    }
+      load_next_chunk(c, i);
+      if constexpr (!LUT) {
+        load_meta(2 * st + 6, mt_next2[0]);  // stage st + 3
+        load_meta(2 * st + 7, mt_next2[1]);
+      }
+      // Stage st + 1: unit i + 1 of this chunk, or unit 0 of the next (past the range: a
+      // decode of values nobody uses).
+      if (i == 3) {
+        dq_prep(nxt, 0, mt_cur, w, s2, m2);
+      } else {
+        dq_prep(cur, i + 1, mt_cur, w, s2, m2);
+      }
     }
     mbar_wait(bars + 8 * i, (c - cb) & 1);
     __syncthreads();  // every wgmma of stage st - 2 done (the waits of stage st - 1)
