@@ -687,27 +687,62 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       if constexpr (kMetaAhead) load_meta(c, mcur);
     }
     fill_tables();
-    for (; c < C; c += nwarps) {
-      // Double-buffer in registers: the next chunk's loads are in flight during this one's math.
-      const int cn = c + nwarps;
-      if (cn < C) {
+    // -DANYPREC_DECODE_SWAP=1 (off; prepared in session 29, not run): two chunks per trip with
+    // cur / nxt swapping roles, instead of copying nxt into cur after each chunk. ptxas puts
+    // the copy at the end of the trip, where it waits for the next chunk's loads issued at its
+    // start (SASS, b = 4, MT = 2, FOLD = 4: `IMAD.MOV` waiting on the weights' scoreboard 186
+    // instructions after their loads; benchmarks/experiments/sass/scoreboards.py), so the
+    // "double buffer" hides one chunk's math, not a chunk's time. Swapped, the first wait on the
+    // next chunk's words is its own math, a whole trip later.
+#ifndef ANYPREC_DECODE_SWAP
+#define ANYPREC_DECODE_SWAP 0
+#endif
+    if constexpr (ANYPREC_DECODE_SWAP != 0) {
+      auto trip = [&](int cc, uint4 (&cw)[B], MetaWord (&mw)[kFolds], uint4 (&nw)[B],
+                      MetaWord (&mn)[kFolds]) {
+        const int cn = cc + nwarps;
+        if (cn < C) {
 #pragma unroll
-        for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)cn * B + p) * 32);
-        if constexpr (kMetaAhead) load_meta(cn, mnxt);
+          for (int p = 0; p < B; ++p) nw[p] = ld_stream(qbase + ((size_t)cn * B + p) * 32);
+          if constexpr (kMetaAhead) load_meta(cn, mn);
+        }
+        if constexpr (!kMetaAhead) load_meta(cc, mw);
+        if constexpr (kXChunk) load_xc(cc, xc);
+        uint4 xa = make_uint4(0, 0, 0, 0);
+        if constexpr (kSumMma) {
+          const int kx = cc * kChunkK + 8 * lane;
+          if (kx < K) xa = *reinterpret_cast<const uint4*>(x + kx);
+        }
+        chunk(cw, mw, xa, cc, nullptr);
+      };
+      for (; c < C; c += 2 * nwarps) {
+        trip(c, cur, mcur, nxt, mnxt);
+        if (c + nwarps < C) trip(c + nwarps, nxt, mnxt, cur, mcur);
       }
-      if constexpr (!kMetaAhead) load_meta(c, mcur);
-      if constexpr (kXChunk) load_xc(c, xc);
-      uint4 xa = make_uint4(0, 0, 0, 0);
-      if constexpr (kSumMma) {
-        const int kx = c * kChunkK + 8 * lane;
-        if (kx < K) xa = *reinterpret_cast<const uint4*>(x + kx);
-      }
-      chunk(cur, mcur, xa, c, nullptr);
+    } else {
+      for (; c < C; c += nwarps) {
+        // Double-buffer in registers: the next chunk's loads are in flight during this
+        // one's math.
+        const int cn = c + nwarps;
+        if (cn < C) {
 #pragma unroll
-      for (int p = 0; p < B; ++p) cur[p] = nxt[p];
-      if constexpr (kMetaAhead) {
+          for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)cn * B + p) * 32);
+          if constexpr (kMetaAhead) load_meta(cn, mnxt);
+        }
+        if constexpr (!kMetaAhead) load_meta(c, mcur);
+        if constexpr (kXChunk) load_xc(c, xc);
+        uint4 xa = make_uint4(0, 0, 0, 0);
+        if constexpr (kSumMma) {
+          const int kx = c * kChunkK + 8 * lane;
+          if (kx < K) xa = *reinterpret_cast<const uint4*>(x + kx);
+        }
+        chunk(cur, mcur, xa, c, nullptr);
 #pragma unroll
-        for (int f = 0; f < kFolds; ++f) mcur[f] = mnxt[f];
+        for (int p = 0; p < B; ++p) cur[p] = nxt[p];
+        if constexpr (kMetaAhead) {
+#pragma unroll
+          for (int f = 0; f < kFolds; ++f) mcur[f] = mnxt[f];
+        }
       }
     }
   } else {
