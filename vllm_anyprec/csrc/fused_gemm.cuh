@@ -697,46 +697,33 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 #ifndef ANYPREC_DECODE_SWAP
 #define ANYPREC_DECODE_SWAP 0
 #endif
-    if constexpr (ANYPREC_DECODE_SWAP != 0) {
-      auto trip = [&](int cc, uint4 (&cw)[B], MetaWord (&mw)[kFolds], uint4 (&nw)[B],
-                      MetaWord (&mn)[kFolds]) {
-        const int cn = cc + nwarps;
-        if (cn < C) {
+    // One chunk's trip: the loads of chunk cc + nwarps into nw / mn (double buffer in
+    // registers: in flight during this chunk's math), then chunk cc's math from cw / mw.
+    auto trip = [&](int cc, uint4 (&cw)[B], MetaWord (&mw)[kFolds], uint4 (&nw)[B],
+                    MetaWord (&mn)[kFolds]) {
+      const int cn = cc + nwarps;
+      if (cn < C) {
 #pragma unroll
-          for (int p = 0; p < B; ++p) nw[p] = ld_stream(qbase + ((size_t)cn * B + p) * 32);
-          if constexpr (kMetaAhead) load_meta(cn, mn);
-        }
-        if constexpr (!kMetaAhead) load_meta(cc, mw);
-        if constexpr (kXChunk) load_xc(cc, xc);
-        uint4 xa = make_uint4(0, 0, 0, 0);
-        if constexpr (kSumMma) {
-          const int kx = cc * kChunkK + 8 * lane;
-          if (kx < K) xa = *reinterpret_cast<const uint4*>(x + kx);
-        }
-        chunk(cw, mw, xa, cc, nullptr);
-      };
+        for (int p = 0; p < B; ++p) nw[p] = ld_stream(qbase + ((size_t)cn * B + p) * 32);
+        if constexpr (kMetaAhead) load_meta(cn, mn);
+      }
+      if constexpr (!kMetaAhead) load_meta(cc, mw);
+      if constexpr (kXChunk) load_xc(cc, xc);
+      uint4 xa = make_uint4(0, 0, 0, 0);
+      if constexpr (kSumMma) {
+        const int kx = cc * kChunkK + 8 * lane;
+        if (kx < K) xa = *reinterpret_cast<const uint4*>(x + kx);
+      }
+      chunk(cw, mw, xa, cc, nullptr);
+    };
+    if constexpr (ANYPREC_DECODE_SWAP != 0) {
       for (; c < C; c += 2 * nwarps) {
         trip(c, cur, mcur, nxt, mnxt);
         if (c + nwarps < C) trip(c + nwarps, nxt, mnxt, cur, mcur);
       }
     } else {
       for (; c < C; c += nwarps) {
-        // Double-buffer in registers: the next chunk's loads are in flight during this
-        // one's math.
-        const int cn = c + nwarps;
-        if (cn < C) {
-#pragma unroll
-          for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)cn * B + p) * 32);
-          if constexpr (kMetaAhead) load_meta(cn, mnxt);
-        }
-        if constexpr (!kMetaAhead) load_meta(c, mcur);
-        if constexpr (kXChunk) load_xc(c, xc);
-        uint4 xa = make_uint4(0, 0, 0, 0);
-        if constexpr (kSumMma) {
-          const int kx = c * kChunkK + 8 * lane;
-          if (kx < K) xa = *reinterpret_cast<const uint4*>(x + kx);
-        }
-        chunk(cur, mcur, xa, c, nullptr);
+        trip(c, cur, mcur, nxt, mnxt);
 #pragma unroll
         for (int p = 0; p < B; ++p) cur[p] = nxt[p];
         if constexpr (kMetaAhead) {
