@@ -11,9 +11,9 @@ waits on its scoreboard between its issue and the end of that stage.
 The control bits sit in the high word of each 128-bit instruction (the second hex comment of
 cuobjdump's listing): bits 46-48 (of that word) the scoreboard it sets (7: none), 52-57 the
 scoreboards it waits for. This prints, in program order, each global load (LDG / LD) with the
-scoreboard it sets and each instruction that waits on a scoreboard some global load sets, with
-the distance in instructions to the latest such load; the summary lists the waits that follow
-their load by fewer than --near instructions (default 30).
+scoreboard it sets and each instruction that waits on a scoreboard whose latest producer is a
+global load, with the distance in instructions to that load; the summary lists the waits that
+follow their load by fewer than --near instructions (default 30).
 """
 
 from __future__ import annotations
@@ -47,23 +47,28 @@ def main() -> None:
     ins = parse(sys.stdin.read().splitlines())
     if not ins:
         sys.exit("scoreboards.py: no instructions with control words on stdin (cuobjdump -sass)")
-    load_sbs = {(hi >> 46) & 7 for _, t, hi in ins if re.match(r"(@!?U?P\d\s+)?LDG?\b", t)} - {7}
-    last: dict[int, int] = {}
+    is_global = re.compile(r"(@!?U?P\d\s+)?LDG?\b")  # LDG, LD (not LDS: shared memory)
+    load_sbs = {(hi >> 46) & 7 for _, t, hi in ins if is_global.match(t)} - {7}
+    # Per scoreboard, the latest instruction that set it, and whether it was a global load (a
+    # wait is for every producer on its scoreboard; counted here only when the latest one is a
+    # global load, e.g. not the LUT kernels' shared-memory lookups).
+    last: dict[int, tuple[int, bool]] = {}
     near = []
     for idx, text, hi in ins:
         wait = (hi >> 52) & 0x3F
-        waited = [b for b in sorted(load_sbs) if wait >> b & 1 and b in last]
+        waited = [b for b in sorted(load_sbs) if wait >> b & 1 and b in last and last[b][1]]
         if waited:
-            dist = idx - max(last[b] for b in waited)
+            dist = idx - max(last[b][0] for b in waited)
             if not args.quiet:
                 print(f"{idx:6d}  wait SB{','.join(map(str, waited))} ({dist:4d} after its latest "
                       f"load)  {text[:70]}")
             if dist < args.near:
                 near.append((idx, dist, text))
-        if re.match(r"(@!?U?P\d\s+)?LDG?\b", text) and (hi >> 46) & 7 != 7:
-            last[(hi >> 46) & 7] = idx
-            if not args.quiet:
-                print(f"{idx:6d}  load -> SB{(hi >> 46) & 7}  {text[:70]}")
+        sb = (hi >> 46) & 7
+        if sb != 7:
+            last[sb] = (idx, bool(is_global.match(text)))
+            if is_global.match(text) and not args.quiet:
+                print(f"{idx:6d}  load -> SB{sb}  {text[:70]}")
     print(f"global loads set scoreboard(s) {sorted(load_sbs)}; waits within {args.near} "
           f"instructions of their latest load: {len(near)}")
     for idx, dist, text in near:
