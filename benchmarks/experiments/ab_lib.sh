@@ -34,6 +34,9 @@
 #                                     /tmp/vllm-stage, for h200_record_s23/callB.sh
 #   ab_memcheck FILE KEXPR            compute-sanitizer memcheck of pytest FILE -k KEXPR:
 #                                     OUT/memcheck.log, its summary line printed
+#   ncu_prefill_cells FILE "LABEL|SCHEME BITS K N M [TOKENS SPLIT]" ...
+#                                     ncu_init FILE, the extension built if missing, ncu_prefill
+#                                     with NCU_PREFILL_SECTIONS for each cell, ncu_prefill_summary
 #   ab_rundir NAME                    OUT made and an empty R=/tmp/NAME for one call's outputs;
 #   ab_pack                           R packed into OUT/NAME.tgz (after each step: a call cut
 #                                     short keeps what ran)
@@ -143,6 +146,17 @@ ncu_prefill_summary() {
     | sed -E 's/\s+/ /g' | cut -c1-160
   echo "stall reasons (cycles per issued instruction, > 0.2):"
   awk '/^===/ {print} /issue_stalled_.*per_issue_active.ratio/ {if ($NF + 0 > 0.2) print "  " $1, $NF}' "$RAW"
+}
+ncu_prefill_cells() {
+  local cell args
+  ncu_init "$1"
+  shift
+  ls vllm_anyprec/_C*.so > /dev/null 2>&1 || ab_build
+  for cell in "$@"; do
+    read -ra args <<< "${cell#*|}"
+    ncu_prefill "${cell%%|*}" "${args[@]}" -- "${NCU_PREFILL_SECTIONS[@]}"
+  done
+  ncu_prefill_summary
 }
 ab_pytest() {
   local log=$1 secs=$2 s rc

@@ -302,31 +302,11 @@ __global__ void splitk_reduce_kernel(const float* __restrict__ ws, T* __restrict
 // Capping the interleaved 64-token kernels at 128 registers instead spilled and ran 0.58x
 // (uniform) / 0.86x (LUT).
 // ncu (session 29, prefill_lean/) showed the lean kernels stalled 3.2 cycles per issued
-// instruction on long scoreboard (0.76 with one block per SM). -DANYPREC_PREFILL_LEAN_RING=1
-// (off) takes their weights through a shared-memory ring of lean_wstages chunks instead,
-// bulk-copied by thread 0 (one copy of B x 512 bytes per warp tile) up to that many chunks
-// ahead, which frees the next chunk's 4 B registers and so keeps the metadata two stages
-// ahead (b <= 5; -DANYPREC_PREFILL_LEAN_META1=1: one). Sized so that two blocks fit per SM.
-// Measured 1.13x slower than the register form (geometric mean of 60 forced cells, same call;
-// prefill_lean/README.md).
-#ifndef ANYPREC_PREFILL_LEAN_RING
-#define ANYPREC_PREFILL_LEAN_RING 0
-#endif
-#ifndef ANYPREC_PREFILL_LEAN_META1
-#define ANYPREC_PREFILL_LEAN_META1 0
-#endif
-#ifndef ANYPREC_PREFILL_LEAN_PF
-#define ANYPREC_PREFILL_LEAN_PF 0
-#endif
-constexpr int lean_wstages(int bits) { return bits <= 4 ? 4 : 3; }
-constexpr size_t lean_wslot_bytes(int bits) { return (size_t)8 * bits * 512; }
-constexpr size_t lean_smem_bytes(int bits) {
-  return x_smem_bytes(64) + 8 * lean_wstages(bits) + 128 +
-         lean_wstages(bits) * lean_wslot_bytes(bits);
-}
-static_assert(2 * (lean_smem_bytes(6) + 1024) <= 233472 &&
-                  2 * (lean_smem_bytes(5) + 1024) <= 233472,
-              "two lean blocks must fit in an SM's 228 KB of shared memory");
+// instruction on long scoreboard (0.76 with one block per SM). Two variants aimed at it lost
+// and were removed; commit 551c467 has both as build flags (prefill_lean/README.md): the
+// weights through a shared-memory ring of bulk copies (-DANYPREC_PREFILL_LEAN_RING=1,
+// 0.88-0.91x) and an L2 prefetch of the metadata (-DANYPREC_PREFILL_LEAN_PF=D, 0.96-0.99x).
+// The cause is ptxas's one scoreboard for every load of the loop: see kOrder.
 
 template <typename T, int B, bool LUT, int TOK, bool LEAN = false>
 __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
@@ -346,13 +326,6 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   const SmemDesc desc(smem_u32(smem));  // x buffer 0, k step 0
   // One "full" mbarrier per x buffer, after the x buffers; then the LUT tables.
   const uint32_t bars = smem_u32(smem + kBufs * kBufBytes);
-  // kWRing (the lean kernels): kWStages "full" mbarriers of the weight ring after the x
-  // buffers' ones, then the ring (128-aligned: bulk copies need 16).
-  constexpr bool kWRing = LEAN && ANYPREC_PREFILL_LEAN_RING;
-  constexpr int kWStages = kWRing ? lean_wstages(B) : 1;
-  constexpr uint32_t kWSlot = (uint32_t)lean_wslot_bytes(B), kWTile = B * 512;
-  const uint32_t wbars = bars + 8 * kBufs;
-  const uint32_t wring = (wbars + 8 * kWStages + 127) & ~127u;
   constexpr bool kRegLut = reg_lut(LUT, B);
   constexpr bool kLaneTab = LUT && !kRegLut;
   // kLaneTab: warp w's table at tab_base + w kWarpTab, aligned to its size so that a code's
@@ -424,33 +397,15 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
       bulk_copy(smem_u32(smem) + (st & (kBufs - 1)) * kBufBytes + h * kWgBytes,
                 xtile + ((size_t)h * S + st) * kStageBytes, kWgBytes, bar);
   };
-  // kWRing: chunk c of every warp tile of the block into slot (c - cb) % kWStages (tiles past
-  // N16 copy nothing and are not counted).
-  const int tiles_here = min(8, N16 - (int)blockIdx.x * 8);
-  auto issue_w = [&](int c) {
-    const int slot = (c - cb) % kWStages;
-    const uint32_t bar = wbars + 8 * slot;
-    mbar_expect_tx(bar, tiles_here * kWTile);
-    for (int w = 0; w < tiles_here; ++w)
-      bulk_copy(wring + slot * kWSlot + w * kWTile,
-                qw + ((size_t)(blockIdx.x * 8 + w) * C + c) * B * 32, kWTile, bar);
-  };
   if (tid == 0) {
 #pragma unroll
     for (int b = 0; b < kBufs; ++b) mbar_init(bars + 8 * b, 1);
-    if constexpr (kWRing) {
-#pragma unroll
-      for (int b = 0; b < kWStages; ++b) mbar_init(wbars + 8 * b, 1);
-    }
     mbar_init_fence();
   }
   __syncthreads();  // barriers initialised before anyone waits on them
   if (tid == 0) {
     issue_x(4 * cb);
     issue_x(4 * cb + 1);  // every chunk has 4 stages
-    if constexpr (kWRing) {
-      for (int c = cb; c < min(ce, cb + kWStages); ++c) issue_w(c);
-    }
   }
 
   // Uniform: the decode kernel's metadata (cuda_layout.uniform_meta): per group and n-tile, lane
@@ -468,14 +423,6 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     int gi = sub >> gshift;
     gi = gi < G - 1 ? gi : G - 1;
     v = __ldg(meta_t + (size_t)gi * N16 * 8 + dep);
-  };
-  // -DANYPREC_PREFILL_LEAN_PF=D (D > 0; off by default): the lean kernels, which load their
-  // metadata only one stage ahead, first pull it into L2 D stages ahead (no registers held).
-  // Measured slower (forced lean grids: D = 4 0.994x, D = 8 0.962x; prefill_lean/README.md).
-  auto prefetch_meta = [&](int sub) {
-    int gi = sub >> gshift;
-    gi = gi < G - 1 ? gi : G - 1;
-    asm volatile("prefetch.global.L2 [%0];" ::"l"(meta_t + (size_t)gi * N16 * 8));
   };
 
   // fp16, b <= 4: one fma per A register (codes as 1 + q / 2^B; see dq_stage) instead of two
@@ -589,31 +536,14 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   const uint4* qbase = qw + (size_t)(tile_ok ? ntile : 0) * C * B * 32 + lane;
 #pragma unroll
   for (int p = 0; p < B; ++p)
-    cur[p] = tile_ok && !kWRing ? ld_stream(qbase + ((size_t)cb * B + p) * 32)
-                                : make_uint4(0, 0, 0, 0);
+    cur[p] = tile_ok ? ld_stream(qbase + ((size_t)cb * B + p) * 32) : make_uint4(0, 0, 0, 0);
 #pragma unroll
   for (int p = 0; p < B; ++p) nxt[p] = cur[p];
-  // kWRing: this warp's words of chunk c from the ring (after its copy landed), into cur.
-  auto ring_load = [&](int c) {
-    const int slot = (c - cb) % kWStages;
-    mbar_wait(wbars + 8 * slot, ((c - cb) / kWStages) & 1);
-    if (tile_ok) {
-      const uint32_t at = wring + slot * kWSlot + warp * kWTile + 16 * lane;
-#pragma unroll
-      for (int p = 0; p < B; ++p)
-        asm volatile("ld.shared.v4.b32 {%0, %1, %2, %3}, [%4];"
-                     : "=r"(cur[p].x), "=r"(cur[p].y), "=r"(cur[p].z), "=r"(cur[p].w)
-                     : "r"(at + 512 * p)
-                     : "memory");
-    }
-  };
 
   // Metadata two stages ahead: loaded one stage ahead, the fma that converts it was the top
   // stall (ncu source counters, long scoreboard) of the 256-token kernel. One stage ahead for
-  // b = 8 with 256 tokens and in the lean kernels, where the 8 more registers would spill
-  // (except b <= 5 with the weight ring).
-  constexpr bool kMeta2 = !(TW == 2 && B == 8) &&
-                          !(LEAN && (B == 6 || !kWRing || ANYPREC_PREFILL_LEAN_META1));
+  // b = 8 with 256 tokens and in the lean kernels, where the 8 more registers would spill.
+  constexpr bool kMeta2 = !(TW == 2 && B == 8) && !LEAN;
   // The interleaved schedule for 64- and 128-token blocks (stage_ilv; -DANYPREC_PREFILL_PLAIN:
   // the plain one, for A/B timings; the lean 64-token kernels take the plain one too).
   // 256-token blocks keep the plain schedule: with their 128 accumulators the decoded unit held
@@ -625,10 +555,10 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   constexpr bool kIlv = TW == 1 && !LEAN;
 #endif
   static_assert(!kIlv || kMeta2, "the interleaved schedule keeps the metadata two stages ahead");
-  // -DANYPREC_PREFILL_ORDER_LOADS=1 (off; uniform, not with the weight ring): each stage first
-  // decodes (the interleaved schedule: prepares the next stage's decode), then issues its loads
-  // (later stages' metadata; after a chunk's last decode, the next chunk's planes straight into
-  // cur), their addresses tied to the decode's output by a run-time zero (kZero). Why: ptxas
+  // -DANYPREC_PREFILL_ORDER_LOADS=1 (off; uniform): each stage first decodes (the interleaved
+  // schedule: prepares the next stage's decode), then issues its loads (later stages'
+  // metadata; after a chunk's last decode, the next chunk's planes straight into cur), their
+  // addresses tied to the decode's output by a run-time zero (kZero). Why: ptxas
   // puts every global load of the loop on one scoreboard (SB5; prefill_lean/README.md, session
   // 29), and an instruction that waits on it waits for all of its loads. Issued before the
   // decode, the next metadata loads sat 2 instructions ahead of the first consumer of the
@@ -640,7 +570,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
 #ifndef ANYPREC_PREFILL_ORDER_LOADS
 #define ANYPREC_PREFILL_ORDER_LOADS 0
 #endif
-  constexpr bool kOrder = ANYPREC_PREFILL_ORDER_LOADS && !LUT && !kWRing;
+  constexpr bool kOrder = ANYPREC_PREFILL_ORDER_LOADS && !LUT;
   const uint32_t kZero = M < 0 ? 0xffffffffu : 0u;  // (M >= 0: zero, unknown to the compiler)
   MetaWord mtr[4][2] = {};
   if constexpr (kOrder) {
@@ -675,7 +605,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   }
   // At unit 0 of chunk c: the planes of chunk c + 1, three stages before they are decoded.
   auto load_next_chunk = [&](int c, int i) {
-    if (!kWRing && i == 0 && c + 1 < ce && tile_ok) {
+    if (i == 0 && c + 1 < ce && tile_ok) {
 #pragma unroll
       for (int p = 0; p < B; ++p) nxt[p] = ld_stream(qbase + ((size_t)(c + 1) * B + p) * 32);
     }
@@ -683,7 +613,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   // After unit i's decode: the next chunk's planes become current (after unit 3), and the
   // metadata moves one stage on.
   auto advance = [&](int i) {
-    if (!kWRing && !kOrder && i == 3) {
+    if (!kOrder && i == 3) {
 #pragma unroll
       for (int p = 0; p < B; ++p) cur[p] = nxt[p];
     }
@@ -703,9 +633,6 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   // buffer and the chunk-edge work are resolved at compile time.
   auto stage = [&](int c, int i, uint32_t (&a)[4][4]) {
     const int st = 4 * c + i;
-    if constexpr (kWRing) {
-      if (i == 0) ring_load(c);
-    }
     if constexpr (kOrder) {
       dq_stage(cur, i, mtr[i & 3], a);
       const uint32_t dep = a[3][3] & kZero;
@@ -723,11 +650,6 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
           load_meta(2 * st + 2, mt_next[0]);
           load_meta(2 * st + 3, mt_next[1]);
         }
-        if constexpr (LEAN && ANYPREC_PREFILL_LEAN_PF > 0) {
-          // (Past the last stage: clamped to the last group, an address the kernel reads anyway.)
-          prefetch_meta(2 * (st + ANYPREC_PREFILL_LEAN_PF));
-          prefetch_meta(2 * (st + ANYPREC_PREFILL_LEAN_PF) + 1);
-        }
       }
       dq_stage(cur, i, mt_cur, a);
     }
@@ -738,11 +660,6 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     mbar_wait(bars + 8 * i, (c - cb) & 1);  // buffer i's phase c - cb: the x of stage 4c + i
     __syncthreads();  // every wgmma of stage st - 2 done: its buffer may be refilled
     if (tid == 0 && st + 2 < 4 * ce) issue_x(st + 2);
-    if constexpr (kWRing) {
-      // Every warp read chunk c's words at unit 0 and decoded unit 1 from them before this
-      // barrier: its slot takes chunk c + kWStages.
-      if (i == 1 && tid == 0 && c + kWStages < ce) issue_w(c + kWStages);
-    }
     wgmma_fence();
 #pragma unroll
     for (int step = 0; step < 4; ++step)
@@ -965,8 +882,7 @@ template <typename T, int B, bool LUT, int TOK, bool LEAN = false>
 cudaError_t launch_t(const GemmArgs& a, const PrefillPlan& p, int G, int gshift, const void* xp,
                      float* ws, cudaStream_t stream) {
   auto kernel = prefill_kernel<T, B, LUT, TOK, LEAN>;
-  const size_t smem =
-      LEAN && ANYPREC_PREFILL_LEAN_RING ? lean_smem_bytes(B) : smem_bytes(B, LUT, TOK);
+  const size_t smem = smem_bytes(B, LUT, TOK);
   cudaError_t e =
       cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
   if (e != cudaSuccess) return e;

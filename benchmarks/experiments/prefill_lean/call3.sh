@@ -5,6 +5,7 @@
 # ../variants.sh, the prefill tests on each, the full and lean 64-token grids timed at
 # M = 17, 32, 64, uniform b = 2..6, the four Llama-3-8B weights; then compute-sanitizer memcheck
 # of the lean tests on the tree. Everything in OUT/c3.tgz.
+# (The flags it builds were removed later: run it on commit 551c467.)
 # Usage: OUT=$OUT bash benchmarks/experiments/prefill_lean/call3.sh
 set -uo pipefail
 OUT=${OUT:-device_out}

@@ -6,11 +6,7 @@
 # Device, repository root; builds the extension if it is missing. (The weights stay in L2
 # between calls here: this looks at the SMs, not at DRAM.)
 # Usage: OUT=dir bash benchmarks/experiments/prefill_ws/ncu_m256.sh
-source benchmarks/experiments/ab_lib.sh  # (set -uo pipefail, ncu_init, ab_build)
-ncu_init ncu_m256_raw.txt
-ls vllm_anyprec/_C*.so > /dev/null 2>&1 || ab_build
-ncu_prefill "lut b=8 128x2 (4096, 4096) M=256" lut 8 4096 4096 256 128 2 -- \
-  "${NCU_PREFILL_SECTIONS[@]}"
-ncu_prefill "uniform b=4 128x2 (4096, 4096) M=256" uniform 4 4096 4096 256 128 2 -- \
-  "${NCU_PREFILL_SECTIONS[@]}"
-ncu_prefill_summary
+source benchmarks/experiments/ab_lib.sh  # (set -uo pipefail, ncu_prefill_cells)
+ncu_prefill_cells ncu_m256_raw.txt \
+  "lut b=8 128x2 (4096, 4096) M=256|lut 8 4096 4096 256 128 2" \
+  "uniform b=4 128x2 (4096, 4096) M=256|uniform 4 4096 4096 256 128 2"
