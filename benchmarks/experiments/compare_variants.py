@@ -39,6 +39,8 @@ def main() -> None:
         if not all(k in r for r in runs[1:]):
             continue
         ts = [get(r[k]) for r in runs]
+        if any(t is None for t in ts):  # a grid that does not exist for this cell
+            continue
         for n, t in zip(names[1:], ts[1:]):
             ratios.setdefault((n, r0["scheme"]), []).append(ts[0] / t)
         print(f"{k[0]:>6} {k[1]:>6} {k[2]:>5} {k[3]:>7} {k[4]:>2} {r0['fp16_us']:>7.1f}"

@@ -687,16 +687,26 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       if constexpr (kMetaAhead) load_meta(c, mcur);
     }
     fill_tables();
-    // -DANYPREC_DECODE_SWAP=1 (off; prepared in session 29, not run): two chunks per trip with
-    // cur / nxt swapping roles, instead of copying nxt into cur after each chunk. ptxas puts
-    // the copy at the end of the trip, where it waits for the next chunk's loads issued at its
-    // start (SASS, b = 4, MT = 2, FOLD = 4: `IMAD.MOV` waiting on the weights' scoreboard 186
-    // instructions after their loads; benchmarks/experiments/sass/scoreboards.py), so the
-    // "double buffer" hides one chunk's math, not a chunk's time. Swapped, the first wait on the
-    // next chunk's words is its own math, a whole trip later.
+    // Swap (kSwap): two chunks per trip with cur / nxt swapping roles, instead of copying nxt
+    // into cur after each chunk. ptxas puts the copy at the end of the trip, where it waits for
+    // the next chunk's loads issued at its start (SASS, b = 4, MT = 2, FOLD = 4: `IMAD.MOV`
+    // waiting on the weights' scoreboard 186 instructions after their loads;
+    // benchmarks/experiments/sass/scoreboards.py), so the "double buffer" hides one chunk's
+    // math, not a chunk's time. Swapped, the first wait on the next chunk's words is its own
+    // math, a whole trip later. It costs registers (MT = 2 g128 b = 4: 146 -> 172), so it is
+    // taken where it measured faster (H200, session 30, benchmarks/experiments/decode_swap/:
+    // M = 2..16 on the four Llama-3-8B weights, two passes): b = 8 1.03-1.13x (both schemes),
+    // uniform b = 4 at M = 8 1.01-1.11x, b = 4 LUT 1.00x; not at b = 3 (uniform 0.96-1.00x,
+    // LUT 0.95-0.99x) nor in the capped MC kernel (XA: it spills, 0.79-0.97x). Nor where it was
+    // not measured and ptxas spills or grows it a lot: the M1 kernels (b = 4 m1cap spills
+    // 28-228 bytes, b = 8 128 -> 174 registers) and uniform groups of 256 / per row (FOLD 1 / 0:
+    // MT = 2 spills 100 bytes).
+    // -DANYPREC_DECODE_SWAP=0: never (the A/B's baseline).
 #ifndef ANYPREC_DECODE_SWAP
-#define ANYPREC_DECODE_SWAP 0
+#define ANYPREC_DECODE_SWAP 1
 #endif
+    constexpr bool kSwap =
+        ANYPREC_DECODE_SWAP != 0 && !M1 && !XA && B >= 4 && (LUT || FOLD >= 2);
     // One chunk's trip: the loads of chunk cc + nwarps into nw / mn (double buffer in
     // registers: in flight during this chunk's math), then chunk cc's math from cw / mw.
     auto trip = [&](int cc, uint4 (&cw)[B], MetaWord (&mw)[kFolds], uint4 (&nw)[B],
@@ -716,7 +726,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       }
       chunk(cw, mw, xa, cc, nullptr);
     };
-    if constexpr (ANYPREC_DECODE_SWAP != 0) {
+    if constexpr (kSwap) {
       for (; c < C; c += 2 * nwarps) {
         trip(c, cur, mcur, nxt, mnxt);
         if (c + nwarps < C) trip(c + nwarps, nxt, mnxt, cur, mcur);

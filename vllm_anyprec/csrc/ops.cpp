@@ -262,9 +262,13 @@ double split_cost_us(int64_t M, int64_t N, int64_t splits) {
 // chunks, b = 2..6). The plan offers them only where a full grid has more blocks than SMs, and
 // without split K or with a cluster of 2 (the grids measured): on grids within one block per SM
 // they ran 0.74-0.87x as fast as the full kernels.
+// Session 30 ordered the loads of the lean and the 256-token uniform kernels after their decode
+// (prefill_wgmma.cuh kOrder): forced grids 1.11x (lean) and 1.05x (256 tokens) faster than the
+// same kernels before (geometric means, prefill_lean/runs/s30_order), so their chunk costs are
+// the old ones over those ratios: 3.0 -> 2.7 and 4.0 -> 3.8 µs.
 // block_tokens / split_k / blocks_per_sm > 0: forced (benchmarks and tests), 0: chosen here.
 constexpr double kBlockUs = 1.0;
-constexpr double kLeanChunkUs = 3.0;
+constexpr double kLeanChunkUs = 2.7;
 anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, int sms, bool lut,
                                   int64_t bits, int64_t block_tokens, int64_t split_k,
                                   int64_t blocks_per_sm) {
@@ -287,7 +291,7 @@ anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, 
     if (block_tokens && tokens != block_tokens) continue;
     const int64_t tiles = ceil_div(N16, 8) * ceil_div(M, tokens);
     const double chunk_us = lut ? (tokens == 64 ? 2.8 : tokens == 128 ? 3.5 : 4.6)
-                                : (tokens == 64 ? 2.13 : tokens == 128 ? 2.45 : 4.0);
+                                : (tokens == 64 ? 2.13 : tokens == 128 ? 2.45 : 3.8);
     const int64_t s_lo = split_k ? std::min(split_k, C) : 1;
     const int64_t s_hi = split_k ? s_lo : std::min<int64_t>(16, C);
     for (int64_t s = s_lo; s <= s_hi; ++s) {

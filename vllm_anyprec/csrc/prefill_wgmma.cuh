@@ -555,10 +555,10 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   constexpr bool kIlv = TW == 1 && !LEAN;
 #endif
   static_assert(!kIlv || kMeta2, "the interleaved schedule keeps the metadata two stages ahead");
-  // -DANYPREC_PREFILL_ORDER_LOADS=1 (off; uniform): each stage first decodes (the interleaved
-  // schedule: prepares the next stage's decode), then issues its loads (later stages'
-  // metadata; after a chunk's last decode, the next chunk's planes straight into cur), their
-  // addresses tied to the decode's output by a run-time zero (kZero). Why: ptxas
+  // Ordered loads (kOrder; uniform, the lean and the 256-token kernels): each stage first
+  // decodes (the interleaved schedule: prepares the next stage's decode), then issues its loads
+  // (later stages' metadata; after a chunk's last decode, the next chunk's planes straight into
+  // cur), their addresses tied to the decode's output by a run-time zero (kZero). Why: ptxas
   // puts every global load of the loop on one scoreboard (SB5; prefill_lean/README.md, session
   // 29), and an instruction that waits on it waits for all of its loads. Issued before the
   // decode, the next metadata loads sat 2 instructions ahead of the first consumer of the
@@ -567,10 +567,15 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   // samples). The metadata of stage st lives in slot st & 3 (a constant once a chunk's four
   // stages are unrolled) instead of rotating through mt_cur / mt_next / mt_next2, whose register
   // moves also wait for the latest loads.
+  // Measured (H200, session 30, prefill_lean/next_order.sh: forced grids, uniform b = 3, 4, 8,
+  // M = 32..1024, the four Llama-3-8B weights, both builds in one call): the lean 64-token grids
+  // 1.11x faster (1.01-1.24x over 32 cells), 256-token blocks 1.05x (1.00-1.13x over 48); the
+  // full 64- and 128-token kernels slower (0.94-0.95x; b = 3 0.86-0.91x), so they keep the
+  // rotations. -DANYPREC_PREFILL_ORDER_LOADS=0: never (the A/B's baseline).
 #ifndef ANYPREC_PREFILL_ORDER_LOADS
-#define ANYPREC_PREFILL_ORDER_LOADS 0
+#define ANYPREC_PREFILL_ORDER_LOADS 1
 #endif
-  constexpr bool kOrder = ANYPREC_PREFILL_ORDER_LOADS && !LUT;
+  constexpr bool kOrder = ANYPREC_PREFILL_ORDER_LOADS && !LUT && (LEAN || TOK == 256);
   const uint32_t kZero = M < 0 ? 0xffffffffu : 0u;  // (M >= 0: zero, unknown to the compiler)
   MetaWord mtr[4][2] = {};
   if constexpr (kOrder) {

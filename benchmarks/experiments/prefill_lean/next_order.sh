@@ -9,7 +9,7 @@
 # Usage: OUT=$OUT bash benchmarks/experiments/prefill_lean/next_order.sh
 set -uo pipefail
 OUT=${OUT:-device_out}
-R=/tmp/order && rm -rf "$R" && mkdir -p "$R"
+R=/tmp/order_runs && rm -rf "$R" && mkdir -p "$R"
 OUT=$R PLANS=64x1,64x1x2,64x2,128x1,128x2,256x1 MS=32,64,256,1024 BITS=3,4,8 SCHEMES=uniform \
   FIELDS=prefill_us bash benchmarks/experiments/variants.sh order="-DANYPREC_PREFILL_ORDER_LOADS=1"
 mkdir -p "$OUT" && tar czf "$OUT/order.tgz" -C "$R" .

@@ -161,8 +161,14 @@ def main() -> None:
                     t_dn = time_graph(dn)
                     t_dec = time_graph(gemm(2 ** 30)) if m <= args.decode_max_m else None
                     # (TOKENSxSPLIT: the full kernels, as before the lean ones existed.)
-                    t_plans = {p: time_graph(fused(*map(int, (p + "x1").split("x")[:3])))
-                               for p in plans}
+                    # (A forced lean grid exists only where launch.h's prefill_lean_ok
+                    # holds: uniform, 64 tokens, b <= 6; elsewhere the op refuses it.)
+                    def lean_ok(tokens, split, per_sm):
+                        return per_sm != 2 or (scheme == "uniform" and tokens == 64
+                                               and bits <= 6)
+                    t_plans = {p: time_graph(fused(*g)) if lean_ok(*g) else None
+                               for p in plans
+                               for g in [tuple(map(int, (p + "x1").split("x")[:3]))]}
                     if args.auto_last:
                         t_pf = time_graph(pf)
                     rows.append(dict(K=k, N=n, M=m, bits=bits, scheme=scheme, prefill_us=t_pf,
@@ -171,7 +177,8 @@ def main() -> None:
                     print(f"{k:>6} {n:>6} {m:>5} {scheme:>7} {bits:>2} {t_pf:>9.1f} {grid:>8} "
                           f"{t_dn:>9.1f} {t_fp:>9.1f} {t_fp / t_pf:>5.2f} "
                           f"{t_dec if t_dec else float('nan'):>8.1f}"
-                          + "".join(f" {v:>8.1f}" for v in t_plans.values()), flush=True)
+                          + "".join(f" {v:>8.1f}" if v is not None else f" {'-':>8}"
+                                  for v in t_plans.values()), flush=True)
                     with open(os.path.join(args.out, "prefill_wgmma.json"), "w") as f:
                         json.dump(rows, f, indent=1)  # so far (a run cut short keeps its rows)
     with open(os.path.join(args.out, "prefill_wgmma.json"), "w") as f:
