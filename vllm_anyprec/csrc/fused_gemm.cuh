@@ -693,20 +693,22 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     // waiting on the weights' scoreboard 186 instructions after their loads;
     // benchmarks/experiments/sass/scoreboards.py), so the "double buffer" hides one chunk's
     // math, not a chunk's time. Swapped, the first wait on the next chunk's words is its own
-    // math, a whole trip later. It costs registers (MT = 2 g128 b = 4: 146 -> 172), so it is
-    // taken where it measured faster (H200, session 30, benchmarks/experiments/decode_swap/:
-    // M = 2..16 on the four Llama-3-8B weights, two passes): b = 8 1.03-1.13x (both schemes),
-    // uniform b = 4 at M = 8 1.01-1.11x, b = 4 LUT 1.00x; not at b = 3 (uniform 0.96-1.00x,
-    // LUT 0.95-0.99x) nor in the capped MC kernel (XA: it spills, 0.79-0.97x). Nor where it was
-    // not measured and ptxas spills or grows it a lot: the M1 kernels (b = 4 m1cap spills
-    // 28-228 bytes, b = 8 128 -> 174 registers) and uniform groups of 256 / per row (FOLD 1 / 0:
-    // MT = 2 spills 100 bytes).
-    // -DANYPREC_DECODE_SWAP=0: never (the A/B's baseline).
+    // math, a whole trip later. It costs registers (MT = 2 g128 b = 4: 146 -> 172), and it is
+    // taken only where it measured faster (H200, session 30, bench_kernels, the four
+    // Llama-3-8B weights, two passes each; benchmarks/experiments/decode_swap/runs/s30 and
+    // h200_record_s30/runs): LUT b = 6, 8 (1.00-1.11x; b = 7 between them); uniform M <= 8
+    // (MT = 1) at b >= 4 (b = 4 M = 8 0.99-1.11x, b = 8 1.00-1.04x); uniform M = 9..16 (MT = 2)
+    // at b = 8 only (1.00-1.12x; b = 4..6 0.81-1.04x). Not at b = 3 (0.92-1.00x), LUT b = 5
+    // (0.91-1.00x), nor in the capped MC kernel (XA: it spills, 0.79-0.97x). Nor where it was not
+    // measured and ptxas spills or grows it a lot: the M1 kernels (b = 4 m1cap spills 28-228
+    // bytes, b = 8 128 -> 174 registers), MT = 4, and uniform groups of 256 / per row
+    // (FOLD 1 / 0: MT = 2 spills 100 bytes). -DANYPREC_DECODE_SWAP=0: never (the A/Bs' baseline).
 #ifndef ANYPREC_DECODE_SWAP
 #define ANYPREC_DECODE_SWAP 1
 #endif
     constexpr bool kSwap =
-        ANYPREC_DECODE_SWAP != 0 && !M1 && !XA && B >= 4 && (LUT || FOLD >= 2);
+        ANYPREC_DECODE_SWAP != 0 && !M1 && !XA &&
+        (LUT ? MT <= 2 && B >= 6 : FOLD >= 2 && (MT == 1 ? B >= 4 : MT == 2 && B == 8));
     // One chunk's trip: the loads of chunk cc + nwarps into nw / mn (double buffer in
     // registers: in flight during this chunk's math), then chunk cc's math from cw / mw.
     auto trip = [&](int cc, uint4 (&cw)[B], MetaWord (&mw)[kFolds], uint4 (&nw)[B],
