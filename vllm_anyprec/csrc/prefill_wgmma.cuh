@@ -571,11 +571,13 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   // M = 32..1024, the four Llama-3-8B weights, both builds in one call): the lean 64-token grids
   // 1.11x faster (1.01-1.24x over 32 cells), 256-token blocks 1.05x (1.00-1.13x over 48); the
   // full 64- and 128-token kernels slower (0.94-0.95x; b = 3 0.86-0.91x), so they keep the
-  // rotations. -DANYPREC_PREFILL_ORDER_LOADS=0: never (the A/B's baseline).
+  // rotations. -DANYPREC_PREFILL_ORDER_LOADS=0: never (the A/B's baseline); =2: every uniform
+  // kernel (session 30's A/B build).
 #ifndef ANYPREC_PREFILL_ORDER_LOADS
 #define ANYPREC_PREFILL_ORDER_LOADS 1
 #endif
-  constexpr bool kOrder = ANYPREC_PREFILL_ORDER_LOADS && !LUT && (LEAN || TOK == 256);
+  constexpr bool kOrder = ANYPREC_PREFILL_ORDER_LOADS != 0 && !LUT &&
+                          (ANYPREC_PREFILL_ORDER_LOADS == 2 || LEAN || TOK == 256);
   const uint32_t kZero = M < 0 ? 0xffffffffu : 0u;  // (M >= 0: zero, unknown to the compiler)
   MetaWord mtr[4][2] = {};
   if constexpr (kOrder) {
