@@ -702,13 +702,15 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     // (0.91-1.00x), nor in the capped MC kernel (XA: it spills, 0.79-0.97x). Nor where it was not
     // measured and ptxas spills or grows it a lot: the M1 kernels (b = 4 m1cap spills 28-228
     // bytes, b = 8 128 -> 174 registers), MT = 4, and uniform groups of 256 / per row
-    // (FOLD 1 / 0: MT = 2 spills 100 bytes). -DANYPREC_DECODE_SWAP=0: never (the A/Bs' baseline).
+    // (FOLD 1 / 0: MT = 2 spills 100 bytes). -DANYPREC_DECODE_SWAP=0: never (the A/Bs' baseline);
+    // =2: everywhere (session 30's first A/B, decode_swap/run.sh).
 #ifndef ANYPREC_DECODE_SWAP
 #define ANYPREC_DECODE_SWAP 1
 #endif
     constexpr bool kSwap =
-        ANYPREC_DECODE_SWAP != 0 && !M1 && !XA &&
-        (LUT ? MT <= 2 && B >= 6 : FOLD >= 2 && (MT == 1 ? B >= 4 : MT == 2 && B == 8));
+        ANYPREC_DECODE_SWAP == 2 ||
+        (ANYPREC_DECODE_SWAP != 0 && !M1 && !XA &&
+         (LUT ? MT <= 2 && B >= 6 : FOLD >= 2 && (MT == 1 ? B >= 4 : MT == 2 && B == 8)));
     // One chunk's trip: the loads of chunk cc + nwarps into nw / mn (double buffer in
     // registers: in flight during this chunk's math), then chunk cc's math from cw / mw.
     auto trip = [&](int cc, uint4 (&cw)[B], MetaWord (&mw)[kFolds], uint4 (&nw)[B],
