@@ -18,6 +18,10 @@
 #                                     OUT/runs.tgz (everything in RUNS)
 #   ab_report TAG ...                 ab_finish, then prints the table and the distinct PT
 #                                     launches the runs logged (ANYPREC_PT_DEBUG=1)
+#   ab_swap_ab NAME ARGS...           (after ab_rundir) the decode swap rule (fused_gemm.cuh kSwap)
+#                                     against -DANYPREC_DECODE_SWAP=0: ab_init NAME, both built
+#                                     (ab_build_pair off), bench_kernels ARGS in two passes side by
+#                                     side (rule1 off1 rule2 off2), the table in R/table_swap.txt
 #   ncu_init FILE                     OUT (default device_out) made and RAW=OUT/FILE emptied, for
 #                                     the ncu scripts' raw output
 #   ncu_prefill LABEL SCHEME BITS K N M [TOKENS SPLIT] -- NCU_ARGS
@@ -119,6 +123,14 @@ ab_bench_passes() {
 ab_finish() {
   python3 benchmarks/experiments/decode_m1/table.py "$RUNS" "$@" > "$RUNS/table.txt"
   tar czf "$OUT/runs.tgz" -C "$RUNS" .
+}
+ab_swap_ab() {
+  ab_init "$1"
+  shift
+  ab_build_pair off "-DANYPREC_DECODE_SWAP=0"
+  ab_bench_passes 2 "rule ." "off /tmp/off" -- "$@"
+  ab_finish rule1 off1 rule2 off2
+  cp "$RUNS/table.txt" "$R/table_swap.txt"
 }
 ab_report() {
   ab_finish "$@"

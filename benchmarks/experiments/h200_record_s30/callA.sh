@@ -15,13 +15,9 @@
 source benchmarks/experiments/ab_lib.sh  # (set -uo pipefail)
 export AB_TIMEOUT=${AB_TIMEOUT:-150}
 ab_stage_vllm .stage
-ab_init swap30
 ab_rundir a
 nvidia-smi --query-gpu=name,clocks.sm,clocks.mem --format=csv > $R/gpu.txt
-ab_build_pair off "-DANYPREC_DECODE_SWAP=0"
-ab_bench_passes 2 "rule ." "off /tmp/off" -- --ms 1,2,4,8,12,16 --schemes uniform,lut --bits 4,5,6,8
-ab_finish rule1 off1 rule2 off2
-cp "$RUNS/table.txt" "$R/table_swap.txt"
+ab_swap_ab swap30 --ms 1,2,4,8,12,16 --schemes uniform,lut --bits 4,5,6,8
 ab_pack
 s=$(date +%s)
 PYTHONPATH=$PWD timeout 200 python3 benchmarks/experiments/prefill_wgmma/bench.py --auto-last \

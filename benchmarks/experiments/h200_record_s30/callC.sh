@@ -9,13 +9,9 @@
 source benchmarks/experiments/ab_lib.sh  # (set -uo pipefail)
 export AB_TIMEOUT=${AB_TIMEOUT:-150}
 ab_stage_vllm .stage
-ab_init swap30c
 ab_rundir c
 nvidia-smi --query-gpu=name,clocks.sm,clocks.mem --format=csv > $R/gpu.txt
-ab_build_pair off "-DANYPREC_DECODE_SWAP=0"
-ab_bench_passes 2 "rule ." "off /tmp/off" -- --ms 2,8,12,16 --schemes uniform,lut --bits 4,5,6,7,8
-ab_finish rule1 off1 rule2 off2
-cp "$RUNS/table.txt" "$R/table_swap.txt"
+ab_swap_ab swap30c --ms 2,8,12,16 --schemes uniform,lut --bits 4,5,6,7,8
 ab_pack
 ab_pytest "$R/tests_decode.log" 200 tests/gpu/test_cuda_kernels.py \
   -k "m2_8 or m9_16 or all_m_odd_shape or llama_shapes or opcheck or end_to_end or cuda_graph"
