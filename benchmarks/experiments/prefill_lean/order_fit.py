@@ -19,7 +19,9 @@ import math
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SMS, CAP = 132, {(2, 1): 66, (2, 2): 132}  # H200; clusters of 2 at once per blocks-per-SM
+# H200: SMs, and clusters of 2 at once by blocks per SM (66 probed in session 27; 132 at two
+# blocks per SM is assumed, not probed).
+SMS, CAP = 132, {(2, 1): 66, (2, 2): 132}
 BLOCK_US, SHARE = 1.0, 0.45
 
 
