@@ -162,10 +162,16 @@ def main() -> None:
                     t_dec = time_graph(gemm(2 ** 30)) if m <= args.decode_max_m else None
                     # (TOKENSxSPLIT: the full kernels, as before the lean ones existed.)
                     # (A forced lean grid exists only where launch.h's prefill_lean_ok
-                    # holds: uniform, 64 tokens, b <= 6; elsewhere the op refuses it.)
+                    # holds; the op's plan refuses the others, so ask it.)
                     def lean_ok(tokens, split, per_sm):
-                        return per_sm != 2 or (scheme == "uniform" and tokens == 64
-                                               and bits <= 6)
+                        try:
+                            torch.ops.anyprec.prefill_grid(ws[0][0], m, bits, k, n,
+                                                           scheme == "lut", tokens, split, per_sm)
+                        except RuntimeError as e:
+                            if "blocks_per_sm=2" not in str(e):
+                                raise
+                            return False
+                        return True
                     t_plans = {p: time_graph(fused(*g)) if lean_ok(*g) else None
                                for p in plans
                                for g in [tuple(map(int, (p + "x1").split("x")[:3]))]}
