@@ -9,6 +9,10 @@ rounding of the output).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -172,6 +176,55 @@ def test_prefill_cuda_graph_capture_replay(block_tokens, split_k, blocks_per_sm)
                                                  split_k, blocks_per_sm)
 
     check_graph_replay(run, xs, w)
+
+
+@needs_hopper
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_prefill_pdl_inputs_written_just_before(scheme):
+    """Programmatic dependent launch (prefill_wgmma.cuh, launch_pdl): the prefill kernel reads
+    its weights, metadata and tables before it waits, which is safe only because permute_x_kernel
+    lets it start after its own wait (every kernel before the call has finished). Two layers'
+    weights are copied in turn into the same tensors right before each call (x too), on every
+    kind of grid (one pass, a cluster of 2, the workspace, 64 / 256 tokens, the lean kernels):
+    a read of the previous weights or x shows as a wrong result."""
+    gs = 128 if scheme == "uniform" else -1
+    layers = [random_layer(scheme, 4, 256, 4096, gs, seed=seed) for seed in (21, 22)]
+    preps = [prepared(layer, torch.float16) for layer in layers]
+    refs = [layer.dequant_ref(torch.float32) for layer in layers]
+    tiled = preps[0][0].clone()
+    extra = preps[0][1][0].clone()
+    plans = [(128, 1, 0), (128, 2, 0), (128, 8, 0), (64, 1, 0), (256, 2, 0)]
+    if scheme == "uniform":
+        plans += [(64, 2, 2)]
+    x = torch.empty(300, 4096, device="cuda").half()
+    for step in range(12):
+        i = step % 2
+        bt, sk, bps = plans[step % len(plans)]
+        src = torch.randn(300, 4096, device="cuda").half()
+        tiled.copy_(preps[i][0])
+        extra.copy_(preps[i][1][0])
+        x.copy_(src)
+        if scheme == "uniform":
+            out = torch.ops.anyprec.prefill_uniform(x, tiled, extra, 4, 128, 4096, 256, bt, sk,
+                                                    bps)
+        else:
+            out = torch.ops.anyprec.prefill_lut(x, tiled, extra, 4, 4096, 256, bt, sk, bps)
+        err = rel_err(out, src.float() @ refs[i].t())
+        assert err < 2e-3, (step, (bt, sk, bps), err)
+
+
+@needs_hopper
+@pytest.mark.parametrize("mode", ["0", "1"])
+def test_prefill_pdl_switch(mode):
+    """ANYPREC_PREFILL_PDL (read once per process): off (0) and without the permute pass's
+    programmatic launch (1) in a fresh process over the grid, graph and lean tests (the default,
+    2, is what the rest of this file runs)."""
+    cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__, "-k",
+           "token_blocks_and_split_k or cuda_graph or lean_kernels or written_just_before"]
+    res = subprocess.run(cmd, env={**os.environ, "ANYPREC_PREFILL_PDL": mode},
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+    assert " passed" in res.stdout and "skipped" not in res.stdout.splitlines()[-1]
 
 
 @needs_hopper

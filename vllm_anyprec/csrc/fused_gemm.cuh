@@ -1166,13 +1166,6 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
 #define ANYPREC_DECODE_WARPS 0
 #endif
 
-// An integer from the environment, read where the launch rule is set up (timing experiments
-// override the build-time choices without a rebuild); dflt when unset or empty.
-inline int env_int(const char* name, int dflt) {
-  const char* v = std::getenv(name);
-  return v && v[0] ? std::atoi(v) : dflt;
-}
-
 // The current device, clamped to the caches' 64 slots.
 inline int current_device() {
   int dev = 0;

@@ -5,6 +5,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <mutex>
 #include <unordered_map>
 
@@ -16,6 +17,13 @@ namespace anyprec {
 int build_packed_mask();
 int build_meta_bits();  // 32: fp32 fold metadata; 16: float16 (ANYPREC_META16)
 int build_pack_runs();  // 1: b >= 5 packed words keep their upper outputs in runs (ANYPREC_PACK_RUNS)
+
+// An integer from the environment, read where a launch rule is set up (timing experiments
+// override the build-time choices without a rebuild); dflt when unset or empty.
+inline int env_int(const char* name, int dflt) {
+  const char* v = std::getenv(name);
+  return v && v[0] ? std::atoi(v) : dflt;
+}
 
 // Compute capability and SM count of a device, queried once per device for every launcher and
 // op (they run on every layer). A failed query counts 132 SMs, so grid sizing never divides by 0.

@@ -260,6 +260,11 @@ __device__ __forceinline__ uint32_t code_pair(const uint32_t (&w)[8], int rh, in
 // prefill_wgmma*.cu includes this header, and only prefill_wgmma.cu launches it.
 static __global__ void permute_x_kernel(const uint4* __restrict__ x, uint32_t* __restrict__ xp,
                                         int M, int K8, int S, long long total) {
+  // PDL (launch_pdl): x is the previous kernel's output and xp may still be read by the one
+  // before (the allocator hands the same buffer to the next call): wait for both, then let the
+  // prefill kernel start its prologue (weights, metadata, tables) while this grid runs.
+  pdl_wait();
+  pdl_launch_dependents();
   const long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x;
   if (idx >= total) return;
   const int sidx = (int)(idx & 7), s = sidx >> 2, tp = sidx & 3;
@@ -284,6 +289,8 @@ static __global__ void permute_x_kernel(const uint4* __restrict__ x, uint32_t* _
 template <typename T>
 __global__ void splitk_reduce_kernel(const float* __restrict__ ws, T* __restrict__ y,
                                      long long MN, int splits) {
+  pdl_wait();  // ws: the prefill kernel's partial sums
+  pdl_launch_dependents();
   const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= MN) return;
   float v = ws[i];
@@ -403,10 +410,6 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     mbar_init_fence();
   }
   __syncthreads();  // barriers initialised before anyone waits on them
-  if (tid == 0) {
-    issue_x(4 * cb);
-    issue_x(4 * cb + 1);  // every chunk has 4 stages
-  }
 
   // Uniform: the decode kernel's metadata (cuda_layout.uniform_meta): per group and n-tile, lane
   // g's MetaWord of rows g and g + 8 (unpack_meta). Subchunk j (32 k) is in group
@@ -723,6 +726,14 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     }
     advance(i);
   };
+  // PDL (launch_pdl): everything above reads only the weights, their metadata and tables, which
+  // no kernel of a forward pass writes, so it overlaps permute_x_kernel; x's tile images (its
+  // output) are fetched after the wait. (y and ws are written at the end, after it too.)
+  pdl_wait();
+  if (tid == 0) {
+    issue_x(4 * cb);
+    issue_x(4 * cb + 1);  // every chunk has 4 stages
+  }
   uint32_t a0[4][4], a1[4][4];
   if constexpr (kIlv) {
     // Prologue: stage 4 cb decoded; the metadata one stage further on (mt_cur: stage 4 cb + 1).
@@ -753,6 +764,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     }
   }
   wgmma_wait<0>();
+  pdl_launch_dependents();  // every load of this block is done: the next kernel may start
 
   // D fragment: acc[h][i] is row 16 warp + g + 8 ((i >> 1) & 1), token
   // kN h + 8 (i >> 2) + 2t + (i & 1).
@@ -848,23 +860,52 @@ inline size_t smem_bytes(int bits, bool lut, int tok) {
   return x_smem_bytes(tok) + (lut ? 9 * (size_t)lut_warp_bytes(bits, tok) : 0);
 }
 
-// A launch of `grid` (256 threads, smem bytes of dynamic shared memory, on stream) as thread
-// block clusters of (1, 1, splits): the blocks of one tile's K splits. (cfg points at attr: use
-// it where it was made.)
+// Programmatic dependent launch for the prefill path (permute_x_kernel -> prefill_kernel ->
+// splitk_reduce_kernel, sm_90): each kernel may start while the one before it on the stream
+// finishes. The prefill kernel issues its weight, metadata and table loads (and fills the LUT
+// tables) before it waits for x's tile images, so its prologue overlaps the permute pass instead
+// of following it; permute_x_kernel waits before it touches anything. ANYPREC_PREFILL_PDL (run
+// time or build time): 2 = every kernel of the path (default), 1 = not permute_x_kernel (it then
+// starts after the kernel before it has finished, as behind a kernel of the model that does not
+// trigger its dependents: the benchmark's back-to-back GEMMs measured as in a forward pass),
+// 0 = off.
+#ifndef ANYPREC_PREFILL_PDL
+#define ANYPREC_PREFILL_PDL 2
+#endif
+inline int prefill_pdl_mode() {
+  static const int mode = env_int("ANYPREC_PREFILL_PDL", ANYPREC_PREFILL_PDL);
+  return mode;
+}
+
+// A launch of `grid` (threads per block, smem bytes of dynamic shared memory, on stream),
+// optionally as thread block clusters of (1, 1, splits) (the blocks of one tile's K splits;
+// splits <= 1: no cluster) and with a programmatic dependency on the kernel before it (pdl).
+// (cfg points at attr: use it where it was made.)
 struct ClusterLaunch {
-  cudaLaunchAttribute attr[1];
+  cudaLaunchAttribute attr[2];
   cudaLaunchConfig_t cfg;
-  ClusterLaunch(dim3 grid, size_t smem, int splits, cudaStream_t stream) : attr{}, cfg{} {
-    attr[0].id = cudaLaunchAttributeClusterDimension;
-    attr[0].val.clusterDim.x = 1;
-    attr[0].val.clusterDim.y = 1;
-    attr[0].val.clusterDim.z = splits;
+  ClusterLaunch(dim3 grid, size_t smem, int splits, cudaStream_t stream, bool pdl = false,
+                int threads = 256)
+      : attr{}, cfg{} {
+    int n = 0;
+    if (splits > 1) {
+      attr[n].id = cudaLaunchAttributeClusterDimension;
+      attr[n].val.clusterDim.x = 1;
+      attr[n].val.clusterDim.y = 1;
+      attr[n].val.clusterDim.z = splits;
+      ++n;
+    }
+    if (pdl) {
+      attr[n].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+      attr[n].val.programmaticStreamSerializationAllowed = 1;
+      ++n;
+    }
     cfg.gridDim = grid;
-    cfg.blockDim = dim3(256);
+    cfg.blockDim = dim3(threads);
     cfg.dynamicSmemBytes = smem;
     cfg.stream = stream;
     cfg.attrs = attr;
-    cfg.numAttrs = 1;
+    cfg.numAttrs = n;
   }
   ClusterLaunch(const ClusterLaunch&) = delete;
 };
@@ -895,26 +936,21 @@ cudaError_t launch_t(const GemmArgs& a, const PrefillPlan& p, int G, int gshift,
   if (e != cudaSuccess) return e;
   const int cps = (a.C + p.split_k - 1) / p.split_k;
   const dim3 grid((a.N16 + 7) / 8, (a.M + TOK - 1) / TOK, p.split_k);
-  if (uses_cluster(p)) {
-    const ClusterLaunch launch(grid, smem, p.split_k, stream);
+  const bool pdl = prefill_pdl_mode() != 0;
+  const bool cluster = uses_cluster(p);
+  {
+    const ClusterLaunch launch(grid, smem, cluster ? p.split_k : 1, stream, pdl);
     // ws = nullptr with gridDim.z > 1: the kernel reduces in the cluster.
-    return cudaLaunchKernelEx(&launch.cfg, kernel, static_cast<const uint8_t*>(xp), a.qw,
-                              reinterpret_cast<const MetaWord*>(a.meta),
-                              static_cast<const T*>(a.lut), static_cast<T*>(a.y),
-                              static_cast<float*>(nullptr), a.M, a.N, a.K, a.C, a.N16, G, gshift,
-                              cps);
+    e = cudaLaunchKernelEx(&launch.cfg, kernel, static_cast<const uint8_t*>(xp), a.qw,
+                           reinterpret_cast<const MetaWord*>(a.meta), static_cast<const T*>(a.lut),
+                           static_cast<T*>(a.y), p.split_k > 1 && !cluster ? ws : nullptr, a.M,
+                           a.N, a.K, a.C, a.N16, G, gshift, cps);
   }
-  kernel<<<grid, 256, smem, stream>>>(static_cast<const uint8_t*>(xp), a.qw,
-                                      reinterpret_cast<const MetaWord*>(a.meta),
-                                      static_cast<const T*>(a.lut), static_cast<T*>(a.y),
-                                      p.split_k > 1 ? ws : nullptr, a.M, a.N, a.K, a.C, a.N16, G,
-                                      gshift, cps);
-  e = cudaGetLastError();
-  if (e != cudaSuccess || p.split_k == 1) return e;
+  if (e != cudaSuccess || p.split_k == 1 || cluster) return e;
   const long long mn = (long long)a.M * a.N;
-  splitk_reduce_kernel<T><<<(unsigned)((mn + 255) / 256), 256, 0, stream>>>(
-      ws, static_cast<T*>(a.y), mn, p.split_k);
-  return cudaGetLastError();
+  const ClusterLaunch reduce(dim3((unsigned)((mn + 255) / 256)), 0, 1, stream, pdl);
+  return cudaLaunchKernelEx(&reduce.cfg, splitk_reduce_kernel<T>, static_cast<const float*>(ws),
+                            static_cast<T*>(a.y), mn, p.split_k);
 }
 
 template <typename T, int B, bool LUT>
@@ -952,9 +988,10 @@ inline cudaError_t launch_permute(const GemmArgs& a, int tiles, void* xp, cudaSt
   const int S = 4 * a.C;
   const long long total = (long long)tiles * S * kTok * 8;
   const int threads = 256;
-  permute_x_kernel<<<(unsigned)((total + threads - 1) / threads), threads, 0, stream>>>(
-      static_cast<const uint4*>(a.x), static_cast<uint32_t*>(xp), a.M, a.K, S, total);
-  return cudaGetLastError();
+  const ClusterLaunch launch(dim3((unsigned)((total + threads - 1) / threads)), 0, 1, stream,
+                             prefill_pdl_mode() >= 2, threads);
+  return cudaLaunchKernelEx(&launch.cfg, permute_x_kernel, static_cast<const uint4*>(a.x),
+                            static_cast<uint32_t*>(xp), a.M, a.K, S, total);
 }
 
 }  // namespace prefill
