@@ -1344,6 +1344,12 @@ cudaError_t launch_decode(void (*kernel)(KArgs...), bool pdl, dim3 grid, int thr
   cudaLaunchAttribute attr[1];
   attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
   attr[0].val.programmaticStreamSerializationAllowed = 1;
+  if (pdl) {  // (not a grid that an early start would pack onto too few SMs: pdl_grid_ok)
+    int dev = 0;
+    if (cudaGetDevice(&dev) != cudaSuccess) dev = 0;
+    pdl = pdl_grid_ok(reinterpret_cast<const void*>(kernel),
+                      (long long)grid.x * grid.y * grid.z, threads, smem, dev);
+  }
   cudaLaunchConfig_t cfg = {};
   cfg.gridDim = grid;
   cfg.blockDim = dim3(threads);

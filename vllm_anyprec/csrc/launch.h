@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <mutex>
+#include <tuple>
 #include <unordered_map>
 
 namespace anyprec {
@@ -42,6 +44,43 @@ inline DeviceInfo device_info(int dev) {
   cudaDeviceGetAttribute(&d.sms, cudaDevAttrMultiProcessorCount, dev);
   if (d.sms <= 0) d.sms = 132;
   return cache[dev] = d;
+}
+
+// Blocks of `kernel` (threads per block, smem bytes of dynamic shared memory) that fit on one SM
+// of device dev; cached per kernel, shape and device (a host-side query: callable while a graph
+// is being captured). A failed query counts 2 (see pdl_grid_ok) and is not cached.
+inline int blocks_fit_per_sm(const void* kernel, int threads, size_t smem, int dev) {
+  static std::mutex mu;
+  static std::map<std::tuple<const void*, int, size_t, int>, int> cache;
+  const auto key = std::make_tuple(kernel, threads, smem, dev);
+  {
+    const std::lock_guard<std::mutex> lock(mu);
+    auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+  }
+  int n = 0;
+  if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, kernel, threads, smem) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return 2;
+  }
+  const std::lock_guard<std::mutex> lock(mu);
+  cache[key] = n;
+  return n;
+}
+
+// Whether a grid of `blocks` blocks may launch programmatically (PDL: its blocks start while the
+// kernel before it on the stream finishes) without losing SMs. Such a grid starts while the
+// previous one still holds SMs, and its blocks were then packed as many to an SM as fit, with
+// other SMs idle: a prefill grid of 128 blocks fitting two per SM (LUT b = 4, 64 tokens) took
+// 33.5 -> 45.0 µs on the H200's 132 SMs (benchmarks/experiments/prefill_pdl/README.md). With
+// more than (fit - 1) x SMs blocks the busiest SM runs `fit` blocks packed or spread, so those
+// grids (and kernels of one block per SM) launch programmatically; the others in stream order.
+// ANYPREC_PDL_RULE=0 (run time): programmatic whatever the grid (for A/B timings).
+inline bool pdl_grid_ok(const void* kernel, long long blocks, int threads, size_t smem, int dev) {
+  static const int rule = env_int("ANYPREC_PDL_RULE", 1);
+  if (rule == 0) return true;
+  const int fit = blocks_fit_per_sm(kernel, threads, smem, dev);
+  return fit <= 1 || blocks > (long long)(fit - 1) * device_info(dev).sms;
 }
 
 // Stream-K decode at M = 1 (fused_gemm_m1sk_kernel): every warp takes q consecutive chunks of

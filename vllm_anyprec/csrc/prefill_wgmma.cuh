@@ -35,6 +35,7 @@
 // the decode kernel's fold metadata; LUT: per-lane table copies in shared memory (lut_rep).
 #pragma once
 
+
 #include "anyprec.cuh"
 
 namespace anyprec {
@@ -938,8 +939,14 @@ cudaError_t launch_t(const GemmArgs& a, const PrefillPlan& p, int G, int gshift,
   const dim3 grid((a.N16 + 7) / 8, (a.M + TOK - 1) / TOK, p.split_k);
   const bool pdl = prefill_pdl_mode() != 0;
   const bool cluster = uses_cluster(p);
+  int dev = 0;
+  if (cudaGetDevice(&dev) != cudaSuccess) dev = 0;
+  const long long blocks = (long long)grid.x * grid.y * grid.z;
   {
-    const ClusterLaunch launch(grid, smem, cluster ? p.split_k : 1, stream, pdl);
+    // (pdl_grid_ok: not a grid that an early start would pack onto too few SMs.)
+    const ClusterLaunch launch(
+        grid, smem, cluster ? p.split_k : 1, stream,
+        pdl && pdl_grid_ok(reinterpret_cast<const void*>(kernel), blocks, 256, smem, dev));
     // ws = nullptr with gridDim.z > 1: the kernel reduces in the cluster.
     e = cudaLaunchKernelEx(&launch.cfg, kernel, static_cast<const uint8_t*>(xp), a.qw,
                            reinterpret_cast<const MetaWord*>(a.meta), static_cast<const T*>(a.lut),
