@@ -161,11 +161,13 @@ X8_TESTS = "m2_8_every_fold or all_m_odd_shape"
     # into NaN-filled outputs, so a counter left non-zero by a launch shows as a missing write.
     ("ANYPREC_DECODE_SK=2 ANYPREC_SK_OVER_XS=1", M1_TESTS + " or cuda_graph or stream_k"),
     ("ANYPREC_DECODE_SK=2 ANYPREC_SK_WARPS=1", M1_TESTS),
-    # programmatic dependent launch for both schemes (default: uniform only) and off; every
-    # input of these tests is written by the kernel just before the gemm, so a read before the
-    # kernel's wait shows as a wrong result.
-    ("ANYPREC_PDL=2", M1_TESTS + " or cuda_graph or all_m_odd_shape"),
+    # programmatic dependent launch for the uniform scheme only, off, and for both schemes
+    # (the default) without the grid rule (launch.h pdl_grid_ok: LUT grids then launch
+    # programmatically whatever their size); every input of these tests is written by the
+    # kernel just before the gemm, so a read before the kernel's wait shows as a wrong result.
+    ("ANYPREC_PDL=1", M1_TESTS + " or cuda_graph or all_m_odd_shape"),
     ("ANYPREC_PDL=0", M1_TESTS + " or cuda_graph"),
+    ("ANYPREC_PDL_RULE=0", M1_TESTS + " or cuda_graph or all_m_odd_shape"),
     # persistent tiles (on by their rule: the large Llama weights take them): off, unbalanced,
     # and forced onto a grid of 3 or 2 blocks, so that every block runs several tiles (ragged
     # counts, strided and contiguous orders, 3 warps over uneven chunk counts, both ring
@@ -207,7 +209,7 @@ X8_TESTS = "m2_8_every_fold or all_m_odd_shape"
     ("ANYPREC_MT2_CAP=2", "m9_16 or mt2_cap_rule or cuda_graph or llama_shapes"),
     ("ANYPREC_MT2_CAP=1", "mt2_cap_rule"),
     ("ANYPREC_MT2_CAP=0", "mt2_cap_rule or m9_16"),
-], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl2", "pdl0", "pt0", "pt1b0", "pt2g3",
+], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl1", "pdl0", "pdlrule0", "pt0", "pt1b0", "pt2g3",
         "pt2g2c", "xs1", "wide0", "eight0", "eightring", "eightringt", "eightpt", "eightpt3",
         "xb8", "xb3", "xbrule", "xboff", "lp0", "lprule", "lpall", "mcall", "mcrule", "mc0"])
 # (no -k words in the ids: no recursion)

@@ -1329,10 +1329,14 @@ inline bool pipe_enabled() {
 // stream order (benchmarks/experiments/decode_pdl/, same build, run-time switch): uniform 4-5%
 // faster (geometric mean over the Llama-3-8B weights, b = 2..8, M = 1 and 4; -12% .. +7% per
 // cell; (14336, 4096) b = 4 M = 1 13.3 -> 12.7 us); LUT unchanged on the mean but up to 25%
-// slower on (14336, 4096) b = 3, 4, so it stays off there. ANYPREC_PDL (run time or build time):
-// 1 = uniform (default), 2 = both schemes, 0 = off.
+// slower on (14336, 4096) b = 3, 4. Those LUT grids (fewer blocks than fit on the GPU at once)
+// had their blocks packed onto too few SMs by the early start: with launch.h's pdl_grid_ok they
+// launch in stream order, and LUT with PDL by that rule is 1.028-1.043x faster than without
+// (geometric means at M = 1 / 4 / 16, worst cell 0.997x; H200, session 31,
+// benchmarks/experiments/prefill_pdl/README.md), so both schemes take it.
+// ANYPREC_PDL (run time or build time): 2 = both schemes (default), 1 = uniform, 0 = off.
 #ifndef ANYPREC_PDL
-#define ANYPREC_PDL 1
+#define ANYPREC_PDL 2
 #endif
 inline bool pdl_enabled(int dev, bool lut) {
   static const int mode = env_int("ANYPREC_PDL", ANYPREC_PDL);
@@ -1344,12 +1348,6 @@ cudaError_t launch_decode(void (*kernel)(KArgs...), bool pdl, dim3 grid, int thr
   cudaLaunchAttribute attr[1];
   attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
   attr[0].val.programmaticStreamSerializationAllowed = 1;
-  if (pdl) {  // (not a grid that an early start would pack onto too few SMs: pdl_grid_ok)
-    int dev = 0;
-    if (cudaGetDevice(&dev) != cudaSuccess) dev = 0;
-    pdl = pdl_grid_ok(reinterpret_cast<const void*>(kernel),
-                      (long long)grid.x * grid.y * grid.z, threads, smem, dev);
-  }
   cudaLaunchConfig_t cfg = {};
   cfg.gridDim = grid;
   cfg.blockDim = dim3(threads);
@@ -1779,7 +1777,14 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
                  a.N16, a.C, nwarps);
   }
   const size_t smem = xs ? xs_bytes : nwarps * pipe_warp_bytes;
-  return launch_decode(kernel, pdl_enabled(dev, LUT), grid, nwarps * 32, smem, stream,
+  // LUT: not a grid that an early start would pack onto too few SMs (pdl_grid_ok). Uniform
+  // grids keep PDL whatever their size: the rule cost them 6-12% at M = 1 and 4 on (4096, 4096)
+  // and (4096, 6144) (H200, benchmarks/experiments/prefill_pdl/README.md).
+  const bool pdl = pdl_enabled(dev, LUT) &&
+                   (!LUT || pdl_grid_ok(reinterpret_cast<const void*>(kernel),
+                                        (long long)grid.x * grid.y * grid.z, nwarps * 32, smem,
+                                        dev));
+  return launch_decode(kernel, pdl, grid, nwarps * 32, smem, stream,
                        static_cast<const T*>(a.x), a.qw, reinterpret_cast<const MetaWord*>(a.meta),
                        static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M, a.N, a.K, a.C,
                        a.group_size);
