@@ -578,20 +578,17 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   // rotations. Why (ncu, session 31, prefill_lean/runs/s31_ncu_order): in the interleaved
   // schedule cur is reloaded in place after its last use, one stage before the next chunk's
   // first decode, where the rotations load nxt three stages ahead; long-scoreboard stalls
-  // doubled (b = 3, 128 tokens: 0.67 -> 1.29 cycles per issued instruction).
+  // doubled (b = 3, 128 tokens: 0.67 -> 1.29 cycles per issued instruction). Ordered with a
+  // second plane buffer instead (three stages ahead again; commit ca72731, =3) they were still
+  // 0.96x (128 tokens: b = 3, 8 0.96-1.01x, b = 4 0.89-0.93x; 64 tokens: 0.94-0.99x;
+  // prefill_lean/runs/s31_order_nxt).
   // -DANYPREC_PREFILL_ORDER_LOADS=0: never (the A/B's baseline); =2: every uniform kernel
-  // (session 30's A/B build); =3: every uniform kernel, the interleaved ones with two plane
-  // buffers (kOrderNxt).
+  // (session 30's A/B build).
 #ifndef ANYPREC_PREFILL_ORDER_LOADS
 #define ANYPREC_PREFILL_ORDER_LOADS 1
 #endif
   constexpr bool kOrder = ANYPREC_PREFILL_ORDER_LOADS != 0 && !LUT &&
-                          (ANYPREC_PREFILL_ORDER_LOADS >= 2 || LEAN || TOK == 256);
-  // kOrderNxt (=3, interleaved kernels): chunk c's planes in one buffer, chunk c + 1's loaded
-  // into the other at unit 0, ordered after that stage's decode, three stages before their first
-  // decode (as the rotations' nxt, without its register copy); the chunk loop runs two chunks per
-  // trip with the buffers' roles swapped.
-  constexpr bool kOrderNxt = kOrder && kIlv && ANYPREC_PREFILL_ORDER_LOADS == 3;
+                          (ANYPREC_PREFILL_ORDER_LOADS == 2 || LEAN || TOK == 256);
   const uint32_t kZero = M < 0 ? 0xffffffffu : 0u;  // (M >= 0: zero, unknown to the compiler)
   MetaWord mtr[4][2] = {};
   if constexpr (kOrder) {
@@ -609,12 +606,11 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   // kOrder: chunk cn's planes (clamped to the range: past it, values nobody uses; a tile past
   // N16 reads tile 0's) into cur, unconditionally (a conditional load keeps the old values by
   // predicated moves, which wait for the load just issued).
-  auto reload = [&](uint4 (&buf)[B], int cn, uint32_t dep) {
+  auto reload_cur = [&](int cn, uint32_t dep) {
     const int c2 = cn < ce ? cn : ce - 1;
 #pragma unroll
-    for (int p = 0; p < B; ++p) buf[p] = ld_stream(qbase + ((size_t)c2 * B + p) * 32 + dep);
+    for (int p = 0; p < B; ++p) cur[p] = ld_stream(qbase + ((size_t)c2 * B + p) * 32 + dep);
   };
-  auto reload_cur = [&](int cn, uint32_t dep) { reload(cur, cn, dep); };
   // (Value-initialised: the LUT kernels never set them, and the shared advance() reads them.)
   MetaWord mt_cur[2] = {}, mt_next[2] = {}, mt_next2[2] = {};
   if constexpr (!LUT && !kOrder) {
@@ -697,22 +693,10 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   // schedule decodes all of stage st + 1 after the stage's last wgmma, which issues only once
   // the tensor pipe takes it, so the decode barely overlaps the wgmma: 5% slower (uniform, LUT
   // 3%; benchmarks/experiments/prefill_ilv/).
-  // (cw / nw: chunk c's and chunk c + 1's planes; cur / nxt, or swapped under kOrderNxt.)
-  auto stage_ilv = [&](int c, int i, const uint32_t (&a)[4][4], uint32_t (&an)[4][4],
-                       const uint4 (&cw)[B], uint4 (&nw)[B]) {
+  auto stage_ilv = [&](int c, int i, const uint32_t (&a)[4][4], uint32_t (&an)[4][4]) {
     const int st = 4 * c + i;
     uint32_t w[8], s2[2][2], m2[2][2];
-    if constexpr (kOrderNxt) {
-      if (i == 3) {
-        dq_prep(nw, 0, mtr[0], w, s2, m2);
-      } else {
-        dq_prep(cw, i + 1, mtr[(i + 1) & 3], w, s2, m2);
-      }
-      const uint32_t dep = m2[1][1] & kZero;
-      if (i == 0) reload(nw, c + 1, dep);  // its previous chunk's last decode was at stage 4c - 2
-      load_meta_after(2 * st + 6, mtr[(i + 3) & 3][0], dep);  // stage st + 3
-      load_meta_after(2 * st + 7, mtr[(i + 3) & 3][1], dep);
-    } else if constexpr (kOrder) {
+    if constexpr (kOrder) {
       // (cur holds the next chunk's planes from stage 4c + 2 on: reloaded after unit 3's prep.)
       dq_prep(cur, (i + 1) & 3, mtr[(i + 1) & 3], w, s2, m2);
       const uint32_t dep = m2[1][1] & kZero;
@@ -728,9 +712,9 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
       // Stage st + 1: unit i + 1 of this chunk, or unit 0 of the next (past the range: a
       // decode of values nobody uses).
       if (i == 3) {
-        dq_prep(nw, 0, mt_cur, w, s2, m2);
+        dq_prep(nxt, 0, mt_cur, w, s2, m2);
       } else {
-        dq_prep(cw, i + 1, mt_cur, w, s2, m2);
+        dq_prep(cur, i + 1, mt_cur, w, s2, m2);
       }
     }
     mbar_wait(bars + 8 * i, (c - cb) & 1);
@@ -773,19 +757,11 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     } else {
       dq_stage(cur, 0, mt0, a0);
     }
-    auto chunk_ilv = [&](int c, const uint4 (&cw)[B], uint4 (&nw)[B]) {
-      stage_ilv(c, 0, a0, a1, cw, nw);
-      stage_ilv(c, 1, a1, a0, cw, nw);
-      stage_ilv(c, 2, a0, a1, cw, nw);
-      stage_ilv(c, 3, a1, a0, cw, nw);
-    };
-    if constexpr (kOrderNxt) {
-      for (int c = cb; c < ce; c += 2) {
-        chunk_ilv(c, cur, nxt);
-        if (c + 1 < ce) chunk_ilv(c + 1, nxt, cur);
-      }
-    } else {
-      for (int c = cb; c < ce; ++c) chunk_ilv(c, cur, nxt);
+    for (int c = cb; c < ce; ++c) {
+      stage_ilv(c, 0, a0, a1);
+      stage_ilv(c, 1, a1, a0);
+      stage_ilv(c, 2, a0, a1);
+      stage_ilv(c, 3, a1, a0);
     }
   } else {
     for (int c = cb; c < ce; ++c) {
