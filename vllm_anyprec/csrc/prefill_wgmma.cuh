@@ -35,7 +35,6 @@
 // the decode kernel's fold metadata; LUT: per-lane table copies in shared memory (lut_rep).
 #pragma once
 
-
 #include "anyprec.cuh"
 
 namespace anyprec {
@@ -261,7 +260,7 @@ __device__ __forceinline__ uint32_t code_pair(const uint32_t (&w)[8], int rh, in
 // prefill_wgmma*.cu includes this header, and only prefill_wgmma.cu launches it.
 static __global__ void permute_x_kernel(const uint4* __restrict__ x, uint32_t* __restrict__ xp,
                                         int M, int K8, int S, long long total) {
-  // PDL (launch_pdl): x is the previous kernel's output and xp may still be read by the one
+  // PDL (prefill_pdl_mode): x is the previous kernel's output and xp may still be read by the one
   // before (the allocator hands the same buffer to the next call): wait for both, then let the
   // prefill kernel start its prologue (weights, metadata, tables) while this grid runs.
   pdl_wait();
@@ -734,7 +733,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     }
     advance(i);
   };
-  // PDL (launch_pdl): everything above reads only the weights, their metadata and tables, which
+  // PDL (prefill_pdl_mode): everything above reads only the weights, their metadata and tables, which
   // no kernel of a forward pass writes, so it overlaps permute_x_kernel; x's tile images (its
   // output) are fetched after the wait. (y and ws are written at the end, after it too.)
   pdl_wait();
