@@ -211,7 +211,8 @@ X8_TESTS = "m2_8_every_fold or all_m_odd_shape"
     ("ANYPREC_MT2_CAP=0", "mt2_cap_rule or m9_16"),
 ], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl1", "pdl0", "pdlrule0", "pt0", "pt1b0",
         "pt2g3", "pt2g2c", "xs1", "wide0", "eight0", "eightring", "eightringt", "eightpt",
-        "eightpt3", "xb8", "xb3", "xbrule", "xboff", "lp0", "lprule", "lpall", "mcall", "mcrule", "mc0"])
+        "eightpt3", "xb8", "xb3", "xbrule", "xboff", "lp0", "lprule", "lpall", "mcall", "mcrule",
+        "mc0"])
 # (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
