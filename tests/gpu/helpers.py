@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 
 import torch
 
@@ -13,6 +16,15 @@ from vllm_anyprec.kernels import cuda_layout
 # ||out - ref|| / ||ref|| bounds per activation dtype: fp32 accumulation, one rounding of the
 # output (fp16 2^-11, bf16 2^-8), plus, for bf16 LUT, the rounding of the table to bf16.
 REL_TOL = {torch.float16: 2e-3, torch.bfloat16: 1.2e-2}
+
+
+def pytest_in_fresh_process(path, k: str, env: dict[str, str], *args: str):
+    """pytest PATH -k K (quiet, stop at the first failure, no cache) in a new process with the
+    variables env added: the kernels' run-time switches are read once per process."""
+    cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", str(path),
+           "-k", k, *args]
+    return subprocess.run(cmd, env={**os.environ, **env}, capture_output=True, text=True,
+                          timeout=600)
 
 
 @dataclasses.dataclass

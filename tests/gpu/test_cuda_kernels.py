@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 import torch
 
 from helpers import (REL_TOL, check_against_reference, check_graph_replay, gemm, prepared,
-                     random_layer, rel_err)
+                     pytest_in_fresh_process, random_layer, rel_err)
 
 BITS = [2, 3, 4, 5, 6, 7, 8]
 SCHEMES = ["uniform", "lut"]
@@ -218,8 +214,6 @@ def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
     # one under each (PIPE=0: the register double buffer; SUM_MMA=0: the all-ones sums; SK:
     # stream-K, off by default, by its rule (the Llama shapes take it) or always; PDL).
-    cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__,
-           "-k", tests]
     extra = dict(kv.split("=") for kv in env.split())
     # The X8 runs print their launches (ANYPREC_PT_DEBUG, uncaptured: -s), and must show the
     # kernel they are meant to run (a launch that fell back would pass unseen).
@@ -235,9 +229,7 @@ def test_m1_kernel_switches(env, tests):
     if expect:
         extra["ANYPREC_PT_DEBUG"] = "1"
         extra["ANYPREC_RING_DEBUG"] = "1"
-        cmd.append("-s")
-    res = subprocess.run(cmd, env={**os.environ, **extra}, capture_output=True, text=True,
-                         timeout=600)
+    res = pytest_in_fresh_process(__file__, tests, extra, *(["-s"] if expect else []))
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
     assert " passed" in res.stdout and "skipped" not in res.stdout.splitlines()[-1]
     if expect:

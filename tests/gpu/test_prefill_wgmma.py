@@ -9,15 +9,11 @@ rounding of the output).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 import torch
 
-from helpers import (check_against_reference, check_graph_replay, gemm, prepared, random_layer,
-                     rel_err)
+from helpers import (check_against_reference, check_graph_replay, gemm, prepared,
+                     pytest_in_fresh_process, random_layer, rel_err)
 
 DTYPES = [torch.float16, torch.bfloat16]
 SCHEMES = ["uniform", "lut"]
@@ -219,10 +215,9 @@ def test_prefill_pdl_switch(mode):
     """ANYPREC_PREFILL_PDL (read once per process): off (0) and without the permute pass's
     programmatic launch (1) in a fresh process over the grid, graph and lean tests (the default,
     2, is what the rest of this file runs)."""
-    cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__, "-k",
-           "token_blocks_and_split_k or cuda_graph or lean_kernels or written_just_before"]
-    res = subprocess.run(cmd, env={**os.environ, "ANYPREC_PREFILL_PDL": mode},
-                         capture_output=True, text=True, timeout=600)
+    res = pytest_in_fresh_process(
+        __file__, "token_blocks_and_split_k or cuda_graph or lean_kernels or written_just_before",
+        {"ANYPREC_PREFILL_PDL": mode})
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
     assert " passed" in res.stdout and "skipped" not in res.stdout.splitlines()[-1]
 

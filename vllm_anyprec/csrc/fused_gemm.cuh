@@ -1166,28 +1166,6 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
 #define ANYPREC_DECODE_WARPS 0
 #endif
 
-// The current device, clamped to the caches' 64 slots.
-inline int current_device() {
-  int dev = 0;
-  if (cudaGetDevice(&dev) != cudaSuccess || dev < 0 || dev >= 64) return 0;
-  return dev;
-}
-
-// Resident blocks per SM of kernel with `threads` threads and `smem` bytes of dynamic shared
-// memory, queried once into the caller's cache slot (0: not asked yet; -1: the query failed).
-template <typename Kern>
-int resident_blocks(Kern kernel, int threads, size_t smem, int& slot) {
-  if (slot == 0) {
-    int n = 0;
-    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, kernel, threads, smem) != cudaSuccess) {
-      cudaGetLastError();  // a failed query leaves no error behind for the launch
-      n = 0;
-    }
-    slot = n < 1 ? -1 : n;
-  }
-  return slot;
-}
-
 // Dynamic shared memory of the pipelined kernels' ring, per warp: `stages` stages of chunk
 // weights, x and the folds' metadata (pipe_stage_uint4; LUT: no metadata, as kMetaFolds in the
 // body).
@@ -1345,17 +1323,8 @@ inline bool pdl_enabled(int dev, bool lut) {
 template <typename... KArgs, typename... Args>
 cudaError_t launch_decode(void (*kernel)(KArgs...), bool pdl, dim3 grid, int threads,
                           size_t smem, cudaStream_t stream, Args... args) {
-  cudaLaunchAttribute attr[1];
-  attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  attr[0].val.programmaticStreamSerializationAllowed = 1;
-  cudaLaunchConfig_t cfg = {};
-  cfg.gridDim = grid;
-  cfg.blockDim = dim3(threads);
-  cfg.dynamicSmemBytes = smem;
-  cfg.stream = stream;
-  cfg.attrs = attr;
-  cfg.numAttrs = pdl ? 1 : 0;
-  return cudaLaunchKernelEx(&cfg, kernel, args...);
+  const LaunchConfig launch(grid, smem, 1, stream, pdl, threads);
+  return cudaLaunchKernelEx(&launch.cfg, kernel, args...);
 }
 
 // Launches the stream-K kernel when the rule above takes it and its workspace is there (err:

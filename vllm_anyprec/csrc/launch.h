@@ -46,27 +46,61 @@ inline DeviceInfo device_info(int dev) {
   return cache[dev] = d;
 }
 
-// Blocks of `kernel` (threads per block, smem bytes of dynamic shared memory) that fit on one SM
-// of device dev; cached per kernel, shape and device (a host-side query: callable while a graph
-// is being captured). A failed query counts 2 (see pdl_grid_ok) and is not cached.
-inline int blocks_fit_per_sm(const void* kernel, int threads, size_t smem, int dev) {
-  static std::mutex mu;
-  static std::map<std::tuple<const void*, int, size_t, int>, int> cache;
-  const auto key = std::make_tuple(kernel, threads, smem, dev);
-  {
-    const std::lock_guard<std::mutex> lock(mu);
-    auto it = cache.find(key);
-    if (it != cache.end()) return it->second;
-  }
-  int n = 0;
-  if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, kernel, threads, smem) != cudaSuccess) {
-    (void)cudaGetLastError();
-    return 2;
-  }
-  const std::lock_guard<std::mutex> lock(mu);
-  cache[key] = n;
-  return n;
+// The current device, clamped to the caches' 64 slots.
+inline int current_device() {
+  int dev = 0;
+  if (cudaGetDevice(&dev) != cudaSuccess || dev < 0 || dev >= 64) return 0;
+  return dev;
 }
+
+// Resident blocks per SM of kernel with `threads` threads and `smem` bytes of dynamic shared
+// memory, queried once into the caller's cache slot (0: not asked yet; -1: the query failed).
+template <typename Kern>
+int resident_blocks(Kern kernel, int threads, size_t smem, int& slot) {
+  if (slot == 0) {
+    int n = 0;
+    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, kernel, threads, smem) != cudaSuccess) {
+      cudaGetLastError();  // a failed query leaves no error behind for the launch
+      n = 0;
+    }
+    slot = n < 1 ? -1 : n;
+  }
+  return slot;
+}
+
+// A launch of `grid` (threads per block, smem bytes of dynamic shared memory, on stream) for
+// cudaLaunchKernelEx, optionally as thread block clusters of (1, 1, splits) (the prefill
+// kernel's K splits; splits <= 1: no cluster) and with a programmatic dependency on the kernel
+// before it (pdl; see pdl_grid_ok).
+// (cfg points at attr: use it where it was made.)
+struct LaunchConfig {
+  cudaLaunchAttribute attr[2];
+  cudaLaunchConfig_t cfg;
+  LaunchConfig(dim3 grid, size_t smem, int splits, cudaStream_t stream, bool pdl = false,
+               int threads = 256)
+      : attr{}, cfg{} {
+    int n = 0;
+    if (splits > 1) {
+      attr[n].id = cudaLaunchAttributeClusterDimension;
+      attr[n].val.clusterDim.x = 1;
+      attr[n].val.clusterDim.y = 1;
+      attr[n].val.clusterDim.z = splits;
+      ++n;
+    }
+    if (pdl) {
+      attr[n].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+      attr[n].val.programmaticStreamSerializationAllowed = 1;
+      ++n;
+    }
+    cfg.gridDim = grid;
+    cfg.blockDim = dim3(threads);
+    cfg.dynamicSmemBytes = smem;
+    cfg.stream = stream;
+    cfg.attrs = attr;
+    cfg.numAttrs = n;
+  }
+  LaunchConfig(const LaunchConfig&) = delete;
+};
 
 // Whether a grid of `blocks` blocks may launch programmatically (PDL: its blocks start while the
 // kernel before it on the stream finishes) without losing SMs. Such a grid starts while the
@@ -76,10 +110,20 @@ inline int blocks_fit_per_sm(const void* kernel, int threads, size_t smem, int d
 // more than (fit - 1) x SMs blocks the busiest SM runs `fit` blocks packed or spread, so those
 // grids (and kernels of one block per SM) launch programmatically; the others in stream order.
 // ANYPREC_PDL_RULE=0 (run time): programmatic whatever the grid (for A/B timings).
+// (The launchers pick among kernels at run time, so resident_blocks' cache slot is keyed here by
+// kernel, shape and device; a failed query counts 2 blocks per SM: small grids stay in order.)
 inline bool pdl_grid_ok(const void* kernel, long long blocks, int threads, size_t smem, int dev) {
   static const int rule = env_int("ANYPREC_PDL_RULE", 1);
   if (rule == 0) return true;
-  const int fit = blocks_fit_per_sm(kernel, threads, smem, dev);
+  static std::mutex mu;
+  static std::map<std::tuple<const void*, int, size_t, int>, int> slots;
+  int fit;
+  {
+    const std::lock_guard<std::mutex> lock(mu);
+    int& slot = slots[std::make_tuple(kernel, threads, smem, dev)];
+    fit = resident_blocks(kernel, threads, smem, slot);
+  }
+  if (fit < 0) fit = 2;
   return fit <= 1 || blocks > (long long)(fit - 1) * device_info(dev).sms;
 }
 

@@ -48,7 +48,7 @@ int prefill_cluster_capacity(int split_k, int blocks_per_sm) {
   bool ok = false;
   if (cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem) ==
       cudaSuccess) {
-    const prefill::ClusterLaunch launch(dim3(1, 1, split_k), smem, split_k, nullptr);
+    const LaunchConfig launch(dim3(1, 1, split_k), smem, split_k, nullptr);
     ok = cudaOccupancyMaxActiveClusters(&n, kernel, &launch.cfg) == cudaSuccess;
   }
   if (!ok) {

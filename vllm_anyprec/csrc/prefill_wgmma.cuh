@@ -925,38 +925,6 @@ inline int prefill_pdl_mode() {
   return mode;
 }
 
-// A launch of `grid` (threads per block, smem bytes of dynamic shared memory, on stream),
-// optionally as thread block clusters of (1, 1, splits) (the blocks of one tile's K splits;
-// splits <= 1: no cluster) and with a programmatic dependency on the kernel before it (pdl).
-// (cfg points at attr: use it where it was made.)
-struct ClusterLaunch {
-  cudaLaunchAttribute attr[2];
-  cudaLaunchConfig_t cfg;
-  ClusterLaunch(dim3 grid, size_t smem, int splits, cudaStream_t stream, bool pdl = false,
-                int threads = 256)
-      : attr{}, cfg{} {
-    int n = 0;
-    if (splits > 1) {
-      attr[n].id = cudaLaunchAttributeClusterDimension;
-      attr[n].val.clusterDim.x = 1;
-      attr[n].val.clusterDim.y = 1;
-      attr[n].val.clusterDim.z = splits;
-      ++n;
-    }
-    if (pdl) {
-      attr[n].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-      attr[n].val.programmaticStreamSerializationAllowed = 1;
-      ++n;
-    }
-    cfg.gridDim = grid;
-    cfg.blockDim = dim3(threads);
-    cfg.dynamicSmemBytes = smem;
-    cfg.stream = stream;
-    cfg.attrs = attr;
-    cfg.numAttrs = n;
-  }
-  ClusterLaunch(const ClusterLaunch&) = delete;
-};
 
 // Split K in two runs as a cluster of 2 blocks (reduced in distributed shared memory); more splits
 // through the fp32 workspace. Measured on the H200 against the workspace, same forced grids
@@ -986,12 +954,11 @@ cudaError_t launch_t(const GemmArgs& a, const PrefillPlan& p, int G, int gshift,
   const dim3 grid((a.N16 + 7) / 8, (a.M + TOK - 1) / TOK, p.split_k);
   const bool pdl = prefill_pdl_mode() != 0;
   const bool cluster = uses_cluster(p);
-  int dev = 0;
-  if (cudaGetDevice(&dev) != cudaSuccess) dev = 0;
+  const int dev = current_device();
   const long long blocks = (long long)grid.x * grid.y * grid.z;
   {
     // (pdl_grid_ok: not a grid that an early start would pack onto too few SMs.)
-    const ClusterLaunch launch(
+    const LaunchConfig launch(
         grid, smem, cluster ? p.split_k : 1, stream,
         pdl && pdl_grid_ok(reinterpret_cast<const void*>(kernel), blocks, 256, smem, dev));
     // ws = nullptr with gridDim.z > 1: the kernel reduces in the cluster.
@@ -1002,7 +969,7 @@ cudaError_t launch_t(const GemmArgs& a, const PrefillPlan& p, int G, int gshift,
   }
   if (e != cudaSuccess || p.split_k == 1 || cluster) return e;
   const long long mn = (long long)a.M * a.N;
-  const ClusterLaunch reduce(dim3((unsigned)((mn + 255) / 256)), 0, 1, stream, pdl);
+  const LaunchConfig reduce(dim3((unsigned)((mn + 255) / 256)), 0, 1, stream, pdl);
   return cudaLaunchKernelEx(&reduce.cfg, splitk_reduce_kernel<T>, static_cast<const float*>(ws),
                             static_cast<T*>(a.y), mn, p.split_k);
 }
@@ -1042,7 +1009,7 @@ inline cudaError_t launch_permute(const GemmArgs& a, int tiles, void* xp, cudaSt
   const int S = 4 * a.C;
   const long long total = (long long)tiles * S * kTok * 8;
   const int threads = 256;
-  const ClusterLaunch launch(dim3((unsigned)((total + threads - 1) / threads)), 0, 1, stream,
+  const LaunchConfig launch(dim3((unsigned)((total + threads - 1) / threads)), 0, 1, stream,
                              prefill_pdl_mode() >= 2, threads);
   return cudaLaunchKernelEx(&launch.cfg, permute_x_kernel, static_cast<const uint4*>(a.x),
                             static_cast<uint32_t*>(xp), a.M, a.K, S, total);
