@@ -69,15 +69,7 @@ constexpr int kMaxSmem = 232448;            // sm_90's dynamic shared memory per
 constexpr int wg_n(int tok) { return tok < kTok ? tok : kTok; }
 constexpr int wg_count(int tok) { return tok / wg_n(tok); }
 // One stage of x: tok rows of 128 bytes (64 k).
-// Freeing the x buffers without a block barrier (kNoBarrier, prefill_kernel): per-buffer arrival
-// counters after the mbarriers. -DANYPREC_PREFILL_NO_BARRIER=1; 0 (default): __syncthreads.
-#ifndef ANYPREC_PREFILL_NO_BARRIER
-#define ANYPREC_PREFILL_NO_BARRIER 0
-#endif
-constexpr bool kNoBarrier = ANYPREC_PREFILL_NO_BARRIER != 0;
-constexpr size_t x_smem_bytes(int tok) {
-  return 1024 + (size_t)kBufs * 128 * tok + 8 * kBufs + (kNoBarrier ? 4 * kBufs : 0);
-}
+constexpr size_t x_smem_bytes(int tok) { return 1024 + (size_t)kBufs * 128 * tok + 8 * kBufs; }
 constexpr int lut_rep(int bits, int tok) {
   return x_smem_bytes(tok) + 9 * ((size_t)128 << bits) <= kMaxSmem  ? 4
          : x_smem_bytes(tok) + 9 * ((size_t)64 << bits) <= kMaxSmem ? 2
@@ -348,10 +340,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   constexpr uint32_t kWarpTab = lut_warp_bytes(B, TOK);
   constexpr int kRep = lut_rep(B, TOK);
   constexpr int kTabShift = kRep == 4 ? 7 : kRep == 2 ? 6 : 5;  // code c at byte c << kTabShift
-  // kNoBarrier: the buffers' arrival counters (4 bytes each) right after the mbarriers.
-  const uint32_t cnts = bars + 8 * kBufs;
-  const uint32_t tab_base =
-      (cnts + (kNoBarrier ? 4 * kBufs : 0) + kWarpTab - 1) & ~(kWarpTab - 1);
+  const uint32_t tab_base = (bars + 8 * kBufs + kWarpTab - 1) & ~(kWarpTab - 1);
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int g = lane >> 2, t = lane & 3;
@@ -418,31 +407,9 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   if (tid == 0) {
 #pragma unroll
     for (int b = 0; b < kBufs; ++b) mbar_init(bars + 8 * b, 1);
-    if constexpr (kNoBarrier) {
-#pragma unroll
-      for (int b = 0; b < kBufs; ++b)
-        asm volatile("st.shared.u32 [%0], 0;" ::"r"(cnts + 4 * b) : "memory");
-    }
     mbar_init_fence();
   }
   __syncthreads();  // barriers initialised before anyone waits on them
-  // kNoBarrier: at the end of stage st (its wgmma_wait: every wgmma of stage st - 1 of this
-  // warpgroup is done), each warp counts itself on buffer (st - 1) % 4, and the last of the 8
-  // issues stage st + 3's x into it (3 stages ahead: the prologue issues 3). Instead of a block
-  // barrier per stage (barrier stalls 0.56-0.72 cycles per issued instruction in the 128-token
-  // kernels, prefill_lean/runs/s31_ncu_order) no warp waits for the other warpgroup. The
-  // counters only grow (mod 8: the 8th arrival of a round); acq_rel orders the other warps'
-  // finished reads of the buffer before the copy that overwrites it.
-  auto release_x = [&](int st) {
-    if (lane == 0) {
-      uint32_t old;
-      asm volatile("atom.acq_rel.cta.shared::cta.add.u32 %0, [%1], 1;"
-                   : "=r"(old)
-                   : "r"(cnts + 4 * ((st + 3) & (kBufs - 1)))
-                   : "memory");
-      if ((old & 7) == 7 && st + 3 < 4 * ce) issue_x(st + 3);
-    }
-  };
 
   // Uniform: the decode kernel's metadata (cuda_layout.uniform_meta): per group and n-tile, lane
   // g's MetaWord of rows g and g + 8 (unpack_meta). Subchunk j (32 k) is in group
@@ -708,10 +675,8 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     for (int q = 0; q < 4; ++q) anchor(a[q]);
     advance(i);
     mbar_wait(bars + 8 * i, (c - cb) & 1);  // buffer i's phase c - cb: the x of stage 4c + i
-    if constexpr (!kNoBarrier) {
-      __syncthreads();  // every wgmma of stage st - 2 done: its buffer may be refilled
-      if (tid == 0 && st + 2 < 4 * ce) issue_x(st + 2);
-    }
+    __syncthreads();  // every wgmma of stage st - 2 done: its buffer may be refilled
+    if (tid == 0 && st + 2 < 4 * ce) issue_x(st + 2);
     wgmma_fence();
 #pragma unroll
     for (int step = 0; step < 4; ++step)
@@ -720,7 +685,6 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
         wgmma_step<T, kN>(acc[h], a[step], desc.at(i * kBufBytes + h * kWgBytes + step * 32));
     wgmma_commit();
     wgmma_wait<1>();
-    if constexpr (kNoBarrier) release_x(st);
   };
   // Interleaved schedule (128-token blocks): stage st issues its 4 wgmma as 4 commit groups and
   // decodes stage st + 1's A fragment j right after its wgmma j, into the registers of stage
@@ -753,10 +717,8 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
       }
     }
     mbar_wait(bars + 8 * i, (c - cb) & 1);
-    if constexpr (!kNoBarrier) {
-      __syncthreads();  // every wgmma of stage st - 2 done (the waits of stage st - 1)
-      if (tid == 0 && st + 2 < 4 * ce) issue_x(st + 2);
-    }
+    __syncthreads();  // every wgmma of stage st - 2 done (the waits of stage st - 1)
+    if (tid == 0 && st + 2 < 4 * ce) issue_x(st + 2);
     wgmma_fence();
 #pragma unroll
     for (int step = 0; step < 4; ++step) {
@@ -769,18 +731,15 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
       dq_step(w, s2, m2, step >> 1, step & 1, an[step]);
       anchor(an[step]);
     }
-    if constexpr (kNoBarrier) release_x(st);  // (after step 3's wait: stage st - 1 all done)
     advance(i);
   };
-  // PDL (prefill_pdl_mode): everything above reads only the weights, their metadata and
-  // tables, which no kernel of a forward pass writes, so it overlaps permute_x_kernel; x's tile
-  // images (its output) are fetched after the wait. (y and ws are written at the end, after it
-  // too.)
+  // PDL (prefill_pdl_mode): everything above reads only the weights, their metadata and tables, which
+  // no kernel of a forward pass writes, so it overlaps permute_x_kernel; x's tile images (its
+  // output) are fetched after the wait. (y and ws are written at the end, after it too.)
   pdl_wait();
   if (tid == 0) {
     issue_x(4 * cb);
     issue_x(4 * cb + 1);  // every chunk has 4 stages
-    if constexpr (kNoBarrier) issue_x(4 * cb + 2);
   }
   uint32_t a0[4][4], a1[4][4];
   if constexpr (kIlv) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Prepared in session 31, not run (no device time left): the prefill kernels without the block
+# Run in session 32 and rejected (README.md); the flag exists only in commit 3abe7d9, so run this
+# from a checkout of that commit. Prepared in session 31: the prefill kernels without the block
 # barrier per stage (prefill_wgmma.cuh kNoBarrier, -DANYPREC_PREFILL_NO_BARRIER=1) against the
 # tree. Each warp counts itself on a buffer once its wgmma of that stage are done, and the 8th
 # issues the x copy 3 stages ahead; no warp waits for the other warpgroup. Built in parallel by
