@@ -484,6 +484,14 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
 #pragma unroll
     for (int reg = 0; reg < 4; ++reg) {
       const int rh = reg & 1, hh = reg >> 1;
+#ifdef ANYPREC_EXPERIMENT_NO_DQ
+      // Timing experiment only (wrong results): one and-or per A register instead of the
+      // decode, still fed by the loaded planes, to time the kernel's structure (loads, waits,
+      // barriers, wgmma) without the decode's work. With -DANYPREC_EXPERIMENT_NO_W the planes
+      // are register values too.
+      a[reg] = and_or(w[2 * s + u] >> (4 * reg), 0x000F000Fu, 0x3C003C00u);
+      continue;
+#endif
       if constexpr (kRegLut) {
         // Register reg = rh + 2 hh takes nibbles 2 hh + rh (code j) and 2 hh + rh + 4 (j + 1)
         // of the step's word: the even nibbles are row g's, the odd ones row g + 8's. One
@@ -727,7 +735,14 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
       if (step > 0) wgmma_fence();
       wgmma_step<T, kN>(acc[0], a[step], desc.at(i * kBufBytes + step * 32));
       wgmma_commit();
-      wgmma_wait<4>();  // stage st - 1's group `step` done: its A registers are free
+      // stage st - 1's group `step` done: its A registers are free. (ANYPREC_EXPERIMENT_ILV_WAIT:
+      // timing experiment only, a looser wait that lets the decode overwrite A registers a
+      // wgmma may still read: wrong results; what a third A buffer could gain at most.)
+#ifdef ANYPREC_EXPERIMENT_ILV_WAIT
+      wgmma_wait<ANYPREC_EXPERIMENT_ILV_WAIT>();
+#else
+      wgmma_wait<4>();
+#endif
       dq_step(w, s2, m2, step >> 1, step & 1, an[step]);
       anchor(an[step]);
     }
