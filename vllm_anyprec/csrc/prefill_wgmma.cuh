@@ -56,8 +56,8 @@ constexpr int kMaxSmem = 232448;            // sm_90's dynamic shared memory per
 // shared wavefronts excessive). R = 4 where the block's 8 tables (2^b x 128 bytes each) and
 // one table of alignment slack fit next to the x buffers, else 2 (two lanes per bank: about
 // half the conflicts), else 1 (one copy per quad): b = 8 with 128-token blocks takes 2, b = 7
-// and 8 with 256-token blocks 2 and 1. (The shared table, for A/B runs: -DANYPREC_PREFILL_SHARED_TAB
-// in commit bad5115.)
+// and 8 with 256-token blocks 2 and 1. (The shared table, for A/B runs:
+// -DANYPREC_PREFILL_SHARED_TAB in commit bad5115.)
 // b <= 3 keeps each lane's two rows' 8 values in registers instead (reg_lut) and looks 4 codes
 // up with byte permutes (the decode kernel's kRegLut): ~4 integer ops per A register and no
 // shared load, against ~5 and two LDS with the lane tables; 1.33x on 128-token blocks and 1.13x
@@ -748,9 +748,10 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     }
     advance(i);
   };
-  // PDL (prefill_pdl_mode): everything above reads only the weights, their metadata and tables, which
-  // no kernel of a forward pass writes, so it overlaps permute_x_kernel; x's tile images (its
-  // output) are fetched after the wait. (y and ws are written at the end, after it too.)
+  // PDL (prefill_pdl_mode): everything above reads only the weights, their metadata and
+  // tables, which no kernel of a forward pass writes, so it overlaps permute_x_kernel; x's tile
+  // images (its output) are fetched after the wait. (y and ws are written at the end, after it
+  // too.)
   pdl_wait();
   if (tid == 0) {
     issue_x(4 * cb);
