@@ -323,6 +323,47 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
                    int G, int gshift, int cps) {
   static_assert(!LEAN || prefill_lean_ok(LUT, B, TOK), "lean kernels: see prefill_lean_ok");
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+  // Timeline (timing experiment only, -DANYPREC_EXPERIMENT_TIMELINE; y then holds timestamps,
+  // not results): thread 0 of each block notes clock64 and %globaltimer at five points (entry;
+  // after the prologue's x copies are issued; after the first chunk; after the main loop's last
+  // wgmma; the end) and writes them, its SM and its stage count to ((long long*)y)[16 L ..],
+  // L = the block's linear index (benchmarks/experiments/prefill_sol/timeline.py reads them).
+#ifdef ANYPREC_EXPERIMENT_TIMELINE
+  constexpr bool kTimeline = true;
+#else
+  constexpr bool kTimeline = false;
+#endif
+  long long tl_clk[5] = {}, tl_glb[5] = {};
+  auto mark = [&](int k) {
+    if (kTimeline && threadIdx.x == 0) {
+      long long g;
+      asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(g));
+      tl_clk[k] = clock64();
+      tl_glb[k] = g;
+    }
+  };
+  auto dump = [&](int stages) {
+    if (kTimeline && threadIdx.x == 0) {
+      uint32_t sm;
+      asm volatile("mov.u32 %0, %%smid;" : "=r"(sm));
+      const long long L =
+          ((long long)blockIdx.z * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x;
+      long long* out = reinterpret_cast<long long*>(y) + 16 * L;
+#pragma unroll
+      for (int k = 0; k < 5; ++k) {
+        out[k] = tl_clk[k];
+        out[5 + k] = tl_glb[k];
+      }
+      out[10] = sm;
+      out[11] = stages;
+    }
+  };
+  // (The results still go to y, except where the timestamps go: the same stores as usual.)
+  auto tl_slot = [&](size_t e) {
+    const size_t blocks = (size_t)gridDim.x * gridDim.y * gridDim.z;
+    return kTimeline && e < blocks * 16 * sizeof(long long) / sizeof(T);
+  };
+  mark(0);
   extern __shared__ uint8_t smem_raw[];
   // The swizzle pattern repeats every 1024 bytes: the stage buffers start 1024-aligned.
   uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) &
@@ -757,6 +798,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     issue_x(4 * cb);
     issue_x(4 * cb + 1);  // every chunk has 4 stages
   }
+  mark(1);
   uint32_t a0[4][4], a1[4][4];
   if constexpr (kIlv) {
     // Prologue: stage 4 cb decoded; the metadata one stage further on (mt_cur: stage 4 cb + 1).
@@ -777,6 +819,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
       stage_ilv(c, 1, a1, a0);
       stage_ilv(c, 2, a0, a1);
       stage_ilv(c, 3, a1, a0);
+      if (kTimeline && c == cb) mark(2);
     }
   } else {
     for (int c = cb; c < ce; ++c) {
@@ -784,9 +827,11 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
       stage(c, 1, a1);
       stage(c, 2, a0);
       stage(c, 3, a1);
+      if (kTimeline && c == cb) mark(2);
     }
   }
   wgmma_wait<0>();
+  mark(3);
   pdl_launch_dependents();  // every load of this block is done: the next kernel may start
 
   // D fragment: acc[h][i] is row 16 warp + g + 8 ((i >> 1) & 1), token
@@ -837,7 +882,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
         const int f = f0 + 256 * j;
         const int tok = z + splits * (f >> 6), r = 2 * (f & 63);
         const int m = m0 + tok, n = blockIdx.x * kRows + r;
-        if (f >= items || m >= M || n >= N) continue;
+        if (f >= items || m >= M || n >= N || tl_slot((size_t)m * N + n)) continue;
         T* out = y + (size_t)m * N + n;
         if ((N & 1) == 0) {  // n even: the pair is 4-byte aligned
           *reinterpret_cast<uint32_t*>(out) =
@@ -849,6 +894,8 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
       }
     }
     cluster_sync();  // no block leaves while the others read its shared memory
+    mark(4);
+    dump(4 * (ce - cb));
     return;
   }
   // Split K without a cluster (more splits than a cluster holds): fp32 partials into ws[z],
@@ -860,7 +907,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     for (int i = 0; i < kN / 2; ++i) {
       const int n = blockIdx.x * kRows + warp * 16 + g + 8 * ((i >> 1) & 1);
       const int m = m0 + kN * h + 8 * (i >> 2) + 2 * t + (i & 1);
-      if (n < N && m < M) {
+      if (n < N && m < M && !tl_slot((size_t)m * N + n)) {
         if (wsz) {
           wsz[(size_t)m * N + n] = acc[h][i];
         } else {
@@ -868,6 +915,8 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
         }
       }
     }
+  mark(4);
+  dump(4 * (ce - cb));  // (with a workspace, splitk_reduce_kernel overwrites y: no timeline)
 #else
   __trap();  // built for another architecture: the launcher refuses before this is reached
 #endif
