@@ -84,9 +84,10 @@ def test_prefill_token_blocks_and_split_k(block_tokens, split_k, scheme):
 @pytest.mark.parametrize("block_tokens", [64, 128, 256])
 @pytest.mark.parametrize("split_k", [1, 2])
 def test_prefill_epilogue_vector_stores(block_tokens, split_k):
-    """N = 264: a multiple of 8, so the unsplit blocks store whole 8-row chunks with 16-byte
-    stores from their shared-memory tile (the last n-block ragged: rows 256..263 of 384), and
-    the cluster pairs write aligned row pairs; M = 1, 300 end inside a block."""
+    """N = 264: a multiple of 8, so unsplit 256-token blocks store whole 8-row chunks with
+    16-byte stores from their shared-memory tile (the last n-block ragged: rows 256..263 of
+    384), the other blocks from their D fragments, and the cluster pairs write aligned row
+    pairs; M = 1, 300 end inside a block."""
     for scheme, bits, dtype in (("uniform", 4, torch.float16), ("lut", 8, torch.bfloat16)):
         layer = random_layer(scheme, bits, 264, 2080, 64 if scheme == "uniform" else -1,
                              seed=block_tokens + split_k)
@@ -165,7 +166,7 @@ def test_prefill_split_k_is_deterministic_and_matches_one_pass():
     layer = random_layer("uniform", 4, 256, 4096, 128, seed=5)
     x = torch.randn(200, 4096, device="cuda").half()
     one = prefill(layer, x, 128, 1)
-    for splits in (2, 8):  # a cluster pair (pushed partial sums), the fp32 workspace
+    for splits in (2, 8):  # a cluster pair, the fp32 workspace
         split = [prefill(layer, x, 128, splits) for _ in range(3)]
         assert torch.equal(split[0], split[1]) and torch.equal(split[0], split[2])
         assert rel_err(split[0], one.float()) < 1e-3

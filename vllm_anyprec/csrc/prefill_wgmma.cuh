@@ -143,25 +143,9 @@ __device__ __forceinline__ int red_word(int m, int r) {
   return 128 * m + (r ^ (8 * ((m >> 1) & 3)));
 }
 constexpr size_t red_smem_bytes(int tok) { return 1024 + (size_t)128 * 4 * tok; }
-// The pushed reduction of a cluster pair (the default, see the kernel's end): block z keeps the
-// tokens of parity z, token 2 j + z in slot j, region 0 = its own partial sums, region 1 = its
-// partner's, written there by the partner. Row r of slot j at word 128 j + (r ^ (8 (j & 3))):
-// the 4 lanes t of a quad (slots j0 + t) land in 4 bank octets, so the stores of the D fragments
-// are conflict-free, and rows 2p, 2p + 1 stay adjacent (one 8-byte load).
-__device__ __forceinline__ int red2_word(int j, int r) { return 128 * j + (r ^ (8 * (j & 3))); }
-// This block's shared address addr in the shared memory of cluster block rank.
-__device__ __forceinline__ uint32_t cluster_addr(uint32_t addr, int rank) {
-  uint32_t remote;
-  asm volatile("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(remote) : "r"(addr), "r"(rank));
-  return remote;
-}
-__device__ __forceinline__ void st_cluster_f32(uint32_t addr, float v) {
-  asm volatile("st.shared::cluster.f32 [%0], %1;" ::"r"(addr), "f"(v) : "memory");
-}
-// The epilogues before session 32 (-DANYPREC_PREFILL_OLD_EPILOGUE, for A/B timings): the
-// cluster pair's partial sums read across the cluster (distributed shared-memory loads) instead
-// of pushed, and the unsplit blocks' results stored straight from the D fragments (2-byte
-// stores, 16 contiguous bytes per 4 lanes) instead of through a shared-memory tile.
+// Unsplit 256-token blocks store their results through a shared-memory tile (the kernel's end);
+// -DANYPREC_PREFILL_OLD_EPILOGUE: straight from the D fragments, as every other block does (for
+// A/B timings).
 #ifdef ANYPREC_PREFILL_OLD_EPILOGUE
 constexpr bool kOldEpilogue = true;
 #else
@@ -867,57 +851,6 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   // the workspace (a write and a read of splits M N fp32 through L2 / DRAM and a second kernel)
   // the partials never leave the GPC.
   const int splits = gridDim.z;
-  // A cluster pair, pushed (the launcher clusters only pairs; kMaxClusterSplit). Measured per
-  // block with the timeline build (benchmarks/experiments/prefill_sol/, session 32): the pulled
-  // form below took ~4 µs per block ((4096, 4096) M = 256, 128 x 2: 4.07 of a 20.1 µs launch),
-  // the distributed-shared-memory loads' latency paid twice per batch and a third cluster
-  // barrier waiting on the partner's reads. Here each block writes the partial sums of its
-  // partner's tokens straight into the partner's region 1 (remote stores, nobody waits on them),
-  // its own into its region 0; one cluster barrier later every block adds its two regions from
-  // its own shared memory. a + b = b + a exactly, so the result is bit for bit the pulled one's
-  // (and the workspace path's).
-  if (!kOldEpilogue && splits == 2 && ws == nullptr) {
-    cluster_sync();  // both blocks' wgmma done: nobody reads either block's x buffers any more
-    const int z = blockIdx.z;  // = the cluster rank (cluster dims (1, 1, 2))
-    constexpr int kHalf = TOK / 2;  // tokens per block: those of parity z
-    float* red = reinterpret_cast<float*>(smem);
-    const uint32_t partner_region1 = cluster_addr(smem_u32(red + kHalf * 128), z ^ 1);
-#pragma unroll
-    for (int h = 0; h < TW; ++h)
-#pragma unroll
-      for (int i = 0; i < kN / 2; ++i) {
-        // token kN h + 8 (i >> 2) + 2t + (i & 1): parity i & 1, slot (token >> 1)
-        const int j = (kN * h + 8 * (i >> 2)) / 2 + t;
-        const int w = red2_word(j, warp * 16 + g + 8 * ((i >> 1) & 1));
-        if ((i & 1) == z) {
-          red[w] = acc[h][i];
-        } else {
-          st_cluster_f32(partner_region1 + 4 * w, acc[h][i]);
-        }
-      }
-    cluster_sync();  // the partner's stores into region 1 done and visible
-    // Item f: slot f >> 6 (token 2 (f >> 6) + z), rows 2 (f & 63) and 2 (f & 63) + 1; a warp
-    // writes 64 consecutive outputs of one token.
-    for (int f = tid; f < kHalf * 64; f += 256) {
-      const int j = f >> 6, r = 2 * (f & 63);
-      const int m = m0 + 2 * j + z, n = blockIdx.x * kRows + r;
-      if (m >= M || n >= N || tl_slot((size_t)m * N + n)) continue;
-      const int w = red2_word(j, r);
-      const float2 a = *reinterpret_cast<const float2*>(red + w);
-      const float2 b = *reinterpret_cast<const float2*>(red + kHalf * 128 + w);
-      T* out = y + (size_t)m * N + n;
-      if ((N & 1) == 0) {  // n even: the pair is 4-byte aligned
-        *reinterpret_cast<uint32_t*>(out) = pack2<T>(from_float<T>(a.x + b.x),
-                                                     from_float<T>(a.y + b.y));
-      } else {
-        out[0] = from_float<T>(a.x + b.x);
-        if (n + 1 < N) out[1] = from_float<T>(a.y + b.y);
-      }
-    }
-    mark(4);
-    dump(4 * (ce - cb));
-    return;  // (no access to this block's shared memory after the barrier above)
-  }
   if (splits > 1 && ws == nullptr) {
     __syncthreads();  // every warp's wgmma done: nobody reads the x buffers any more
     float* red = reinterpret_cast<float*>(smem);
@@ -973,14 +906,18 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     dump(4 * (ce - cb));
     return;
   }
-  // No split: the results through a shared-memory tile, [TOK tokens][128 rows] in T (row r of
-  // token m at byte 256 m + 16 ((r >> 3) ^ (m & 7)) + 2 (r & 7): the 16-byte chunk xor-ed by
-  // the token, so the 4 lanes t of a quad (tokens 2t + c) hit 4 different bank quads), then
-  // 16-byte stores of whole 8-row chunks, a warp writing two tokens' 256 contiguous bytes each.
-  // Stored straight from the D fragments, a warp's 2-byte stores cover 4 pieces of 16 bytes,
-  // and the epilogue took 1.45 µs per 128-token block and 3.71 µs per 256-token block
-  // (timeline build, (4096, 4096), M = 256 / 1024), 7% of the M = 1024 launch.
-  if (!kOldEpilogue && ws == nullptr) {
+  // No split, 256 tokens: the results through a shared-memory tile, [TOK tokens][128 rows] in
+  // T (row r of token m at byte 256 m + 16 ((r >> 3) ^ (m & 7)) + 2 (r & 7): the 16-byte chunk
+  // xor-ed by the token, so the 4 lanes t of a quad (tokens 2t + c) hit 4 different bank
+  // quads), then 16-byte stores of whole 8-row chunks, a warp writing two tokens' 256
+  // contiguous bytes each. Stored straight from the D fragments, a warp's 2-byte stores cover 4
+  // pieces of 16 bytes: the epilogue took 3.71 µs of a 256-token block's 50 µs ((4096, 4096),
+  // M = 1024; timeline build, benchmarks/experiments/prefill_sol/). Measured against that
+  // (benchmarks/experiments/prefill_epilogue/, H200, forced 256 x 1 grids): uniform 1.035x
+  // (1.00-1.17), LUT 1.017x (0.98-1.07). The 64- and 128-token kernels keep the direct stores:
+  // with the tile, ptxas allocated their main loops differently and the uniform ones ran slower
+  // (64 x 1 0.92x, b = 8 down to 0.77x; 128 x 1 0.98x), the LUT ones 1.02-1.03x faster.
+  if (!kOldEpilogue && TOK == 256 && ws == nullptr) {
     __syncthreads();  // every warp's wgmma done: nobody reads the x buffers any more
     static_assert(TOK * 256 <= kBufs * 128 * TOK, "the output tile must fit in the x buffers");
     // (32-bit shared addresses: per thread 4 bases, for the token's parity and the row half,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Run in session 32 at commit 3dd6803 (the new epilogues in every kernel; README.md for what landed).
 # The prefill epilogues of session 32 (pushed cluster reduction, staged 16-byte stores) against
 # the ones before (-DANYPREC_PREFILL_OLD_EPILOGUE), in one call: both built in parallel, the
 # prefill tests on the tree, then prefill_wgmma/bench.py in each (forced 64-, 128-token, cluster
