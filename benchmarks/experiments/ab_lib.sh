@@ -41,6 +41,10 @@
 #   ncu_prefill_cells FILE "LABEL|SCHEME BITS K N M [TOKENS SPLIT]" ...
 #                                     ncu_init FILE, the extension built if missing, ncu_prefill
 #                                     with NCU_PREFILL_SECTIONS for each cell, ncu_prefill_summary
+#   ncu_prefill_pair OTHER "LABEL|..." ...
+#                                     (after ab_rundir and ab_build_pair OTHER) ncu_prefill_cells
+#                                     of the cells in the tree and in /tmp/OTHER: R/ncu_{tree,OTHER}.txt
+#                                     and their summaries R/summary_*.txt, printed, packed after each
 #   ab_rundir NAME                    OUT made and an empty R=/tmp/NAME for one call's outputs;
 #   ab_pack                           R packed into OUT/NAME.tgz (after each step: a call cut
 #                                     short keeps what ran)
@@ -169,6 +173,17 @@ ncu_prefill_cells() {
     ncu_prefill "${cell%%|*}" "${args[@]}" -- "${NCU_PREFILL_SECTIONS[@]}"
   done
   ncu_prefill_summary
+}
+ncu_prefill_pair() {
+  local other=$1 tree name
+  shift
+  for tree in . "/tmp/$other"; do
+    name=tree
+    [ "$tree" = . ] || name=$other
+    (cd "$tree" && OUT=$R ncu_prefill_cells "ncu_$name.txt" "$@" > "$R/summary_$name.txt" 2>&1)
+    echo "== $name"; cat "$R/summary_$name.txt"
+    ab_pack
+  done
 }
 ab_pytest() {
   local log=$1 secs=$2 s rc

@@ -14,10 +14,4 @@ ab_build_pair order2 "-DANYPREC_PREFILL_ORDER_LOADS=2"
 CELLS=("b=3 128x1 M=256|uniform 3 4096 28672 256 128 1 1"
        "b=4 128x1 M=256|uniform 4 4096 28672 256 128 1 1"
        "b=3 64x1 M=64|uniform 3 4096 28672 64 64 1 1")
-for tree in . /tmp/order2; do
-  name=tree
-  [ "$tree" = . ] || name=order2
-  (cd "$tree" && OUT=$R ncu_prefill_cells "ncu_$name.txt" "${CELLS[@]}" > "$R/summary_$name.txt" 2>&1)
-  echo "== $name"; cat "$R/summary_$name.txt"
-  ab_pack
-done
+ncu_prefill_pair order2 "${CELLS[@]}"

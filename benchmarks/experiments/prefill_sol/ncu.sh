@@ -13,17 +13,16 @@ ab_build_pair noload "-DANYPREC_EXPERIMENT_NO_DQ -DANYPREC_EXPERIMENT_NO_W"
 CELLS=("u4 128x2 M=256|uniform 4 4096 4096 256 128 2"
        "l8 128x2 M=256|lut 8 4096 4096 256 128 2"
        "u4 256x1 M=1024|uniform 4 4096 4096 1024 256 1")
+ncu_prefill_pair noload "${CELLS[@]}"
+# The pipe metrics in a pass of their own (a name ncu does not know fails only this pass).
 for tree in . /tmp/noload; do
   name=tree
   [ "$tree" = . ] || name=noload
-  (cd "$tree" && OUT=$R ncu_prefill_cells "ncu_$name.txt" "${CELLS[@]}" > "$R/summary_$name.txt" 2>&1)
-  # (The pipe metrics in a pass of their own: a name ncu does not know fails only this pass.)
   for cell in "${CELLS[@]}"; do
     read -ra args <<< "${cell#*|}"
     (cd "$tree" && RAW=$R/pipes_$name.txt ncu_prefill "${cell%%|*}" "${args[@]}" -- --metrics \
       sm__pipe_tensor_cycles_active.avg.pct_of_peak_sustained_active,sm__pipe_shared_cycles_active.avg.pct_of_peak_sustained_active,smsp__inst_executed.sum)
   done
-  echo "== $name"; cat "$R/summary_$name.txt"
   grep -E "^===|pipe_|inst_executed" "$R/pipes_$name.txt" | sed -E 's/\s+/ /g'
   ab_pack
 done

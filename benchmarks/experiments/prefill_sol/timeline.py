@@ -17,15 +17,13 @@ the op's time per call in a CUDA graph (this build). Writes timeline.json.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
 import sys
 
 import torch
-import vllm_anyprec._C  # noqa: F401  (registers the ops)
-
-from vllm_anyprec.kernels import cuda_layout
 
 CELLS = [  # scheme, bits, K, N, M, tokens, split
     ("uniform", 4, 4096, 4096, 256, 128, 2),
@@ -41,21 +39,6 @@ CELLS = [  # scheme, bits, K, N, M, tokens, split
 def pct(v, q):
     v = sorted(v)
     return v[min(len(v) - 1, int(q * len(v)))]
-
-
-def make_call(scheme, bits, k, n, m, tokens, split):
-    """The op on random weights of the cell, forced onto its grid."""
-    q = torch.randint(-2**31, 2**31 - 1, cuda_layout.tiled_shape(bits, n, k), dtype=torch.int32,
-                      device="cuda")
-    x = torch.randn(m, k, device="cuda").half()
-    if scheme == "uniform":
-        s = (torch.rand(n, k // 128, device="cuda") * 0.01).half()
-        z = (torch.rand(n, k // 128, device="cuda") * 2 ** bits).half()
-        meta = cuda_layout.uniform_meta(s, z, bits, x.dtype, q.shape[0])
-        return lambda: torch.ops.anyprec.prefill_uniform(x, q, meta, bits, 128, k, n, tokens,
-                                                         split, 1)
-    lut = (torch.randn(n, 2 ** bits, device="cuda") * 0.02).half()
-    return lambda: torch.ops.anyprec.prefill_lut(x, q, lut, bits, k, n, tokens, split, 1)
 
 
 def block_phases(r):
@@ -78,8 +61,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default="device_out", help="folder for timeline.json")
     args = ap.parse_args()
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "scripts"))
+    here = os.path.dirname(__file__)
+    sys.path.insert(0, os.path.join(here, "..", "..", "..", "scripts"))
     from bench_kernels import time_graph
+
+    # prefill_wgmma/profile.py's make_call (loaded by path: "profile" is also a stdlib module);
+    # it imports the extension.
+    spec = importlib.util.spec_from_file_location(
+        "prefill_profile", os.path.join(here, "..", "prefill_wgmma", "profile.py"))
+    prefill_profile = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(prefill_profile)
+    make_call = prefill_profile.make_call
 
     os.makedirs(args.out, exist_ok=True)
     rows = []
@@ -87,7 +79,7 @@ def main() -> None:
           f"{'per stage':>15} {'epilogue':>15} | {'start spread':>12} {'end spread':>10} "
           f"{'span':>6} {'graph':>6}   (µs: median/p90/max)")
     for scheme, bits, k, n, m, tokens, split in CELLS:
-        run = make_call(scheme, bits, k, n, m, tokens, split)
+        run = make_call(scheme, bits, k, n, m, tokens, split, 1)
         for _ in range(3):
             run()
         y = run()
