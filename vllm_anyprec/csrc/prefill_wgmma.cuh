@@ -930,10 +930,9 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
         const int tok = kN * h + 8 * (i >> 2) + 2 * t + (i & 1);
         const int r = warp * 16 + g + 8 * ((i >> 1) & 1);
         const T v = from_float<T>(acc[h][i]);
-        asm volatile("st.shared.b16 [%0], %1;" ::"r"(tile + 256 * tok + 16 * ((r >> 3) ^ (tok & 7)) +
-                                                    2 * (r & 7)),
-                     "h"(*reinterpret_cast<const uint16_t*>(&v))
-                     : "memory");
+        const uint32_t at = tile + 256 * tok + 16 * ((r >> 3) ^ (tok & 7)) + 2 * (r & 7);
+        const uint16_t bits = *reinterpret_cast<const uint16_t*>(&v);
+        asm volatile("st.shared.b16 [%0], %1;" ::"r"(at), "h"(bits) : "memory");
       }
     __syncthreads();
     // every chunk's first output 16-byte aligned
@@ -956,7 +955,8 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     return;
   }
   // Split K without a cluster (more splits than a cluster holds): fp32 partials into ws[z],
-  // summed afterwards by splitk_reduce_kernel.
+  // summed afterwards by splitk_reduce_kernel. No split (64- and 128-token blocks): the results
+  // straight from the D fragments.
   float* wsz = ws ? ws + (size_t)blockIdx.z * M * N : nullptr;
 #pragma unroll
   for (int h = 0; h < TW; ++h)
