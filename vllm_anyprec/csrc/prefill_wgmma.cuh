@@ -151,6 +151,29 @@ constexpr bool kOldEpilogue = true;
 #else
 constexpr bool kOldEpilogue = false;
 #endif
+// Prepared in session 32, off, not run (benchmarks/experiments/prefill_epilogue/next.sh):
+// -DANYPREC_PREFILL_STAGED_LUT=1: the staged stores for the LUT 64- / 128-token blocks too
+// (1.02-1.03x in session 32's A/B, where they came with other changes);
+// -DANYPREC_PREFILL_PULL16=1: the cluster pair's reduction with 16-byte loads (4 rows per
+// item), its own partial sums by plain shared loads and all of a thread's loads in flight at
+// once (the timeline build measured the pulled reduction at ~4 µs per block).
+#ifndef ANYPREC_PREFILL_STAGED_LUT
+#define ANYPREC_PREFILL_STAGED_LUT 0
+#endif
+#ifndef ANYPREC_PREFILL_PULL16
+#define ANYPREC_PREFILL_PULL16 0
+#endif
+// 16 bytes at shared address addr (this block's) in the shared memory of cluster block rank.
+__device__ __forceinline__ float4 ld_cluster_f4(uint32_t addr, int rank) {
+  uint32_t remote;
+  asm volatile("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(remote) : "r"(addr), "r"(rank));
+  float4 v;
+  asm volatile("ld.shared::cluster.v4.f32 {%0, %1, %2, %3}, [%4];"
+               : "=f"(v.x), "=f"(v.y), "=f"(v.z), "=f"(v.w)
+               : "r"(remote)
+               : "memory");
+  return v;
+}
 
 __device__ __forceinline__ void wgmma_fence() {
   asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
@@ -863,6 +886,47 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     cluster_sync();  // every block's partial sums written and visible to the cluster
     const int z = blockIdx.z;  // = the cluster rank (cluster dims (1, 1, splits))
     const uint32_t red_base = smem_u32(red);
+    if (ANYPREC_PREFILL_PULL16 && splits == 2) {
+      // Item f: token z + 2 (f >> 5), rows 4 (f & 31) .. + 3 (16 contiguous bytes of red:
+      // red_word's xor moves whole groups of 8). All kBatch items' loads (the own block's by
+      // ld.shared, the partner's across the cluster) are issued before the first add.
+      constexpr int kBatch = 8;
+      const int items = TOK / 2 * 32;
+      for (int f0 = tid; f0 < items; f0 += 256 * kBatch) {
+        float4 own[kBatch], other[kBatch];
+#pragma unroll
+        for (int j = 0; j < kBatch; ++j) {
+          const int f = min(f0 + 256 * j, items - 1);  // (past the end: a repeat, not stored)
+          const uint32_t at = red_base + 4 * red_word(z + 2 * (f >> 5), 4 * (f & 31));
+          asm volatile("ld.shared.v4.f32 {%0, %1, %2, %3}, [%4];"
+                       : "=f"(own[j].x), "=f"(own[j].y), "=f"(own[j].z), "=f"(own[j].w)
+                       : "r"(at)
+                       : "memory");
+          other[j] = ld_cluster_f4(at, z ^ 1);
+        }
+#pragma unroll
+        for (int j = 0; j < kBatch; ++j) {
+          const int f = f0 + 256 * j;
+          const int m = m0 + z + 2 * (f >> 5), n = blockIdx.x * kRows + 4 * (f & 31);
+          if (f >= items || m >= M || n >= N || tl_slot((size_t)m * N + n)) continue;
+          // rank 0's + rank 1's, as the loop below (a + b = b + a exactly)
+          const float v[4] = {own[j].x + other[j].x, own[j].y + other[j].y,
+                              own[j].z + other[j].z, own[j].w + other[j].w};
+          T* out = y + (size_t)m * N + n;
+          if ((N & 3) == 0 && (reinterpret_cast<uintptr_t>(y) & 7) == 0) {  // 8-byte aligned
+            *reinterpret_cast<uint2*>(out) =
+                make_uint2(pack2<T>(from_float<T>(v[0]), from_float<T>(v[1])),
+                           pack2<T>(from_float<T>(v[2]), from_float<T>(v[3])));
+          } else {
+            for (int k = 0; k < 4 && n + k < N; ++k) out[k] = from_float<T>(v[k]);
+          }
+        }
+      }
+      cluster_sync();  // no block leaves while the other reads its shared memory
+      mark(4);
+      dump(4 * (ce - cb));
+      return;
+    }
     // Item f: token z + splits (f >> 6), rows 2 (f & 63) and 2 (f & 63) + 1; a warp writes 64
     // consecutive outputs of one token. kBatch items per thread at once, so that their
     // distributed-shared-memory loads (splits each) are in flight together.
@@ -917,7 +981,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   // (1.00-1.17), LUT 1.017x (0.98-1.07). The 64- and 128-token kernels keep the direct stores:
   // with the tile, ptxas allocated their main loops differently and the uniform ones ran slower
   // (64 x 1 0.92x, b = 8 down to 0.77x; 128 x 1 0.98x), the LUT ones 1.02-1.03x faster.
-  if (!kOldEpilogue && TOK == 256 && ws == nullptr) {
+  if (!kOldEpilogue && (TOK == 256 || (ANYPREC_PREFILL_STAGED_LUT && LUT)) && ws == nullptr) {
     __syncthreads();  // every warp's wgmma done: nobody reads the x buffers any more
     static_assert(TOK * 256 <= kBufs * 128 * TOK, "the output tile must fit in the x buffers");
     // (32-bit shared addresses: per thread 4 bases, for the token's parity and the row half,
