@@ -126,10 +126,15 @@ __device__ __forceinline__ void cluster_sync() {
   asm volatile("barrier.cluster.arrive.release.aligned;\nbarrier.cluster.wait.acquire.aligned;" :::
                    "memory");
 }
-// Two floats at shared address addr (this block's) in the shared memory of cluster block rank.
-__device__ __forceinline__ float2 ld_cluster_f2(uint32_t addr, int rank) {
+// This block's shared address addr in the shared memory of cluster block rank.
+__device__ __forceinline__ uint32_t cluster_addr(uint32_t addr, int rank) {
   uint32_t remote;
   asm volatile("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(remote) : "r"(addr), "r"(rank));
+  return remote;
+}
+// Two floats at shared address addr (this block's) in the shared memory of cluster block rank.
+__device__ __forceinline__ float2 ld_cluster_f2(uint32_t addr, int rank) {
+  const uint32_t remote = cluster_addr(addr, rank);
   float2 v;
   asm volatile("ld.shared::cluster.v2.f32 {%0, %1}, [%2];" : "=f"(v.x), "=f"(v.y) : "r"(remote)
                : "memory");
@@ -165,8 +170,7 @@ constexpr bool kOldEpilogue = false;
 #endif
 // 16 bytes at shared address addr (this block's) in the shared memory of cluster block rank.
 __device__ __forceinline__ float4 ld_cluster_f4(uint32_t addr, int rank) {
-  uint32_t remote;
-  asm volatile("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(remote) : "r"(addr), "r"(rank));
+  const uint32_t remote = cluster_addr(addr, rank);
   float4 v;
   asm volatile("ld.shared::cluster.v4.f32 {%0, %1, %2, %3}, [%4];"
                : "=f"(v.x), "=f"(v.y), "=f"(v.z), "=f"(v.w)
