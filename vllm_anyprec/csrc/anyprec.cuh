@@ -253,11 +253,43 @@ __device__ __forceinline__ uint32_t bit_select(uint32_t a, uint32_t b, uint32_t 
   return r;
 }
 
+// Right shift by a constant k on the FMA pipe: the high word of x * 2^(32 - k) (IMAD.HI.U32)
+// instead of SHF. A Hopper sub-partition runs shifts and logic on its 16-lane ALU pipe, and the
+// M = 1 decode loops for b = 2, 3, 5, 6, 7 need more ALU cycles than they have instructions
+// (benchmarks/experiments/sass/pipes.py), while the FMA pipe is a quarter busy; ptxas keeps the
+// multiply (checked in the SASS). k is a constant once unrolled; "r" lets ptxas fold it.
+__device__ __forceinline__ uint32_t shr_fma(uint32_t x, int k) {
+  if (k == 0) return x;
+  uint32_t r;
+  asm("mul.hi.u32 %0, %1, %2;" : "=r"(r) : "r"(x), "r"(1u << (32 - k)));
+  return r;
+}
+template <bool kFma>
+__device__ __forceinline__ uint32_t shr(uint32_t x, int k) {
+  return kFma ? shr_fma(x, k) : x >> k;
+}
+
+// The bits of a b-bit code in its nibble (b <= 4): the mask a consumer of decode_unit's nibble
+// words applies when decode_unit left the bits above b in place (kNoMask).
+template <int B>
+__host__ __device__ constexpr uint32_t nib_mask() {
+  return B <= 4 ? (1u << B) - 1 : 0xFu;
+}
+
+// Lean integer work for the M = 1 uniform decode kernels (fused_gemm.cuh, M1), build flag,
+// off by default (benchmarks/experiments/m1_lean_alu/): their right shifts on the FMA pipe
+// (shr_fma), and for fp16 b = 2, 3 the packed nibble words left unmasked, the A-register
+// conversion masking b bits instead of 4. Other kernels are built as before.
+#ifndef ANYPREC_M1_LEAN_ALU
+#define ANYPREC_M1_LEAN_ALU 0
+#endif
+
 // Gather unit i of the b plane vectors into the transpose input (plane b-1-j -> word j) and
 // transpose: b <= 4 gives nibble codes in w[0..3], else byte codes in w[0..7]. Pretransposed
 // widths read the transposed words as they are (word j at "plane" j), packed-transposed widths
-// unpack them.
-template <int B>
+// unpack them. kFma: their right shifts by shr_fma. kNoMask (b = 2, 3): the nibble words keep
+// the bits above b, for a consumer that masks with nib_mask<B>().
+template <int B, bool kFma = false, bool kNoMask = false>
 __device__ __forceinline__ void decode_unit(const uint4 (&planes)[B], int i, uint32_t (&w)[8]) {
   if constexpr (packed_transposed(B) && B >= 5) {
     // Byte codes: word j < b holds out_j in its bytes' low b bits, and the outputs above b in
@@ -273,7 +305,7 @@ __device__ __forceinline__ void decode_unit(const uint4 (&planes)[B], int i, uin
 #pragma unroll
       for (int o = 0; o < B; ++o) {
         if (upper_run_starts<B>(e, o)) {
-          const uint32_t v = w[upper_word<B>(e, o)] >> upper_shift<B>(e, o);
+          const uint32_t v = shr<kFma>(w[upper_word<B>(e, o)], upper_shift<B>(e, o));
           x = o == 0 ? v : bit_select(x, v, upper_run_mask<B>(e, o));
         }
       }
@@ -285,19 +317,26 @@ __device__ __forceinline__ void decode_unit(const uint4 (&planes)[B], int i, uin
     // Nibble codes. b = 2: word 0 = out0 | out1 << 2, word 1 = out2 | out3 << 2 (the nibbles'
     // bits 2, 3 are free). b = 3: word j = out_j | bit j of every nibble of out3, moved to the
     // nibble's bit 3.
-    constexpr uint32_t kLow = B == 2 ? 0x33333333u : 0x77777777u;
+    constexpr uint32_t kLow = kNoMask ? 0xFFFFFFFFu : B == 2 ? 0x33333333u : 0x77777777u;
     const uint32_t s0 = comp(planes[0], i), s1 = comp(planes[1], i);
     if constexpr (B == 2) {
       w[0] = s0 & kLow;
-      w[1] = (s0 >> 2) & kLow;
+      w[1] = shr<kFma>(s0, 2) & kLow;
       w[2] = s1 & kLow;
-      w[3] = (s1 >> 2) & kLow;
+      w[3] = shr<kFma>(s1, 2) & kLow;
     } else {
       const uint32_t s2 = comp(planes[B - 1], i);
       w[0] = s0 & kLow;
       w[1] = s1 & kLow;
       w[2] = s2 & kLow;
-      w[3] = ((s0 >> 3) & 0x11111111u) | ((s1 >> 2) & 0x22222222u) | ((s2 >> 1) & 0x44444444u);
+      if constexpr (kNoMask) {
+        // bits 0, 1, 2 of each nibble from bit 3 of s0's, s1's, s2's (bit 3: don't care)
+        w[3] = bit_select(bit_select(shr<kFma>(s0, 3), shr<kFma>(s1, 2), 0x22222222u),
+                          shr<kFma>(s2, 1), 0x44444444u);
+      } else {
+        w[3] = (shr<kFma>(s0, 3) & 0x11111111u) | (shr<kFma>(s1, 2) & 0x22222222u) |
+               (shr<kFma>(s2, 1) & 0x44444444u);
+      }
     }
 #pragma unroll
     for (int j = 4; j < 8; ++j) w[j] = 0u;

@@ -217,6 +217,12 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // 0x6400 | q << 4 = 1024 + 16q, exact), which saves a shift per A register; the fold divides
   // those rows' scale by 16 (exact) and moves their offset to match.
   constexpr bool kNib16 = std::is_same_v<T, __half> && kNibbles && !LUT;
+  // ANYPREC_M1_LEAN_ALU (anyprec.cuh): the M = 1 kernels' shifts on the FMA pipe, and fp16's
+  // packed b = 2, 3 nibble words masked at the conversion (kNibMask bits) instead of in
+  // decode_unit.
+  constexpr bool kLeanFma = ANYPREC_M1_LEAN_ALU && M1;
+  constexpr bool kLeanMask = kLeanFma && kNib16 && packed_transposed(B);
+  constexpr uint32_t kNibMask = kLeanMask ? nib_mask<B>() : 0xFu;
 
   __shared__ float red[SK || PT || XB ? 1 : MW][MT * 4][32];  // (SK, PT, XB: not this one)
   // PT's per-tile reduction (X8: the 8 activation rows' sums, [row m][n] per warp)
@@ -445,7 +451,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
       uint32_t w[8];
-      decode_unit<B>(cw, i, w);
+      decode_unit<B, kLeanFma, kLeanMask>(cw, i, w);
 #pragma unroll
       for (int s = 0; s < 2; ++s) {
         const int q = 2 * i + s;  // subchunk in the chunk
@@ -477,11 +483,12 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
             // nibbles (p, p + 4) of the word, p = 0..3 -> A register p; odd p are rows g + 8,
             // taken in place as 16q.
             constexpr uint32_t kMagic = 0x64006400u;
-            const uint32_t wv = w[2 * s + u], hv = wv >> 8;
-            a[0] = and_or(wv, 0x000F000Fu, kMagic);
-            a[1] = and_or(wv, 0x00F000F0u, kMagic);
-            a[2] = and_or(hv, 0x000F000Fu, kMagic);
-            a[3] = and_or(hv, 0x00F000F0u, kMagic);
+            constexpr uint32_t kLo = 0x00010001u * kNibMask, kHi = kLo << 4;
+            const uint32_t wv = w[2 * s + u], hv = shr<kLeanFma>(wv, 8);
+            a[0] = and_or(wv, kLo, kMagic);
+            a[1] = and_or(wv, kHi, kMagic);
+            a[2] = and_or(hv, kLo, kMagic);
+            a[3] = and_or(hv, kHi, kMagic);
           } else if constexpr (kNibbles) {
             // b <= 4: word kt holds nibble codes; A register p = nibbles (p, p + 4).
             const uint32_t wv = w[2 * s + u];
@@ -512,7 +519,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                   a[p] = __byte_perm(tr[(wv >> (4 * p)) & 0xF], tr[(wv >> (4 * p + 16)) & 0xF],
                                      0x5410);
                 } else {
-                  a[p] = nibbles_to_pair<T>(wv >> (4 * p));
+                  a[p] = nibbles_to_pair<T>(shr<kLeanFma>(wv, 4 * p));
                 }
               }
             }
@@ -1048,8 +1055,14 @@ __global__ void __maxnreg__(ANYPREC_M1_MAXNREG)
 #ifndef ANYPREC_M1_STAGES
 #define ANYPREC_M1_STAGES 2
 #endif
+// ANYPREC_M1_LEAN_ALU: the wide instance at b <= 3, FOLD >= 4 held to two blocks per SM (64
+// registers), which the default build meets by itself (<= 64) and the lean one would miss by 2.
+template <int B, int FOLD, int MW>
+constexpr int m1pipe_min_blocks() {
+  return ANYPREC_M1_LEAN_ALU && MW > kMaxWarps && B <= 3 && FOLD >= 4 ? 2 : 1;
+}
 template <typename T, int B, int FOLD, int MW = kMaxWarps>
-__global__ void __launch_bounds__(MW * 32, 1)
+__global__ void __launch_bounds__(MW * 32, m1pipe_min_blocks<B, FOLD, MW>())
     fused_gemm_m1pipe_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
                              const MetaWord* __restrict__ meta, const T* __restrict__ lut,
                              T* __restrict__ y, int M, int N, int K, int C, int group_size) {

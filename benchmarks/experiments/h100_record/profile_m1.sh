@@ -5,11 +5,15 @@
 # instruction), for ours (uniform b = 2, 3, 4, 8; LUT b = 4, 8) and cuBLAS fp16 on the two
 # weights of the targets. Raw ncu output: OUT/ncu_m1_raw.txt; summary: stdout (summarize_ncu.py).
 # CFGS ("scheme bits" joined by |) and KNS ("K N" joined by |) pick other configurations.
-# Usage: OUT=dir [CFGS="uniform 5|uniform 4"] [KNS="4096 28672"] \
+# PIPES=1 adds each pipe's issued instructions as % of its peak (the ALU pipe: shifts, logic,
+# compares; fma / fmaheavy: IMAD and fp32; see ../sass/pipes.py). RAW_NAME: another raw file
+# name in OUT.
+# Usage: OUT=dir [CFGS="uniform 5|uniform 4"] [KNS="4096 28672"] [PIPES=1] \
 #   bash benchmarks/experiments/h100_record/profile_m1.sh
 source benchmarks/experiments/ab_lib.sh  # (set -uo pipefail, ncu_init)
-ncu_init ncu_m1_raw.txt
+ncu_init "${RAW_NAME:-ncu_m1_raw.txt}"
 METRICS="gpu__time_duration.sum,smsp__inst_executed.sum,dram__bytes_read.sum.per_second,dram__throughput.avg.pct_of_peak_sustained_elapsed,smsp__issue_active.avg.per_cycle_active,smsp__warps_active.avg.per_cycle_active,smsp__warps_eligible.avg.per_cycle_active,launch__registers_per_thread,launch__block_size,launch__grid_size,regex:smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio"
+[ "${PIPES:-0}" = 1 ] && METRICS="$METRICS,regex:sm__inst_executed_pipe_(alu|fma|fmaheavy|fmalite|lsu|uniform|tensor_op_hmma)\.avg\.pct_of_peak_sustained_active"
 IFS='|' read -ra KNL <<< "${KNS:-4096 28672|14336 4096}"
 IFS='|' read -ra CFGL <<< "${CFGS:-fp16 16|uniform 2|uniform 3|uniform 4|uniform 8|lut 4|lut 8}"
 for kn in "${KNL[@]}"; do

@@ -47,6 +47,10 @@ def parse(path):
         s = re.match(r"smsp__average_warps_issue_stalled_(\w+)_per_issue_active\.ratio", name)
         if s:
             cur["stalls"][s.group(1)] = val
+        # (PIPES=1 in profile_m1.sh) instructions issued to a pipe, % of its peak rate
+        p = re.match(r"sm__inst_executed_pipe_(\w+)\.avg\.pct_of_peak_sustained_active", name)
+        if p:
+            cur.setdefault("pipes", {})[p.group(1)] = val
     return rows
 
 
@@ -59,8 +63,11 @@ def main():
         top = sorted(r["stalls"].items(), key=lambda kv: -kv[1])[:4]
         vals = " ".join(f"{r[c]:>6.2f}" if isinstance(r.get(c), float) else f"{'-':>6}"
                         for c in cols)
+        pipes = sorted(r.get("pipes", {}).items(), key=lambda kv: -kv[1])[:4]
         print(f"{r['cfg']:<26} {r['kernel'][:28]:<28} {vals}  "
-              + ", ".join(f"{k} {v:.2f}" for k, v in top))
+              + ", ".join(f"{k} {v:.2f}" for k, v in top)
+              + ("  pipes % of peak: " + ", ".join(f"{k} {v:.0f}" for k, v in pipes)
+                 if pipes else ""))
 
 
 if __name__ == "__main__":
