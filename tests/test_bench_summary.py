@@ -32,6 +32,21 @@ def test_met_and_missed():
     assert "M>=256: 0.95x over fp16 (worst), target 0.90x: met" in lines
 
 
+def test_missed_m1_target_names_the_bandwidth_it_takes():
+    # uniform b = 4 on (4096, 28672): 58.7 MB of codes + 28672 rows x 32 groups x 8 bytes of fold
+    # table = 66.1 MB in 56.78 / 3.4 = 16.70 us: 3.96 TB/s, where cuBLAS moved 2 x 117.4 MB in
+    # 56.78 us = 4.14 TB/s. The met b = 8 target gets no such line.
+    lines = bench.target_summary([row(4096, 28672, 1, 4, 20.0, 56.78),
+                                  row(4096, 28672, 1, 8, 30.0, 56.78)])
+    i = lines.index("M=1 uniform b=4: 2.84x over fp16 (worst of the two large shapes), target "
+                    "3.40x: missed")
+    assert lines[i + 1] == ("  needs 3.96 TB/s on (4096, 28672): 66.1 MB in 16.70 us; cuBLAS "
+                            "fp16 moved 4.14 TB/s there (96%)")
+    assert lines[i + 2].startswith("M=1 uniform b=8: 1.89x") and lines[i + 2].endswith("met")
+    # LUT: the codes and 2^b 16-bit values per row
+    assert bench.stream_bytes("lut", 8, 4096, 28672) == 4096 * 28672 + 28672 * 256 * 2
+
+
 def test_marlin_not_measured():
     lines = bench.target_summary([row(4096, 28672, 1, 4, 10.0, 40.0)])
     assert "M<=16 b=4 vs Marlin-4: not measured (vLLM not importable)" in lines
@@ -51,6 +66,9 @@ def test_stored_runs():
     assert "M>=256: 0.49x over fp16 (worst), target 0.90x: missed" in lines
     assert "M=1 uniform b=5: 2.59x over fp16 (worst of the two large shapes), target 2.72x: " \
         "missed" in lines
+    # b = 3's target takes cuBLAS's own bandwidth: the fp32 fold table is 14% of its bytes
+    assert "  needs 4.10 TB/s on (4096, 28672): 51.4 MB in 12.53 us; cuBLAS fp16 moved 4.14 " \
+        "TB/s there (99%)" in lines
     for b, x, t in [(6, "2.35", "2.27"), (7, "2.08", "1.94"), (8, "1.88", "1.70")]:
         assert f"M=1 uniform b={b}: {x}x over fp16 (worst of the two large shapes), target {t}x: " \
             "met" in lines

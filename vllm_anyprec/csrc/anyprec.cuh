@@ -276,12 +276,15 @@ __host__ __device__ constexpr uint32_t nib_mask() {
   return B <= 4 ? (1u << B) - 1 : 0xFu;
 }
 
-// Lean integer work for the M = 1 uniform decode kernels (fused_gemm.cuh, M1), build flag,
-// off by default (benchmarks/experiments/m1_lean_alu/): their right shifts on the FMA pipe
-// (shr_fma), and for fp16 b = 2, 3 the packed nibble words left unmasked, the A-register
-// conversion masking b bits instead of 4. Other kernels are built as before.
-#ifndef ANYPREC_M1_LEAN_ALU
-#define ANYPREC_M1_LEAN_ALU 0
+// Lean integer work in the decode kernels whose loops are ALU-bound (fused_gemm.cuh: the M = 1
+// uniform kernels, and the LUT kernels at b <= 4), build flag, off by default
+// (benchmarks/experiments/lean_alu/): their right shifts on the FMA pipe (shr_fma); the packed
+// b = 2, 3 nibble words left unmasked where the consumer masks anyway (fp16 uniform's A-register
+// and-or, the LUT register tables' selectors), with b bits instead of 4; the LUT selectors'
+// or of two nibble halves as one mad.hi. Other kernels (the prefill ones too) are built as
+// before.
+#ifndef ANYPREC_LEAN_ALU
+#define ANYPREC_LEAN_ALU 0
 #endif
 
 // Gather unit i of the b plane vectors into the transpose input (plane b-1-j -> word j) and
@@ -391,11 +394,20 @@ __device__ __forceinline__ void reg_lut_row(const uint4& v, uint32_t (&rt)[4]) {
 // Row h's two A registers from a nibble word wv whose even nibbles hold row g's codes and odd
 // ones row g + 8's (h = 0, 1): the row's four codes as a selector (nibbles h, h + 4, h + 2,
 // h + 6), the four values' low and high bytes, then lo_pair = the values of nibbles (h, h + 4)
-// and hi_pair = those of (h + 2, h + 6).
+// and hi_pair = those of (h + 2, h + 6). kFma (ANYPREC_LEAN_ALU): the shift by shr_fma and the
+// selector c | c >> 12 as c + c >> 12 in one mad.hi (the two have no bit in common: c keeps
+// bits 0-3 of each byte); kMask: the code bits of each byte (4, or b where decode_unit left the
+// bits above b).
+template <bool kFma = false, uint32_t kMask = 0x0F0F0F0Fu>
 __device__ __forceinline__ void reg_lut_pairs(const uint32_t (&rt)[4], uint32_t wv, int h,
                                               uint32_t& lo_pair, uint32_t& hi_pair) {
-  const uint32_t c = (h ? wv >> 4 : wv) & 0x0F0F0F0Fu;
-  const uint32_t sel = c | (c >> 12);
+  const uint32_t c = (h ? shr<kFma>(wv, 4) : wv) & kMask;
+  uint32_t sel;
+  if constexpr (kFma) {
+    asm("mad.hi.u32 %0, %1, %2, %1;" : "=r"(sel) : "r"(c), "r"(1u << 20));
+  } else {
+    sel = c | (c >> 12);
+  }
   const uint32_t lo = __byte_perm(rt[0], rt[1], sel);
   const uint32_t hi = __byte_perm(rt[2], rt[3], sel);
   lo_pair = __byte_perm(lo, hi, 0x5140);

@@ -217,11 +217,13 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // 0x6400 | q << 4 = 1024 + 16q, exact), which saves a shift per A register; the fold divides
   // those rows' scale by 16 (exact) and moves their offset to match.
   constexpr bool kNib16 = std::is_same_v<T, __half> && kNibbles && !LUT;
-  // ANYPREC_M1_LEAN_ALU (anyprec.cuh): the M = 1 kernels' shifts on the FMA pipe, and fp16's
-  // packed b = 2, 3 nibble words masked at the conversion (kNibMask bits) instead of in
+  // ANYPREC_LEAN_ALU (anyprec.cuh): in the M = 1 uniform and the b <= 4 LUT kernels, shifts on
+  // the FMA pipe, and the packed b = 2, 3 nibble words masked by their consumer (kNibMask bits:
+  // fp16 uniform's A-register and-or, the LUT register tables' selectors) instead of in
   // decode_unit.
-  constexpr bool kLeanFma = ANYPREC_M1_LEAN_ALU && M1;
-  constexpr bool kLeanMask = kLeanFma && kNib16 && packed_transposed(B);
+  constexpr bool kRegLut = LUT && B <= 3 && ANYPREC_LUT_REGS;
+  constexpr bool kLeanFma = ANYPREC_LEAN_ALU && (M1 || (LUT && kNibbles));
+  constexpr bool kLeanMask = kLeanFma && (kNib16 || kRegLut) && packed_transposed(B);
   constexpr uint32_t kNibMask = kLeanMask ? nib_mask<B>() : 0xFu;
 
   __shared__ float red[SK || PT || XB ? 1 : MW][MT * 4][32];  // (SK, PT, XB: not this one)
@@ -230,8 +232,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // LUT: the 16 rows' tables, as 16-bit values, loaded once per block.
   // LUT, b >= 5: per-lane tables instead (kLanesW, see lw_tab below).
   constexpr bool kLanesW = LUT && B >= 5 && ANYPREC_LUT_LANES_WIDE && (B <= 7 || MT <= 2);
-  // LUT, b <= 3: the tables in registers instead (kRegLut, rt below).
-  constexpr bool kRegLut = LUT && B <= 3 && ANYPREC_LUT_REGS;
+  // LUT, b <= 3: the tables in registers instead (kRegLut above, rt below).
   __shared__ uint16_t tab[LUT && !kLanesW && !kRegLut ? (kTileN << B) : 1];
   // LUT, b <= 4: pair tables, entry (lo | hi << b) of a row = its values of codes lo and hi
   // packed as one A register (4^b entries per row, 16 KB per block at b = 4): one 32-bit lookup
@@ -497,7 +498,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
               // (nibbles 0, 4, 2, 6 of wv, or 1, 5, 3, 7), then the four values' low and high
               // bytes, then A registers (p, p + 4) = bytes (0, 1) and (2, 3) of both.
 #pragma unroll
-              for (int h = 0; h < 2; ++h) reg_lut_pairs(rt[h], wv, h, a[h], a[h + 2]);
+              for (int h = 0; h < 2; ++h)
+                reg_lut_pairs<kLeanFma, 0x01010101u * kNibMask>(rt[h], wv, h, a[h], a[h + 2]);
             } else {
 #pragma unroll
               for (int p = 0; p < 4; ++p) {
@@ -510,8 +512,9 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                 } else if constexpr (kLanes) {
                   // code c at byte 128 c of the lane's column: one shift and one and-or each
                   const uint32_t lt = p & 1 ? lt1 : lt0;
-                  const uint32_t lo = (4 * p >= 7 ? wv >> (4 * p - 7) : wv << (7 - 4 * p));
-                  const uint32_t hi = wv >> (4 * p + 9);
+                  const uint32_t lo =
+                      (4 * p >= 7 ? shr<kLeanFma>(wv, 4 * p - 7) : wv << (7 - 4 * p));
+                  const uint32_t hi = shr<kLeanFma>(wv, 4 * p + 9);
                   a[p] = __byte_perm(lds32(and_or(lo, 0x780u, lt)), lds32(and_or(hi, 0x780u, lt)),
                                      0x5410);
                 } else if constexpr (LUT) {
@@ -1055,11 +1058,11 @@ __global__ void __maxnreg__(ANYPREC_M1_MAXNREG)
 #ifndef ANYPREC_M1_STAGES
 #define ANYPREC_M1_STAGES 2
 #endif
-// ANYPREC_M1_LEAN_ALU: the wide instance at b <= 3, FOLD >= 4 held to two blocks per SM (64
+// ANYPREC_LEAN_ALU: the wide instance at b <= 3, FOLD >= 4 held to two blocks per SM (64
 // registers), which the default build meets by itself (<= 64) and the lean one would miss by 2.
 template <int B, int FOLD, int MW>
 constexpr int m1pipe_min_blocks() {
-  return ANYPREC_M1_LEAN_ALU && MW > kMaxWarps && B <= 3 && FOLD >= 4 ? 2 : 1;
+  return ANYPREC_LEAN_ALU && MW > kMaxWarps && B <= 3 && FOLD >= 4 ? 2 : 1;
 }
 template <typename T, int B, int FOLD, int MW = kMaxWarps>
 __global__ void __launch_bounds__(MW * 32, m1pipe_min_blocks<B, FOLD, MW>())
