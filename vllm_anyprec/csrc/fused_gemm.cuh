@@ -102,6 +102,11 @@
 #ifndef ANYPREC_PDL_PREFETCH
 #define ANYPREC_PDL_PREFETCH 0
 #endif
+// ANYPREC_RING_PTRS=1 (off, not yet run; benchmarks/experiments/lean_alu/): the decode rings'
+// copy bookkeeping as running pointers (see kRunPtrs in the body).
+#ifndef ANYPREC_RING_PTRS
+#define ANYPREC_RING_PTRS 0
+#endif
 // ANYPREC_SUM_XA: at M >= 2 (uniform) the sums of x from one mma per 32-k subchunk and 8-row
 // tile with the tile's x as A and all-ones B, instead of one all-ones-A mma per 16 k: lane
 // (g, t)'s x registers of the subchunk are an A fragment whose rows g and g + 8 both hold
@@ -799,6 +804,18 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     constexpr int kPieceLanes = kMetaU4 == 8 ? 7 : 0;
     const MetaWord* mlane = meta + (size_t)ntile * 8 + (lane & kPieceLanes);
     int ws = 0, rs = 0;  // stage written next / read next
+    // ANYPREC_RING_PTRS (the M1 ring, PT and LP; not SK or X8): the next copy's weight source
+    // and chunk, and the stages written / read next, as running values advanced by constants,
+    // instead of recomputed per chunk from (it, ic), ws and rs (~60 integer instructions per
+    // chunk in the PT kernel's copy block, b = 2). PT: set again at each tile switch. Not in
+    // the wide ring (MW > kMaxWarps): at b = 3 it spilled in the loop under its 64 registers.
+    constexpr bool kRunPtrs = ANYPREC_RING_PTRS && !SK && !X8 && MW <= kMaxWarps;
+    const uint4* q_next =
+        PT ? qw + ((size_t)tile0 * C + warp) * B * 32 + lane : qbase + (size_t)warp * B * 32;
+    int cc_next = warp;
+    uint4* s_w = ring;
+    const uint4* s_r = ring;
+    if constexpr (kRunPtrs && PT) mlane = meta + (size_t)tile0 * 8 + (lane & kPieceLanes);
     // SK: the end of this warp's segment of tile tl (rows g, g + 8 of y's one row in acc[0][0]
     // and acc[0][2] of the lanes t = 0). whole: the warp ran all of the tile's chunks, so it
     // writes y itself; else it leaves its sums in its slot (first: the slot of its first tile)
@@ -843,10 +860,24 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       if (j < nj) {
         int cc;
         const uint4* qsrc;
-        if constexpr (SK) {
+        const MetaWord* ml = mlane;  // this copy's metadata (SK, PT: of its tile)
+        if constexpr (kRunPtrs) {
+          cc = cc_next;
+          qsrc = q_next;
+          if (PT && ++ic == per) {  // (warp-uniform: a branch, skipped but once per tile)
+            ic = 0;
+            it += tstep;
+            cc_next = warp;
+            q_next = qw + ((size_t)it * C + warp) * B * 32 + lane;
+            mlane = meta + (size_t)it * 8 + (lane & kPieceLanes);
+          } else {
+            cc_next += nwarps;
+            q_next += (size_t)nwarps * B * 32;
+          }
+        } else if constexpr (SK) {
           cc = ic;
           qsrc = qw + (size_t)(i0 + j) * B * 32 + lane;
-          mlane = meta + (size_t)it * 8 + (lane & kPieceLanes);
+          ml = mlane = meta + (size_t)it * 8 + (lane & kPieceLanes);
           if (++ic == C) {
             ic = 0;
             ++it;
@@ -854,7 +885,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         } else if constexpr (PT) {  // (it, ic): n-tile and the warp's chunk number in it
           cc = warp + ic * nwarps;
           qsrc = qw + ((size_t)it * C + cc) * B * 32 + lane;
-          mlane = meta + (size_t)it * 8 + (lane & kPieceLanes);
+          ml = mlane = meta + (size_t)it * 8 + (lane & kPieceLanes);
           if (++ic == per) {
             ic = 0;
             it += tstep;
@@ -863,7 +894,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
           cc = warp + j * nwarps;
           qsrc = qbase + (size_t)cc * B * 32;
         }
-        uint4* s = ring + ws * kSU;
+        uint4* s = kRunPtrs ? s_w : ring + ws * kSU;
 #pragma unroll
         for (int p = 0; p < B; ++p) cp_async_stream(s + p * 32 + lane, qsrc + p * 32);
         const int kx = cc * kChunkK + 8 * lane;
@@ -884,14 +915,18 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         for (int e = lane; e < kMetaU4 * kMetaFolds; e += 32) {
           const int gi = group_of(cc, e >> kPieceShift);
           cp_async_keep(s + B * 32 + 32 * xrows + e,
-                        reinterpret_cast<const uint4*>(mlane + (size_t)gi * mstride) +
+                        reinterpret_cast<const uint4*>(ml + (size_t)gi * mstride) +
                             (kMetaU4 == 8 ? 0 : (e & 3)),
                         true);
         }
         next_chunk_groups();
       }
       cp_async_commit();  // (an empty group past the last chunk keeps the count uniform)
-      ws = ws + 1 == ST ? 0 : ws + 1;
+      if constexpr (kRunPtrs) {
+        s_w = s_w == ring + (ST - 1) * kSU ? ring : s_w + kSU;
+      } else {
+        ws = ws + 1 == ST ? 0 : ws + 1;
+      }
     };
 #pragma unroll
     for (int j = 0; j < ST - 1; ++j) issue(j);
@@ -900,7 +935,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       cp_async_wait<ST - 2>();  // chunk j's copies by this lane have landed
       __syncwarp();             // ... and every lane's; stage j - 1 is read by all lanes
       issue(j + ST - 1);
-      const uint4* s = ring + rs * kSU;
+      const uint4* s = kRunPtrs ? s_r : ring + rs * kSU;
       uint4 cw[B];
 #pragma unroll
       for (int p = 0; p < B; ++p) cw[p] = s[p * 32 + lane];
@@ -910,7 +945,11 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 #pragma unroll
       for (int f = 0; f < kMetaFolds; ++f) mc[f] = sm[f * 8 + g];
       chunk(cw, mc, X8 || LUT ? make_uint4(0, 0, 0, 0) : xsm[lane], 0, xsm);
-      rs = rs + 1 == ST ? 0 : rs + 1;
+      if constexpr (kRunPtrs) {
+        s_r = s_r == ring + (ST - 1) * kSU ? ring : s_r + kSU;
+      } else {
+        rs = rs + 1 == ST ? 0 : rs + 1;
+      }
       if constexpr (SK) {
         const bool tile_end = ccur == C - 1;
         if (tile_end || j == nj - 1) {

@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# Prepared in session 33, not run: the decode kernels whose loops are ALU-bound (the M = 1
-# uniform ones, the LUT ones at b <= 4) with integer work moved off the ALU pipe
-# (-DANYPREC_LEAN_ALU=1, README.md here) against the tree, and the same with the 16-bit fold
-# metadata (lean16: + -DANYPREC_META16=1, 7% fewer bytes at b = 3) (device, repository root).
+# Prepared in session 33, not run: the decode kernels whose loops are ALU- or issue-bound with
+# fewer integer instructions on the ALU pipe (README.md here), against the tree (device,
+# repository root). Builds (/tmp/NAME):
+#   lean    -DANYPREC_LEAN_ALU=1 -DANYPREC_RING_PTRS=1 (the M = 1 uniform and b <= 4 LUT
+#           decode; the rings' copy bookkeeping as running pointers);
+#   leanA   -DANYPREC_LEAN_ALU=1 alone (timed only, to split the two);
+#   lean16  lean + -DANYPREC_META16=1 (16-bit fold metadata, 7% fewer bytes at b = 3).
 # Steps (LEAN_STEPS):
-#   build    the tree, /tmp/lean and /tmp/lean16 built in parallel;
+#   build    the tree and the three copies, in parallel;
 #   tests    on the lean build, tests/gpu/test_cuda_kernels.py: uniform M = 1 (every fold, long K
-#            through the wide ring, the Llama weights, stream-K; the switch runs for the ring off,
-#            stream-K, PT off / forced, the wide ring off) and LUT (every M 1..1024 on an odd
-#            shape, both dtypes; the M = 1 ring; the switch runs with the ring off / everywhere);
+#            through the wide ring, the Llama weights, stream-K; the switch runs for the ring
+#            off, stream-K, PT off / unbalanced / forced onto 3 or 2 blocks, the wide ring off)
+#            and LUT (every M 1..1024 on an odd shape, both dtypes; the M = 1 ring; the switch
+#            runs with the ring off / everywhere);
 #   bench    (two alternating passes each) uniform M = 1, b = 2..8, fp16, the five weights: base,
-#            lean, lean16; LUT M = 1 and 16, b = 2, 3, 4: base, lean (table.txt, table_lut.txt);
+#            lean, leanA, lean16; LUT M = 1 and 16, b = 2, 3, 4: base, lean (table.txt,
+#            table_lut.txt);
 #   tests16  the uniform M = 1 tests on the lean16 build (META_BITS printed);
 #   ncu      the pipe metrics (profile_m1.sh PIPES=1) of uniform b = 2, 3, 4, 5 and LUT b = 2, 4
 #            on the two target weights, base and lean.
-# Calls on one warm machine: "build tests" (~8 min), "bench tests16" (~5 min), "ncu" (~6 min).
+# Calls on one warm machine: "build tests" (~9 min), "bench tests16" (~6 min), "ncu" (~6 min).
 # Outputs: OUT/lean_alu.tgz (packed after each step), OUT/runs.tgz (the timings).
 # Usage: OUT=$OUT LEAN_STEPS="build tests" bash benchmarks/experiments/lean_alu/run.sh
 set -uo pipefail
@@ -24,31 +29,37 @@ ab_rundir lean_alu
 step() { [[ "$STEPS" == *" $1 "* ]]; }
 if step build; then
   ab_init lean_alu
-  # (the lean16 copy is taken before any build starts: a copy mid-build could hold objects)
-  rm -rf /tmp/lean16 && mkdir -p /tmp/lean16 && cp -r . /tmp/lean16/
-  (cd /tmp/lean16 && ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a MAX_JOBS=5 \
-    ANYPREC_NVCC_FLAGS="-DANYPREC_LEAN_ALU=1 -DANYPREC_META16=1" \
-    python3 setup.py build_ext --inplace > "$R/build_lean16.log" 2>&1 || echo "lean16 build failed") &
-  ab_build_pair lean "-DANYPREC_LEAN_ALU=1"
+  LEAN="-DANYPREC_LEAN_ALU=1 -DANYPREC_RING_PTRS=1"
+  # (every copy is taken before any build starts: a copy mid-build could hold objects)
+  for v in leanA lean16; do rm -rf /tmp/$v && mkdir -p /tmp/$v && cp -r . /tmp/$v/; done
+  for spec in "leanA=-DANYPREC_LEAN_ALU=1" "lean16=$LEAN -DANYPREC_META16=1"; do
+    v=${spec%%=*}
+    (cd /tmp/$v && ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a MAX_JOBS=4 \
+      ANYPREC_NVCC_FLAGS="${spec#*=}" python3 setup.py build_ext --inplace \
+      > "$R/build_$v.log" 2>&1 || echo "$v build failed") &
+  done
+  ab_build_pair lean "$LEAN"
   wait
-  ls /tmp/lean16/vllm_anyprec/_C*.so > /dev/null || tail -5 "$R/build_lean16.log"
+  for v in leanA lean16; do
+    ls /tmp/$v/vllm_anyprec/_C*.so > /dev/null || tail -5 "$R/build_$v.log"
+  done
   ab_pack
 else
   ab_resume lean_alu
 fi
 if step tests; then
   (cd /tmp/lean && ab_pytest "$R/tests_lean.log" 420 tests/gpu/test_cuda_kernels.py -k \
-    "m1_every_fold or m1_long_k or llama_shapes or stream_k or pipe0 or sk1 or pt0 or pt2g3 \
-or wide0 or lut_m1_ring or lp0 or lpall or (all_m_odd_shape and lut)")
+    "m1_every_fold or m1_long_k or llama_shapes or stream_k or pipe0 or sk1 or pt0 or pt1b0 \
+or pt2g3 or pt2g2c or wide0 or lut_m1_ring or lp0 or lpall or (all_m_odd_shape and lut)")
   ab_pack
 fi
 if step bench; then
   SHAPES=4096x6144,4096x4096,4096x28672,14336x4096,4096x14336
-  ab_bench_passes 2 "base ." "lean /tmp/lean" "lean16x /tmp/lean16" -- \
+  ab_bench_passes 2 "base ." "lean /tmp/lean" "leanA /tmp/leanA" "lean16x /tmp/lean16" -- \
     --ms 1 --schemes uniform --shapes $SHAPES
   ab_bench_passes 2 "lutbase ." "lutlean /tmp/lean" -- \
     --ms 1,16 --schemes lut --bits 2,3,4 --shapes $SHAPES
-  ab_report base1 lean1 lean16x1 base2 lean2 lean16x2
+  ab_report base1 lean1 leanA1 lean16x1 base2 lean2 leanA2 lean16x2
   cp "$RUNS/table.txt" "$R/table.txt"
   ab_report lutbase1 lutlean1 lutbase2 lutlean2
   cp "$RUNS/table.txt" "$R/table_lut.txt"
