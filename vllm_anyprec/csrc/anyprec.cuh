@@ -255,9 +255,10 @@ __device__ __forceinline__ uint32_t bit_select(uint32_t a, uint32_t b, uint32_t 
 
 // Right shift by a constant k on the FMA pipe: the high word of x * 2^(32 - k) (IMAD.HI.U32)
 // instead of SHF. A Hopper sub-partition runs shifts and logic on its 16-lane ALU pipe, and the
-// M = 1 decode loops for b = 2, 3, 5, 6, 7 need more ALU cycles than they have instructions
-// (benchmarks/experiments/sass/pipes.py), while the FMA pipe is a quarter busy; ptxas keeps the
-// multiply (checked in the SASS). k is a constant once unrolled; "r" lets ptxas fold it.
+// M = 1 uniform decode loops at b = 2, 3, 5, 6, 7 and the LUT ones at b <= 4 need more ALU cycles
+// than they have instructions (benchmarks/experiments/sass/pipes.py), while the FMA pipe is a
+// quarter busy; ptxas keeps the multiply (checked in the SASS). k is a constant once unrolled;
+// "r" lets ptxas fold it.
 __device__ __forceinline__ uint32_t shr_fma(uint32_t x, int k) {
   if (k == 0) return x;
   uint32_t r;
