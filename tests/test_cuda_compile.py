@@ -1,0 +1,63 @@
+"""The decode kernels compile with the experiment build flags on (nvcc only, no GPU needed).
+
+Those flags (ANYPREC_LEAN_ALU, ANYPREC_RING_PTRS, ANYPREC_META16) are off in the default build,
+so nothing else would notice if one stopped compiling, or if the ring kernels it changes started
+to spill: a spill inside their chunk loop costs more than the flag saves."""
+
+import re
+import shutil
+import subprocess
+from glob import glob
+from pathlib import Path
+
+import pytest
+
+CSRC = Path(__file__).resolve().parents[1] / "vllm_anyprec/csrc"
+NVCC = shutil.which("nvcc") or next(iter(sorted(glob("/usr/local/cuda*/bin/nvcc"))), None)
+# The flags torch's CUDAExtension passes to nvcc, and setup.py's, for sm_90a alone.
+BASE = ["-D__CUDA_NO_HALF_OPERATORS__", "-D__CUDA_NO_HALF_CONVERSIONS__",
+        "-D__CUDA_NO_BFLOAT16_CONVERSIONS__", "-D__CUDA_NO_HALF2_OPERATORS__",
+        "--expt-relaxed-constexpr", "-O3", "-std=c++17", "-gencode=arch=compute_90a,code=sm_90a"]
+
+
+def ptxas_kernels(log: str) -> dict[str, tuple[int, int]]:
+    """Kernel name -> (registers, spill bytes stored + loaded), from nvcc -Xptxas -v output."""
+    out, name = {}, None
+    for line in log.splitlines():
+        m = re.search(r"Compiling entry function '(\S+)'", line)
+        if m:
+            name = m.group(1)
+        m = re.search(r"(\d+) bytes spill stores, (\d+) bytes spill loads", line)
+        if m and name:
+            out[name] = (out.get(name, (0, 0))[0], int(m.group(1)) + int(m.group(2)))
+        m = re.search(r"Used (\d+) registers", line)
+        if m and name:
+            out[name] = (int(m.group(1)), out.get(name, (0, 0))[1])
+    return out
+
+
+def test_ptxas_log_parsing():
+    log = ("ptxas info    : Compiling entry function '_Z1kv' for 'sm_90a'\n"
+           "ptxas info    : Function properties for _Z1kv\n"
+           "    8 bytes stack frame, 4 bytes spill stores, 4 bytes spill loads\n"
+           "ptxas info    : Used 64 registers, used 1 barriers\n")
+    assert ptxas_kernels(log) == {"_Z1kv": (64, 8)}
+
+
+@pytest.mark.skipif(NVCC is None, reason="no nvcc on this machine")
+def test_experiment_flags_compile_without_ring_spills(tmp_path):
+    # b = 3 has every path the flags touch: packed nibble words, the LUT register tables, PT,
+    # the ring and its wide instance (held to 64 registers under ANYPREC_LEAN_ALU).
+    flags = ["-DANYPREC_LEAN_ALU=1", "-DANYPREC_RING_PTRS=1", "-DANYPREC_META16=1"]
+    r = subprocess.run([NVCC, *BASE, *flags, "-Xptxas", "-v", "-cubin", "-o",
+                        str(tmp_path / "b3.cubin"), str(CSRC / "fused_gemm_b3.cu")],
+                       check=False, capture_output=True, text=True, timeout=1200)
+    assert r.returncode == 0, r.stderr[-3000:]
+    kernels = ptxas_kernels(r.stderr)
+    # the M = 1 ring (8 and 16 warps) and PT kernels at g128 (FOLD = 4), both dtypes
+    rings = {k: v for k, v in kernels.items()
+             if re.search(r"fused_gemm_m1(pipe|pt)_kernelI\w+?Li3ELi4E", k)}
+    assert len(rings) == 8, sorted(rings)
+    assert all(spill == 0 for _, spill in rings.values()), rings
+    wide = [regs for k, (regs, _) in rings.items() if "m1pipe" in k and "Li16E" in k]
+    assert wide and max(wide) <= 64, rings  # two 512-thread blocks per SM
