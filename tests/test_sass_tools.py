@@ -40,3 +40,26 @@ def test_pipe_classes():
                                          "LDS.128", "UIADD3", "S2UR", "BRA")] == \
         ["alu", "imad", "fp", "tensor", "mio", "uniform", "uniform", "other"]
     assert pipes.report(listing(["MOV R1, R2", "EXIT"])) == ["no loops"]
+
+
+spec_k = importlib.util.spec_from_file_location("kernels", SASS / "kernels.py")
+kernels = importlib.util.module_from_spec(spec_k)
+spec_k.loader.exec_module(kernels)
+
+
+def test_kernels_side_by_side_parsing():
+    # two functions in one listing; the first has a loop of 3 instructions (2 ALU), the second none
+    loop = listing(["MOV R1, R2", "LOP3.LUT R2, R3, 0xf, RZ, 0xc0, !PT", "IMAD R4, R4, R5, RZ",
+                    "@P0 BRA 0x10", "EXIT"])
+    sass = ("\n\tcode for sm_90a\n\t\tFunction : _Z1av\n" + loop +
+            "\n\t\t..........\n\n\t\tFunction : _Z1bv\n" + listing(["EXIT"]) + "\n")
+    funcs = kernels.split_functions(sass)
+    assert list(funcs) == ["_Z1av", "_Z1bv"]
+    assert kernels.largest_loop(funcs["_Z1av"]) == {"issue": 3, "alu": 2, "fma": 2}
+    assert kernels.largest_loop(funcs["_Z1bv"]) is None
+    res = ("\nResource usage:\n Common:\n  GLOBAL:0\n Function _Z1av:\n"
+           "  REG:94 STACK:8 SHARED:8192 LOCAL:8 CONSTANT[0]:588 TEXTURE:0\n")
+    assert kernels.resources(res) == {"_Z1av": (94, 8)}
+    assert kernels.short("void anyprec::fused_gemm_kernel<__nv_bfloat16, 8, 1, true, false, 8>"
+                         "(__nv_bfloat16 const*, int)") == \
+        "fused_gemm_kernel<bf16, 8, 1, true, false, 8>"

@@ -270,6 +270,34 @@ __device__ __forceinline__ uint32_t shr(uint32_t x, int k) {
   return kFma ? shr_fma(x, k) : x >> k;
 }
 
+// The LUT per-lane tables at b >= 5 (fused_gemm.cuh, kLanesW): the shared address of the
+// table word of code byte J of wv, 128 c + lb, where lb is the lane's word of code 0 and the
+// byte's bits above b are zero (decode_unit masks them). Two integer ops per address, one on
+// the ALU pipe and one on the FMA pipe (the C index form took four: shift, shift by 5, or with
+// the lane, multiply-add by 4; ~half on the ALU pipe): the byte moved to the bottom (byte 0: a
+// mask; 1, 2: a byte permute; 3: hi(wv 2^8), on the FMA pipe), then c 128 + lb in one IMAD.
+// The multipliers come from constant memory: given as immediates, ptxas turns the multiply-add
+// into LEA / SHF on the ALU pipe, which the lookup loops fill already. (The high-word forms
+// hi(x 2^k) + lb take one op fewer per byte but need lb in a 64-bit register pair, which ptxas
+// rebuilt with ~40 moves per chunk.) Build flag, off by default until timed
+// (benchmarks/experiments/lut_wide_addr/).
+#ifndef ANYPREC_LUT_WIDE_ADDR
+#define ANYPREC_LUT_WIDE_ADDR 0
+#endif
+// 128, 2^8 (static: one copy per translation unit, no host symbol shared between the
+// fused_gemm_bX.cu files)
+static __constant__ uint32_t kLwMul[2] = {128u, 1u << 8};
+template <int J>
+__device__ __forceinline__ uint32_t lw_addr(uint32_t wv, uint32_t lb) {
+  static_assert(J >= 0 && J < 4, "a byte of the word");
+  const uint32_t c = J == 0   ? wv & 0xFFu
+                     : J == 3 ? __umulhi(wv, kLwMul[1])
+                              : __byte_perm(wv, 0u, 0x4440u + J);
+  uint32_t r;
+  asm("mad.lo.u32 %0, %1, %2, %3;" : "=r"(r) : "r"(c), "r"(kLwMul[0]), "r"(lb));
+  return r;
+}
+
 // The bits of a b-bit code in its nibble (b <= 4): the mask a consumer of decode_unit's nibble
 // words applies when decode_unit left the bits above b in place (kNoMask).
 template <int B>

@@ -107,6 +107,8 @@
 #ifndef ANYPREC_RING_PTRS
 #define ANYPREC_RING_PTRS 0
 #endif
+// ANYPREC_LUT_WIDE_ADDR=1 (off, not yet run; anyprec.cuh, benchmarks/experiments/lut_wide_addr/):
+// the LUT b >= 5 lookups' shared addresses in two ops (lw_addr) instead of four.
 // ANYPREC_SUM_XA: at M >= 2 (uniform) the sums of x from one mma per 32-k subchunk and 8-row
 // tile with the tile's x as A and all-ones B, instead of one all-ones-A mma per 16 k: lane
 // (g, t)'s x registers of the subchunk are an A fragment whose rows g and g + 8 both hold
@@ -267,6 +269,10 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // byte permute then takes the low or the high halves of two lookups.
   __shared__ __align__(16) uint32_t lw_tab[kLanesW ? (32 << B) : 1];
   const uint32_t* const lw = lw_tab + lane;
+  // ANYPREC_LUT_WIDE_ADDR (anyprec.cuh, lw_addr): the lookups by shared address, from lwb =
+  // this lane's word of code 0.
+  constexpr bool kLwAddr = kLanesW && ANYPREC_LUT_WIDE_ADDR;
+  const uint32_t lwb = (uint32_t)__cvta_generic_to_shared(lw_tab) + 4 * lane;
   // Builds the LUT tables of this block's n-tile (then a barrier); called once the first weight
   // loads are in flight, so their latency and the table's overlap. The per-lane tables are
   // filled from 16-byte loads (8 codes of a row; 8 bytes at b = 2), each value stored to its
@@ -536,8 +542,18 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 #pragma unroll
             for (int h = 0; h < 2; ++h) {
               const uint32_t wv = w[ow + h];  // bytes 0, 1: rows g; bytes 2, 3: rows g + 8
-              const uint32_t v0 = lw[(wv & 0xFFu) << 5], v1 = lw[((wv >> 8) & 0xFFu) << 5];
-              const uint32_t v2 = lw[((wv >> 16) & 0xFFu) << 5], v3 = lw[(wv >> 24) << 5];
+              uint32_t v0, v1, v2, v3;
+              if constexpr (kLwAddr) {
+                v0 = lds32(lw_addr<0>(wv, lwb));
+                v1 = lds32(lw_addr<1>(wv, lwb));
+                v2 = lds32(lw_addr<2>(wv, lwb));
+                v3 = lds32(lw_addr<3>(wv, lwb));
+              } else {
+                v0 = lw[(wv & 0xFFu) << 5];
+                v1 = lw[((wv >> 8) & 0xFFu) << 5];
+                v2 = lw[((wv >> 16) & 0xFFu) << 5];
+                v3 = lw[(wv >> 24) << 5];
+              }
               a[2 * h] = __byte_perm(v0, v1, 0x5410);
               a[2 * h + 1] = __byte_perm(v2, v3, 0x7632);
             }

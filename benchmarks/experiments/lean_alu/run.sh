@@ -3,7 +3,10 @@
 # fewer integer instructions on the ALU pipe (README.md here), against the tree (device,
 # repository root). Builds (/tmp/NAME):
 #   lean    -DANYPREC_LEAN_ALU=1 -DANYPREC_RING_PTRS=1 (the M = 1 uniform and b <= 4 LUT
-#           decode; the rings' copy bookkeeping as running pointers);
+#           decode; the rings' copy bookkeeping as running pointers) and
+#           -DANYPREC_LUT_WIDE_ADDR=1 (session 34, ../lut_wide_addr/: the LUT b >= 5 lookups'
+#           addresses in two ops; it changes only the LUT kernels at b >= 5, which the other two
+#           flags leave alone, so their timings split cleanly);
 #   leanA   -DANYPREC_LEAN_ALU=1 alone (timed only, to split the two);
 #   lean16  lean + -DANYPREC_META16=1 (16-bit fold metadata, 7% fewer bytes at b = 3).
 # Steps (LEAN_STEPS):
@@ -11,11 +14,11 @@
 #   tests    on the lean build, tests/gpu/test_cuda_kernels.py: uniform M = 1 (every fold, long K
 #            through the wide ring, the Llama weights, stream-K; the switch runs for the ring
 #            off, stream-K, PT off / unbalanced / forced onto 3 or 2 blocks, the wide ring off)
-#            and LUT (every M 1..1024 on an odd shape, both dtypes; the M = 1 ring; the switch
-#            runs with the ring off / everywhere);
+#            and LUT (every M 1..1024 on an odd shape, every b, both dtypes; odd N, K; the
+#            M = 1 ring; the switch runs with the ring off / everywhere);
 #   bench    (two alternating passes each) uniform M = 1, b = 2..8, fp16, the five weights: base,
-#            lean, leanA, lean16; LUT M = 1 and 16, b = 2, 3, 4: base, lean (table.txt,
-#            table_lut.txt);
+#            lean, leanA, lean16; LUT M = 1 and 16, b = 2, 3, 4, and LUT M = 1, b = 5..8:
+#            base, lean (table.txt, table_lut.txt, table_lutw.txt);
 #   tests16  the uniform M = 1 tests on the lean16 build (META_BITS printed);
 #   ncu      the pipe metrics (profile_m1.sh PIPES=1) of uniform b = 2, 3, 4, 5 and LUT b = 2, 4
 #            on the two target weights, base and lean.
@@ -29,7 +32,7 @@ ab_rundir lean_alu
 step() { [[ "$STEPS" == *" $1 "* ]]; }
 if step build; then
   ab_init lean_alu
-  LEAN="-DANYPREC_LEAN_ALU=1 -DANYPREC_RING_PTRS=1"
+  LEAN="-DANYPREC_LEAN_ALU=1 -DANYPREC_RING_PTRS=1 -DANYPREC_LUT_WIDE_ADDR=1"
   # (every copy is taken before any build starts: a copy mid-build could hold objects)
   for v in leanA lean16; do rm -rf /tmp/$v && mkdir -p /tmp/$v && cp -r . /tmp/$v/; done
   for spec in "leanA=-DANYPREC_LEAN_ALU=1" "lean16=$LEAN -DANYPREC_META16=1"; do
@@ -50,7 +53,8 @@ fi
 if step tests; then
   (cd /tmp/lean && ab_pytest "$R/tests_lean.log" 420 tests/gpu/test_cuda_kernels.py -k \
     "m1_every_fold or m1_long_k or llama_shapes or stream_k or pipe0 or sk1 or pt0 or pt1b0 \
-or pt2g3 or pt2g2c or wide0 or lut_m1_ring or lp0 or lpall or (all_m_odd_shape and lut)")
+or pt2g3 or pt2g2c or wide0 or lut_m1_ring or lp0 or lpall or (all_m_odd_shape and lut) \
+or (odd_n_k_groups and lut)")
   ab_pack
 fi
 if step bench; then
@@ -59,10 +63,14 @@ if step bench; then
     --ms 1 --schemes uniform --shapes $SHAPES
   ab_bench_passes 2 "lutbase ." "lutlean /tmp/lean" -- \
     --ms 1,16 --schemes lut --bits 2,3,4 --shapes $SHAPES
+  ab_bench_passes 2 "lutwbase ." "lutwlean /tmp/lean" -- \
+    --ms 1 --schemes lut --bits 5,6,7,8 --shapes $SHAPES
   ab_report base1 lean1 leanA1 lean16x1 base2 lean2 leanA2 lean16x2
   cp "$RUNS/table.txt" "$R/table.txt"
   ab_report lutbase1 lutlean1 lutbase2 lutlean2
   cp "$RUNS/table.txt" "$R/table_lut.txt"
+  ab_report lutwbase1 lutwlean1 lutwbase2 lutwlean2
+  cp "$RUNS/table.txt" "$R/table_lutw.txt"
   ab_pack
 fi
 if step tests16; then

@@ -1,0 +1,77 @@
+"""The LUT b >= 5 lookup addresses of ANYPREC_LUT_WIDE_ADDR (anyprec.cuh, lw_addr), evaluated in
+Python with the multipliers and the byte-permute selector read from the header: each must give
+the address of the word the C index form reads, lw_tab + 4 (32 c + lane), for every byte of
+every word whose bytes hold b-bit codes (decode_unit's output), b = 5..8. Pure Python: the
+kernel itself runs only on the device (tests/gpu, all_m_odd_shape with the flag on)."""
+
+import random
+import re
+from pathlib import Path
+
+HEADER = Path(__file__).resolve().parents[1] / "vllm_anyprec/csrc/anyprec.cuh"
+MASK = 0xFFFFFFFF
+
+
+def c_int(expr: str) -> int:
+    """A C integer constant expression of literals, << and + (the header's kLwMul entries)."""
+    expr = re.sub(r"\b(0x[0-9a-fA-F]+|\d+)u\b", r"\1", expr.strip())
+    assert re.fullmatch(r"[0-9a-fA-Fx<+ ()]+", expr), expr
+    return eval(expr)  # literals and operators only, checked above
+
+
+def header_parts():
+    text = HEADER.read_text()
+    m = re.search(r"kLwMul\[2\] = \{([^}]*)\}", text)
+    assert m, "kLwMul not found in anyprec.cuh"
+    mul = [c_int(e) for e in m.group(1).split(",")]
+    body = text[text.index("uint32_t lw_addr(uint32_t wv, uint32_t lb)"):]
+    body = body[:body.index("\n}\n")]
+    sel = re.search(r"__byte_perm\(wv, 0u, (0x[0-9a-fA-F]+)u \+ J\)", body)
+    assert sel, "lw_addr's byte permute not found"
+    assert "J == 0   ? wv & 0xFFu" in body and "J == 3 ? __umulhi(wv, kLwMul[1])" in body
+    assert '"r"(c), "r"(kLwMul[0]), "r"(lb)' in body
+    return mul, int(sel.group(1), 16)
+
+
+def byte_perm(x: int, y: int, s: int) -> int:
+    """CUDA __byte_perm: byte i of the result = byte (selector nibble i) of y:x (0-3: x, 4-7: y)."""
+    src = (y << 32) | x
+    return sum(((src >> (8 * ((s >> (4 * i)) & 7))) & 0xFF) << (8 * i) for i in range(4))
+
+
+def lw_addr(j: int, wv: int, lb: int, mul, sel0) -> int:
+    if j == 0:
+        c = wv & 0xFF
+    elif j == 3:
+        c = (wv * mul[1]) >> 32  # __umulhi
+    else:
+        c = byte_perm(wv, 0, sel0 + j)
+    return (c * mul[0] + lb) & MASK  # mad.lo.u32
+
+
+def test_byte_perm_model():
+    assert byte_perm(0x44332211, 0x88776655, 0x5410) == 0x66552211
+    assert byte_perm(0x44332211, 0, 0x4442) == 0x33
+
+
+def test_addresses_match_the_index_form():
+    mul, sel0 = header_parts()
+    rng = random.Random(34)
+    for bits in (5, 6, 7, 8):
+        for _ in range(2000):
+            codes = [rng.randrange(1 << bits) for _ in range(4)]
+            codes[rng.randrange(4)] = (1 << bits) - 1  # the largest code in some byte
+            wv = sum(c << (8 * i) for i, c in enumerate(codes))
+            tab = rng.randrange(0, 1 << 17, 16)  # lw_tab's shared address (16-byte aligned)
+            lane = rng.randrange(32)
+            lb = tab + 4 * lane
+            for j, c in enumerate(codes):
+                assert lw_addr(j, wv, lb, mul, sel0) == tab + 4 * ((c << 5) + lane), (bits, wv, j)
+
+
+def test_a_wrong_multiplier_is_caught():
+    # the check above fails if the header's constants drift (here: 2^7 for 2^8)
+    mul, sel0 = header_parts()
+    wv, lb = 0x1F000000, 64
+    assert lw_addr(3, wv, lb, mul, sel0) == lb + 128 * 0x1F
+    assert lw_addr(3, wv, lb, [mul[0], 1 << 7], sel0) != lb + 128 * 0x1F
