@@ -63,18 +63,20 @@ def test_experiment_flags_compile_without_ring_spills(tmp_path):
     assert wide and max(wide) <= 64, rings  # two 512-thread blocks per SM
 
 
+# The LUT lookup variants: ANYPREC_LUT_WIDE_ADDR changes the LUT kernels at b >= 5
+# (fused_gemm_kernel, MT = 1, 2 and 4; b = 5 has the decode that feeds it, the packed runs words),
+# ANYPREC_LUT_PAIR_LANES those at b = 4 for M <= 16 (fused_gemm_kernel MT = 1, 2 and the LP
+# ring). ptxas must fit their lookups without spilling.
 @pytest.mark.skipif(NVCC is None, reason="no nvcc on this machine")
-def test_lut_wide_addr_compiles_without_spills(tmp_path):
-    # ANYPREC_LUT_WIDE_ADDR changes the LUT kernels at b >= 5 (fused_gemm_kernel, LUT, MT = 1, 2
-    # and 4). b = 5 has the decode that feeds it (the packed runs words); ptxas must keep the
-    # lookups' lane base in a register without spilling.
-    r = subprocess.run([NVCC, *BASE, "-DANYPREC_LUT_WIDE_ADDR=1", "-Xptxas", "-v", "-cubin", "-o",
-                        str(tmp_path / "b5.cubin"), str(CSRC / "fused_gemm_b5.cu")],
+@pytest.mark.parametrize("bits,flag,pattern,count", [
+    (5, "ANYPREC_LUT_WIDE_ADDR", r"fused_gemm_kernelI\w+?Li5ELi[124]ELb1ELb0ELi8E", 6),
+    (4, "ANYPREC_LUT_PAIR_LANES", r"fused_gemm_kernelI\w+?Li4ELi[12]ELb1ELb0ELi8E|lutpipe", 6),
+])
+def test_lut_lookup_variants_compile_without_spills(tmp_path, bits, flag, pattern, count):
+    r = subprocess.run([NVCC, *BASE, f"-D{flag}=1", "-Xptxas", "-v", "-cubin", "-o",
+                        str(tmp_path / "k.cubin"), str(CSRC / f"fused_gemm_b{bits}.cu")],
                        check=False, capture_output=True, text=True, timeout=1200)
     assert r.returncode == 0, r.stderr[-3000:]
-    kernels = ptxas_kernels(r.stderr)
-    # fused_gemm_kernel<T, 5, MT, LUT = true, XS = false, 8>, both dtypes
-    lut = {k: v for k, v in kernels.items()
-           if re.search(r"fused_gemm_kernelI\w+?Li5ELi[124]ELb1ELb0ELi8E", k)}
-    assert len(lut) == 6, sorted(lut)
+    lut = {k: v for k, v in ptxas_kernels(r.stderr).items() if re.search(pattern, k)}
+    assert len(lut) == count, sorted(lut)
     assert all(spill == 0 for _, spill in lut.values()), lut

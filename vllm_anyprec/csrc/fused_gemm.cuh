@@ -75,6 +75,13 @@
 #ifndef ANYPREC_LUT_LANES
 #define ANYPREC_LUT_LANES 1
 #endif
+// ANYPREC_LUT_PAIR_LANES=1 (off, not yet run; benchmarks/experiments/lut_pair_lanes/): the LUT
+// scheme at b = 4 looks up pairs of codes in per-lane tables (see kPairLanes): one shared load
+// and ~3 integer ops per A register instead of two loads and ~5 ops. The tables (64 KB per block)
+// sit in dynamic shared memory, before the LP ring.
+#ifndef ANYPREC_LUT_PAIR_LANES
+#define ANYPREC_LUT_PAIR_LANES 0
+#endif
 // ANYPREC_LUT_LANES_WIDE=1 (default): the same for b >= 5 (see lw_tab), where the shared 16-row
 // table of 2^b entries made LUT slower than fp16 at M = 1. On the H200
 // (benchmarks/experiments/lut_lanes/runs_s10_wide): 3-36% less time at M = 1, 4, 16, b = 5..8
@@ -131,6 +138,13 @@ constexpr bool sum_xa_wins(int b, int mt) {
           (mt == 1 || (mt == 2 ? b == 2 || b >= 6 : b >= 4 && b <= 7)));
 }
 
+// Dynamic shared memory of the LUT b = 4 pair tables (ANYPREC_LUT_PAIR_LANES; see kPairLanes in
+// the body): two halves of 256 entries x 32 lanes, before the LP ring; M <= 16 (MT <= 2).
+template <int B, bool LUT, int MT>
+constexpr size_t lut_pair_table_bytes() {
+  return LUT && B == 4 && MT <= 2 && ANYPREC_LUT_PAIR_LANES ? 2 * 256 * 128 : 0;
+}
+
 // The decode kernel's body. FOLD (uniform only) = 32-k subchunks per fold of the group sums into
 // the output accumulators, fixed at compile time (1, 2, 4 or 8; a group never straddles a fold,
 // a fold never straddles a chunk), so that a whole 256-k chunk is one basic block: no branch per
@@ -174,6 +188,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                 "PIPE: M1, X8, XB or LUT, >= 2 stages");
   static_assert(!(LUT && kPipe) || (MT == 1 && !XS && !SK && !PT && !X8 && !XB),
                 "LP: M = 1, the ring only");
+  static_assert(lut_pair_table_bytes<B, LUT, MT>() == 0 || !XS,
+                "the b = 4 pair tables take the dynamic shared memory XS would use");
   static_assert(!SK || kPipe, "SK: the pipelined M1 kernel");
   static_assert(!PT || (kPipe && !SK), "PT: the pipelined M1 kernel, not stream-K");
   // PT (persistent tiles): block b runs n-tiles b, b + gridDim.x, ... one after another, its
@@ -255,7 +271,19 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // alignment is made at run time in an array with kLtAlign bytes of slack: a static __align__
   // did not give it (wrong results at b = 4 on the H200, where a half is 2 KB; the static
   // shared addresses seem to start past the 1 KB that sm_80+ reserves per block).
-  constexpr bool kLanes = LUT && B <= 4 && !kPairs && !kRegLut && ANYPREC_LUT_LANES;
+  // LUT, b = 4 (ANYPREC_LUT_PAIR_LANES): per-lane tables of code pairs instead. Entry
+  // lo | hi << 4 of a half (rows g: half 0, g + 8: half 1) holds the row's values of codes lo and
+  // hi as one A register; word [half][entry][lane] (2 x 256 x 128 bytes = 64 KB, in dynamic shared
+  // memory at xs_tile), so every lane reads its own bank. A nibble word's four A registers' code
+  // pairs are gathered into the four bytes of one word (two shifts, two bit selects), and each
+  // byte becomes its entry's address in two ops (lw_addr): per A register one shared load and
+  // ~3 integer ops, where kLanes takes two loads, ~5 ops and a byte permute.
+  // MT <= 2 (M <= 16): at MT = 4 the kernel took 182 registers instead of 150.
+  constexpr bool kPairLanes = lut_pair_table_bytes<B, LUT, MT>() > 0 && !kPairs;
+  constexpr uint32_t kPtabHalf = 256u * 128u;  // bytes per half
+  constexpr int kPtabU4 = kPairLanes ? (int)(2 * kPtabHalf / 16) : 0;
+  const uint32_t pt0 = (uint32_t)__cvta_generic_to_shared(xs_tile) + 4 * lane;
+  constexpr bool kLanes = LUT && B <= 4 && !kPairs && !kRegLut && !kPairLanes && ANYPREC_LUT_LANES;
   constexpr uint32_t kLtAlign = 128u << B;
   __shared__ uint32_t ltab[kLanes ? (3 * kLtAlign / 4) : 1];
   const uint32_t lt_base =
@@ -305,6 +333,26 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         for (int e = 0; e < 8; ++e)
           sts32x4(lw0 + 4 * (((8 * cg + e) << 5) + 4 * gr),
                   __byte_perm(comp(lo, e >> 1), comp(hi, e >> 1), e & 1 ? 0x7632 : 0x5410));
+      }
+      __syncthreads();
+    } else if constexpr (kPairLanes) {
+      // Item (half h, row gr of 8, high code ch): row r = n0 + gr + 8 h's entries lo | ch << 4,
+      // lo = 0..15, each stored to the row's four lanes with one 16-byte store.
+      const uint4* lut4 = reinterpret_cast<const uint4*>(lut);
+      const uint16_t* lut16 = reinterpret_cast<const uint16_t*>(lut);
+      const uint32_t pbase = (uint32_t)__cvta_generic_to_shared(xs_tile);
+      for (int i = threadIdx.x; i < 256; i += blockDim.x) {
+        const int ch = i & 15, gr = (i >> 4) & 7, h = i >> 7, r = n0 + gr + 8 * h;
+        const bool ok = r < N;
+        const uint4 zero = make_uint4(0, 0, 0, 0);
+        const uint4 v0 = ok ? lut4[2 * (size_t)r] : zero, v1 = ok ? lut4[2 * (size_t)r + 1] : zero;
+        const uint32_t hi = ok ? (uint32_t)lut16[16 * (size_t)r + ch] << 16 : 0u;
+        const uint32_t base = pbase + h * kPtabHalf + (uint32_t)ch * (16 * 128) + 16 * gr;
+#pragma unroll
+        for (int lo = 0; lo < 16; ++lo) {
+          const uint32_t v = comp(lo < 8 ? v0 : v1, (lo & 7) >> 1);
+          sts32x4(base + 128 * lo, (lo & 1 ? v >> 16 : v & 0xFFFFu) | hi);
+        }
       }
       __syncthreads();
     } else if constexpr (kLanes) {
@@ -504,7 +552,17 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
           } else if constexpr (kNibbles) {
             // b <= 4: word kt holds nibble codes; A register p = nibbles (p, p + 4).
             const uint32_t wv = w[2 * s + u];
-            if constexpr (kRegLut) {
+            if constexpr (kPairLanes) {
+              // y: byte 0 = n0 | n4 << 4 (A register 0), 1 = n2 | n6 << 4 (2), 2 = n1 | n5 << 4
+              // (1), 3 = n3 | n7 << 4 (3), for wv's nibbles n0..n7.
+              const uint32_t u = bit_select(wv, wv << 12, 0x0F0F0000u);
+              const uint32_t y = bit_select(u, shr<kLeanFma>(wv, 12), 0x0000F0F0u);
+              const uint32_t pt1 = pt0 + kPtabHalf;
+              a[0] = lds32(lw_addr<0>(y, pt0));
+              a[2] = lds32(lw_addr<1>(y, pt0));
+              a[1] = lds32(lw_addr<2>(y, pt1));
+              a[3] = lds32(lw_addr<3>(y, pt1));
+            } else if constexpr (kRegLut) {
               // Rows g (even nibbles) and g + 8 (odd): the row's four codes as a selector
               // (nibbles 0, 4, 2, 6 of wv, or 1, 5, 3, 7), then the four values' low and high
               // bytes, then A registers (p, p + 4) = bytes (0, 1) and (2, 3) of both.
@@ -790,7 +848,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     const int xrows = X8 ? M : 1;
     constexpr int kMetaFolds = LUT ? 0 : kFolds;  // (LP: no fold metadata in the stage)
     const int kSU = pipe_stage_uint4(B, kMetaFolds, xrows);
-    uint4* const ring = xs_tile + (size_t)warp * ST * kSU;
+    uint4* const ring = xs_tile + kPtabU4 + (size_t)warp * ST * kSU;  // (after the pair tables)
     // SK: this warp's chunks are [i0, i0 + nj) of the grid's (tile, chunk) sequence, whose
     // tiles are contiguous in qw, so chunk i's words start at qw + i * B * 32. (it, ic): tile
     // and chunk of the next copy; (ct, ccur): of the next math.
@@ -1264,12 +1322,13 @@ bool opt_in_smem(Kern kernel, size_t bytes) {
 // given) receives the winner's cost (-1: no warp count fits).
 template <typename Kern, int W>
 int wave_warps(Kern kernel, int dev, int blocks, int C, int (&occ)[64][W],
-               size_t smem_per_warp = 0, long long* cost_out = nullptr) {
+               size_t smem_per_warp = 0, long long* cost_out = nullptr, size_t smem_fixed = 0) {
   const long long sms = device_info(dev).sms;
   int best = 1;
   long long best_cost = -1;
   for (int nw = 1; nw < W && nw <= C; ++nw) {  // (occ has a slot per warp count up to W - 1)
-    const int per_sm = resident_blocks(kernel, nw * 32, nw * smem_per_warp, occ[dev][nw]);
+    const int per_sm =
+        resident_blocks(kernel, nw * 32, smem_fixed + nw * smem_per_warp, occ[dev][nw]);
     if (per_sm < 1) continue;
     const long long waves = (blocks + per_sm * sms - 1) / (per_sm * sms);
     const long long cost = waves * ((C + nw - 1) / nw + ANYPREC_WAVE_FILL);
@@ -1701,11 +1760,18 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     cudaError_t err;
     if (launch_xb<T, B, MT, FOLD>(a, stream, err)) return err;
   }
+  // LUT b = 4 with ANYPREC_LUT_PAIR_LANES: the pair tables' dynamic shared memory, before any
+  // ring (every LUT b = 4 kernel; no XS at b = 4).
+  constexpr size_t kPtab = lut_pair_table_bytes<B, LUT, MT>();
+  if constexpr (kPtab > 0) {
+    static const bool opted = opt_in_smem(kernel, kPtab);
+    if (!opted) return cudaErrorInvalidConfiguration;
+  }
   if constexpr (MT == 1 && LUT && B <= 4) {  // LP where its rule takes it (lut_pipe_enabled)
     if (!xs && lut_pipe_enabled(a)) {
       kernel = fused_gemm_lutpipe_kernel<T, B>;
       pipe_warp_bytes = ring_warp_bytes<B, FOLD, true>(kLutPipeStages);
-      static const bool opted = opt_in_smem(kernel, kMaxWarps * pipe_warp_bytes);
+      static const bool opted = opt_in_smem(kernel, kPtab + kMaxWarps * pipe_warp_bytes);
       if (!opted) return cudaErrorInvalidConfiguration;
     }
   }
@@ -1774,7 +1840,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     nwarps = wide ? wave_warps(kernel, dev, blocks, a.C, occ_wide, pipe_warp_bytes)
                   : wave_warps(kernel, dev, blocks, a.C,
                                occ[mc ? 3 : pipe_warp_bytes ? 2 : m1 ? 1 : 0], pipe_warp_bytes,
-                               &cost);
+                               &cost, kPtab);
     if constexpr (kHasMc) {
       if (mc_mode == 1) {
         auto capped = fused_gemm_mt2cap_kernel<T, B, FOLD>;
@@ -1799,7 +1865,10 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     // experiments/decode_launch/run_lut.sh): LUT b = 4 34.9 -> 31.1 us and b = 8 86.8 -> 74.4 at
     // M = 1, b = 8 99.7 -> 83.9 at M = 16, every other b and M within 0.5%. (The wave model,
     // ANYPREC_DECODE_WAVE=2, lost up to 25% at b = 6 there.)
-    if (LUT && nwarps < 4) nwarps = 4;
+    // With the b = 4 pair tables (64 KB per block) at least 8: two blocks fit per SM, so 4-warp
+    // blocks would leave 8 warps per SM.
+    constexpr int kLutMinWarps = kPtab > 0 ? 8 : 4;
+    if (LUT && nwarps < kLutMinWarps) nwarps = kLutMinWarps;
     nwarps = nwarps < 1 ? 1 : nwarps;
   }
   // Every rule and the override: at most the kernel's warps (kMaxWarps, or kRingWideWarps for
@@ -1816,7 +1885,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     std::fprintf(stderr, "anyprec MC: b=%d fold=%d M=%d N16=%d C=%d warps=%d\n", B, FOLD, a.M,
                  a.N16, a.C, nwarps);
   }
-  const size_t smem = xs ? xs_bytes : nwarps * pipe_warp_bytes;
+  const size_t smem = xs ? xs_bytes : kPtab + nwarps * pipe_warp_bytes;
   // LUT: not a grid that an early start would pack onto too few SMs (pdl_grid_ok). Uniform
   // grids keep PDL whatever their size: the rule cost them 6-12% at M = 1 and 4 on (4096, 4096)
   // and (4096, 6144) (H200, benchmarks/experiments/prefill_pdl/README.md).

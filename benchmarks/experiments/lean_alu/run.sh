@@ -7,7 +7,9 @@
 #           -DANYPREC_LUT_WIDE_ADDR=1 (session 34, ../lut_wide_addr/: the LUT b >= 5 lookups'
 #           addresses in two ops; it changes only the LUT kernels at b >= 5, which the other two
 #           flags leave alone, so their timings split cleanly);
-#   leanA   -DANYPREC_LEAN_ALU=1 alone (timed only, to split the two);
+#   leanP   lean + -DANYPREC_LUT_PAIR_LANES=1 (session 34, ../lut_pair_lanes/: LUT b = 4 at
+#           M <= 16 through per-lane tables of code pairs). It replaces session 33's leanA
+#           (LEAN_ALU alone, to split the lean flags): the pair tables are the larger lead;
 #   lean16  lean + -DANYPREC_META16=1 (16-bit fold metadata, 7% fewer bytes at b = 3).
 # Steps (LEAN_STEPS):
 #   build    the tree and the three copies, in parallel;
@@ -15,14 +17,20 @@
 #            through the wide ring, the Llama weights, stream-K; the switch runs for the ring
 #            off, stream-K, PT off / unbalanced / forced onto 3 or 2 blocks, the wide ring off)
 #            and LUT (every M 1..1024 on an odd shape, every b, both dtypes; odd N, K; the
-#            M = 1 ring; the switch runs with the ring off / everywhere);
+#            M = 1 ring; the switch runs with the ring off / everywhere); then on leanP the LUT
+#            tests (every M on an odd shape, odd N, K, the M = 1 ring, the Llama weights, graph
+#            capture, table alignment) and compute-sanitizer memcheck of LUT b = 4 at every M
+#            (OUT/memcheck.log: the pair tables move the ring in dynamic shared memory);
 #   bench    (two alternating passes each) uniform M = 1, b = 2..8, fp16, the five weights: base,
-#            lean, leanA, lean16; LUT M = 1 and 16, b = 2, 3, 4, and LUT M = 1, b = 5..8:
-#            base, lean (table.txt, table_lut.txt, table_lutw.txt);
+#            lean, lean16; LUT M = 1 and 16, b = 2, 3, 4: base, lean, leanP (b = 2, 3: leanP
+#            = lean, a noise check); LUT M = 1, b = 5..8: base, lean (table.txt, table_lut.txt,
+#            table_lutw.txt);
 #   tests16  the uniform M = 1 tests on the lean16 build (META_BITS printed);
-#   ncu      the pipe metrics (profile_m1.sh PIPES=1) of uniform b = 2, 3, 4, 5 and LUT b = 2, 4
+#   ncu      the pipe metrics (profile_m1.sh PIPES=1) of uniform b = 2, 3, 4, 5 and LUT b = 2, 4, 8
 #            on the two target weights, base and lean.
-# Calls on one warm machine: "build tests" (~9 min), "bench tests16" (~6 min), "ncu" (~6 min).
+# Calls on one warm machine: "build tests" (~9 min before session 34's additions, now maybe 10),
+# "bench tests16" (~6 min before, now maybe 7: split it into "bench" and "tests16" if it nears the
+# 600 s limit), "ncu" (~6 min).
 # Outputs: OUT/lean_alu.tgz (packed after each step), OUT/runs.tgz (the timings).
 # Usage: OUT=$OUT LEAN_STEPS="build tests" bash benchmarks/experiments/lean_alu/run.sh
 set -uo pipefail
@@ -34,8 +42,8 @@ if step build; then
   ab_init lean_alu
   LEAN="-DANYPREC_LEAN_ALU=1 -DANYPREC_RING_PTRS=1 -DANYPREC_LUT_WIDE_ADDR=1"
   # (every copy is taken before any build starts: a copy mid-build could hold objects)
-  for v in leanA lean16; do rm -rf /tmp/$v && mkdir -p /tmp/$v && cp -r . /tmp/$v/; done
-  for spec in "leanA=-DANYPREC_LEAN_ALU=1" "lean16=$LEAN -DANYPREC_META16=1"; do
+  for v in leanP lean16; do rm -rf /tmp/$v && mkdir -p /tmp/$v && cp -r . /tmp/$v/; done
+  for spec in "leanP=$LEAN -DANYPREC_LUT_PAIR_LANES=1" "lean16=$LEAN -DANYPREC_META16=1"; do
     v=${spec%%=*}
     (cd /tmp/$v && ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a MAX_JOBS=4 \
       ANYPREC_NVCC_FLAGS="${spec#*=}" python3 setup.py build_ext --inplace \
@@ -43,7 +51,7 @@ if step build; then
   done
   ab_build_pair lean "$LEAN"
   wait
-  for v in leanA lean16; do
+  for v in leanP lean16; do
     ls /tmp/$v/vllm_anyprec/_C*.so > /dev/null || tail -5 "$R/build_$v.log"
   done
   ab_pack
@@ -55,19 +63,24 @@ if step tests; then
     "m1_every_fold or m1_long_k or llama_shapes or stream_k or pipe0 or sk1 or pt0 or pt1b0 \
 or pt2g3 or pt2g2c or wide0 or lut_m1_ring or lp0 or lpall or (all_m_odd_shape and lut) \
 or (odd_n_k_groups and lut)")
+  (cd /tmp/leanP && ab_pytest "$R/tests_leanP.log" 240 tests/gpu/test_cuda_kernels.py -k \
+    "(all_m_odd_shape and lut) or (odd_n_k_groups and lut) or lut_m1_ring or (llama_shapes and lut) \
+or (cuda_graph and lut) or lut_alignment or lp0 or lpall"
+   ab_memcheck tests/gpu/test_cuda_kernels.py "(all_m_odd_shape and 4-lut) or lut_m1_ring[4]")
+  cp "$OUT/memcheck.log" "$R/memcheck_leanP.log" 2>/dev/null
   ab_pack
 fi
 if step bench; then
   SHAPES=4096x6144,4096x4096,4096x28672,14336x4096,4096x14336
-  ab_bench_passes 2 "base ." "lean /tmp/lean" "leanA /tmp/leanA" "lean16x /tmp/lean16" -- \
+  ab_bench_passes 2 "base ." "lean /tmp/lean" "lean16x /tmp/lean16" -- \
     --ms 1 --schemes uniform --shapes $SHAPES
-  ab_bench_passes 2 "lutbase ." "lutlean /tmp/lean" -- \
+  ab_bench_passes 2 "lutbase ." "lutlean /tmp/lean" "lutpair /tmp/leanP" -- \
     --ms 1,16 --schemes lut --bits 2,3,4 --shapes $SHAPES
   ab_bench_passes 2 "lutwbase ." "lutwlean /tmp/lean" -- \
     --ms 1 --schemes lut --bits 5,6,7,8 --shapes $SHAPES
-  ab_report base1 lean1 leanA1 lean16x1 base2 lean2 leanA2 lean16x2
+  ab_report base1 lean1 lean16x1 base2 lean2 lean16x2
   cp "$RUNS/table.txt" "$R/table.txt"
-  ab_report lutbase1 lutlean1 lutbase2 lutlean2
+  ab_report lutbase1 lutlean1 lutpair1 lutbase2 lutlean2 lutpair2
   cp "$RUNS/table.txt" "$R/table_lut.txt"
   ab_report lutwbase1 lutwlean1 lutwbase2 lutwlean2
   cp "$RUNS/table.txt" "$R/table_lutw.txt"
@@ -86,7 +99,7 @@ if step ncu; then
     name=base
     [ "$tree" = . ] || name=lean
     (cd "$tree" && PYTHONPATH=$PWD OUT=$R RAW_NAME=ncu_$name.txt PIPES=1 \
-      CFGS="uniform 2|uniform 3|uniform 4|uniform 5|lut 2|lut 4" \
+      CFGS="uniform 2|uniform 3|uniform 4|uniform 5|lut 2|lut 4|lut 8" \
       bash benchmarks/experiments/h100_record/profile_m1.sh > "$R/ncu_summary_$name.txt" 2>&1)
     echo "== $name"; cat "$R/ncu_summary_$name.txt"
     ab_pack

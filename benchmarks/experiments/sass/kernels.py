@@ -2,10 +2,10 @@
 
     python3 benchmarks/experiments/sass/kernels.py base.cubin [new.cubin] [--match REGEX]
 
-For each kernel whose demangled name matches REGEX (in both cubins when two are given) it prints
-the registers, the spill bytes (local memory) and its largest loop's per-trip counts from
-pipes.py (instructions / ALU cycles / FMA cycles), base then new. Runs cuobjdump (PATH, or
-$CUOBJDUMP; see README.md here for the PyPI wheel) and c++filt.
+For each kernel whose printed name (the template arguments, half / bf16) matches REGEX (in
+both cubins when two are given) it prints the registers, the spill bytes (local memory) and its
+largest loop's per-trip counts from pipes.py (instructions / ALU cycles / FMA cycles), base then
+new. Runs cuobjdump (PATH, or $CUOBJDUMP; see README.md here for the PyPI wheel) and c++filt.
 """
 
 import argparse
@@ -77,13 +77,14 @@ def cell(info: dict) -> str:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("cubins", nargs="+", help="base.cubin [new.cubin]")
-    ap.add_argument("--match", default=".", help="regex on the demangled kernel name")
+    ap.add_argument("--match", default=".",
+                    help="regex on the kernel's printed name (e.g. 'fused_gemm_kernel<half, 4, ')")
     args = ap.parse_args()
     tool = os.environ.get("CUOBJDUMP", "cuobjdump")
     runs = [summary(c, tool) for c in args.cubins[:2]]
     names = [n for n in runs[0] if all(n in r for r in runs[1:])]
     pretty = demangle(names)
-    rows = sorted((short(pretty[n]), n) for n in names if re.search(args.match, pretty[n]))
+    rows = sorted((short(pretty[n]), n) for n in names if re.search(args.match, short(pretty[n])))
     for label, n in rows:
         print(label)
         print("    " + "  ->  ".join(cell(r[n]) for r in runs))
