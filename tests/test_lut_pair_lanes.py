@@ -1,17 +1,27 @@
-"""The LUT b = 4 pair tables of ANYPREC_LUT_PAIR_LANES (fused_gemm.cuh, kPairLanes), modelled in
-Python: the table fill and the lookups, with their masks, shifts and address terms read from the
-kernel source, over a simulated shared memory. Every lane of a warp must read, for each of its
-four A registers, the word holding its row's values of the register's two codes. Pure Python:
-the kernel itself runs only on the device (tests/gpu with the flag on)."""
+"""The LUT pair tables of ANYPREC_LUT_PAIR_LANES (fused_gemm.cuh, kPairLanes; b = 4, and b = 2, 3
+with the flag at 2), modelled in Python: the table fill and the lookups, with their masks,
+shifts and address terms read from the kernel source, over a simulated shared memory. Every lane
+of a warp must read, for each of its four A registers, the word holding its row's values of the
+register's two codes. Pure Python: the kernel itself runs only on the device (tests/gpu with the
+flag on)."""
 
 import random
 import re
 from pathlib import Path
 
+import pytest
+
 from test_lut_wide_addr import MASK, header_parts, lw_addr
 
 SRC = (Path(__file__).resolve().parents[1] / "vllm_anyprec/csrc/fused_gemm.cuh").read_text()
-HALF = 256 * 128  # kPtabHalf
+
+
+def entries(bits: int) -> int:
+    """lut_pair_entries: entry lo | hi << 4 for b-bit codes."""
+    m = re.search(r"constexpr int lut_pair_entries\(int b\) \{ return (\d+) \* \(1 << b\) - (\d+); \}",
+                  SRC)
+    assert m, "lut_pair_entries not found"
+    return int(m.group(1)) * (1 << bits) - int(m.group(2))
 
 
 def shl(x, k):
@@ -26,7 +36,10 @@ def bit_select(a, b, m):
 def source_parts():
     fill = SRC[SRC.index("} else if constexpr (kPairLanes) {"):]
     fill = fill[:fill.index("__syncthreads();")]
-    assert "const int ch = i & 15, gr = (i >> 4) & 7, h = i >> 7, r = n0 + gr + 8 * h;" in fill
+    assert "for (int i = threadIdx.x; i < 16 * kCodes; i += blockDim.x) {" in fill
+    assert "const int ch = i & (kCodes - 1), gr = (i >> B) & 7, h = i >> (B + 3);" in fill
+    assert "const uint32_t hi = ok ? (uint32_t)lut16[((size_t)r << B) + ch] << 16 : 0u;" in fill
+    assert "for (int lo = 0; lo < kCodes; ++lo) {" in fill
     assert ("const uint32_t base = pbase + h * kPtabHalf + (uint32_t)ch * (16 * 128) + 16 * gr;"
             in fill)
     assert "sts32x4(base + 128 * lo, (lo & 1 ? v >> 16 : v & 0xFFFFu) | hi);" in fill
@@ -44,36 +57,41 @@ def source_parts():
     return gather, regs
 
 
-def fill(mem, pbase, lut):
+def fill(mem, pbase, lut, bits):
     """The kernel's fill: items (half h, row gr, high code ch), a 16-byte store per low code."""
-    for i in range(256):
-        ch, gr, h = i & 15, (i >> 4) & 7, i >> 7
+    codes, half = 1 << bits, 128 * entries(bits)
+    for i in range(16 * codes):
+        ch, gr, h = i & (codes - 1), (i >> bits) & 7, i >> (bits + 3)
         row = lut[gr + 8 * h]
-        base = pbase + h * HALF + ch * (16 * 128) + 16 * gr
-        for lo in range(16):
+        base = pbase + h * half + ch * (16 * 128) + 16 * gr
+        assert base + 128 * (codes - 1) + 16 <= pbase + 2 * half  # inside the tables
+        for lo in range(codes):
             for k in range(4):
                 mem[base + 128 * lo + 4 * k] = row[lo] | row[ch] << 16
 
 
-def test_every_lane_reads_its_pairs():
+@pytest.mark.parametrize("bits", [2, 3, 4])
+def test_every_lane_reads_its_pairs(bits):
     (s1, m1, s2, m2), regs = source_parts()
     mul, sel0 = header_parts()
-    rng = random.Random(4)
-    lut = [[rng.randrange(1 << 16) for _ in range(16)] for _ in range(16)]  # 16 rows' values
+    rng = random.Random(bits)
+    codes, half = 1 << bits, 128 * entries(bits)
+    lut = [[rng.randrange(1 << 16) for _ in range(codes)] for _ in range(16)]  # 16 rows' values
     mem = {}
     pbase = 0x400 + 16 * rng.randrange(64)  # the dynamic shared window's start (16-byte aligned)
-    fill(mem, pbase, lut)
-    assert len(mem) == 2 * 256 * 32  # every word of both halves written once
+    fill(mem, pbase, lut, bits)
+    assert len(mem) == 2 * codes * codes * 32  # every entry that can be read, once per lane
     for _ in range(300):
         for lane in range(32):
             g = lane >> 2
-            wv = rng.randrange(1 << 32)
-            nib = [(wv >> (4 * j)) & 15 for j in range(8)]
+            # a nibble word of b-bit codes (decode_unit masks the bits above b)
+            nib = [rng.randrange(codes) for _ in range(8)]
+            wv = sum(c << (4 * j) for j, c in enumerate(nib))
             u = bit_select(wv, shl(wv, s1), m1)
             y = bit_select(u, wv >> s2, m2)
             pt0 = pbase + 4 * lane
             for a, j, base in regs:
-                addr = lw_addr(j, y, pt0 if base == "pt0" else pt0 + HALF, mul, sel0)
+                addr = lw_addr(j, y, pt0 if base == "pt0" else pt0 + half, mul, sel0)
                 row = lut[g + 8 * (a & 1)]  # A register p: row g (p even) or g + 8 (p odd)
                 assert mem[addr] == row[nib[a]] | row[nib[a + 4]] << 16, (lane, hex(wv), a)
 
@@ -84,8 +102,8 @@ def test_a_wrong_gather_mask_is_caught():
     mul, sel0 = header_parts()
     lut = [[(r << 8) | c for c in range(16)] for r in range(16)]
     mem = {}
-    fill(mem, 0, lut)
+    fill(mem, 0, lut, 4)
     wv = 0x76543210
     y = bit_select(bit_select(wv, shl(wv, s1), m1), wv >> s2, 0x00000F0F)
     a, j, _ = next(r for r in regs if r[0] == 0)
-    assert mem[lw_addr(j, y, 0, mul, sel0)] != lut[0][0] | lut[0][4] << 16
+    assert mem.get(lw_addr(j, y, 0, mul, sel0)) != lut[0][0] | lut[0][4] << 16

@@ -78,7 +78,8 @@
 // ANYPREC_LUT_PAIR_LANES=1 (off, not yet run; benchmarks/experiments/lut_pair_lanes/): the LUT
 // scheme at b = 4 looks up pairs of codes in per-lane tables (see kPairLanes): one shared load
 // and ~3 integer ops per A register instead of two loads and ~5 ops. The tables (64 KB per block)
-// sit in dynamic shared memory, before the LP ring.
+// sit in dynamic shared memory, before the LP ring. 2: b = 2, 3 as well (16 / 30 KB), instead of
+// the register tables (kRegLut).
 #ifndef ANYPREC_LUT_PAIR_LANES
 #define ANYPREC_LUT_PAIR_LANES 0
 #endif
@@ -138,11 +139,17 @@ constexpr bool sum_xa_wins(int b, int mt) {
           (mt == 1 || (mt == 2 ? b == 2 || b >= 6 : b >= 4 && b <= 7)));
 }
 
-// Dynamic shared memory of the LUT b = 4 pair tables (ANYPREC_LUT_PAIR_LANES; see kPairLanes in
-// the body): two halves of 256 entries x 32 lanes, before the LP ring; M <= 16 (MT <= 2).
+// The LUT pair tables (ANYPREC_LUT_PAIR_LANES; see kPairLanes in the body): entries per half,
+// lo | hi << 4 for b-bit codes lo, hi (b = 4: 256; b = 3: 120; b = 2: 52), and the dynamic
+// shared memory of both halves (128 bytes per entry: a word per lane), before the LP ring.
+// 1: b = 4, 2: b = 2..4; M <= 16 (MT <= 2).
+constexpr int lut_pair_entries(int b) { return 17 * (1 << b) - 16; }
 template <int B, bool LUT, int MT>
 constexpr size_t lut_pair_table_bytes() {
-  return LUT && B == 4 && MT <= 2 && ANYPREC_LUT_PAIR_LANES ? 2 * 256 * 128 : 0;
+  return LUT && MT <= 2 && (B == 4 ? ANYPREC_LUT_PAIR_LANES >= 1 : B >= 2 && B <= 3 &&
+                                                                       ANYPREC_LUT_PAIR_LANES >= 2)
+             ? 2 * 128 * (size_t)lut_pair_entries(B)
+             : 0;
 }
 
 // The decode kernel's body. FOLD (uniform only) = 32-k subchunks per fold of the group sums into
@@ -244,7 +251,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // the FMA pipe, and the packed b = 2, 3 nibble words masked by their consumer (kNibMask bits:
   // fp16 uniform's A-register and-or, the LUT register tables' selectors) instead of in
   // decode_unit.
-  constexpr bool kRegLut = LUT && B <= 3 && ANYPREC_LUT_REGS;
+  constexpr bool kRegLut = LUT && B <= 3 && ANYPREC_LUT_REGS && lut_pair_table_bytes<B, LUT, MT>() == 0;
   constexpr bool kLeanFma = ANYPREC_LEAN_ALU && (M1 || (LUT && kNibbles));
   constexpr bool kLeanMask = kLeanFma && (kNib16 || kRegLut) && packed_transposed(B);
   constexpr uint32_t kNibMask = kLeanMask ? nib_mask<B>() : 0xFu;
@@ -280,7 +287,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // ~3 integer ops, where kLanes takes two loads, ~5 ops and a byte permute.
   // MT <= 2 (M <= 16): at MT = 4 the kernel took 182 registers instead of 150.
   constexpr bool kPairLanes = lut_pair_table_bytes<B, LUT, MT>() > 0 && !kPairs;
-  constexpr uint32_t kPtabHalf = 256u * 128u;  // bytes per half
+  constexpr uint32_t kPtabHalf = 128u * lut_pair_entries(B);  // bytes per half
   constexpr int kPtabU4 = kPairLanes ? (int)(2 * kPtabHalf / 16) : 0;
   const uint32_t pt0 = (uint32_t)__cvta_generic_to_shared(xs_tile) + 4 * lane;
   constexpr bool kLanes = LUT && B <= 4 && !kPairs && !kRegLut && !kPairLanes && ANYPREC_LUT_LANES;
@@ -337,19 +344,22 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       __syncthreads();
     } else if constexpr (kPairLanes) {
       // Item (half h, row gr of 8, high code ch): row r = n0 + gr + 8 h's entries lo | ch << 4,
-      // lo = 0..15, each stored to the row's four lanes with one 16-byte store.
-      const uint4* lut4 = reinterpret_cast<const uint4*>(lut);
+      // lo < 2^b, each stored to the row's four lanes with one 16-byte store. (b < 4: the
+      // entries with a code bit above b set are never read, and not written.)
+      constexpr int kCodes = 1 << B;
       const uint16_t* lut16 = reinterpret_cast<const uint16_t*>(lut);
       const uint32_t pbase = (uint32_t)__cvta_generic_to_shared(xs_tile);
-      for (int i = threadIdx.x; i < 256; i += blockDim.x) {
-        const int ch = i & 15, gr = (i >> 4) & 7, h = i >> 7, r = n0 + gr + 8 * h;
+      for (int i = threadIdx.x; i < 16 * kCodes; i += blockDim.x) {
+        const int ch = i & (kCodes - 1), gr = (i >> B) & 7, h = i >> (B + 3);
+        const int r = n0 + gr + 8 * h;
         const bool ok = r < N;
         const uint4 zero = make_uint4(0, 0, 0, 0);
-        const uint4 v0 = ok ? lut4[2 * (size_t)r] : zero, v1 = ok ? lut4[2 * (size_t)r + 1] : zero;
-        const uint32_t hi = ok ? (uint32_t)lut16[16 * (size_t)r + ch] << 16 : 0u;
+        const uint4 v0 = ok ? load_bytes<(2 << B) < 16 ? 8 : 16>(lut16 + ((size_t)r << B)) : zero;
+        const uint4 v1 = ok && B == 4 ? load_bytes<16>(lut16 + ((size_t)r << B) + 8) : zero;
+        const uint32_t hi = ok ? (uint32_t)lut16[((size_t)r << B) + ch] << 16 : 0u;
         const uint32_t base = pbase + h * kPtabHalf + (uint32_t)ch * (16 * 128) + 16 * gr;
 #pragma unroll
-        for (int lo = 0; lo < 16; ++lo) {
+        for (int lo = 0; lo < kCodes; ++lo) {
           const uint32_t v = comp(lo < 8 ? v0 : v1, (lo & 7) >> 1);
           sts32x4(base + 128 * lo, (lo & 1 ? v >> 16 : v & 0xFFFFu) | hi);
         }
@@ -1867,7 +1877,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     // ANYPREC_DECODE_WAVE=2, lost up to 25% at b = 6 there.)
     // With the b = 4 pair tables (64 KB per block) at least 8: two blocks fit per SM, so 4-warp
     // blocks would leave 8 warps per SM.
-    constexpr int kLutMinWarps = kPtab > 0 ? 8 : 4;
+    constexpr int kLutMinWarps = kPtab > 48 * 1024 ? 8 : 4;
     if (LUT && nwarps < kLutMinWarps) nwarps = kLutMinWarps;
     nwarps = nwarps < 1 ? 1 : nwarps;
   }

@@ -7,9 +7,10 @@
 #           -DANYPREC_LUT_WIDE_ADDR=1 (session 34, ../lut_wide_addr/: the LUT b >= 5 lookups'
 #           addresses in two ops; it changes only the LUT kernels at b >= 5, which the other two
 #           flags leave alone, so their timings split cleanly);
-#   leanP   lean + -DANYPREC_LUT_PAIR_LANES=1 (session 34, ../lut_pair_lanes/: LUT b = 4 at
-#           M <= 16 through per-lane tables of code pairs). It replaces session 33's leanA
-#           (LEAN_ALU alone, to split the lean flags): the pair tables are the larger lead;
+#   leanP   lean + -DANYPREC_LUT_PAIR_LANES=2 (session 34, ../lut_pair_lanes/: LUT b = 2..4 at
+#           M <= 16 through per-lane tables of code pairs; b = 2, 3 instead of the register
+#           tables). It replaces session 33's leanA (LEAN_ALU alone, to split the lean flags):
+#           the pair tables are the larger lead;
 #   lean16  lean + -DANYPREC_META16=1 (16-bit fold metadata, 7% fewer bytes at b = 3).
 # Steps (LEAN_STEPS):
 #   build    the tree and the three copies, in parallel;
@@ -19,12 +20,12 @@
 #            and LUT (every M 1..1024 on an odd shape, every b, both dtypes; odd N, K; the
 #            M = 1 ring; the switch runs with the ring off / everywhere); then on leanP the LUT
 #            tests (every M on an odd shape, odd N, K, the M = 1 ring, the Llama weights, graph
-#            capture, table alignment) and compute-sanitizer memcheck of LUT b = 4 at every M
-#            (OUT/memcheck.log: the pair tables move the ring in dynamic shared memory);
+#            capture, table alignment) and compute-sanitizer memcheck of LUT b = 3, 4 at every M
+#            and the b = 4 M = 1 ring (OUT/memcheck.log: the pair tables move the ring in
+#            dynamic shared memory);
 #   bench    (two alternating passes each) uniform M = 1, b = 2..8, fp16, the five weights: base,
-#            lean, lean16; LUT M = 1 and 16, b = 2, 3, 4: base, lean, leanP (b = 2, 3: leanP
-#            = lean, a noise check); LUT M = 1, b = 5..8: base, lean (table.txt, table_lut.txt,
-#            table_lutw.txt);
+#            lean, lean16; LUT M = 1 and 16, b = 2, 3, 4: base, lean, leanP; LUT M = 1,
+#            b = 5..8: base, lean (table.txt, table_lut.txt, table_lutw.txt);
 #   tests16  the uniform M = 1 tests on the lean16 build (META_BITS printed);
 #   ncu      the pipe metrics (profile_m1.sh PIPES=1) of uniform b = 2, 3, 4, 5 and LUT b = 2, 4, 8
 #            on the two target weights, base and lean.
@@ -43,7 +44,7 @@ if step build; then
   LEAN="-DANYPREC_LEAN_ALU=1 -DANYPREC_RING_PTRS=1 -DANYPREC_LUT_WIDE_ADDR=1"
   # (every copy is taken before any build starts: a copy mid-build could hold objects)
   for v in leanP lean16; do rm -rf /tmp/$v && mkdir -p /tmp/$v && cp -r . /tmp/$v/; done
-  for spec in "leanP=$LEAN -DANYPREC_LUT_PAIR_LANES=1" "lean16=$LEAN -DANYPREC_META16=1"; do
+  for spec in "leanP=$LEAN -DANYPREC_LUT_PAIR_LANES=2" "lean16=$LEAN -DANYPREC_META16=1"; do
     v=${spec%%=*}
     (cd /tmp/$v && ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a MAX_JOBS=4 \
       ANYPREC_NVCC_FLAGS="${spec#*=}" python3 setup.py build_ext --inplace \
@@ -66,7 +67,7 @@ or (odd_n_k_groups and lut)")
   (cd /tmp/leanP && ab_pytest "$R/tests_leanP.log" 240 tests/gpu/test_cuda_kernels.py -k \
     "(all_m_odd_shape and lut) or (odd_n_k_groups and lut) or lut_m1_ring or (llama_shapes and lut) \
 or (cuda_graph and lut) or lut_alignment or lp0 or lpall"
-   ab_memcheck tests/gpu/test_cuda_kernels.py "(all_m_odd_shape and 4-lut) or lut_m1_ring[4]")
+   ab_memcheck tests/gpu/test_cuda_kernels.py "(all_m_odd_shape and (4-lut or 3-lut)) or lut_m1_ring[4]")
   cp "$OUT/memcheck.log" "$R/memcheck_leanP.log" 2>/dev/null
   ab_pack
 fi
