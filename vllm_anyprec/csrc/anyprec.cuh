@@ -270,17 +270,18 @@ __device__ __forceinline__ uint32_t shr(uint32_t x, int k) {
   return kFma ? shr_fma(x, k) : x >> k;
 }
 
-// The LUT per-lane tables at b >= 5 (fused_gemm.cuh, kLanesW): the shared address of the
-// table word of code byte J of wv, 128 c + lb, where lb is the lane's word of code 0 and the
-// byte's bits above b are zero (decode_unit masks them). Two integer ops per address, one on
-// the ALU pipe and one on the FMA pipe (the C index form took four: shift, shift by 5, or with
-// the lane, multiply-add by 4; ~half on the ALU pipe): the byte moved to the bottom (byte 0: a
-// mask; 1, 2: a byte permute; 3: hi(wv 2^8), on the FMA pipe), then c 128 + lb in one IMAD.
+// The LUT per-lane tables (fused_gemm.cuh; kLanesW at b >= 5, and the pair tables kPairLanes):
+// the shared address of the table word of index byte J of wv, 128 c + lb, where lb is the
+// lane's word of index 0 and c the byte (b >= 5: a code whose bits above b decode_unit zeroed;
+// pair tables: two codes, lo | hi << 4). Two integer ops per address, one on the ALU pipe and
+// one on the FMA pipe (the C index form took four: shift, shift by 5, or with the lane,
+// multiply-add by 4; ~half on the ALU pipe): the byte moved to the bottom (byte 0: a mask;
+// 1, 2: a byte permute; 3: hi(wv 2^8), on the FMA pipe), then c 128 + lb in one IMAD.
 // The multipliers come from constant memory: given as immediates, ptxas turns the multiply-add
 // into LEA / SHF on the ALU pipe, which the lookup loops fill already. (The high-word forms
 // hi(x 2^k) + lb take one op fewer per byte but need lb in a 64-bit register pair, which ptxas
-// rebuilt with ~40 moves per chunk.) Build flag, off by default until timed
-// (benchmarks/experiments/lut_wide_addr/).
+// rebuilt with ~40 moves per chunk.) ANYPREC_LUT_WIDE_ADDR: the b >= 5 lookups through it; a
+// build flag, off by default until timed (benchmarks/experiments/lut_wide_addr/).
 #ifndef ANYPREC_LUT_WIDE_ADDR
 #define ANYPREC_LUT_WIDE_ADDR 0
 #endif

@@ -196,7 +196,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   static_assert(!(LUT && kPipe) || (MT == 1 && !XS && !SK && !PT && !X8 && !XB),
                 "LP: M = 1, the ring only");
   static_assert(lut_pair_table_bytes<B, LUT, MT>() == 0 || !XS,
-                "the b = 4 pair tables take the dynamic shared memory XS would use");
+                "the LUT pair tables take the dynamic shared memory XS would use");
   static_assert(!SK || kPipe, "SK: the pipelined M1 kernel");
   static_assert(!PT || (kPipe && !SK), "PT: the pipelined M1 kernel, not stream-K");
   // PT (persistent tiles): block b runs n-tiles b, b + gridDim.x, ... one after another, its
@@ -251,7 +251,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // the FMA pipe, and the packed b = 2, 3 nibble words masked by their consumer (kNibMask bits:
   // fp16 uniform's A-register and-or, the LUT register tables' selectors) instead of in
   // decode_unit.
-  constexpr bool kRegLut = LUT && B <= 3 && ANYPREC_LUT_REGS && lut_pair_table_bytes<B, LUT, MT>() == 0;
+  constexpr bool kRegLut =
+      LUT && B <= 3 && ANYPREC_LUT_REGS && lut_pair_table_bytes<B, LUT, MT>() == 0;
   constexpr bool kLeanFma = ANYPREC_LEAN_ALU && (M1 || (LUT && kNibbles));
   constexpr bool kLeanMask = kLeanFma && (kNib16 || kRegLut) && packed_transposed(B);
   constexpr uint32_t kNibMask = kLeanMask ? nib_mask<B>() : 0xFu;
@@ -278,13 +279,14 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // alignment is made at run time in an array with kLtAlign bytes of slack: a static __align__
   // did not give it (wrong results at b = 4 on the H200, where a half is 2 KB; the static
   // shared addresses seem to start past the 1 KB that sm_80+ reserves per block).
-  // LUT, b = 4 (ANYPREC_LUT_PAIR_LANES): per-lane tables of code pairs instead. Entry
-  // lo | hi << 4 of a half (rows g: half 0, g + 8: half 1) holds the row's values of codes lo and
-  // hi as one A register; word [half][entry][lane] (2 x 256 x 128 bytes = 64 KB, in dynamic shared
-  // memory at xs_tile), so every lane reads its own bank. A nibble word's four A registers' code
-  // pairs are gathered into the four bytes of one word (two shifts, two bit selects), and each
-  // byte becomes its entry's address in two ops (lw_addr): per A register one shared load and
-  // ~3 integer ops, where kLanes takes two loads, ~5 ops and a byte permute.
+  // LUT, b = 4 (b = 2..4 with ANYPREC_LUT_PAIR_LANES=2): per-lane tables of code pairs instead.
+  // Entry lo | hi << 4 of a half (rows g: half 0, g + 8: half 1) holds the row's values of codes
+  // lo and hi as one A register; word [half][entry][lane] (b = 4: 2 x 256 x 128 bytes = 64 KB, in
+  // dynamic shared memory at xs_tile), so every lane reads its own bank. A nibble word's four A
+  // registers' code pairs are gathered into the four bytes of one word (two shifts, two bit
+  // selects), and each byte becomes its entry's address in two ops (lw_addr): per A register
+  // one shared load and ~3 integer ops, where kLanes takes two loads, ~5 ops and a byte
+  // permute (and kRegLut ~4 ops on the ALU pipe).
   // MT <= 2 (M <= 16): at MT = 4 the kernel took 182 registers instead of 150.
   constexpr bool kPairLanes = lut_pair_table_bytes<B, LUT, MT>() > 0 && !kPairs;
   constexpr uint32_t kPtabHalf = 128u * lut_pair_entries(B);  // bytes per half
@@ -1770,8 +1772,8 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     cudaError_t err;
     if (launch_xb<T, B, MT, FOLD>(a, stream, err)) return err;
   }
-  // LUT b = 4 with ANYPREC_LUT_PAIR_LANES: the pair tables' dynamic shared memory, before any
-  // ring (every LUT b = 4 kernel; no XS at b = 4).
+  // LUT with ANYPREC_LUT_PAIR_LANES (b = 4, or 2..4; M <= 16): the pair tables' dynamic shared
+  // memory, before any ring (no XS for LUT at b <= 4: xs_wins).
   constexpr size_t kPtab = lut_pair_table_bytes<B, LUT, MT>();
   if constexpr (kPtab > 0) {
     static const bool opted = opt_in_smem(kernel, kPtab);
