@@ -1,8 +1,9 @@
 """The decode kernels compile with the experiment build flags on (nvcc only, no GPU needed).
 
-Those flags (ANYPREC_LEAN_ALU, ANYPREC_RING_PTRS, ANYPREC_META16) are off in the default build,
-so nothing else would notice if one stopped compiling, or if the ring kernels it changes started
-to spill: a spill inside their chunk loop costs more than the flag saves."""
+Those flags (ANYPREC_LEAN_ALU, ANYPREC_RING_PTRS, ANYPREC_META16, ANYPREC_LUT_WIDE_ADDR,
+ANYPREC_LUT_PAIR_LANES) are off in the default build, so nothing else would notice if one stopped
+compiling, or if the kernels it changes started to spill: a spill inside their chunk loop costs
+more than the flag saves."""
 
 import re
 import shutil
