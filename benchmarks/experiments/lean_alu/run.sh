@@ -25,7 +25,8 @@
 #            dynamic shared memory);
 #   bench    (two alternating passes each) uniform M = 1, b = 2..8, fp16, the five weights: base,
 #            lean, lean16; LUT M = 1 and 16, b = 2, 3, 4: base, lean, leanP; LUT M = 1,
-#            b = 5..8: base, lean (table.txt, table_lut.txt, table_lutw.txt);
+#            b = 5..8: base, lean (table.txt, table_lut.txt, table_lutw.txt); then the ratios per
+#            (scheme, M, b) of each variant to its base, and base1 to base2 (ratios.txt);
 #   tests16  the uniform M = 1 tests on the lean16 build (META_BITS printed);
 #   ncu      the pipe metrics (profile_m1.sh PIPES=1) of uniform b = 2, 3, 4, 5 and LUT b = 2, 4, 8
 #            on the two target weights, base and lean.
@@ -85,6 +86,16 @@ if step bench; then
   cp "$RUNS/table.txt" "$R/table_lut.txt"
   ab_report lutwbase1 lutwlean1 lutwbase2 lutwlean2
   cp "$RUNS/table.txt" "$R/table_lutw.txt"
+  # Per (scheme, M, b): base time / variant time over the weights, both passes (> 1: faster);
+  # base1 against base2 first, for the noise.
+  RATIOS=benchmarks/experiments/prefill_pdl/ratios.py
+  { python3 $RATIOS --bits "$RUNS" base1 base2
+    python3 $RATIOS --bits "$RUNS" base1,base2 lean1,lean2 lean16x1,lean16x2
+    python3 $RATIOS --bits "$RUNS" lutbase1,lutbase2 lutlean1,lutlean2 lutpair1,lutpair2
+    python3 $RATIOS --bits "$RUNS" lutlean1,lutlean2 lutpair1,lutpair2
+    python3 $RATIOS --bits "$RUNS" lutwbase1,lutwbase2 lutwlean1,lutwlean2
+  } > "$R/ratios.txt" 2>&1
+  cat "$R/ratios.txt"
   ab_pack
 fi
 if step tests16; then

@@ -1,11 +1,13 @@
 """Per (scheme, M): how much faster each variant's bench_kernels runs are than the baseline's
 (device or local; the JSONs that ab_lib.sh's ab_bench leaves in RUNS).
 
-    python3 benchmarks/experiments/prefill_pdl/ratios.py RUNS BASE[,BASE2] VAR[,VAR2] ...
+    python3 benchmarks/experiments/prefill_pdl/ratios.py [--bits] RUNS BASE[,BASE2] VAR[,VAR2] ...
 
 Each comma list is a variant's passes; a cell's time is the mean over its passes. Ratio =
 baseline time / variant time (> 1: the variant is faster); printed per (scheme, M): geometric
-mean, min and max over the weights and bit widths, then over everything.
+mean, min and max over the weights and bit widths, then over everything. --bits: per (scheme,
+M, bits) instead (over the weights), for flags whose effect depends on the width (the decode
+A/Bs, e.g. ../lean_alu/run.sh).
 """
 
 from __future__ import annotations
@@ -29,22 +31,31 @@ def load(runs: Path, names: str) -> dict:
     return {k: sum(v) / len(v) for k, v in cells.items()}
 
 
+def report(runs: Path, base_names: str, var: str, by_bits: bool = False) -> list[str]:
+    """The lines main prints for one variant against the baseline."""
+    base, other = load(runs, base_names), load(runs, var)
+    groups = defaultdict(list)
+    for k, t in base.items():
+        if k in other:
+            groups[(*k[:2], k[4]) if by_bits else (*k[:2], 0)].append(t / other[k])
+            groups[("all", 0, 0)].append(t / other[k])
+    lines = [f"{base_names} time / {var} time"]
+    for (scheme, m, bits), rs in sorted(groups.items(),
+                                        key=lambda kv: (kv[0][0] == "all", kv[0])):
+        gm = math.exp(sum(map(math.log, rs)) / len(rs))
+        label = f"{scheme:>7} M={m:>5}" + (f" b={bits}" if by_bits and scheme != "all" else "")
+        lines.append(f"  {label}: {gm:.3f} ({min(rs):.3f}-{max(rs):.3f}, {len(rs)} cells)")
+    return lines
+
+
 def main() -> None:
-    if len(sys.argv) < 4:
+    args = sys.argv[1:]
+    by_bits = "--bits" in args
+    args = [a for a in args if a != "--bits"]
+    if len(args) < 3:
         raise SystemExit(__doc__)
-    runs = Path(sys.argv[1])
-    base = load(runs, sys.argv[2])
-    for var in sys.argv[3:]:
-        other = load(runs, var)
-        groups = defaultdict(list)
-        for k, t in base.items():
-            if k in other:
-                groups[k[:2]].append(t / other[k])
-                groups[("all", 0)].append(t / other[k])
-        print(f"{sys.argv[2]} time / {var} time")
-        for (scheme, m), rs in sorted(groups.items(), key=lambda kv: (kv[0][0] == "all", kv[0])):
-            gm = math.exp(sum(map(math.log, rs)) / len(rs))
-            print(f"  {scheme:>7} M={m:>5}: {gm:.3f} ({min(rs):.3f}-{max(rs):.3f}, {len(rs)} cells)")
+    for var in args[2:]:
+        print("\n".join(report(Path(args[0]), args[1], var, by_bits)))
 
 
 if __name__ == "__main__":
