@@ -11,10 +11,11 @@ set -euo pipefail
 : "${FLAGS:?FLAGS: the nvcc -D flags to compare against the default build}"
 NVCC=${NVCC:-$(command -v nvcc || ls /usr/local/cuda*/bin/nvcc | head -1)}
 PY=${PYTHON:-python3}
-TORCH_INC=$($PY -c "import torch.utils.cpp_extension as c; print(c.include_paths()[0])")
-BASE=(-D__CUDA_NO_HALF_OPERATORS__ -D__CUDA_NO_HALF_CONVERSIONS__
-      -D__CUDA_NO_BFLOAT16_CONVERSIONS__ -D__CUDA_NO_HALF2_OPERATORS__ --expt-relaxed-constexpr
-      -O3 -std=c++17 -gencode=arch=compute_90a,code=sm_90a -I"$TORCH_INC")
+# The extension build's device flags: torch's CUDAExtension defaults, then setup.py's, for
+# sm_90a alone (torch's include path for the headers anyprec.cuh pulls in).
+read -ra BASE <<< "$($PY -c "import torch.utils.cpp_extension as c
+print(*c.COMMON_NVCC_FLAGS, '-O3 -std=c++17 -gencode=arch=compute_90a,code=sm_90a',
+      '-I' + c.include_paths()[0])")"
 read -ra EXTRA <<< "$FLAGS"
 read -ra BS <<< "${BITS:-4 5 6 7 8}"
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loops import parse
-from pipes import bounds
+from pipes import bounds, loops_by_size
 
 FUNC = re.compile(r"^\s*Function : (\S+)\s*$", re.MULTILINE)
 RES = re.compile(r"Function (\S+):\s*\n\s*REG:(\d+) STACK:(\d+) SHARED:(\d+) LOCAL:(\d+)")
@@ -33,10 +33,10 @@ def split_functions(sass: str) -> dict[str, str]:
 def largest_loop(text: str) -> dict[str, int] | None:
     """pipes.bounds of the function's largest loop (issue, alu, fma), None without loops."""
     ins = parse(text)
-    loops = [(t, a) for a, _, t in ins if t is not None and t <= a]
+    loops = loops_by_size(ins)
     if not loops:
         return None
-    start, end = max(loops, key=lambda se: sum(1 for a, _, _ in ins if se[0] <= a <= se[1]))
+    _, start, end = loops[0]
     return bounds([op for a, op, _ in ins if start <= a <= end])[1]
 
 

@@ -56,12 +56,18 @@ def bounds(ops):
     return n, {"issue": len(ops), "alu": alu, "fma": fma}
 
 
+def loops_by_size(ins):
+    """(instructions, start, end) of each loop of a parsed listing (a backward branch and its
+    target), largest first."""
+    return sorted(((sum(1 for a, _, _ in ins if t <= a <= end), t, end)
+                   for end, _, t in ins if t is not None and t <= end), reverse=True)
+
+
 def report(text, every=False):
     """The lines main prints for a SASS listing: a header, then a line per loop (the largest
     only unless every)."""
     ins = parse(text)
-    loops = sorted(((sum(1 for a, _, _ in ins if t <= a <= end), t, end)
-                    for end, _, t in ins if t is not None and t <= end), reverse=True)
+    loops = loops_by_size(ins)
     if not loops:
         return ["no loops"]
     lines = ["loop: instructions | alu cycles | fma cycles | bound | pipe counts"]
