@@ -3,7 +3,7 @@ with the flag at 2), modelled in Python: the table fill and the lookups, with th
 shifts and address terms read from the kernel source, over a simulated shared memory. Every lane
 of a warp must read, for each of its four A registers, the word holding its row's values of the
 register's two codes. Pure Python: the kernel itself runs only on the device (tests/gpu with the
-flag on)."""
+flag on); the gather and address helpers it calls also run as C++ in tests/test_decode_host.py."""
 
 import random
 import re
@@ -13,7 +13,9 @@ import pytest
 
 from test_lut_wide_addr import MASK, header_parts, lw_addr
 
-SRC = (Path(__file__).resolve().parents[1] / "vllm_anyprec/csrc/fused_gemm.cuh").read_text()
+CSRC = Path(__file__).resolve().parents[1] / "vllm_anyprec/csrc"
+SRC = (CSRC / "fused_gemm.cuh").read_text()
+HEADER = (CSRC / "anyprec.cuh").read_text()  # pair_gather
 
 
 def entries(bits: int) -> int:
@@ -44,10 +46,13 @@ def source_parts():
             in fill)
     assert "sts32x4(base + 128 * lo, (lo & 1 ? v >> 16 : v & 0xFFFFu) | hi);" in fill
     assert "comp(lo < 8 ? v0 : v1, (lo & 7) >> 1)" in fill
-    look = SRC[SRC.index("if constexpr (kPairLanes) {\n              // y:"):]
+    look = SRC[SRC.index("if constexpr (kPairLanes) {\n              // y's bytes"):]
     look = look[:look.index("} else if constexpr (kRegLut)")]
-    m1 = re.search(r"u = bit_select\(wv, wv << (\d+), (0x[0-9A-F]+)u\);", look)
-    m2 = re.search(r"y = bit_select\(u, shr<kLeanFma>\(wv, (\d+)\), (0x[0-9A-F]+)u\);", look)
+    assert "const uint32_t y = pair_gather<kLeanFma>(wv);" in look
+    gather = HEADER[HEADER.index("uint32_t pair_gather(uint32_t wv) {"):]
+    gather = gather[:gather.index("\n}\n")]
+    m1 = re.search(r"u = bit_select\(wv, wv << (\d+), (0x[0-9A-F]+)u\);", gather)
+    m2 = re.search(r"return bit_select\(u, shr<kFma>\(wv, (\d+)\), (0x[0-9A-F]+)u\);", gather)
     assert m1 and m2, "the pair gather was not found"
     regs = [(int(a), int(j), base) for a, j, base in
             re.findall(r"a\[(\d)\] = lds32\(lw_addr<(\d)>\(y, (pt[01])\)\);", look)]

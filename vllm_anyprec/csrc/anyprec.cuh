@@ -246,11 +246,25 @@ __host__ __device__ constexpr uint32_t upper_run_mask(int e, int o) {
   return 0x01010101u * m;
 }
 
+// The integer helpers from here to nibbles_to_pair also compile as host C++ (g++ with
+// tests/host/cuda_host_shims.h): tests/test_decode_host.py runs them on the CPU against
+// kernels/cuda_layout.py. Their inline PTX has a plain C++ twin for that, under ANYPREC_PTX = 0;
+// the device compilation sees only the PTX (the SASS is the same as without the twins).
+#ifdef __CUDA_ARCH__
+#define ANYPREC_PTX 1
+#else
+#define ANYPREC_PTX 0
+#endif
+
 // Bit select in one instruction: bits of b where m is set, of a elsewhere.
 __device__ __forceinline__ uint32_t bit_select(uint32_t a, uint32_t b, uint32_t m) {
+#if ANYPREC_PTX
   uint32_t r;
   asm("lop3.b32 %0, %1, %2, %3, 0xD8;" : "=r"(r) : "r"(a), "r"(b), "r"(m));
   return r;
+#else
+  return (a & ~m) | (b & m);
+#endif
 }
 
 // Right shift by a constant k on the FMA pipe: the high word of x * 2^(32 - k) (IMAD.HI.U32)
@@ -261,9 +275,13 @@ __device__ __forceinline__ uint32_t bit_select(uint32_t a, uint32_t b, uint32_t 
 // "r" lets ptxas fold it.
 __device__ __forceinline__ uint32_t shr_fma(uint32_t x, int k) {
   if (k == 0) return x;
+#if ANYPREC_PTX
   uint32_t r;
   asm("mul.hi.u32 %0, %1, %2;" : "=r"(r) : "r"(x), "r"(1u << (32 - k)));
   return r;
+#else
+  return (uint32_t)(((uint64_t)x << (32 - k)) >> 32);
+#endif
 }
 template <bool kFma>
 __device__ __forceinline__ uint32_t shr(uint32_t x, int k) {
@@ -294,9 +312,13 @@ __device__ __forceinline__ uint32_t lw_addr(uint32_t wv, uint32_t lb) {
   const uint32_t c = J == 0   ? wv & 0xFFu
                      : J == 3 ? __umulhi(wv, kLwMul[1])
                               : __byte_perm(wv, 0u, 0x4440u + J);
+#if ANYPREC_PTX
   uint32_t r;
   asm("mad.lo.u32 %0, %1, %2, %3;" : "=r"(r) : "r"(c), "r"(kLwMul[0]), "r"(lb));
   return r;
+#else
+  return c * kLwMul[0] + lb;
+#endif
 }
 
 // The bits of a b-bit code in its nibble (b <= 4): the mask a consumer of decode_unit's nibble
@@ -434,7 +456,11 @@ __device__ __forceinline__ void reg_lut_pairs(const uint32_t (&rt)[4], uint32_t 
   const uint32_t c = (h ? shr<kFma>(wv, 4) : wv) & kMask;
   uint32_t sel;
   if constexpr (kFma) {
+#if ANYPREC_PTX
     asm("mad.hi.u32 %0, %1, %2, %1;" : "=r"(sel) : "r"(c), "r"(1u << 20));
+#else
+    sel = (uint32_t)(((uint64_t)c << 20) >> 32) + c;
+#endif
   } else {
     sel = c | (c >> 12);
   }
@@ -444,12 +470,26 @@ __device__ __forceinline__ void reg_lut_pairs(const uint32_t (&rt)[4], uint32_t 
   hi_pair = __byte_perm(lo, hi, 0x7362);
 }
 
+// The LUT pair tables' indices (fused_gemm.cuh, kPairLanes): a nibble word's eight codes
+// n0..n7 -> one word whose bytes are n0 | n4 << 4, n2 | n6 << 4, n1 | n5 << 4, n3 | n7 << 4, the
+// code pairs of A registers 0, 2, 1, 3 (register p = nibbles (p, p + 4)). Two shifts and two
+// bit selects for four indices; kFma: the right shift by shr_fma.
+template <bool kFma = false>
+__device__ __forceinline__ uint32_t pair_gather(uint32_t wv) {
+  const uint32_t u = bit_select(wv, wv << 12, 0x0F0F0000u);
+  return bit_select(u, shr<kFma>(wv, 12), 0x0000F0F0u);
+}
+
 // And-or in one instruction: (w & mask) | magic. (Written in C, nvcc emits an AND and an OR for
 // most of the calls: 276 instead of 213 instructions per chunk in the b = 4 M1 loop.)
 __device__ __forceinline__ uint32_t and_or(uint32_t w, uint32_t mask, uint32_t magic) {
+#if ANYPREC_PTX
   uint32_t r;
   asm("lop3.b32 %0, %1, %2, %3, 0xEA;" : "=r"(r) : "r"(w), "r"(mask), "r"(magic));
   return r;
+#else
+  return (w & mask) | magic;
+#endif
 }
 
 // Nibbles 0 and 4 of w (bits 0-3, 16-19) -> two 16-bit values code + C (fp16 C = 1024, bf16 128).

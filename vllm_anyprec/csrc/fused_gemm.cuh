@@ -565,10 +565,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
             // b <= 4: word kt holds nibble codes; A register p = nibbles (p, p + 4).
             const uint32_t wv = w[2 * s + u];
             if constexpr (kPairLanes) {
-              // y: byte 0 = n0 | n4 << 4 (A register 0), 1 = n2 | n6 << 4 (2), 2 = n1 | n5 << 4
-              // (1), 3 = n3 | n7 << 4 (3), for wv's nibbles n0..n7.
-              const uint32_t u = bit_select(wv, wv << 12, 0x0F0F0000u);
-              const uint32_t y = bit_select(u, shr<kLeanFma>(wv, 12), 0x0000F0F0u);
+              // y's bytes: the pair indices of A registers 0, 2, 1, 3 (pair_gather)
+              const uint32_t y = pair_gather<kLeanFma>(wv);
               const uint32_t pt1 = pt0 + kPtabHalf;
               a[0] = lds32(lw_addr<0>(y, pt0));
               a[2] = lds32(lw_addr<1>(y, pt0));
