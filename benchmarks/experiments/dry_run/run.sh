@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# A dry run of device calls on this CPU machine, before device time is spent on them: each CALL
+# (a command line as given to the device tool, run in the repository root with OUT set) runs in
+# order in one scratch copy of the tree as the device would get it (tracked and untracked files
+# that git does not ignore; stand-in .stage / .stage2 folders), with the GPU steps stood in for
+# (stubs/: the extension build, pytest, bench_kernels.py, compute-sanitizer, ncu, nvidia-smi,
+# the vLLM install; README.md). It catches what would waste a call: a shell error, a missing
+# file, a bench flag the script does not take, a pytest -k name that matches no test, an empty
+# selection, more files in OUT than come back (8).
+# Prints, per call, its exit status, its output's tail and what it left in OUT; exits 1 if any
+# call failed or left a problem. DRY_KEEP=1 keeps the scratch folder.
+# Usage: bash benchmarks/experiments/dry_run/run.sh 'CALL' ['CALL' ...]
+#        bash benchmarks/experiments/dry_run/run.sh --plan FILE   (one call per line, # comments)
+set -uo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../../.." && pwd)
+CALLS=()
+if [ "${1:-}" = --plan ]; then
+  while IFS= read -r line; do
+    [[ "$line" =~ ^[[:space:]]*(#|$) ]] || CALLS+=("$line")
+  done < "$2"
+else
+  CALLS=("$@")
+fi
+[ ${#CALLS[@]} -gt 0 ] || { echo "usage: run.sh 'CALL' ... | --plan FILE" >&2; exit 2; }
+REAL=${DRY_REAL_PYTHON:-$(command -v python3)}
+W=$(mktemp -d /tmp/dry_run.XXXXXX)
+# The scripts write to fixed /tmp paths (/tmp/lean, /tmp/NAME_runs, /tmp/vllm-stage, ...): what
+# the calls add to /tmp goes at the end with the scratch copy, except names that other programs
+# running meanwhile use (pytest, vLLM, torch, pip, mktemp, UUIDs).
+BEFORE=$(ls -A /tmp)
+cleanup() {
+  rm -rf "$W"
+  comm -13 <(echo "$BEFORE" | sort) <(ls -A /tmp | sort) \
+    | grep -Ev '^(pytest-of-|tmp|pip-|bash_|vllm_dist_|torchinductor_|hsperfdata_)|^[0-9a-f]{8}-[0-9a-f]{4}-' \
+    | while IFS= read -r p; do rm -rf "/tmp/${p:?}"; done
+}
+[ "${DRY_KEEP:-0}" = 1 ] || trap cleanup EXIT
+# The tree as the device tool copies it.
+mkdir -p "$W/repo"
+(cd "$ROOT" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -xf - -C "$W/repo"
+# Stand-ins for the carried vLLM bundle parts (the real ones are large and install only there).
+for s in .stage .stage2; do
+  mkdir -p "$W/repo/$s"
+  echo "dry run part" > "$W/repo/$s/part.dry_run"
+done
+printf '#!/usr/bin/env bash\necho "dry run: vLLM bundle installed to /tmp/vllm-site"\n' \
+  > "$W/repo/.stage2/install-on-device.sh"
+export DRY_REAL_PYTHON=$REAL DRY_HERE=$HERE DRY_LOG=$W
+export PATH="$HERE/stubs:$PATH"
+bad=0
+for i in "${!CALLS[@]}"; do
+  call=${CALLS[$i]}
+  out="$W/out$i"
+  mkdir -p "$out"
+  echo "=== call $i: $call"
+  (cd "$W/repo" && OUT=$out bash -c "$call") > "$W/call$i.log" 2>&1
+  rc=$?
+  tail -"${DRY_TAIL:-25}" "$W/call$i.log" | sed 's/^/  | /'
+  nfiles=$(find "$out" -type f | wc -l)
+  echo "  rc=$rc, $nfiles file(s) in OUT: $(cd "$out" && find . -type f | sort | tr '\n' ' ')"
+  problems=$(grep -nE "command not found|syntax error|unbound variable|No such file or directory|Traceback|^ERROR dry run|: error: |: line [0-9]+: |build failed|rc=[1-9]" "$W/call$i.log" | head -20)
+  [ -z "$problems" ] || { echo "  problems:"; echo "$problems" | sed 's/^/  ! /'; bad=1; }
+  [ "$rc" = 0 ] || bad=1
+  [ "$nfiles" -le 8 ] || { echo "  ! more than 8 files in OUT: only 8 come back"; bad=1; }
+  [ "$nfiles" -gt 0 ] || { echo "  ! nothing in OUT"; bad=1; }
+done
+[ ! -s "$W/builds.txt" ] || { echo "=== builds (tree | ANYPREC_NVCC_FLAGS)"; sed 's/^/  /' "$W/builds.txt"; }
+[ "$bad" = 0 ] && echo "dry run: all ${#CALLS[@]} call(s) clean" || echo "dry run: PROBLEMS above"
+exit "$bad"
