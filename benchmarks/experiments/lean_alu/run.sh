@@ -18,11 +18,12 @@
 #            through the wide ring, the Llama weights, stream-K; the switch runs for the ring
 #            off, stream-K, PT off / unbalanced / forced onto 3 or 2 blocks, the wide ring off)
 #            and LUT (every M 1..1024 on an odd shape, every b, both dtypes; odd N, K; the
-#            M = 1 ring; the switch runs with the ring off / everywhere); then on leanP the LUT
-#            tests (every M on an odd shape, odd N, K, the M = 1 ring, the Llama weights, graph
-#            capture, table alignment) and compute-sanitizer memcheck of LUT b = 3, 4 at every M
-#            and the b = 4 M = 1 ring (OUT/memcheck.log: the pair tables move the ring in
-#            dynamic shared memory);
+#            M = 1 ring; the switch runs with the ring off / everywhere);
+#   testsP   on leanP the LUT tests (every M on an odd shape, odd N, K, the M = 1 ring, the
+#            Llama weights, graph capture, table alignment) and compute-sanitizer memcheck of
+#            LUT b = 3, 4 at every M and the b = 4 M = 1 ring (OUT/memcheck.log: the pair tables move the ring in
+#            dynamic shared memory). (A step of its own since session 35: with tests, the
+#            pytest timeouts added up to more than a call's 600 s);
 #   bench    (two alternating passes each) uniform M = 1, b = 2..8, fp16, the five weights: base,
 #            lean, lean16; LUT M = 1 and 16, b = 2, 3, 4: base, lean, leanP; LUT M = 1,
 #            b = 5..8: base, lean (table.txt, table_lut.txt, table_lutw.txt); then the ratios per
@@ -30,9 +31,8 @@
 #   tests16  the uniform M = 1 tests on the lean16 build (META_BITS printed);
 #   ncu      the pipe metrics (profile_m1.sh PIPES=1) of uniform b = 2, 3, 4, 5 and LUT b = 2, 4, 8
 #            on the two target weights, base and lean.
-# Calls on one warm machine: "build tests" (~9 min before session 34's additions, now maybe 10),
-# "bench tests16" (~6 min before, now maybe 7: split it into "bench" and "tests16" if it nears the
-# 600 s limit), "ncu" (~6 min).
+# Calls on one warm machine (benchmarks/experiments/next_calls.txt): "build tests" (~7 min),
+# "testsP" (~3 min), "bench" (~6 min), then "tests16" and "ncu" (~6 min) if time is left.
 # Outputs: OUT/lean_alu.tgz (packed after each step), OUT/runs.tgz (the timings).
 # Usage: OUT=$OUT LEAN_STEPS="build tests" bash benchmarks/experiments/lean_alu/run.sh
 set -uo pipefail
@@ -65,6 +65,9 @@ if step tests; then
     "m1_every_fold or m1_long_k or llama_shapes or stream_k or pipe0 or sk1 or pt0 or pt1b0 \
 or pt2g3 or pt2g2c or wide0 or lut_m1_ring or lp0 or lpall or (all_m_odd_shape and lut) \
 or (odd_n_k_groups and lut)")
+  ab_pack
+fi
+if step testsP; then
   (cd /tmp/leanP && ab_pytest "$R/tests_leanP.log" 240 tests/gpu/test_cuda_kernels.py -k \
     "(all_m_odd_shape and lut) or (odd_n_k_groups and lut) or lut_m1_ring or (llama_shapes and lut) \
 or (cuda_graph and lut) or lut_alignment or lp0 or lpall"
