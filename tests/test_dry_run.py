@@ -1,8 +1,8 @@
 """The next device session's calls (benchmarks/experiments/next_calls.txt), dry-run on the CPU by
 benchmarks/experiments/dry_run/run.sh: the scripts run end to end with the GPU steps stood in
 for, so that a shell error, a missing file, a benchmark flag, an output count over the 8 files
-that come back, or a pytest -k name that matches no test fails here instead of costing device
-time. Also: the dry run itself reports each kind of problem."""
+that come back, a folder a call forgot to carry, or a pytest -k name that matches no test fails
+here instead of costing device time. Also: the dry run itself reports each kind of problem."""
 
 import os
 import shutil
@@ -45,6 +45,8 @@ def test_next_device_calls_run_clean():
     # more files in OUT than come back
     ("for i in 1 2 3 4 5 6 7 8 9; do echo > $OUT/f$i; done", "more than 8 files"),
     ("bash benchmarks/experiments/no_such_script.sh", "No such file"),
+    # the record's second call without the bundle part it must carry
+    ("OUT=$OUT bash benchmarks/experiments/h200_record_s23/callB.sh", "No such file"),
 ])
 def test_dry_run_reports_problems(call, problem):
     r = dry_run(call)

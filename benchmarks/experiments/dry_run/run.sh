@@ -2,7 +2,8 @@
 # A dry run of device calls on this CPU machine, before device time is spent on them: each CALL
 # (a command line as given to the device tool, run in the repository root with OUT set) runs in
 # order in one scratch copy of the tree as the device would get it (tracked and untracked files
-# that git does not ignore; stand-in .stage / .stage2 folders), with the GPU steps stood in for
+# that git does not ignore, and what the call carries: "CALL  # carry: PATH ..."; stand-ins for
+# the vLLM bundle's .stage / .stage2), with the GPU steps stood in for
 # (stubs/: the extension build, pytest, bench_kernels.py, compute-sanitizer, ncu, nvidia-smi,
 # the vLLM install; README.md). It catches what would waste a call: a shell error, a missing
 # file, a bench flag the script does not take, a pytest -k name that matches no test, an empty
@@ -24,37 +25,62 @@ else
 fi
 [ ${#CALLS[@]} -gt 0 ] || { echo "usage: run.sh 'CALL' ... | --plan FILE" >&2; exit 2; }
 REAL=${DRY_REAL_PYTHON:-$(command -v python3)}
-W=$(mktemp -d /tmp/dry_run.XXXXXX)
-# The scripts write to fixed /tmp paths (/tmp/lean, /tmp/NAME_runs, /tmp/vllm-stage, ...): what
-# the calls add to /tmp goes at the end with the scratch copy, except names that other programs
-# running meanwhile use (pytest, vLLM, torch, pip, mktemp, UUIDs).
+# The scripts write to fixed /tmp paths (/tmp/lean, /tmp/NAME_runs, /tmp/vllm-stage, ...), kept
+# between calls as on a warm machine. Where user namespaces work, the calls get a private /tmp
+# (W/tmp, so W itself lives outside /tmp); elsewhere what they add to /tmp is removed at the
+# end, except names that other programs running meanwhile use.
+W=$(mktemp -d "${DRY_DIR:-/var/tmp}/dry_run.XXXXXX")
+mkdir -p "$W/tmp"
+PRIVATE=0
+unshare -rm true 2> /dev/null && PRIVATE=1
 BEFORE=$(ls -A /tmp)
 cleanup() {
   rm -rf "$W"
-  comm -13 <(echo "$BEFORE" | sort) <(ls -A /tmp | sort) \
-    | grep -Ev '^(pytest-of-|tmp|pip-|bash_|vllm_dist_|torchinductor_|hsperfdata_)|^[0-9a-f]{8}-[0-9a-f]{4}-' \
+  [ "$PRIVATE" = 1 ] || comm -13 <(echo "$BEFORE" | sort) <(ls -A /tmp | sort) \
+    | grep -Ev '^(pytest-of-|tmp|pip-|bash_|vllm_dist_|torchinductor_|hsperfdata_)|^[0-9a-f]{8}-' \
     | while IFS= read -r p; do rm -rf "/tmp/${p:?}"; done
 }
 [ "${DRY_KEEP:-0}" = 1 ] || trap cleanup EXIT
 # The tree as the device tool copies it.
 mkdir -p "$W/repo"
 (cd "$ROOT" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -xf - -C "$W/repo"
-# Stand-ins for the carried vLLM bundle parts (the real ones are large and install only there).
-for s in .stage .stage2; do
-  mkdir -p "$W/repo/$s"
-  echo "dry run part" > "$W/repo/$s/part.dry_run"
-done
-printf '#!/usr/bin/env bash\necho "dry run: vLLM bundle installed to /tmp/vllm-site"\n' \
-  > "$W/repo/.stage2/install-on-device.sh"
+# What a call carries (its line's "# carry: PATH ..."; ignored paths, absent otherwise, as on the
+# device): stand-ins for the vLLM bundle parts (the real ones are large and install only there),
+# anything else copied from the tree here.
+carry() {
+  local c
+  rm -rf "$W/repo/.stage" "$W/repo/.stage2"
+  for c in "$@"; do
+    case "$c" in
+      .stage|.stage2)
+        mkdir -p "$W/repo/$c"
+        echo "dry run part" > "$W/repo/$c/part.dry_run"
+        [ "$c" = .stage ] || printf '#!/usr/bin/env bash\necho "dry run: vLLM installed"\n' \
+          > "$W/repo/$c/install-on-device.sh" ;;
+      *) if [ -e "$ROOT/$c" ]; then rm -rf "$W/repo/$c"; cp -r "$ROOT/$c" "$W/repo/$c"
+         else echo "  ! carry: $c is not in the tree here"; fi ;;
+    esac
+  done
+}
 export DRY_REAL_PYTHON=$REAL DRY_HERE=$HERE DRY_LOG=$W
 export PATH="$HERE/stubs:$PATH"
 bad=0
 for i in "${!CALLS[@]}"; do
-  call=${CALLS[$i]}
+  call=${CALLS[$i]} carried=()
+  if [[ "$call" =~ ^(.*[^[:space:]])[[:space:]]+#[[:space:]]*carry:(.*)$ ]]; then
+    call=${BASH_REMATCH[1]}
+    read -ra carried <<< "${BASH_REMATCH[2]}"
+  fi
   out="$W/out$i"
   mkdir -p "$out"
-  echo "=== call $i: $call"
-  (cd "$W/repo" && OUT=$out bash -c "$call") > "$W/call$i.log" 2>&1
+  echo "=== call $i: $call${carried:+   (carry ${carried[*]})}"
+  carry "${carried[@]}"
+  if [ "$PRIVATE" = 1 ]; then
+    DRY_CALL=$call DRY_OUT=$out DRY_TMP=$W/tmp DRY_REPO=$W/repo unshare -rm bash -c \
+      'mount --bind "$DRY_TMP" /tmp && cd "$DRY_REPO" && OUT=$DRY_OUT bash -c "$DRY_CALL"'
+  else
+    (cd "$W/repo" && OUT=$out bash -c "$call")
+  fi > "$W/call$i.log" 2>&1
   rc=$?
   tail -"${DRY_TAIL:-25}" "$W/call$i.log" | sed 's/^/  | /'
   nfiles=$(find "$out" -type f | wc -l)
