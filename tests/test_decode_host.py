@@ -4,9 +4,10 @@
 the pair-table indices and addresses as the decode kernels do; only their inline PTX is swapped
 for plain C++ twins. Here their output is checked against ``kernels/cuda_layout.py``'s repack
 (every code of random weights, every b, every layout variant, with and without the lean-ALU
-forms) and against plain table lookups. So the C++ that the experiment flags change
-(ANYPREC_LEAN_ALU, ANYPREC_LUT_PAIR_LANES, ANYPREC_LUT_WIDE_ADDR) is executed here, not only
-modelled, before a device runs it. Needs g++ and the CUDA headers (nvcc's include folder); no
+forms), against plain table lookups, and (ANYPREC_META16's fold terms) against the fp32 table.
+So the C++ that the experiment flags change (ANYPREC_LEAN_ALU, ANYPREC_LUT_PAIR_LANES,
+ANYPREC_LUT_WIDE_ADDR, ANYPREC_META16) is executed here, not only modelled, before a device
+runs it. Needs g++ and the CUDA headers (nvcc's include folder); no
 GPU."""
 
 import os
@@ -59,7 +60,10 @@ def host_bin(tmp_path_factory):
     d = tmp_path_factory.mktemp("decode_host")
     for name, (defines, _, _) in LAYOUTS.items():
         exe = d / f"decode_host_{name}"
-        r = subprocess.run([CXX, "-std=c++17", "-O1", "-Wall", "-Wno-unknown-pragmas", "-Werror",
+        # (-Wno-class-memaccess: unpack_meta copies words into __half2 with memcpy, which g++
+        # flags for a class type and nvcc does not)
+        r = subprocess.run([CXX, "-std=c++17", "-O1", "-Wall", "-Wno-unknown-pragmas",
+                            "-Wno-class-memaccess", "-Werror",
                             *defines, f"-I{INCLUDE}", f"-I{ROOT / 'vllm_anyprec/csrc'}",
                             str(ROOT / "tests/host/decode_host.cpp"), "-o", str(exe)],
                            capture_output=True, text=True, timeout=300, check=False)
@@ -160,3 +164,28 @@ def test_pair_indices_and_addresses(host_bin, fma):
         want = [nib[p] | nib[p + 4] << 4 for p in (0, 2, 1, 3)]
         assert y == sum(b << (8 * j) for j, b in enumerate(want)), hex(wv)
         assert addr == [(128 * b + lb) & 0xFFFFFFFF for b in want], hex(wv)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=["fp16", "bf16"])
+@pytest.mark.parametrize("bits", [2, 3, 4, 5, 8])
+def test_meta16_fold_terms_equal_the_fp32_table(host_bin, dtype, bits):
+    # ANYPREC_META16 keeps the checkpoint's fp16 (s, z) and forms -s (z + C) in the kernel:
+    # unpack_meta must give bit for bit the fp32 table that the default build reads, for every
+    # scale the format can hold (subnormal to the largest) and codes-unit zeros with fractions.
+    g = torch.Generator().manual_seed(bits)
+    n, groups = 32, 64
+    scales = torch.cat([torch.logspace(-24, 15.9, n * groups // 2, base=2),
+                        torch.rand(n * groups // 2, generator=g) * 0.1])
+    scales = (scales * torch.where(torch.rand(n * groups, generator=g) < 0.2, -1, 1))
+    scales = scales.to(torch.float16).reshape(n, groups)
+    zeros = (torch.rand(n, groups, generator=g) * 2 ** bits).to(torch.float16)
+    zeros[0, :4] = torch.tensor([0.0, 2 ** bits - 1, 0.5, 2 ** bits - 0.25])
+    half = cuda_layout.uniform_meta(scales, zeros, bits, dtype, 2, half=True)
+    full = cuda_layout.uniform_meta(scales, zeros, bits, dtype, 2, half=False)
+    words = half.contiguous().view(torch.int32).numpy().astype("<i4")  # 2 words per 4 halves
+    count = words.size // 2
+    raw = run(host_bin["default"], ["meta", int(dtype == torch.bfloat16), bits, count], words)
+    got = np.frombuffer(raw, dtype="<f4").reshape(full.shape)
+    want = full.numpy()
+    assert np.array_equal(got.view("<u4"), want.view("<u4")), \
+        np.argwhere(got.view("<u4") != want.view("<u4"))[:5]

@@ -18,6 +18,10 @@
 //   pairs FMA COUNT
 //       in:  COUNT records of 2 uint32: a nibble word, a base address
 //       out: COUNT x 5 uint32: pair_gather<FMA>(word), then lw_addr<J>(that, base), J = 0..3
+//   meta DTYPE B COUNT        (DTYPE 0: fp16 activations, 1: bf16)
+//       in:  COUNT 16-bit fold words (uint2: fp16 s_g | z_g << 16, s_g8 | z_g8 << 16), as
+//            uniform_meta(half=True) writes them for ANYPREC_META16 builds
+//       out: COUNT x float4: unpack_meta<T, B>, the fp32 (s, -s (z + C), ...) the fold uses
 #include "cuda_host_shims.h"
 // (after the shims: anyprec.cuh's helpers call them)
 #include "anyprec.cuh"
@@ -31,6 +35,13 @@
 using namespace anyprec;
 
 namespace {
+
+[[noreturn]] void usage() {
+  std::fprintf(stderr,
+               "usage: decode_host decode B FMA NOMASK TILES CHUNKS | lutregs B FMA COUNT | "
+               "pairs FMA COUNT | meta DTYPE B COUNT (binary words on stdin and stdout)\n");
+  std::exit(2);
+}
 
 template <typename V>
 std::vector<V> read_all(size_t n) {
@@ -105,6 +116,31 @@ void pairs(int count) {
   write_all(out);
 }
 
+template <typename T, int B>
+void meta(int count) {
+  const std::vector<uint32_t> in = read_all<uint32_t>((size_t)count * 2);
+  std::vector<float> out((size_t)count * 4);
+  for (int r = 0; r < count; ++r) {
+    const float4 f = unpack_meta<T, B>(make_uint2(in[2 * r], in[2 * r + 1]));
+    const float o[4] = {f.x, f.y, f.z, f.w};
+    std::memcpy(&out[(size_t)r * 4], o, sizeof(o));
+  }
+  write_all(out);
+}
+template <typename T>
+void meta_bits(int b, int count) {
+  switch (b) {
+    case 2: return meta<T, 2>(count);
+    case 3: return meta<T, 3>(count);
+    case 4: return meta<T, 4>(count);
+    case 5: return meta<T, 5>(count);
+    case 6: return meta<T, 6>(count);
+    case 7: return meta<T, 7>(count);
+    case 8: return meta<T, 8>(count);
+    default: usage();
+  }
+}
+
 // Runtime (b, flags) -> the template instance.
 template <int B>
 void decode_flags(bool fma, bool nomask, int tiles, int chunks) {
@@ -114,12 +150,6 @@ void decode_flags(bool fma, bool nomask, int tiles, int chunks) {
   decode<B, false, false>(tiles, chunks);
 }
 
-[[noreturn]] void usage() {
-  std::fprintf(stderr,
-               "usage: decode_host decode B FMA NOMASK TILES CHUNKS | lutregs B FMA COUNT | "
-               "pairs FMA COUNT (binary words on stdin and stdout)\n");
-  std::exit(2);
-}
 
 }  // namespace
 
@@ -147,6 +177,9 @@ int main(int argc, char** argv) {
     if (b == 2) fma ? lutregs<2, true>(count) : lutregs<2, false>(count);
     else if (b == 3) fma ? lutregs<3, true>(count) : lutregs<3, false>(count);
     else usage();
+  } else if (mode == "meta") {
+    const int b = arg(3), count = arg(4);
+    arg(2) ? meta_bits<__nv_bfloat16>(b, count) : meta_bits<__half>(b, count);
   } else if (mode == "pairs") {
     const int count = arg(3);
     arg(2) ? pairs<true>(count) : pairs<false>(count);
