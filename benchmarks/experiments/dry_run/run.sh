@@ -27,12 +27,20 @@ fi
 REAL=${DRY_REAL_PYTHON:-$(command -v python3)}
 # The scripts write to fixed /tmp paths (/tmp/lean, /tmp/NAME_runs, /tmp/vllm-stage, ...), kept
 # between calls as on a warm machine. Where user namespaces work, the calls get a private /tmp
-# (W/tmp, so W itself lives outside /tmp); elsewhere what they add to /tmp is removed at the
-# end, except names that other programs running meanwhile use.
+# (W/tmp; W itself must be outside /tmp, DRY_DIR); elsewhere what they add to /tmp is removed at
+# the end, except names that other programs running meanwhile use.
 W=$(mktemp -d "${DRY_DIR:-/var/tmp}/dry_run.XXXXXX")
-mkdir -p "$W/tmp"
+mkdir -p "$W/tmp" "$W/hosttmp"
 PRIVATE=0
-unshare -rm true 2> /dev/null && PRIVATE=1
+[[ "$(realpath "$W")" == /tmp/* ]] || ! unshare -rm true 2> /dev/null || PRIVATE=1
+# Paths under the real /tmp that must stay visible under the private one (a clone or a venv
+# there): bound back in at their own paths.
+KEEP=()
+for p in "$ROOT" "$(dirname "$(realpath "$REAL")")" \
+         "$("$REAL" -c 'import sys; print(sys.prefix)' 2> /dev/null)"; do
+  p=$(realpath -m "$p")
+  [[ "$p" == /tmp/* ]] && KEEP+=("$p")
+done
 BEFORE=$(ls -A /tmp)
 cleanup() {
   rm -rf "$W"
@@ -76,8 +84,13 @@ for i in "${!CALLS[@]}"; do
   echo "=== call $i: $call${carried:+   (carry ${carried[*]})}"
   carry "${carried[@]}"
   if [ "$PRIVATE" = 1 ]; then
-    DRY_CALL=$call DRY_OUT=$out DRY_TMP=$W/tmp DRY_REPO=$W/repo unshare -rm bash -c \
-      'mount --bind "$DRY_TMP" /tmp && cd "$DRY_REPO" && OUT=$DRY_OUT bash -c "$DRY_CALL"'
+    DRY_CALL=$call DRY_OUT=$out DRY_W=$W DRY_KEEP_PATHS="${KEEP[*]}" unshare -rm bash -c '
+      set -e
+      mount --bind /tmp "$DRY_W/hosttmp"
+      mount --bind "$DRY_W/tmp" /tmp
+      for p in $DRY_KEEP_PATHS; do mkdir -p "$p"; mount --bind "$DRY_W/hosttmp/${p#/tmp/}" "$p"; done
+      set +e
+      cd "$DRY_W/repo" && OUT=$DRY_OUT bash -c "$DRY_CALL"'
   else
     (cd "$W/repo" && OUT=$out bash -c "$call")
   fi > "$W/call$i.log" 2>&1
