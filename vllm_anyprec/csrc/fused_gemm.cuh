@@ -347,12 +347,15 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     } else if constexpr (kPairLanes) {
       // Item (half h, row gr of 8, high code ch): row r = n0 + gr + 8 h's entries lo | ch << 4,
       // lo < 2^b, each stored to the row's four lanes with one 16-byte store. (b < 4: the
-      // entries with a code bit above b set are never read, and not written.)
+      // entries with a code bit above b set are never read, and not written.) gr varies
+      // fastest: a warp's eight rows fill one 128-byte line of banks, so each 16-byte store
+      // instruction takes the 4 wavefronts its 512 bytes need (with ch fastest, all 32 threads
+      // hit the same 8 banks: 16 wavefronts at b = 4, found by review in session 35).
       constexpr int kCodes = 1 << B;
       const uint16_t* lut16 = reinterpret_cast<const uint16_t*>(lut);
       const uint32_t pbase = (uint32_t)__cvta_generic_to_shared(xs_tile);
       for (int i = threadIdx.x; i < 16 * kCodes; i += blockDim.x) {
-        const int ch = i & (kCodes - 1), gr = (i >> B) & 7, h = i >> (B + 3);
+        const int gr = i & 7, ch = (i >> 3) & (kCodes - 1), h = i >> (B + 3);
         const int r = n0 + gr + 8 * h;
         const bool ok = r < N;
         const uint4 zero = make_uint4(0, 0, 0, 0);
