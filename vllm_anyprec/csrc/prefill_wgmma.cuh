@@ -893,9 +893,11 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     if (ANYPREC_PREFILL_PULL16 && splits == 2) {
       // Item f: token z + 2 (f >> 5), rows 4 (f & 31) .. + 3 (16 contiguous bytes of red:
       // red_word's xor moves whole groups of 8). All kBatch items' loads (the own block's by
-      // ld.shared, the partner's across the cluster) are issued before the first add.
-      constexpr int kBatch = 8;
-      const int items = TOK / 2 * 32;
+      // ld.shared, the partner's across the cluster) are issued before the first add. At most
+      // the items per thread (4 for 64-token blocks: 8 would load 4 clamped repeats each).
+      constexpr int items = TOK / 2 * 32;
+      constexpr int kBatch = items / 256 < 8 ? items / 256 : 8;
+      static_assert(items % (256 * kBatch) == 0, "whole batches for 256 threads");
       for (int f0 = tid; f0 < items; f0 += 256 * kBatch) {
         float4 own[kBatch], other[kBatch];
 #pragma unroll
