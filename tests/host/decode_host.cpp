@@ -86,46 +86,48 @@ void decode(int tiles, int chunks) {
   write_all(out);
 }
 
+// count records of kIn words from stdin; f writes each one's kOut values; all to stdout.
+template <int kIn, int kOut, typename Out = uint32_t, typename F>
+void map_records(int count, F f) {
+  const std::vector<uint32_t> in = read_all<uint32_t>((size_t)count * kIn);
+  std::vector<Out> out((size_t)count * kOut);
+  for (int r = 0; r < count; ++r) f(&in[(size_t)r * kIn], &out[(size_t)r * kOut]);
+  write_all(out);
+}
+
 template <int B, bool kFma>
 void lutregs(int count) {
-  const std::vector<uint32_t> in = read_all<uint32_t>((size_t)count * 9);
-  std::vector<uint32_t> out((size_t)count * 4);
-  for (int r = 0; r < count; ++r) {
-    const uint32_t* p = &in[(size_t)r * 9];
-    uint32_t rt[2][4], a[4];
+  map_records<9, 4>(count, [](const uint32_t* p, uint32_t* a) {
+    uint32_t rt[2][4];
     reg_lut_row(make_uint4(p[0], p[1], p[2], p[3]), rt[0]);
     reg_lut_row(make_uint4(p[4], p[5], p[6], p[7]), rt[1]);
     // as the decode kernels call it: row h's registers h and h + 2
     for (int h = 0; h < 2; ++h)
       reg_lut_pairs<kFma, 0x01010101u * nib_mask<B>()>(rt[h], p[8], h, a[h], a[h + 2]);
-    std::memcpy(&out[(size_t)r * 4], a, sizeof(a));
-  }
-  write_all(out);
+  });
 }
 
 template <bool kFma>
 void pairs(int count) {
-  const std::vector<uint32_t> in = read_all<uint32_t>((size_t)count * 2);
-  std::vector<uint32_t> out((size_t)count * 5);
-  for (int r = 0; r < count; ++r) {
-    const uint32_t y = pair_gather<kFma>(in[2 * r]), lb = in[2 * r + 1];
-    const uint32_t o[5] = {y, lw_addr<0>(y, lb), lw_addr<1>(y, lb), lw_addr<2>(y, lb),
-                           lw_addr<3>(y, lb)};
-    std::memcpy(&out[(size_t)r * 5], o, sizeof(o));
-  }
-  write_all(out);
+  map_records<2, 5>(count, [](const uint32_t* p, uint32_t* o) {
+    const uint32_t y = pair_gather<kFma>(p[0]), lb = p[1];
+    o[0] = y;
+    o[1] = lw_addr<0>(y, lb);
+    o[2] = lw_addr<1>(y, lb);
+    o[3] = lw_addr<2>(y, lb);
+    o[4] = lw_addr<3>(y, lb);
+  });
 }
 
 template <typename T, int B>
 void meta(int count) {
-  const std::vector<uint32_t> in = read_all<uint32_t>((size_t)count * 2);
-  std::vector<float> out((size_t)count * 4);
-  for (int r = 0; r < count; ++r) {
-    const float4 f = unpack_meta<T, B>(make_uint2(in[2 * r], in[2 * r + 1]));
-    const float o[4] = {f.x, f.y, f.z, f.w};
-    std::memcpy(&out[(size_t)r * 4], o, sizeof(o));
-  }
-  write_all(out);
+  map_records<2, 4, float>(count, [](const uint32_t* p, float* o) {
+    const float4 f = unpack_meta<T, B>(make_uint2(p[0], p[1]));
+    o[0] = f.x;
+    o[1] = f.y;
+    o[2] = f.z;
+    o[3] = f.w;
+  });
 }
 template <typename T>
 void meta_bits(int b, int count) {
