@@ -21,9 +21,9 @@
 #            M = 1 ring; the switch runs with the ring off / everywhere);
 #   testsP   on leanP the LUT tests (every M on an odd shape, odd N, K, the M = 1 ring, the
 #            Llama weights, graph capture, table alignment) and compute-sanitizer memcheck of
-#            LUT b = 3, 4 at every M and the b = 4 M = 1 ring (OUT/memcheck.log: the pair tables move the ring in
-#            dynamic shared memory). (A step of its own since session 35: with tests, the
-#            pytest timeouts added up to more than a call's 600 s);
+#            LUT b = 3, 4 at every M and the b = 4 M = 1 ring (OUT/memcheck.log: the pair
+#            tables move the ring in dynamic shared memory). (A step of its own since session
+#            35: with tests, the pytest timeouts added up to more than a call's 600 s);
 #   bench    (two alternating passes each) uniform M = 1, b = 2..8, fp16, the five weights: base,
 #            lean, lean16; LUT M = 1 and 16, b = 2, 3, 4: base, lean, leanP; LUT M = 1,
 #            b = 5..8: base, lean (table.txt, table_lut.txt, table_lutw.txt); then the ratios per
