@@ -51,7 +51,8 @@ cleanup() {
 [ "${DRY_KEEP:-0}" = 1 ] || trap cleanup EXIT
 # The tree as the device tool copies it.
 mkdir -p "$W/repo"
-(cd "$ROOT" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -xf - -C "$W/repo"
+(cd "$ROOT" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) \
+  | tar -xf - -C "$W/repo"
 # What a call carries (its line's "# carry: PATH ..."; ignored paths, absent otherwise, as on the
 # device): stand-ins for the vLLM bundle parts (the real ones are large and install only there),
 # anything else copied from the tree here.
@@ -72,6 +73,9 @@ carry() {
 }
 export DRY_REAL_PYTHON=$REAL DRY_HERE=$HERE DRY_LOG=$W
 export PATH="$HERE/stubs:$PATH"
+# What a call's output must not hold (the scripts' own steps print "rc=N").
+PROBLEMS="command not found|syntax error|unbound variable|No such file or directory|Traceback"
+PROBLEMS+="|^ERROR dry run|: error: |: line [0-9]+: |build failed|rc=[1-9]"
 bad=0
 for i in "${!CALLS[@]}"; do
   call=${CALLS[$i]} carried=()
@@ -88,7 +92,9 @@ for i in "${!CALLS[@]}"; do
       set -e
       mount --bind /tmp "$DRY_W/hosttmp"
       mount --bind "$DRY_W/tmp" /tmp
-      for p in $DRY_KEEP_PATHS; do mkdir -p "$p"; mount --bind "$DRY_W/hosttmp/${p#/tmp/}" "$p"; done
+      for p in $DRY_KEEP_PATHS; do
+        mkdir -p "$p" && mount --bind "$DRY_W/hosttmp/${p#/tmp/}" "$p"
+      done
       set +e
       cd "$DRY_W/repo" && OUT=$DRY_OUT bash -c "$DRY_CALL"'
   else
@@ -98,12 +104,15 @@ for i in "${!CALLS[@]}"; do
   tail -"${DRY_TAIL:-25}" "$W/call$i.log" | sed 's/^/  | /'
   nfiles=$(find "$out" -type f | wc -l)
   echo "  rc=$rc, $nfiles file(s) in OUT: $(cd "$out" && find . -type f | sort | tr '\n' ' ')"
-  problems=$(grep -nE "command not found|syntax error|unbound variable|No such file or directory|Traceback|^ERROR dry run|: error: |: line [0-9]+: |build failed|rc=[1-9]" "$W/call$i.log" | head -20)
+  problems=$(grep -nE "$PROBLEMS" "$W/call$i.log" | head -20)
   [ -z "$problems" ] || { echo "  problems:"; echo "$problems" | sed 's/^/  ! /'; bad=1; }
   [ "$rc" = 0 ] || bad=1
   [ "$nfiles" -le 8 ] || { echo "  ! more than 8 files in OUT: only 8 come back"; bad=1; }
   [ "$nfiles" -gt 0 ] || { echo "  ! nothing in OUT"; bad=1; }
 done
-[ ! -s "$W/builds.txt" ] || { echo "=== builds (tree | ANYPREC_NVCC_FLAGS)"; sed 's/^/  /' "$W/builds.txt"; }
+if [ -s "$W/builds.txt" ]; then
+  echo "=== builds (tree | ANYPREC_NVCC_FLAGS)"
+  sed 's/^/  /' "$W/builds.txt"
+fi
 [ "$bad" = 0 ] && echo "dry run: all ${#CALLS[@]} call(s) clean" || echo "dry run: PROBLEMS above"
 exit "$bad"
