@@ -27,7 +27,9 @@
 #   bench    (two alternating passes each) uniform M = 1, b = 2..8, fp16, the five weights: base,
 #            lean, lean16; LUT M = 1 and 16, b = 2, 3, 4: base, lean, leanP; LUT M = 1,
 #            b = 5..8: base, lean (table.txt, table_lut.txt, table_lutw.txt); then the ratios per
-#            (scheme, M, b) of each variant to its base, and base1 to base2 (ratios.txt);
+#            (scheme, M, b) of each variant to its base, and base1 to base2 (ratios.txt); then
+#            each flag's verdict and the set_defaults.py command for the winners (decide.py,
+#            decide.txt);
 #   tests16  the uniform M = 1 tests on the lean16 build (META_BITS printed);
 #   ncu      the pipe metrics (profile_m1.sh PIPES=1) of uniform b = 2, 3, 4, 5 and LUT b = 2, 4, 8
 #            on the two target weights, base and lean.
@@ -99,6 +101,9 @@ if step bench; then
     python3 $RATIOS --bits "$RUNS" lutwbase1,lutwbase2 lutwlean1,lutwlean2
   } > "$R/ratios.txt" 2>&1
   cat "$R/ratios.txt"
+  # each flag's verdict by decide.py's rule, and the set_defaults.py command for the winners
+  python3 benchmarks/experiments/lean_alu/decide.py "$RUNS" > "$R/decide.txt" 2>&1
+  cat "$R/decide.txt"
   ab_pack
 fi
 if step tests16; then
