@@ -30,17 +30,19 @@ def test_verdicts(tmp_path):
     write(tmp_path, "lean16x", "uniform", [1], range(2, 9),
           lambda m, b, i, p: base(m, b, i, p) / (1.05 if b != 5 else 0.9))  # b = 5 loses
     write(tmp_path, "lutbase", "lut", [1, 16], [2, 3, 4], base)
-    write(tmp_path, "lutlean", "lut", [1, 16], [2, 3, 4], lambda m, b, i, p: base(m, b, i, p) / 1.03)
+    write(tmp_path, "lutlean", "lut", [1, 16], [2, 3, 4],
+          lambda m, b, i, p: base(m, b, i, p) / 1.03)
     # pairs against lean: b = 4 20% faster, b = 2, 3 10% slower -> =1
     write(tmp_path, "lutpair", "lut", [1, 16], [2, 3, 4],
           lambda m, b, i, p: base(m, b, i, p) / 1.03 / (1.2 if b == 4 else 0.9))
     write(tmp_path, "lutwbase", "lut", [1], [5, 6, 7, 8], base)
-    write(tmp_path, "lutwlean", "lut", [1], [5, 6, 7, 8], lambda m, b, i, p: base(m, b, i, p) * 1.01)
+    write(tmp_path, "lutwlean", "lut", [1], [5, 6, 7, 8],
+          lambda m, b, i, p: base(m, b, i, p) * 1.01)
     lines, flags = decide.decide(tmp_path)
     assert flags == {"ANYPREC_LEAN_ALU": "1", "ANYPREC_RING_PTRS": "1",
                      "ANYPREC_LUT_PAIR_LANES": "1"}, lines
-    assert any(line.startswith("META16: off") and "uniform M=1 b=5: 0.857" in line
-               for line in lines), lines
+    assert any(line.startswith("META16: off (if tests16 passed)")
+               and "uniform M=1 b=5: 0.857" in line for line in lines), lines
     assert lines[0].startswith("margin 0.010")
 
 
@@ -55,3 +57,11 @@ def test_a_group_that_loses_vetoes(tmp_path):
     lines, flags = decide.decide(tmp_path)
     assert "ANYPREC_LEAN_ALU" not in flags
     assert "worst group 0.952 (uniform M=1 b=2)" in lines[1], lines
+
+
+def test_meta16_wins_when_faster_everywhere(tmp_path):
+    write(tmp_path, "base", "uniform", [1], range(2, 9), lambda m, b, i, p: 30.0)
+    write(tmp_path, "lean", "uniform", [1], range(2, 9), lambda m, b, i, p: 30.0)
+    write(tmp_path, "lean16x", "uniform", [1], range(2, 9), lambda m, b, i, p: 29.0)
+    _, flags = decide.decide(tmp_path)
+    assert flags == {"ANYPREC_META16": "1"}

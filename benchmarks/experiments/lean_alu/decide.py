@@ -10,7 +10,7 @@ the passes averaged (prefill_pdl/ratios.py's load):
   b = 2..4 (lutbase / lutlean);
 - ANYPREC_LUT_WIDE_ADDR (in lean; it changes only LUT b >= 5): lutwbase / lutwlean;
 - ANYPREC_LUT_PAIR_LANES (leanP against lean): b = 4 decides =1, b = 2, 3 as well =2;
-- ANYPREC_META16 (lean16x against lean), only after its tests ran (tests16).
+- ANYPREC_META16 (lean16x against lean), only where its tests passed (tests16).
 A flag wins when the geometric mean over its cells is above 1 + margin and no (scheme, M, b)
 group's mean is below 1 - margin, margin = max(1%, the noise): the largest group deviation of
 base1 against base2. It prints the numbers behind each verdict; the call is still the reader's.
@@ -86,7 +86,9 @@ def decide(runs: Path) -> tuple[list[str], dict[str, str]]:
     if pair != "0":
         flags["ANYPREC_LUT_PAIR_LANES"] = pair
     win, why = verdict(groups(runs, "lean", "lean16x", bits=(2, 3, 4, 5, 6, 7, 8)), margin)
-    lines.append(f"META16: {'wins' if win else 'off'} (turn on only if tests16 passed): {why}")
+    lines.append(f"META16: {'ON' if win else 'off'} (if tests16 passed): {why}")
+    if win:
+        flags["ANYPREC_META16"] = "1"
     return lines, flags
 
 

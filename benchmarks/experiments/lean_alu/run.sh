@@ -34,7 +34,7 @@
 #   ncu      the pipe metrics (profile_m1.sh PIPES=1) of uniform b = 2, 3, 4, 5 and LUT b = 2, 4, 8
 #            on the two target weights, base and lean.
 # Calls on one warm machine (benchmarks/experiments/next_calls.txt): "build tests" (~7 min),
-# "testsP" (~3 min), "bench" (~6 min), then "tests16" and "ncu" (~6 min) if time is left.
+# "testsP tests16" (~4.5 min), "bench" (~6 min), then "ncu" (~6 min) if time is left.
 # Outputs: OUT/lean_alu.tgz (packed after each step), OUT/runs.tgz (the timings).
 # Usage: OUT=$OUT LEAN_STEPS="build tests" bash benchmarks/experiments/lean_alu/run.sh
 set -uo pipefail
