@@ -301,7 +301,7 @@ __device__ __forceinline__ uint32_t shr(uint32_t x, int k) {
 // rebuilt with ~40 moves per chunk.) ANYPREC_LUT_WIDE_ADDR: the b >= 5 lookups through it; a
 // build flag, off by default until timed (benchmarks/experiments/lut_wide_addr/).
 #ifndef ANYPREC_LUT_WIDE_ADDR
-#define ANYPREC_LUT_WIDE_ADDR 0
+#define ANYPREC_LUT_WIDE_ADDR 1
 #endif
 // 128, 2^8 (static: one copy per translation unit, no host symbol shared between the
 // fused_gemm_bX.cu files)

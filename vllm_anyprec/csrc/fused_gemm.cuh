@@ -81,7 +81,7 @@
 // sit in dynamic shared memory, before the LP ring. 2: b = 2, 3 as well (16 / 30 KB), instead of
 // the register tables (kRegLut).
 #ifndef ANYPREC_LUT_PAIR_LANES
-#define ANYPREC_LUT_PAIR_LANES 0
+#define ANYPREC_LUT_PAIR_LANES 1
 #endif
 // ANYPREC_LUT_LANES_WIDE=1 (default): the same for b >= 5 (see lw_tab), where the shared 16-row
 // table of 2^b entries made LUT slower than fp16 at M = 1. On the H200
