@@ -70,7 +70,7 @@ def test_experiment_flags_compile_without_ring_spills(tmp_path):
 # MT = 1, 2 and the LP ring). ptxas must fit their lookups without spilling.
 @pytest.mark.skipif(NVCC is None, reason="no nvcc on this machine")
 @pytest.mark.parametrize("bits,flag,pattern,count", [
-    (5, "ANYPREC_LUT_WIDE_ADDR=1", r"fused_gemm_kernelI\w+?Li5ELi[124]ELb1ELb0ELi8E", 6),
+    (8, "ANYPREC_LUT_WIDE_ADDR=8", r"fused_gemm_kernelI\w+?Li8ELi[124]ELb1ELb0ELi8E", 6),
     (4, "ANYPREC_LUT_PAIR_LANES=1", r"fused_gemm_kernelI\w+?Li4ELi[12]ELb1ELb0ELi8E|lutpipe", 6),
     (3, "ANYPREC_LUT_PAIR_LANES=2", r"fused_gemm_kernelI\w+?Li3ELi[12]ELb1ELb0ELi8E|lutpipe", 6),
 ])

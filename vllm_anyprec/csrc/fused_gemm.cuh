@@ -115,8 +115,8 @@
 #ifndef ANYPREC_RING_PTRS
 #define ANYPREC_RING_PTRS 0
 #endif
-// ANYPREC_LUT_WIDE_ADDR=1 (off, not yet run; anyprec.cuh, benchmarks/experiments/lut_wide_addr/):
-// the LUT b >= 5 lookups' shared addresses in two ops (lw_addr) instead of four.
+// ANYPREC_LUT_WIDE_ADDR (anyprec.cuh, benchmarks/experiments/lut_wide_addr/): the LUT b = 5 ..
+// that value's lookups form their shared addresses in two ops (lw_addr) instead of four.
 // ANYPREC_SUM_XA: at M >= 2 (uniform) the sums of x from one mma per 32-k subchunk and 8-row
 // tile with the tile's x as A and all-ones B, instead of one all-ones-A mma per 16 k: lane
 // (g, t)'s x registers of the subchunk are an A fragment whose rows g and g + 8 both hold
@@ -308,7 +308,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   const uint32_t* const lw = lw_tab + lane;
   // ANYPREC_LUT_WIDE_ADDR (anyprec.cuh, lw_addr): the lookups by shared address, from lwb =
   // this lane's word of code 0.
-  constexpr bool kLwAddr = kLanesW && ANYPREC_LUT_WIDE_ADDR;
+  constexpr bool kLwAddr = kLanesW && B <= ANYPREC_LUT_WIDE_ADDR;
   const uint32_t lwb = (uint32_t)__cvta_generic_to_shared(lw_tab) + 4 * lane;
   // Builds the LUT tables of this block's n-tile (then a barrier); called once the first weight
   // loads are in flight, so their latency and the table's overlap. The per-lane tables are

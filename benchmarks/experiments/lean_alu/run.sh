@@ -44,7 +44,7 @@ ab_rundir lean_alu
 step() { [[ "$STEPS" == *" $1 "* ]]; }
 if step build; then
   ab_init lean_alu
-  LEAN="-DANYPREC_LEAN_ALU=1 -DANYPREC_RING_PTRS=1 -DANYPREC_LUT_WIDE_ADDR=1"
+  LEAN="-DANYPREC_LEAN_ALU=1 -DANYPREC_RING_PTRS=1 -DANYPREC_LUT_WIDE_ADDR=8"
   # (every copy is taken before any build starts: a copy mid-build could hold objects)
   for v in leanP lean16; do rm -rf /tmp/$v && mkdir -p /tmp/$v && cp -r . /tmp/$v/; done
   for spec in "leanP=$LEAN -DANYPREC_LUT_PAIR_LANES=2" "lean16=$LEAN -DANYPREC_META16=1"; do
