@@ -299,12 +299,13 @@ __device__ __forceinline__ uint32_t shr(uint32_t x, int k) {
 // into LEA / SHF on the ALU pipe, which the lookup loops fill already. (The high-word forms
 // hi(x 2^k) + lb take one op fewer per byte but need lb in a 64-bit register pair, which ptxas
 // rebuilt with ~40 moves per chunk.) ANYPREC_LUT_WIDE_ADDR: the largest b whose b >= 5
-// lookups go through it (0: none). 6 by default: in session 35's H200 A/B (lean_alu/) it took
-// LUT M = 1 b = 5 / 6 7-8% less time on the five weights (geomean), b = 7 / 8 0.92-1.05x
-// (1.00 / 1.00 geomean), so those keep the C index form
+// lookups go through it (0: none). In session 35's H200 A/B (lean_alu/) it took LUT M = 1
+// b = 5 / 6 7-8% less time on the five weights (geomean); b = 7 / 8 were even (1.00 / 1.00
+// geomean, 0.92-1.05x per weight). On for every b (8), the build the record measured; 6 (the
+// C index form at b = 7, 8) is the candidate for the next A/B
 // (benchmarks/experiments/lut_wide_addr/).
 #ifndef ANYPREC_LUT_WIDE_ADDR
-#define ANYPREC_LUT_WIDE_ADDR 6
+#define ANYPREC_LUT_WIDE_ADDR 8
 #endif
 // 128, 2^8 (static: one copy per translation unit, no host symbol shared between the
 // fused_gemm_bX.cu files)
