@@ -36,6 +36,10 @@
 #                                     the failed tests' names
 #   ab_stage_vllm DIR                 the vLLM bundle part carried in DIR (.stage, .stage2) copied to
 #                                     /tmp/vllm-stage, for h200_record_s23/callB.sh
+#   ab_steps "STEP ..."; ab_step S   a multi-call script's steps for this call; ab_step: whether S
+#                                     is one of them
+#   ab_constants DIR FILE             the layout constants the extension built in DIR reports
+#                                     (PACKED_MASK, PACK_RUNS, META_BITS): FILE and stdout
 #   ab_memcheck FILE KEXPR            compute-sanitizer memcheck of pytest FILE -k KEXPR:
 #                                     OUT/memcheck.log, its summary line printed
 #   ncu_prefill_cells FILE "LABEL|SCHEME BITS K N M [TOKENS SPLIT]" ...
@@ -197,6 +201,16 @@ ab_pytest() {
 }
 ab_stage_vllm() {
   mkdir -p /tmp/vllm-stage && cp -f "$1"/* /tmp/vllm-stage/
+}
+ab_steps() {
+  STEPS=" $1 "
+}
+ab_step() { [[ "$STEPS" == *" $1 "* ]]; }
+ab_constants() {
+  (cd "$1" && PYTHONPATH=$PWD python3 -c "import torch, vllm_anyprec._C as c
+print('PACKED_MASK', c.PACKED_MASK, 'PACK_RUNS', c.PACK_RUNS, 'META_BITS', c.META_BITS)") \
+    > "$2" 2>&1
+  cat "$2"
 }
 ab_memcheck() {
   PYTHONPATH=$PWD timeout 150 compute-sanitizer --tool memcheck python3 -m pytest -q \

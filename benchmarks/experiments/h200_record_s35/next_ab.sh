@@ -14,10 +14,9 @@
 # Usage: OUT=$OUT AB_STEPS="build tests" bash benchmarks/experiments/h200_record_s35/next_ab.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
-STEPS=" ${AB_STEPS:-build tests} "
+ab_steps "${AB_STEPS:-build tests}"
 ab_rundir next_ab
-step() { [[ "$STEPS" == *" $1 "* ]]; }
-if step build; then
+if ab_step build; then
   ab_init next_ab
   rm -rf /tmp/m16 && mkdir -p /tmp/m16 && cp -r . /tmp/m16/
   (cd /tmp/m16 && ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a MAX_JOBS=8 \
@@ -30,17 +29,15 @@ if step build; then
 else
   ab_resume next_ab
 fi
-if step tests; then
+if ab_step tests; then
   (cd /tmp/w6 && ab_pytest "$R/tests_w6.log" 200 tests/gpu/test_cuda_kernels.py -k \
     "(all_m_odd_shape and lut) or (odd_n_k_groups and lut) or (llama_shapes and lut)")
-  (cd /tmp/m16 && PYTHONPATH=$PWD python3 -c \
-    "import torch, vllm_anyprec._C as c; print('META_BITS', c.META_BITS)" > "$R/meta_bits.txt" 2>&1
-   cat "$R/meta_bits.txt"
-   ab_pytest "$R/tests_m16.log" 240 tests/gpu/test_cuda_kernels.py -k \
+  ab_constants /tmp/m16 "$R/meta_bits.txt"
+  (cd /tmp/m16 && ab_pytest "$R/tests_m16.log" 240 tests/gpu/test_cuda_kernels.py -k \
      "m1_every_fold or m1_long_k or llama_shapes or (all_m_odd_shape and uniform)")
   ab_pack
 fi
-if step bench; then
+if ab_step bench; then
   SHAPES=4096x6144,4096x4096,4096x28672,14336x4096,4096x14336
   ab_bench_passes 2 "lutb ." "w6 /tmp/w6" -- --ms 1,16 --schemes lut --bits 5,6,7,8 --shapes $SHAPES
   ab_bench_passes 2 "unib ." "m16 /tmp/m16" -- --ms 1,16 --schemes uniform --shapes $SHAPES

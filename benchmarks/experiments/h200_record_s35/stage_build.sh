@@ -17,8 +17,7 @@ ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a MAX_JOBS=16 python3 setup.py build_e
   > /tmp/stage_build_full.log 2>&1
 rc=$?
 { echo "build rc=$rc in $(( $(date +%s) - s )) s"; tail -5 /tmp/stage_build_full.log
-  PYTHONPATH=$PWD python3 -c "import torch, vllm_anyprec._C as c
-print('PACKED_MASK', c.PACKED_MASK, 'PACK_RUNS', c.PACK_RUNS, 'META_BITS', c.META_BITS)"
 } > "$OUT/stage_build.log" 2>&1
 cat "$OUT/stage_build.log"
+ab_constants . /tmp/stage_build_constants.txt | tee -a "$OUT/stage_build.log"
 exit $rc

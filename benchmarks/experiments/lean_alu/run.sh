@@ -39,10 +39,9 @@
 # Usage: OUT=$OUT LEAN_STEPS="build tests" bash benchmarks/experiments/lean_alu/run.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
-STEPS=" ${LEAN_STEPS:-build tests} "
+ab_steps "${LEAN_STEPS:-build tests}"
 ab_rundir lean_alu
-step() { [[ "$STEPS" == *" $1 "* ]]; }
-if step build; then
+if ab_step build; then
   ab_init lean_alu
   LEAN="-DANYPREC_LEAN_ALU=1 -DANYPREC_RING_PTRS=1 -DANYPREC_LUT_WIDE_ADDR=8"
   # (every copy is taken before any build starts: a copy mid-build could hold objects)
@@ -62,14 +61,14 @@ if step build; then
 else
   ab_resume lean_alu
 fi
-if step tests; then
+if ab_step tests; then
   (cd /tmp/lean && ab_pytest "$R/tests_lean.log" 420 tests/gpu/test_cuda_kernels.py -k \
     "m1_every_fold or m1_long_k or llama_shapes or stream_k or pipe0 or sk1 or pt0 or pt1b0 \
 or pt2g3 or pt2g2c or wide0 or lut_m1_ring or lp0 or lpall or (all_m_odd_shape and lut) \
 or (odd_n_k_groups and lut)")
   ab_pack
 fi
-if step testsP; then
+if ab_step testsP; then
   (cd /tmp/leanP && ab_pytest "$R/tests_leanP.log" 240 tests/gpu/test_cuda_kernels.py -k \
     "(all_m_odd_shape and lut) or (odd_n_k_groups and lut) or lut_m1_ring or (llama_shapes and lut) \
 or (cuda_graph and lut) or lut_alignment or lp0 or lpall"
@@ -77,7 +76,7 @@ or (cuda_graph and lut) or lut_alignment or lp0 or lpall"
   cp "$OUT/memcheck.log" "$R/memcheck_leanP.log" 2>/dev/null
   ab_pack
 fi
-if step bench; then
+if ab_step bench; then
   SHAPES=4096x6144,4096x4096,4096x28672,14336x4096,4096x14336
   ab_bench_passes 2 "base ." "lean /tmp/lean" "lean16x /tmp/lean16" -- \
     --ms 1 --schemes uniform --shapes $SHAPES
@@ -106,15 +105,13 @@ if step bench; then
   cat "$R/decide.txt"
   ab_pack
 fi
-if step tests16; then
-  (cd /tmp/lean16 && PYTHONPATH=$PWD python3 -c \
-    "import torch, vllm_anyprec._C as c; print('META_BITS', c.META_BITS)" > "$R/meta_bits.txt" 2>&1
-   cat "$R/meta_bits.txt"
-   ab_pytest "$R/tests_lean16.log" 150 tests/gpu/test_cuda_kernels.py -k \
+if ab_step tests16; then
+  ab_constants /tmp/lean16 "$R/meta_bits.txt"
+  (cd /tmp/lean16 && ab_pytest "$R/tests_lean16.log" 150 tests/gpu/test_cuda_kernels.py -k \
      "m1_every_fold or m1_long_k or llama_shapes")
   ab_pack
 fi
-if step ncu; then
+if ab_step ncu; then
   for tree in . /tmp/lean; do
     name=base
     [ "$tree" = . ] || name=lean
