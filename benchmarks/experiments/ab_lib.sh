@@ -40,6 +40,9 @@
 #                                     is one of them
 #   ab_constants DIR FILE             the layout constants the extension built in DIR reports
 #                                     (PACKED_MASK, PACK_RUNS, META_BITS): FILE and stdout
+#   ab_tests_m1 DIR LOG               the uniform M = 1 tests (every fold, long K, the Llama
+#                                     weights, odd shapes) on the build in DIR, after its layout
+#                                     constants (LOG.constants): for layout flags such as META16
 #   ab_memcheck FILE KEXPR            compute-sanitizer memcheck of pytest FILE -k KEXPR:
 #                                     OUT/memcheck.log, its summary line printed
 #   ncu_prefill_cells FILE "LABEL|SCHEME BITS K N M [TOKENS SPLIT]" ...
@@ -211,6 +214,11 @@ ab_constants() {
 print('PACKED_MASK', c.PACKED_MASK, 'PACK_RUNS', c.PACK_RUNS, 'META_BITS', c.META_BITS)") \
     > "$2" 2>&1
   cat "$2"
+}
+ab_tests_m1() {
+  ab_constants "$1" "$2.constants"
+  (cd "$1" && ab_pytest "$2" 240 tests/gpu/test_cuda_kernels.py -k \
+    "m1_every_fold or m1_long_k or llama_shapes or (all_m_odd_shape and uniform)")
 }
 ab_memcheck() {
   PYTHONPATH=$PWD timeout 150 compute-sanitizer --tool memcheck python3 -m pytest -q \

@@ -301,9 +301,10 @@ __device__ __forceinline__ uint32_t shr(uint32_t x, int k) {
 // rebuilt with ~40 moves per chunk.) ANYPREC_LUT_WIDE_ADDR: the largest b whose b >= 5
 // lookups go through it (0: none). In session 35's H200 A/B (lean_alu/) it took LUT M = 1
 // b = 5 / 6 7-8% less time on the five weights (geomean); b = 7 / 8 were even (1.00 / 1.00
-// geomean, 0.92-1.05x per weight). On for every b (8), the build the record measured; 6 (the
-// C index form at b = 7, 8) is the candidate for the next A/B
-// (benchmarks/experiments/lut_wide_addr/).
+// geomean, 0.92-1.05x per weight), and a second A/B of 6 (the C index form at b = 7, 8)
+// against 8 was even too (base / 6: 0.997 over 40 cells, M = 1 and 16). On for every b (8),
+// the build the record measured (benchmarks/experiments/lut_wide_addr/,
+// benchmarks/experiments/h200_record_s35/w6/).
 #ifndef ANYPREC_LUT_WIDE_ADDR
 #define ANYPREC_LUT_WIDE_ADDR 8
 #endif

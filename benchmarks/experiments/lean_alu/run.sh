@@ -106,9 +106,7 @@ if ab_step bench; then
   ab_pack
 fi
 if ab_step tests16; then
-  ab_constants /tmp/lean16 "$R/meta_bits.txt"
-  (cd /tmp/lean16 && ab_pytest "$R/tests_lean16.log" 150 tests/gpu/test_cuda_kernels.py -k \
-     "m1_every_fold or m1_long_k or llama_shapes")
+  ab_tests_m1 /tmp/lean16 "$R/tests_lean16.log"
   ab_pack
 fi
 if ab_step ncu; then
