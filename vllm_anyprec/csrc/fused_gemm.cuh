@@ -75,11 +75,14 @@
 #ifndef ANYPREC_LUT_LANES
 #define ANYPREC_LUT_LANES 1
 #endif
-// ANYPREC_LUT_PAIR_LANES=1 (off, not yet run; benchmarks/experiments/lut_pair_lanes/): the LUT
-// scheme at b = 4 looks up pairs of codes in per-lane tables (see kPairLanes): one shared load
-// and ~3 integer ops per A register instead of two loads and ~5 ops. The tables (64 KB per block)
-// sit in dynamic shared memory, before the LP ring. 2: b = 2, 3 as well (16 / 30 KB), instead of
-// the register tables (kRegLut).
+// ANYPREC_LUT_PAIR_LANES=1 (default since session 35; benchmarks/experiments/lut_pair_lanes/): the
+// LUT scheme at b = 4, M <= 16 looks up pairs of codes in per-lane tables (see kPairLanes): one
+// shared load and ~3 integer ops per A register instead of two loads and ~5 ops. The tables
+// (64 KB per block) sit in dynamic shared memory, before the LP ring. H200, M = 1: 6-33% less
+// time on (4096, 6144), (4096, 4096), (14336, 4096), but 7-10% more on the many-n-tile
+// (4096, 28672) and (4096, 14336) (two 64 KB blocks per SM); a launch rule on the n-tile count
+// is the next step. 2: b = 2, 3 as well (16 / 30 KB), instead of the register tables
+// (kRegLut); 0.89-0.92x at M = 16, so off.
 #ifndef ANYPREC_LUT_PAIR_LANES
 #define ANYPREC_LUT_PAIR_LANES 1
 #endif
