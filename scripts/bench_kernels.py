@@ -262,6 +262,12 @@ def parse_selection(args) -> tuple[list[int], list[int], list[str], list[tuple[i
     return bits_list, ms, schemes, shapes
 
 
+def bench_configs(schemes: list[str], bits_list: list[int]) -> list[tuple]:
+    """(scheme, bits, activation dtype) timed: fp16 at every b, and bf16 at b = 4."""
+    configs = [(s, b, torch.float16) for s in schemes for b in bits_list]
+    return configs + [(s, 4, torch.bfloat16) for s in schemes if 4 in bits_list]
+
+
 def parse_shapes(text: str) -> list[tuple[int, int]]:
     """(K, N) weights from a comma list of KxN; SystemExit with a one-line message naming the bad
     entry."""
@@ -320,8 +326,7 @@ def main() -> None:
         raise SystemExit(f"bench_kernels: {reason}")
     gpu = torch.cuda.get_device_name().replace(" ", "_")
     mar = marlin_setup()
-    configs = [(s, b, torch.float16) for s in schemes for b in bits_list]
-    configs += [(s, 4, torch.bfloat16) for s in schemes if 4 in bits_list]
+    configs = bench_configs(schemes, bits_list)
     weights = {(k, n, c): make_weights(c[0], c[1], k, n, c[2]) for k, n in shapes for c in configs}
     marlin_w = {(k, n, mb): marlin_weights(mar, k, n, mb) for k, n in shapes
                 for mb in (4, 8)} if mar else {}

@@ -9,8 +9,6 @@ import random
 import sys
 from pathlib import Path
 
-import torch
-
 
 class Selected(Exception):
     pass
@@ -37,8 +35,7 @@ def main() -> None:
     if "sel" not in picked:  # --summarize / --replot: the real script ran to its end
         return
     bits_list, ms, schemes, shapes = picked["sel"]
-    configs = [(s, b, torch.float16) for s in schemes for b in bits_list]
-    configs += [(s, 4, torch.bfloat16) for s in schemes if 4 in bits_list]
+    configs = bench.bench_configs(schemes, bits_list)
     rng = random.Random(" ".join(sys.argv[1:]))
     rows = []
     for k, n in shapes:

@@ -18,38 +18,24 @@ base1 against base2. It prints the numbers behind each verdict; the call is stil
 
 from __future__ import annotations
 
-import math
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "prefill_pdl"))
-from ratios import load
+from ratios import gmean, ratio_groups
 
 
-def gmean(xs: list[float]) -> float:
-    return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else float("nan")
-
-
-def groups(runs: Path, base: str, var: str, scheme: str | None = None,
+def groups(runs: Path, base: str, var: str,
            bits: tuple[int, ...] | None = None) -> dict[tuple, list[float]]:
     """(scheme, M, b) -> base / var time per cell, passes 1 and 2 averaged."""
-    b, v = load(runs, f"{base}1,{base}2"), load(runs, f"{var}1,{var}2")
-    out = defaultdict(list)
-    for k, t in b.items():
-        if k in v and (scheme is None or k[0] == scheme) and (bits is None or k[4] in bits):
-            out[(k[0], k[1], k[4])].append(t / v[k])
-    return dict(out)
+    return {k: v for k, v in ratio_groups(runs, f"{base}1,{base}2", f"{var}1,{var}2").items()
+            if bits is None or k[2] in bits}
 
 
 def noise(runs: Path) -> float:
     """The largest |1 - group mean| of base1 against base2 (0 when one pass is missing)."""
-    b1, b2 = load(runs, "base1"), load(runs, "base2")
-    g = defaultdict(list)
-    for k, t in b1.items():
-        if k in b2:
-            g[(k[0], k[1], k[4])].append(t / b2[k])
-    return max((abs(1 - gmean(v)) for v in g.values()), default=0.0)
+    return max((abs(1 - gmean(v)) for v in ratio_groups(runs, "base1", "base2").values()),
+               default=0.0)
 
 
 def verdict(gs: dict[tuple, list[float]], margin: float) -> tuple[bool, str]:

@@ -31,18 +31,29 @@ def load(runs: Path, names: str) -> dict:
     return {k: sum(v) / len(v) for k, v in cells.items()}
 
 
-def report(runs: Path, base_names: str, var: str, by_bits: bool = False) -> list[str]:
-    """The lines main prints for one variant against the baseline."""
+def gmean(xs: list[float]) -> float:
+    return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else float("nan")
+
+
+def ratio_groups(runs: Path, base_names: str, var: str,
+                 by_bits: bool = True) -> dict[tuple, list[float]]:
+    """(scheme, M, bits or 0) -> base time / variant time of each cell both ran."""
     base, other = load(runs, base_names), load(runs, var)
     groups = defaultdict(list)
     for k, t in base.items():
         if k in other:
             groups[(*k[:2], k[4]) if by_bits else (*k[:2], 0)].append(t / other[k])
-            groups[("all", 0, 0)].append(t / other[k])
+    return dict(groups)
+
+
+def report(runs: Path, base_names: str, var: str, by_bits: bool = False) -> list[str]:
+    """The lines main prints for one variant against the baseline."""
+    groups = ratio_groups(runs, base_names, var, by_bits)
+    groups[("all", 0, 0)] = [r for rs in groups.values() for r in rs]
     lines = [f"{base_names} time / {var} time"]
     for (scheme, m, bits), rs in sorted(groups.items(),
                                         key=lambda kv: (kv[0][0] == "all", kv[0])):
-        gm = math.exp(sum(map(math.log, rs)) / len(rs))
+        gm = gmean(rs)
         label = f"{scheme:>7} M={m:>5}" + (f" b={bits}" if by_bits and scheme != "all" else "")
         lines.append(f"  {label}: {gm:.3f} ({min(rs):.3f}-{max(rs):.3f}, {len(rs)} cells)")
     return lines
