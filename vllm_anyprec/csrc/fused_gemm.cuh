@@ -179,7 +179,7 @@ constexpr size_t lut_pair_table_bytes() {
 // every warp's weights and metadata; a block barrier per chunk, no reduction; see launch_xb.
 template <typename T, int B, int MT, bool LUT, bool XS, int FOLD, bool M1, int ST, bool SK = false,
           bool PT = false, int MW = kMaxWarps, bool X8 = false, bool XB = false,
-          bool XA = false>
+          bool XA = false, bool NP = false>
 __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                                                 const uint4* __restrict__ qw,
                                                 const MetaWord* __restrict__ meta,
@@ -255,7 +255,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // fp16 uniform's A-register and-or, the LUT register tables' selectors) instead of in
   // decode_unit.
   constexpr bool kRegLut =
-      LUT && B <= 3 && ANYPREC_LUT_REGS && lut_pair_table_bytes<B, LUT, MT>() == 0;
+      LUT && B <= 3 && ANYPREC_LUT_REGS && (lut_pair_table_bytes<B, LUT, MT>() == 0 || NP);
   constexpr bool kLeanFma = ANYPREC_LEAN_ALU && (M1 || (LUT && kNibbles));
   constexpr bool kLeanMask = kLeanFma && (kNib16 || kRegLut) && packed_transposed(B);
   constexpr uint32_t kNibMask = kLeanMask ? nib_mask<B>() : 0xFu;
@@ -291,7 +291,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // one shared load and ~3 integer ops, where kLanes takes two loads, ~5 ops and a byte
   // permute (and kRegLut ~4 ops on the ALU pipe).
   // MT <= 2 (M <= 16): at MT = 4 the kernel took 182 registers instead of 150.
-  constexpr bool kPairLanes = lut_pair_table_bytes<B, LUT, MT>() > 0 && !kPairs;
+  // NP: the instance without them, for the weights lut_pairs_take leaves out.
+  constexpr bool kPairLanes = lut_pair_table_bytes<B, LUT, MT>() > 0 && !kPairs && !NP;
   constexpr uint32_t kPtabHalf = 128u * lut_pair_entries(B);  // bytes per half
   constexpr int kPtabU4 = kPairLanes ? (int)(2 * kPtabHalf / 16) : 0;
   const uint32_t pt0 = (uint32_t)__cvta_generic_to_shared(xs_tile) + 4 * lane;
@@ -1126,7 +1127,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 // of x as A the kernel needs 124 uncapped and fits in 122, so the cap moves no residency, yet on
 // the H200 it ran 2-5% faster on all four Llama-3-8B weights at M = 9, 12, 16 (both passes of
 // benchmarks/experiments/decode_sumxa/cap.sh).
-template <typename T, int B, int MT, bool LUT, bool XS, int FOLD>
+// NP: without the LUT pair tables (see lut_pairs_take).
+template <typename T, int B, int MT, bool LUT, bool XS, int FOLD, bool NP = false>
 __global__ void __launch_bounds__(kMaxWarps * 32,
                                   XS               ? (B <= 4 ? 3 : 2)
                                   : LUT && MT <= 2 ? 2
@@ -1135,7 +1137,8 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
     fused_gemm_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
                       const MetaWord* __restrict__ meta, const T* __restrict__ lut,
                       T* __restrict__ y, int M, int N, int K, int C, int group_size) {
-  fused_gemm_body<T, B, MT, LUT, XS, FOLD, false, 0>(x, qw, meta, lut, y, M, N, K, C, group_size);
+  fused_gemm_body<T, B, MT, LUT, XS, FOLD, false, 0, false, false, kMaxWarps, false, false, false,
+                  NP>(x, qw, meta, lut, y, M, N, K, C, group_size);
 }
 
 // Uniform, M = 9..16, b = 3, 4, capped (MC, see mt2_cap_wins): the sums of x as A and 128
@@ -1247,13 +1250,13 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
 // the LUT decode, kLutPipeStages stages of weights and x per warp (no metadata), the tables
 // filled once the first stages are in flight.
 constexpr int kLutPipeStages = 2;
-template <typename T, int B>
+template <typename T, int B, bool NP = false>
 __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     fused_gemm_lutpipe_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
                               const MetaWord* __restrict__ meta, const T* __restrict__ lut,
                               T* __restrict__ y, int M, int N, int K, int C, int group_size) {
-  fused_gemm_body<T, B, 1, true, false, 8, false, kLutPipeStages>(x, qw, meta, lut, y, M, N, K,
-                                                                   C, group_size);
+  fused_gemm_body<T, B, 1, true, false, 8, false, kLutPipeStages, false, false, kMaxWarps, false,
+                  false, false, NP>(x, qw, meta, lut, y, M, N, K, C, group_size);
 }
 
 // The X8 kernels (uniform, 2 <= M <= 8; see launch_x8): the ring kernel and its persistent
@@ -1622,6 +1625,41 @@ inline bool lut_pipe_enabled(const GemmArgs& a) {
   return mode == 2 || (long long)a.N16 * a.C >= min_work;
 }
 
+// The LUT pair tables (ANYPREC_LUT_PAIR_LANES) where they pay: on weights of at most a bound of
+// n-tiles per SM, by M (M = 1: the LP ring or fused_gemm_kernel; M = 2..8 and 9..16: the
+// 8- and 16-row tiles of fused_gemm_kernel). A block fills 64 KB of tables (b = 4) before its
+// lookups and only two such blocks fit on an SM, so a weight of many n-tiles runs several waves
+// of 8-warp blocks that each pay the fill, where the single-code tables (4 KB) let more, smaller
+// blocks overlap. H200, session 35 (benchmarks/experiments/h200_record_s35/), M = 1, K = 4096:
+// 256 and 384 n-tiles 6-10% less time with the pair tables, 896 and 1792 7-10% more; (14336,
+// 4096) (256 n-tiles, 56 chunks each) 25% less. Switches (read once): ANYPREC_LUT_PAIR = 0
+// never, 1 the rule (default), 2 always; ANYPREC_LUT_PAIR_TILES_PER_SM, if set, the bound at
+// every M.
+#ifndef ANYPREC_LUT_PAIR_TILES_PER_SM_M1
+#define ANYPREC_LUT_PAIR_TILES_PER_SM_M1 4
+#endif
+#ifndef ANYPREC_LUT_PAIR_TILES_PER_SM_M8
+#define ANYPREC_LUT_PAIR_TILES_PER_SM_M8 4
+#endif
+#ifndef ANYPREC_LUT_PAIR_TILES_PER_SM_M16
+#define ANYPREC_LUT_PAIR_TILES_PER_SM_M16 4
+#endif
+inline bool lut_pairs_take(const GemmArgs& a, int sms) {
+  static const int mode = env_int("ANYPREC_LUT_PAIR", 1);
+  static const int all = env_int("ANYPREC_LUT_PAIR_TILES_PER_SM", 0);
+  static const int bound[3] = {all > 0 ? all : ANYPREC_LUT_PAIR_TILES_PER_SM_M1,
+                               all > 0 ? all : ANYPREC_LUT_PAIR_TILES_PER_SM_M8,
+                               all > 0 ? all : ANYPREC_LUT_PAIR_TILES_PER_SM_M16};
+  static const bool debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
+  const int per_sm = bound[a.M == 1 ? 0 : a.M <= 8 ? 1 : 2];
+  const bool take = mode == 2 || (mode == 1 && (long long)a.N16 <= (long long)per_sm * sms);
+  if (debug) {
+    std::fprintf(stderr, "anyprec LUT pairs: M=%d N16=%d C=%d sms=%d take=%d\n", a.M, a.N16, a.C,
+                 sms, (int)take);
+  }
+  return take;
+}
+
 // X8 at 2 <= M <= 8 (uniform): the ring kernel with the M activation rows in each stage
 // (fused_gemm_x8pipe_kernel), or its persistent form (fused_gemm_x8pt_kernel), in place of the
 // register double buffer of fused_gemm_kernel (which at M = 2..8 ran 20-25% slower than the
@@ -1777,18 +1815,28 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     if (launch_xb<T, B, MT, FOLD>(a, stream, err)) return err;
   }
   // LUT with ANYPREC_LUT_PAIR_LANES (b = 4, or 2..4; M <= 16): the pair tables' dynamic shared
-  // memory, before any ring (no XS for LUT at b <= 4: xs_wins).
-  constexpr size_t kPtab = lut_pair_table_bytes<B, LUT, MT>();
-  if constexpr (kPtab > 0) {
-    static const bool opted = opt_in_smem(kernel, kPtab);
+  // memory, before any ring (no XS for LUT at b <= 4: xs_wins), on the weights lut_pairs_take
+  // gives them to; the others run the NP instances (the per-lane tables of single codes).
+  constexpr size_t kPtabMax = lut_pair_table_bytes<B, LUT, MT>();
+  [[maybe_unused]] const bool pairs = kPtabMax > 0 && lut_pairs_take(a, device_info(dev).sms);
+  const size_t ptab = pairs ? kPtabMax : 0;
+  if constexpr (kPtabMax > 0) {
+    static const bool opted = opt_in_smem(kernel, kPtabMax);
     if (!opted) return cudaErrorInvalidConfiguration;
+    if (!pairs) kernel = fused_gemm_kernel<T, B, MT, LUT, false, FOLD, true>;
   }
   if constexpr (MT == 1 && LUT && B <= 4) {  // LP where its rule takes it (lut_pipe_enabled)
     if (!xs && lut_pipe_enabled(a)) {
-      kernel = fused_gemm_lutpipe_kernel<T, B>;
       pipe_warp_bytes = ring_warp_bytes<B, FOLD, true>(kLutPipeStages);
-      static const bool opted = opt_in_smem(kernel, kPtab + kMaxWarps * pipe_warp_bytes);
-      if (!opted) return cudaErrorInvalidConfiguration;
+      if (pairs) {
+        kernel = fused_gemm_lutpipe_kernel<T, B>;
+        static const bool opted = opt_in_smem(kernel, kPtabMax + kMaxWarps * pipe_warp_bytes);
+        if (!opted) return cudaErrorInvalidConfiguration;
+      } else {
+        kernel = fused_gemm_lutpipe_kernel<T, B, kPtabMax != 0>;
+        static const bool opted = opt_in_smem(kernel, kMaxWarps * pipe_warp_bytes);
+        if (!opted) return cudaErrorInvalidConfiguration;
+      }
     }
   }
   if constexpr (MT == 1 && !LUT) {
@@ -1849,19 +1897,20 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     nwarps = forced;
   } else if (use_wave_model<MT, LUT>(a, m1) && !xs) {
     // Resident blocks per kernel instance (XS never gets here; M1 has its own registers).
-    static int occ[4][64][kMaxWarps + 1] = {};
+    // (by pairs as well: the NP instances are other kernels with other residencies)
+    static int occ[2][4][64][kMaxWarps + 1] = {};
     static int occ_wide[64][kRingWideWarps + 1] = {};
     const int blocks = (int)(grid.x * grid.y);
     long long cost = -1;
     nwarps = wide ? wave_warps(kernel, dev, blocks, a.C, occ_wide, pipe_warp_bytes)
                   : wave_warps(kernel, dev, blocks, a.C,
-                               occ[mc ? 3 : pipe_warp_bytes ? 2 : m1 ? 1 : 0], pipe_warp_bytes,
-                               &cost, kPtab);
+                               occ[pairs][mc ? 3 : pipe_warp_bytes ? 2 : m1 ? 1 : 0],
+                               pipe_warp_bytes, &cost, ptab);
     if constexpr (kHasMc) {
       if (mc_mode == 1) {
         auto capped = fused_gemm_mt2cap_kernel<T, B, FOLD>;
         long long cost_cap = -1;
-        const int nw_cap = wave_warps(capped, dev, blocks, a.C, occ[3], 0, &cost_cap);
+        const int nw_cap = wave_warps(capped, dev, blocks, a.C, occ[0][3], 0, &cost_cap);
         if (mt2_cap_wins(cost, nwarps, cost_cap, nw_cap)) {
           kernel = capped;
           nwarps = nw_cap;
@@ -1883,8 +1932,8 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     // ANYPREC_DECODE_WAVE=2, lost up to 25% at b = 6 there.)
     // With the b = 4 pair tables (64 KB per block) at least 8: two blocks fit per SM, so 4-warp
     // blocks would leave 8 warps per SM.
-    constexpr int kLutMinWarps = kPtab > 48 * 1024 ? 8 : 4;
-    if (LUT && nwarps < kLutMinWarps) nwarps = kLutMinWarps;
+    const int lut_min_warps = ptab > 48 * 1024 ? 8 : 4;
+    if (LUT && nwarps < lut_min_warps) nwarps = lut_min_warps;
     nwarps = nwarps < 1 ? 1 : nwarps;
   }
   // Every rule and the override: at most the kernel's warps (kMaxWarps, or kRingWideWarps for
@@ -1901,7 +1950,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     std::fprintf(stderr, "anyprec MC: b=%d fold=%d M=%d N16=%d C=%d warps=%d\n", B, FOLD, a.M,
                  a.N16, a.C, nwarps);
   }
-  const size_t smem = xs ? xs_bytes : kPtab + nwarps * pipe_warp_bytes;
+  const size_t smem = xs ? xs_bytes : ptab + nwarps * pipe_warp_bytes;
   // LUT: not a grid that an early start would pack onto too few SMs (pdl_grid_ok). Uniform
   // grids keep PDL whatever their size: the rule cost them 6-12% at M = 1 and 4 on (4096, 4096)
   // and (4096, 6144) (H200, benchmarks/experiments/prefill_pdl/README.md).
