@@ -6,6 +6,10 @@
 #   ab_build                          the extension in the tree (sm_90a): OUT/build.log, exit on failure
 #   ab_build_pair NAME FLAGS          the tree and a copy in /tmp/NAME built with FLAGS, in parallel
 #                                     (build_pair.sh); exit unless both extensions were built
+#   ab_build_variants "NAME FLAGS..." ...
+#                                     the tree and a copy in /tmp/NAME per spec, built with its
+#                                     FLAGS (ANYPREC_NVCC_FLAGS), all at once: OUT/build.log and
+#                                     OUT/build_NAME.log; exit unless every extension was built
 #   ab_bench TAG DIR [VAR=V ...] -- ARGS
 #                                     scripts/bench_kernels.py ARGS of the tree in DIR, in its own
 #                                     process with those variables: RUNS/TAG.json and .log
@@ -97,6 +101,30 @@ ab_build_pair() {
   bash benchmarks/experiments/build_pair.sh "$OUT" "$1" "$2"
   ls vllm_anyprec/_C*.so "/tmp/$1"/vllm_anyprec/_C*.so > /dev/null || { tail -5 "$OUT"/build*.log; exit 1; }
   echo "built in $(( $(date +%s) - s )) s"
+}
+ab_build_variants() {
+  local s spec name jobs dirs=(.)
+  s=$(date +%s)
+  jobs=$(( 16 / ($# + 1) ))
+  (( jobs < 2 )) && jobs=2
+  for spec in "$@"; do  # (the copies first: the tree's build writes into it)
+    name=${spec%% *}
+    rm -rf "/tmp/$name" && mkdir -p "/tmp/$name" && cp -r . "/tmp/$name/"
+    dirs+=("/tmp/$name")
+  done
+  (ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a MAX_JOBS=$jobs python3 setup.py build_ext \
+    --inplace > "$OUT/build.log" 2>&1 || echo "build failed") &
+  for spec in "$@"; do
+    name=${spec%% *}
+    (cd "/tmp/$name" && ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a MAX_JOBS=$jobs \
+      ANYPREC_NVCC_FLAGS="${spec#* }" python3 setup.py build_ext --inplace \
+      > "$OUT/build_$name.log" 2>&1 || echo "$name build failed") &
+  done
+  wait
+  for name in "${dirs[@]}"; do
+    ls "$name"/vllm_anyprec/_C*.so > /dev/null || { tail -5 "$OUT"/build*.log; exit 1; }
+  done
+  echo "built ${#dirs[@]} trees in $(( $(date +%s) - s )) s"
 }
 ab_bench() {
   local tag=$1 dir=$2 envs=()

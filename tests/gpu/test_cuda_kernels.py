@@ -114,7 +114,7 @@ def test_gemm_m2_8_every_fold(bits, gs):
 
 
 @pytest.mark.parametrize("gs", [32, 128, 96, -1])
-@pytest.mark.parametrize("bits", [2, 3, 4, 5, 8])
+@pytest.mark.parametrize("bits", [2, 3, 4, 5, 7, 8])
 def test_gemm_m9_16_every_fold(bits, gs):
     # M = 9..16 (two 8-row activation tiles): every fold width but 64, odd M; XB (a tile per
     # warp, x shared per block) under its switch below.
@@ -146,6 +146,8 @@ def test_gemm_mt2_cap_rule(bits, gs):
 
 
 X8_TESTS = "m2_8_every_fold or all_m_odd_shape"
+LUT_PAIR_TESTS = ("lut_m1_ring or (all_m_odd_shape and lut) or (llama_shapes and lut) "
+                  "or (odd_n_k_groups and lut) or (cuda_graph and lut)")
 
 
 @pytest.mark.parametrize("env,tests", [
@@ -205,10 +207,17 @@ X8_TESTS = "m2_8_every_fold or all_m_odd_shape"
     ("ANYPREC_MT2_CAP=2", "m9_16 or mt2_cap_rule or cuda_graph or llama_shapes"),
     ("ANYPREC_MT2_CAP=1", "mt2_cap_rule"),
     ("ANYPREC_MT2_CAP=0", "mt2_cap_rule or m9_16"),
+    # The LUT b = 4 pair tables (fused_gemm.cuh lut_pairs_take): never (the single-code
+    # per-lane tables, the NP instances), always (the Llama weights up to 1792 n-tiles, every
+    # M <= 16 and the ring), and by the rule, which must both take them (256 n-tiles) and
+    # leave them (1792) on the Llama weights.
+    ("ANYPREC_LUT_PAIR=0", LUT_PAIR_TESTS),
+    ("ANYPREC_LUT_PAIR=2", LUT_PAIR_TESTS),
+    ("ANYPREC_LUT_PAIR=1", "llama_shapes and lut"),
 ], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl1", "pdl0", "pdlrule0", "pt0", "pt1b0",
         "pt2g3", "pt2g2c", "xs1", "wide0", "eight0", "eightring", "eightringt", "eightpt",
         "eightpt3", "xb8", "xb3", "xbrule", "xboff", "lp0", "lprule", "lpall", "mcall", "mcrule",
-        "mc0"])
+        "mc0", "pairs0", "pairs2", "pairsrule"])
 # (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
@@ -217,23 +226,31 @@ def test_m1_kernel_switches(env, tests):
     extra = dict(kv.split("=") for kv in env.split())
     # The X8 runs print their launches (ANYPREC_PT_DEBUG, uncaptured: -s), and must show the
     # kernel they are meant to run (a launch that fell back would pass unseen).
-    expect = None
+    expect = []
     if extra.get("ANYPREC_DECODE_XB", "0") != "0":
-        expect = "anyprec XB:"
+        expect = ["anyprec XB:"]
     elif "ANYPREC_X8_PT" in extra:
-        expect = "anyprec PT x8:" if extra["ANYPREC_X8_PT"] == "2" else "anyprec ring x8:"
+        expect = ["anyprec PT x8:" if extra["ANYPREC_X8_PT"] == "2" else "anyprec ring x8:"]
     elif extra.get("ANYPREC_LUT_PIPE") in ("1", "2"):
-        expect = "anyprec ring: b=4 lut=1"
+        expect = ["anyprec ring: b=4 lut=1"]
     elif extra.get("ANYPREC_MT2_CAP") in ("1", "2"):
-        expect = "anyprec MC:"
+        expect = ["anyprec MC:"]
+    elif "ANYPREC_LUT_PAIR" in extra:
+        expect = {"0": ["take=0"], "1": ["anyprec LUT pairs:"], "2": ["take=1"]}[
+            extra["ANYPREC_LUT_PAIR"]]
     if expect:
         extra["ANYPREC_PT_DEBUG"] = "1"
         extra["ANYPREC_RING_DEBUG"] = "1"
     res = pytest_in_fresh_process(__file__, tests, extra, *(["-s"] if expect else []))
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
     assert " passed" in res.stdout and "skipped" not in res.stdout.splitlines()[-1]
-    if expect:
-        assert expect in res.stderr, res.stderr[-2000:]
+    for text in expect:
+        assert text in res.stderr, (text, res.stderr[-2000:])
+    if extra.get("ANYPREC_LUT_PAIR") == "1":  # 256 n-tiles take the pair tables, 1792 do not
+        lines = [ln for ln in res.stderr.splitlines() if ln.startswith("anyprec LUT pairs:")]
+        assert any("N16=256 " in ln and ln.endswith("take=1") for ln in lines), lines[:20]
+        assert any("N16=1792 " in ln for ln in lines), lines[:20]
+        assert all(ln.endswith("take=0") for ln in lines if "N16=1792 " in ln), lines[:20]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

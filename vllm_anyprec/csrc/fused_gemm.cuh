@@ -1153,6 +1153,39 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 2)
                   true>(x, qw, meta, lut, y, M, N, K, C, group_size);
 }
 
+// MR (uniform, M = 9..16, b >= 5; off unless built with a cap, ANYPREC_MT2_REGS_Bb > 0): the
+// kernel of fused_gemm_kernel under a register cap of that many per thread, where the uncapped
+// kernel sits just above a step of resident warps: at g128, b = 5 / 6 / 7 / 8 take 157 / 168 /
+// 174 / 198 registers, 12 / 12 / 11 / 10 warps per SM (65536 registers, 8 per thread and
+// warp granules). META16's build took b = 7 to 168 (12 warps), and its uniform M = 16 b = 7
+// ran 1.15x faster (H200, session 36, benchmarks/experiments/h200_record_s36/m16/): (4096, 6144)
+// 13.0 -> 10.4 us, where the wave model splits K over 4 warps in one wave instead of 3. Taken
+// where the wave model's plan for it is cheaper (mt2_cap_wins), as MC.
+#ifndef ANYPREC_MT2_REGS_B5
+#define ANYPREC_MT2_REGS_B5 0
+#endif
+#ifndef ANYPREC_MT2_REGS_B6
+#define ANYPREC_MT2_REGS_B6 0
+#endif
+#ifndef ANYPREC_MT2_REGS_B7
+#define ANYPREC_MT2_REGS_B7 0
+#endif
+#ifndef ANYPREC_MT2_REGS_B8
+#define ANYPREC_MT2_REGS_B8 0
+#endif
+constexpr int mt2_reg_cap(int b) {
+  return b == 5 ? ANYPREC_MT2_REGS_B5 : b == 6 ? ANYPREC_MT2_REGS_B6
+       : b == 7 ? ANYPREC_MT2_REGS_B7 : b == 8 ? ANYPREC_MT2_REGS_B8 : 0;
+}
+template <typename T, int B, int FOLD>
+__global__ void __maxnreg__(mt2_reg_cap(B) > 0 ? mt2_reg_cap(B) : 255)
+    fused_gemm_mt2reg_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                             const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                             T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+  fused_gemm_body<T, B, 2, false, false, FOLD, false, 0>(x, qw, meta, lut, y, M, N, K, C,
+                                                          group_size);
+}
+
 // The M1 kernels (uniform, M = 1, not XS). For b <= 4 under a register cap: 96 fits without
 // spills at g128 (the uncapped kernel takes 110) and lets 20 warps per SM be resident instead of
 // 18; measured on the H200 with the warp-target launch rule (benchmarks/experiments/decode_m1/):
@@ -1797,6 +1830,16 @@ bool launch_xb(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   return true;
 }
 
+// The capped M = 9..16 uniform kernel of width B: MC at b <= 4, MR above.
+template <typename T, int B, int FOLD>
+constexpr auto mt2_capped_kernel() {
+  if constexpr (B <= 4) {
+    return fused_gemm_mt2cap_kernel<T, B, FOLD>;
+  } else {
+    return fused_gemm_mt2reg_kernel<T, B, FOLD>;
+  }
+}
+
 // Picks the kernel (XS, M1 or plain) and its warps per block (the K split), then launches.
 template <typename T, int B, int MT, bool LUT, int FOLD>
 cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
@@ -1880,14 +1923,14 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
       }
     }
   }
-  // MC (uniform, M = 9..16, b = 3, 4): the capped kernel everywhere when asked, else where
-  // mt2_cap_wins takes it below.
-  constexpr bool kHasMc = MT == 2 && !LUT && (B == 3 || B == 4);
+  // MC (uniform, M = 9..16, b = 3, 4) and MR (b >= 5 where built with a cap): the capped kernel
+  // everywhere when asked, else where mt2_cap_wins takes it below.
+  constexpr bool kHasMc = MT == 2 && !LUT && (B == 3 || B == 4 || mt2_reg_cap(B) > 0);
   bool mc = false;
   [[maybe_unused]] const int mc_mode = kHasMc ? mt2_cap_mode() : 0;
   if constexpr (kHasMc) {
     if (mc_mode == 2) {
-      kernel = fused_gemm_mt2cap_kernel<T, B, FOLD>;
+      kernel = mt2_capped_kernel<T, B, FOLD>();
       mc = true;
     }
   }
@@ -1908,7 +1951,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
                                pipe_warp_bytes, &cost, ptab);
     if constexpr (kHasMc) {
       if (mc_mode == 1) {
-        auto capped = fused_gemm_mt2cap_kernel<T, B, FOLD>;
+        auto capped = mt2_capped_kernel<T, B, FOLD>();
         long long cost_cap = -1;
         const int nw_cap = wave_warps(capped, dev, blocks, a.C, occ[0][3], 0, &cost_cap);
         if (mt2_cap_wins(cost, nwarps, cost_cap, nw_cap)) {

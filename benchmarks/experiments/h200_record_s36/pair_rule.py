@@ -1,4 +1,4 @@
-"""The LUT pair tables' launch bound from an A/B of never / always (pair_rule.sh's bench step).
+"""The LUT pair tables' launch bound from an A/B of never / always (ab.sh's bench step).
 
     python3 benchmarks/experiments/h200_record_s36/pair_rule.py RUNS NEVER ALWAYS [RULE] [--sms N]
 
