@@ -1168,7 +1168,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 2)
 #define ANYPREC_MT2_REGS_B6 0
 #endif
 #ifndef ANYPREC_MT2_REGS_B7
-#define ANYPREC_MT2_REGS_B7 0
+#define ANYPREC_MT2_REGS_B7 168
 #endif
 #ifndef ANYPREC_MT2_REGS_B8
 #define ANYPREC_MT2_REGS_B8 0
@@ -1672,7 +1672,7 @@ inline bool lut_pipe_enabled(const GemmArgs& a) {
 #define ANYPREC_LUT_PAIR_TILES_PER_SM_M1 4
 #endif
 #ifndef ANYPREC_LUT_PAIR_TILES_PER_SM_M8
-#define ANYPREC_LUT_PAIR_TILES_PER_SM_M8 4
+#define ANYPREC_LUT_PAIR_TILES_PER_SM_M8 14
 #endif
 #ifndef ANYPREC_LUT_PAIR_TILES_PER_SM_M16
 #define ANYPREC_LUT_PAIR_TILES_PER_SM_M16 4
