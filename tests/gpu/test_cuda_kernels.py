@@ -247,12 +247,16 @@ def test_m1_kernel_switches(env, tests):
     for text in expect:
         assert text in res.stderr, (text, res.stderr[-2000:])
     if extra.get("ANYPREC_LUT_PAIR") == "1":
-        # 256 n-tiles take the pair tables at every M; 1792 do not at M = 1 and 16 (bound 4 per
-        # SM; at M = 2..8 the bound is 14, which 1792 passes or not by the SM count)
+        # On 132 SMs (H100 / H200 SXM): 256 n-tiles take the pair tables at M = 1 and 4 (bounds
+        # 4 and 7 per SM); 1792 n-tiles of 16 chunks take them at no M (at M = 16 the bound is
+        # 2); (14336, 4096) (56 chunks) at every M.
         lines = [ln for ln in res.stderr.splitlines() if ln.startswith("anyprec LUT pairs:")]
-        assert all(ln.endswith("take=1") for ln in lines if "N16=256 " in ln), lines[:20]
-        wide = [ln for ln in lines if "N16=1792 " in ln and ("M=1 " in ln or "M=16 " in ln)]
-        assert {ln.split()[3] for ln in wide} == {"M=1", "M=16"}, lines[:20]
+        assert all(ln.endswith("take=1") for ln in lines
+                   if "N16=256 " in ln and ("M=1 " in ln or "M=4 " in ln)), lines[:20]
+        assert all(ln.endswith("take=1") for ln in lines if " C=56 " in ln), lines[:20]
+        assert any(" C=56 " in ln and "M=16 " in ln for ln in lines), lines[:20]
+        wide = [ln for ln in lines if "N16=1792 C=16 " in ln]
+        assert {ln.split()[3] for ln in wide} == {"M=1", "M=4", "M=16"}, lines[:20]
         assert all(ln.endswith("take=0") for ln in wide), wide[:20]
 
 

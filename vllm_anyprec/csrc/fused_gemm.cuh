@@ -80,9 +80,9 @@
 // shared load and ~3 integer ops per A register instead of two loads and ~5 ops. The tables
 // (64 KB per block) sit in dynamic shared memory, before the LP ring. H200, M = 1: 6-33% less
 // time on (4096, 6144), (4096, 4096), (14336, 4096), but 7-10% more on the many-n-tile
-// (4096, 28672) and (4096, 14336) (two 64 KB blocks per SM); a launch rule on the n-tile count
-// is the next step. 2: b = 2, 3 as well (16 / 30 KB), instead of the register tables
-// (kRegLut); 0.89-0.92x at M = 16, so off.
+// (4096, 28672) and (4096, 14336) (two 64 KB blocks per SM), which lut_pairs_take (session 36)
+// leaves to the single-code tables. 2: b = 2, 3 as well (16 / 30 KB), instead of the register
+// tables (kRegLut); 0.89-0.92x at M = 16, so off.
 #ifndef ANYPREC_LUT_PAIR_LANES
 #define ANYPREC_LUT_PAIR_LANES 1
 #endif
@@ -1153,14 +1153,18 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 2)
                   true>(x, qw, meta, lut, y, M, N, K, C, group_size);
 }
 
-// MR (uniform, M = 9..16, b >= 5; off unless built with a cap, ANYPREC_MT2_REGS_Bb > 0): the
-// kernel of fused_gemm_kernel under a register cap of that many per thread, where the uncapped
-// kernel sits just above a step of resident warps: at g128, b = 5 / 6 / 7 / 8 take 157 / 168 /
-// 174 / 198 registers, 12 / 12 / 11 / 10 warps per SM (65536 registers, 8 per thread and
-// warp granules). META16's build took b = 7 to 168 (12 warps), and its uniform M = 16 b = 7
-// ran 1.15x faster (H200, session 36, benchmarks/experiments/h200_record_s36/m16/): (4096, 6144)
-// 13.0 -> 10.4 us, where the wave model splits K over 4 warps in one wave instead of 3. Taken
-// where the wave model's plan for it is cheaper (mt2_cap_wins), as MC.
+// MR (uniform, M = 9..16, b >= 5 where ANYPREC_MT2_REGS_Bb > 0: b = 7 by default): the kernel
+// of fused_gemm_kernel under a register cap of that many per thread, where the uncapped kernel
+// sits just above a step of resident warps: at g128, b = 5 / 6 / 7 / 8 take 157 / 168 / 174 /
+// 198 registers, 12 / 12 / 11 / 10 warps per SM (65536 registers per SM, allocated per warp in
+// 256s). META16's build took b = 7 to 168 (12 warps), and its uniform M = 16 b = 7 ran 1.15x
+// faster (H200, session 36, benchmarks/experiments/h200_record_s36/m16/). Taken where the wave
+// model's plan for it is cheaper (mt2_cap_wins), as MC. Measured on the H200 against the
+// uncapped kernel, same call (h200_record_s36/ab/): b = 7 at 168, M = 9 / 12 / 16 1.051 /
+// 1.046 / 1.063x on the geometric mean of five Llama-3-8B weights ((4096, 6144) M = 16 13.0 ->
+// 11.1 us, where the wave model splits K over 4 warps in one wave instead of 3; (4096, 28672)
+// runs XB, unchanged). At 152 the same; caps at b = 5, 6, 8 (152 / 152 / 184, 144 / 144 / 168)
+// were even by the rule (which rarely took them) and 2-17% slower forced, so 0 (none).
 #ifndef ANYPREC_MT2_REGS_B5
 #define ANYPREC_MT2_REGS_B5 0
 #endif
@@ -1658,24 +1662,33 @@ inline bool lut_pipe_enabled(const GemmArgs& a) {
   return mode == 2 || (long long)a.N16 * a.C >= min_work;
 }
 
-// The LUT pair tables (ANYPREC_LUT_PAIR_LANES) where they pay: on weights of at most a bound of
-// n-tiles per SM, by M (M = 1: the LP ring or fused_gemm_kernel; M = 2..8 and 9..16: the
-// 8- and 16-row tiles of fused_gemm_kernel). A block fills 64 KB of tables (b = 4) before its
+// The LUT pair tables (ANYPREC_LUT_PAIR_LANES) where they pay: on weights of at least
+// ANYPREC_LUT_PAIR_MIN_CHUNKS chunks per row (K / 256), or of at most a bound of n-tiles per SM,
+// by M (M = 1: the LP ring or fused_gemm_kernel; M = 2..8 and 9..16: the 8- and 16-row tiles of
+// fused_gemm_kernel). A block fills 64 KB of tables (b = 4) before its
 // lookups and only two such blocks fit on an SM, so a weight of many n-tiles runs several waves
 // of 8-warp blocks that each pay the fill, where the single-code tables (4 KB) let more, smaller
-// blocks overlap. H200, session 35 (benchmarks/experiments/h200_record_s35/), M = 1, K = 4096:
-// 256 and 384 n-tiles 6-10% less time with the pair tables, 896 and 1792 7-10% more; (14336,
-// 4096) (256 n-tiles, 56 chunks each) 25% less. Switches (read once): ANYPREC_LUT_PAIR = 0
+// blocks overlap; longer rows (more chunks per block) pay the fill back. H200, session 36,
+// LUT b = 4 with and without them over 11 weights (benchmarks/experiments/h200_record_s36/ab/,
+// rule.txt): M = 1, K = 4096: 256 / 384 / 512 n-tiles 1.09 / 1.13 / 1.03x, 640 / 896 / 1792
+// 0.92 / 0.90 / 0.93x; K = 8192, 14336 (32, 56 chunks) 1.03-1.35x at every width and M
+// ((8192, 28672), 1792 n-tiles: 1.16 / 1.10 / 1.03-1.06x at M = 1 / 4 / 16), hence the chunks.
+// The bounds are the smallest with the least cost given the chunks rule (pair_rule.py): 4
+// n-tiles per SM at M = 1, 7 at M = 2..8, 2 at M = 9..16, 0.0 / 0.3 / 0.0% above the better
+// form of each cell on the geometric mean (worst cell 1.09x, M = 4). Switches (read once): ANYPREC_LUT_PAIR = 0
 // never, 1 the rule (default), 2 always; ANYPREC_LUT_PAIR_TILES_PER_SM, if set, the bound at
 // every M.
+#ifndef ANYPREC_LUT_PAIR_MIN_CHUNKS
+#define ANYPREC_LUT_PAIR_MIN_CHUNKS 32
+#endif
 #ifndef ANYPREC_LUT_PAIR_TILES_PER_SM_M1
 #define ANYPREC_LUT_PAIR_TILES_PER_SM_M1 4
 #endif
 #ifndef ANYPREC_LUT_PAIR_TILES_PER_SM_M8
-#define ANYPREC_LUT_PAIR_TILES_PER_SM_M8 14
+#define ANYPREC_LUT_PAIR_TILES_PER_SM_M8 7
 #endif
 #ifndef ANYPREC_LUT_PAIR_TILES_PER_SM_M16
-#define ANYPREC_LUT_PAIR_TILES_PER_SM_M16 4
+#define ANYPREC_LUT_PAIR_TILES_PER_SM_M16 2
 #endif
 inline bool lut_pairs_take(const GemmArgs& a, int sms) {
   static const int mode = env_int("ANYPREC_LUT_PAIR", 1);
@@ -1685,7 +1698,8 @@ inline bool lut_pairs_take(const GemmArgs& a, int sms) {
                                all > 0 ? all : ANYPREC_LUT_PAIR_TILES_PER_SM_M16};
   static const bool debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
   const int per_sm = bound[a.M == 1 ? 0 : a.M <= 8 ? 1 : 2];
-  const bool take = mode == 2 || (mode == 1 && (long long)a.N16 <= (long long)per_sm * sms);
+  const bool take = mode == 2 || (mode == 1 && (a.C >= ANYPREC_LUT_PAIR_MIN_CHUNKS ||
+                                                (long long)a.N16 <= (long long)per_sm * sms));
   if (debug) {
     std::fprintf(stderr, "anyprec LUT pairs: M=%d N16=%d C=%d sms=%d take=%d\n", a.M, a.N16, a.C,
                  sms, (int)take);
