@@ -1675,7 +1675,7 @@ inline bool lut_pipe_enabled(const GemmArgs& a) {
 // ((8192, 28672), 1792 n-tiles: 1.16 / 1.10 / 1.03-1.06x at M = 1 / 4 / 16), hence the chunks.
 // The bounds are the smallest with the least cost given the chunks rule (pair_rule.py): 4
 // n-tiles per SM at M = 1, 7 at M = 2..8, 2 at M = 9..16, 0.0 / 0.3 / 0.0% above the better
-// form of each cell on the geometric mean (worst cell 1.09x, M = 4). Switches (read once):
+// form of each cell on the geometric mean (worst cell 1.04x, M = 4). Switches (read once):
 // ANYPREC_LUT_PAIR = 0 never, 1 the rule (default), 2 always; ANYPREC_LUT_PAIR_TILES_PER_SM, if
 // set, the bound at every M.
 #ifndef ANYPREC_LUT_PAIR_MIN_CHUNKS
