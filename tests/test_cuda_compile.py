@@ -67,12 +67,13 @@ def test_experiment_flags_compile_without_ring_spills(tmp_path):
 # The LUT lookup variants: ANYPREC_LUT_WIDE_ADDR changes the LUT kernels at b >= 5
 # (fused_gemm_kernel, MT = 1, 2 and 4; b = 5 has the decode that feeds it, the packed runs words),
 # ANYPREC_LUT_PAIR_LANES those at b = 4 (=1; b = 2..4 at =2) for M <= 16 (fused_gemm_kernel
-# MT = 1, 2 and the LP ring). ptxas must fit their lookups without spilling.
+# MT = 1, 2 and the LP ring, each with its NP instance without the pair tables, for the weights
+# lut_pairs_take leaves out). ptxas must fit their lookups without spilling.
 @pytest.mark.skipif(NVCC is None, reason="no nvcc on this machine")
 @pytest.mark.parametrize("bits,flag,pattern,count", [
     (8, "ANYPREC_LUT_WIDE_ADDR=8", r"fused_gemm_kernelI\w+?Li8ELi[124]ELb1ELb0ELi8E", 6),
-    (4, "ANYPREC_LUT_PAIR_LANES=1", r"fused_gemm_kernelI\w+?Li4ELi[12]ELb1ELb0ELi8E|lutpipe", 6),
-    (3, "ANYPREC_LUT_PAIR_LANES=2", r"fused_gemm_kernelI\w+?Li3ELi[12]ELb1ELb0ELi8E|lutpipe", 6),
+    (4, "ANYPREC_LUT_PAIR_LANES=1", r"fused_gemm_kernelI\w+?Li4ELi[12]ELb1ELb0ELi8E|lutpipe", 12),
+    (3, "ANYPREC_LUT_PAIR_LANES=2", r"fused_gemm_kernelI\w+?Li3ELi[12]ELb1ELb0ELi8E|lutpipe", 12),
 ])
 def test_lut_lookup_variants_compile_without_spills(tmp_path, bits, flag, pattern, count):
     r = subprocess.run([NVCC, *BASE, f"-D{flag}", "-Xptxas", "-v", "-cubin", "-o",
