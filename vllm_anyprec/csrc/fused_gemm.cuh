@@ -1665,10 +1665,10 @@ inline bool lut_pipe_enabled(const GemmArgs& a) {
 // The LUT pair tables (ANYPREC_LUT_PAIR_LANES) where they pay: on weights of at least
 // ANYPREC_LUT_PAIR_MIN_CHUNKS chunks per row (K / 256), or of at most a bound of n-tiles per SM,
 // by M (M = 1: the LP ring or fused_gemm_kernel; M = 2..8 and 9..16: the 8- and 16-row tiles of
-// fused_gemm_kernel). A block fills 64 KB of tables (b = 4) before its
-// lookups and only two such blocks fit on an SM, so a weight of many n-tiles runs several waves
-// of 8-warp blocks that each pay the fill, where the single-code tables (4 KB) let more, smaller
-// blocks overlap; longer rows (more chunks per block) pay the fill back. H200, session 36,
+// fused_gemm_kernel). A block fills 64 KB of tables (b = 4) before its lookups and only two
+// such blocks fit on an SM, so a weight of many n-tiles runs several waves of 8-warp blocks
+// that each pay the fill, where the single-code tables (4 KB) let more, smaller blocks
+// overlap; longer rows (more chunks per block) pay the fill back. H200, session 36,
 // LUT b = 4 with and without them over 11 weights (benchmarks/experiments/h200_record_s36/ab/,
 // rule.txt): M = 1, K = 4096: 256 / 384 / 512 n-tiles 1.09 / 1.13 / 1.03x, 640 / 896 / 1792
 // 0.92 / 0.90 / 0.93x; K = 8192, 14336 (32, 56 chunks) 1.03-1.35x at every width and M
