@@ -1164,7 +1164,8 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 2)
 // 1.046 / 1.063x on the geometric mean of five Llama-3-8B weights ((4096, 6144) M = 16 13.0 ->
 // 11.1 us, where the wave model splits K over 4 warps in one wave instead of 3; (4096, 28672)
 // runs XB, unchanged). At 152 the same; caps at b = 5, 6, 8 (152 / 152 / 184, 144 / 144 / 168)
-// were even by the rule (which rarely took them) and 2-17% slower forced, so 0 (none).
+// were even by the rule (which rarely took them) and 2-17% slower forced, so 0 (none). Only at
+// the fold widths of mt2_reg_folds.
 #ifndef ANYPREC_MT2_REGS_B5
 #define ANYPREC_MT2_REGS_B5 0
 #endif
@@ -1181,6 +1182,10 @@ constexpr int mt2_reg_cap(int b) {
   return b == 5 ? ANYPREC_MT2_REGS_B5 : b == 6 ? ANYPREC_MT2_REGS_B6
        : b == 7 ? ANYPREC_MT2_REGS_B7 : b == 8 ? ANYPREC_MT2_REGS_B8 : 0;
 }
+// The fold widths MR takes: g128 and whole-chunk groups. At g32, g64 and the irregular groups
+// (FOLD 1, 2, 0) the uncapped kernel takes 191-208 registers at b = 7 and ptxas spills 4-40
+// bytes under 168 (sm_90a, -Xptxas -v); those were not timed, so they stay uncapped.
+constexpr bool mt2_reg_folds(int fold) { return fold == 4 || fold == 8; }
 template <typename T, int B, int FOLD>
 __global__ void __maxnreg__(mt2_reg_cap(B) > 0 ? mt2_reg_cap(B) : 255)
     fused_gemm_mt2reg_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
@@ -1937,9 +1942,11 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
       }
     }
   }
-  // MC (uniform, M = 9..16, b = 3, 4) and MR (b >= 5 where built with a cap): the capped kernel
-  // everywhere when asked, else where mt2_cap_wins takes it below.
-  constexpr bool kHasMc = MT == 2 && !LUT && (B == 3 || B == 4 || mt2_reg_cap(B) > 0);
+  // MC (uniform, M = 9..16, b = 3, 4) and MR (b >= 5 where built with a cap, groups of 128 or
+  // more: mt2_reg_folds): the capped kernel everywhere when asked, else where mt2_cap_wins
+  // takes it below.
+  constexpr bool kHasMc =
+      MT == 2 && !LUT && (B == 3 || B == 4 || (mt2_reg_cap(B) > 0 && mt2_reg_folds(FOLD)));
   bool mc = false;
   [[maybe_unused]] const int mc_mode = kHasMc ? mt2_cap_mode() : 0;
   if constexpr (kHasMc) {

@@ -9,8 +9,9 @@
 # 2. MR, the uniform M = 9..16 kernel under a register cap at b = 5..8 (fused_gemm.cuh,
 #    ANYPREC_MT2_REGS_Bb): META16's build took b = 7 from 174 to 168 registers and ran M = 16
 #    1.15x faster. mr1 caps b = 5 / 6 / 7 / 8 at 152 / 152 / 168 / 184 (one resident warp more
-#    per SM each), mr2 at 144 / 144 / 152 / 168 (two more); ptxas spills nothing in either
-#    (sm_90a, both dtypes). Each by MC's rule (mt2_cap_wins) and forced (ANYPREC_MT2_CAP=2).
+#    per SM each), mr2 at 144 / 144 / 152 / 168 (two more). At g128, the timed fold, ptxas
+#    spills nothing in mr1 and 20 bytes at b = 6 in mr2 (sm_90a, -Xptxas -v). Each by MC's rule
+#    (mt2_cap_wins) and forced (ANYPREC_MT2_CAP=2).
 # Steps (AB_STEPS):
 #   build  the tree, mr1 and mr2, at once;
 #   tests  the tree: the LUT subset, and the pair switch runs (never, always, the rule: it must
