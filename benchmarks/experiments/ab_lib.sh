@@ -4,11 +4,11 @@
 #                                     AB_START = its time (date +%s)
 #   ab_resume NAME                    the same OUT and RUNS, kept (a later call on the same machine)
 #   ab_build                          the extension in the tree (sm_90a): OUT/build.log, exit on failure
-#   ab_build_pair NAME FLAGS          the tree and a copy in /tmp/NAME built with FLAGS, in parallel
-#                                     (build_pair.sh); exit unless both extensions were built
+#   ab_build_pair NAME FLAGS          ab_build_variants "NAME FLAGS" (the tree and one copy)
 #   ab_build_variants "NAME FLAGS..." ...
-#                                     the tree and a copy in /tmp/NAME per spec, built with its
-#                                     FLAGS (ANYPREC_NVCC_FLAGS), all at once: OUT/build.log and
+#                                     the tree and a copy in /tmp/NAME per spec (of AB_SRC if
+#                                     set, e.g. an older commit's files), built with its FLAGS
+#                                     (ANYPREC_NVCC_FLAGS), all at once: OUT/build.log and
 #                                     OUT/build_NAME.log; exit unless every extension was built
 #   ab_bench TAG DIR [VAR=V ...] -- ARGS
 #                                     scripts/bench_kernels.py ARGS of the tree in DIR, in its own
@@ -18,6 +18,10 @@
 #   ab_bench_passes N "TAG DIR" ... -- ARGS
 #                                     N passes of ab_bench over the specs in turn (TAGp, p = 1..N),
 #                                     so that each pass's variants run side by side
+#   ab_ratios FILE BASE1 BASE2 VAR1,VAR2 ...
+#                                     prefill_pdl/ratios.py --bits over RUNS: the noise (BASE1
+#                                     against BASE2), then each variant's passes against both
+#                                     base passes; into FILE and printed
 #   ab_finish TAG ...                 RUNS/table.txt (side by side, decode_m1/table.py) and
 #                                     OUT/runs.tgz (everything in RUNS)
 #   ab_report TAG ...                 ab_finish, then prints the table and the distinct PT
@@ -96,11 +100,7 @@ ab_build() {
   echo "built: $(date)"
 }
 ab_build_pair() {
-  local s
-  s=$(date +%s)
-  bash benchmarks/experiments/build_pair.sh "$OUT" "$1" "$2"
-  ls vllm_anyprec/_C*.so "/tmp/$1"/vllm_anyprec/_C*.so > /dev/null || { tail -5 "$OUT"/build*.log; exit 1; }
-  echo "built in $(( $(date +%s) - s )) s"
+  ab_build_variants "$1 $2"
 }
 ab_build_variants() {
   local s spec name jobs dirs=(.)
@@ -109,7 +109,7 @@ ab_build_variants() {
   (( jobs < 2 )) && jobs=2
   for spec in "$@"; do  # (the copies first: the tree's build writes into it)
     name=${spec%% *}
-    rm -rf "/tmp/$name" && mkdir -p "/tmp/$name" && cp -r . "/tmp/$name/"
+    rm -rf "/tmp/$name" && mkdir -p "/tmp/$name" && cp -r "${AB_SRC:-.}"/. "/tmp/$name/"
     dirs+=("/tmp/$name")
   done
   (ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a MAX_JOBS=$jobs python3 setup.py build_ext \
@@ -158,6 +158,16 @@ ab_bench_passes() {
       ab_bench "${words[0]}$pass" "${words[1]}" -- "$@"
     done
   done
+}
+ab_ratios() {
+  local file=$1 b1=$2 b2=$3 v
+  shift 3
+  { python3 benchmarks/experiments/prefill_pdl/ratios.py --bits "$RUNS" "$b1" "$b2"
+    for v in "$@"; do
+      python3 benchmarks/experiments/prefill_pdl/ratios.py --bits "$RUNS" "$b1,$b2" "$v"
+    done
+  } > "$file" 2>&1
+  cat "$file"
 }
 ab_finish() {
   python3 benchmarks/experiments/decode_m1/table.py "$RUNS" "$@" > "$RUNS/table.txt"

@@ -1880,7 +1880,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
   // memory, before any ring (no XS for LUT at b <= 4: xs_wins), on the weights lut_pairs_take
   // gives them to; the others run the NP instances (the per-lane tables of single codes).
   constexpr size_t kPtabMax = lut_pair_table_bytes<B, LUT, MT>();
-  [[maybe_unused]] const bool pairs = kPtabMax > 0 && lut_pairs_take(a, device_info(dev).sms);
+  const bool pairs = kPtabMax > 0 && lut_pairs_take(a, device_info(dev).sms);
   const size_t ptab = pairs ? kPtabMax : 0;
   if constexpr (kPtabMax > 0) {
     static const bool opted = opt_in_smem(kernel, kPtabMax);

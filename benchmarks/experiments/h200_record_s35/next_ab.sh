@@ -32,10 +32,6 @@ if ab_step bench; then
   ab_bench_passes 2 "unib ." "m16 /tmp/m16" -- --ms 1,16 --schemes uniform --shapes $SHAPES
   ab_report unib1 m161 unib2 m162
   cp "$RUNS/table.txt" "$R/table_m16.txt"
-  RATIOS=benchmarks/experiments/prefill_pdl/ratios.py
-  { python3 $RATIOS --bits "$RUNS" unib1 unib2
-    python3 $RATIOS --bits "$RUNS" unib1,unib2 m161,m162
-  } > "$R/ratios.txt" 2>&1
-  cat "$R/ratios.txt"
+  ab_ratios "$R/ratios.txt" unib1 unib2 m161,m162
   ab_pack
 fi

@@ -78,13 +78,6 @@ if ab_step bench; then
   done
   ab_finish base1 mr1r1 mr2r1 mr1f1 mr2f1 base2 mr1r2 mr2r2 mr1f2 mr2f2
   cp "$RUNS/table.txt" "$R/table_mr.txt"
-  RATIOS=benchmarks/experiments/prefill_pdl/ratios.py
-  { python3 $RATIOS --bits "$RUNS" base1 base2
-    for v in mr1r mr2r mr1f mr2f; do
-      echo "== $v"
-      python3 $RATIOS --bits "$RUNS" base1,base2 ${v}1,${v}2
-    done
-  } > "$R/ratios_mr.txt" 2>&1
-  cat "$R/ratios_mr.txt"
+  ab_ratios "$R/ratios_mr.txt" base1 base2 mr1r1,mr1r2 mr2r1,mr2r2 mr1f1,mr1f2 mr2f1,mr2f2
   ab_pack
 fi

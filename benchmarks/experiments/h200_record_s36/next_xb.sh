@@ -32,11 +32,6 @@ if ab_step bench; then
   done
   ab_finish rule1 off1 min81 rule2 off2 min82
   cp "$RUNS/table.txt" "$R/table_xb.txt"
-  RATIOS=benchmarks/experiments/prefill_pdl/ratios.py
-  { python3 $RATIOS --bits "$RUNS" rule1 rule2
-    echo "== off"; python3 $RATIOS --bits "$RUNS" rule1,rule2 off1,off2
-    echo "== min8"; python3 $RATIOS --bits "$RUNS" rule1,rule2 min81,min82
-  } > "$R/ratios.txt" 2>&1
-  cat "$R/ratios.txt"
+  ab_ratios "$R/ratios.txt" rule1 rule2 off1,off2 min81,min82
   ab_pack
 fi
