@@ -1,7 +1,7 @@
 """The decode kernels compile with the experiment build flags on (nvcc only, no GPU needed).
 
 Those flags (ANYPREC_LEAN_ALU, ANYPREC_RING_PTRS, ANYPREC_META16, ANYPREC_LUT_WIDE_ADDR,
-ANYPREC_LUT_PAIR_LANES) are off in the default build, so nothing else would notice if one stopped
+ANYPREC_LUT_PAIR_LANES, ANYPREC_X_FULL) are off in the default build, so nothing else would notice if one stopped
 compiling, or if the kernels it changes started to spill: a spill inside their chunk loop costs
 more than the flag saves."""
 
@@ -78,6 +78,11 @@ def test_experiment_flags_compile_without_ring_spills(tmp_path):
     # and whole-chunk groups only (FOLD 4, 8; at g32 / g64 the cap spilled), where the 174 / 170
     # registers of the uncapped kernel fit 168 without spilling
     (7, "ANYPREC_MT2_REGS_B7=168", r"fused_gemm_mt2reg_kernel", 4),
+    # X_FULL (whole chunks' x unchecked, the crossing chunk after the loop): the register
+    # kernels it changes at b = 4 (uniform MT = 1, 2 at g128 / whole-chunk groups, both LUT
+    # instances, MC, the M1 fallback), both dtypes; benchmarks/experiments/x_full/
+    (4, "ANYPREC_X_FULL=1", (r"fused_gemm_kernelI\w+?Li4ELi[12]ELb[01]ELb0ELi[48]E|"
+                             r"fused_gemm_(mt2cap|m1cap)_kernelI\w+?Li4ELi[48]E"), 24),
 ])
 def test_lut_lookup_variants_compile_without_spills(tmp_path, bits, flag, pattern, count):
     r = subprocess.run([NVCC, *BASE, f"-D{flag}", "-Xptxas", "-v", "-cubin", "-o",

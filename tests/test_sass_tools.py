@@ -63,3 +63,28 @@ def test_kernels_side_by_side_parsing():
     assert kernels.short("void anyprec::fused_gemm_kernel<__nv_bfloat16, 8, 1, true, false, 8>"
                          "(__nv_bfloat16 const*, int)") == \
         "fused_gemm_kernel<bf16, 8, 1, true, false, 8>"
+
+
+spec_h = importlib.util.spec_from_file_location(
+    "hot_path", SASS.parent / "x_full/hot_path.py")
+hot_path = importlib.util.module_from_spec(spec_h)
+spec_h.loader.exec_module(hot_path)
+
+
+def test_hot_path_skips_the_checked_load_block_only():
+    # A loop (0x00-0xd0) with the unchecked loads, then a branch (0x50) that whole chunks take
+    # over the checked block (0x60-0x90: four cached 16-byte loads, no mma): 14 static
+    # instructions, 4 skipped, 10 on the hot path.
+    x = "LDG.E.128.CONSTANT R{}, desc[UR4][R2.64+{}]"
+    ops = ["@!P0 " + x.format(4, 0), x.format(8, 0x40),
+           "LDG.E.NA.128.CONSTANT R12, desc[UR4][R6.64]", "IADD3 R1, R1, 0x1, RZ",
+           "ISETP.GE.AND P0, PT, R1, R0, PT", "@!P0 BRA 0xa0",
+           "@!P1 " + x.format(4, 0), "@!P2 " + x.format(8, 0x40), "@!P3 " + x.format(16, 0x80),
+           "@!P4 " + x.format(20, 0xc0), "HMMA.16816.F32 R24, R4, R8, R24",
+           "LOP3.LUT R1, R1, 0xf, RZ, 0xc0, !PT", "FADD R30, R30, R24", "@P5 BRA 0x0", "EXIT"]
+    ins = hot_path.parse(listing(ops))
+    assert hot_path.hot_path(ins) == (14, 4, 10)
+    assert hot_path.hot_path(ins, min_x=5) == (14, 0, 14)  # too few loads: not that block
+    # a block with mma in it is a whole trip (the swapped loops' second one): kept
+    ops[8] = "HMMA.16816.F32 R24, R4, R8, R24"
+    assert hot_path.hot_path(hot_path.parse(listing(ops)), min_x=3) == (14, 0, 14)

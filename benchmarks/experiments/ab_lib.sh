@@ -2,7 +2,8 @@
 # repository root):
 #   ab_init NAME                      OUT (default device_out) and an empty RUNS=/tmp/NAME_runs;
 #                                     AB_START = its time (date +%s)
-#   ab_resume NAME                    the same OUT and RUNS, kept (a later call on the same machine)
+#   ab_resume NAME                    the same OUT and RUNS, kept (a later call on the same machine;
+#                                     RUNS made if no earlier call made it)
 #   ab_build                          the extension in the tree (sm_90a): OUT/build.log, exit on failure
 #   ab_build_pair NAME FLAGS          ab_build_variants "NAME FLAGS" (the tree and one copy)
 #   ab_build_variants "NAME FLAGS..." ...
@@ -93,6 +94,7 @@ ab_resume() {
   OUT=${OUT:-device_out}
   mkdir -p "$OUT"
   RUNS=/tmp/$1_runs
+  mkdir -p "$RUNS"  # (a first bench call on a tree another script built)
 }
 ab_build() {
   ANYPREC_BUILD_CUDA=1 ANYPREC_CUDA_ARCHS=90a MAX_JOBS=16 python3 setup.py build_ext --inplace \

@@ -145,9 +145,24 @@ def test_gemm_mt2_cap_rule(bits, gs):
         check_gemm(layer, dtype, [9, 13, 16], paths=(FUSED,))
 
 
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("bits", [3, 4, 8])
+def test_gemm_chunk_tails(bits, scheme):
+    # The register kernels at M = 2..16 (MT = 1, 2; swapped trips at b >= 4 uniform, b = 8 LUT)
+    # on 3 n-tiles, so every block gets 8 warps, and K = 256 c + r: warps with several whole
+    # chunks, one of them also the chunk that crosses K, at both positions of a swapped pair
+    # (its weights in cur or nxt: c = 9 and 12 put it second, 16 third). ANYPREC_X_FULL runs
+    # that chunk after the loop (fused_gemm.cuh); K = 3072 has none.
+    for k in (256 * 9 + 100, 256 * 12 + 32, 256 * 16 + 8, 256 * 12):
+        layer = random_layer(scheme, bits, 40, k, 128 if scheme == "uniform" else -1,
+                             seed=k + bits)
+        for dtype in DTYPES:
+            check_gemm(layer, dtype, [2, 5, 8, 9, 16], paths=(FUSED,))
+
+
 X8_TESTS = "m2_8_every_fold or all_m_odd_shape"
 LUT_PAIR_TESTS = ("lut_m1_ring or (all_m_odd_shape and lut) or (llama_shapes and lut) "
-                  "or (odd_n_k_groups and lut) or (cuda_graph and lut)")
+                  "or (odd_n_k_groups and lut) or (cuda_graph and lut) or (chunk_tails and lut)")
 
 
 @pytest.mark.parametrize("env,tests", [

@@ -32,6 +32,17 @@
 #ifndef ANYPREC_X_CHUNK
 #define ANYPREC_X_CHUNK true
 #endif
+// ANYPREC_X_FULL=1 (experiment, off; benchmarks/experiments/x_full/): the register kernels
+// (kXChunk: MT <= 2, not XS, not PIPE) load a whole chunk's x without bound checks, and run the
+// one chunk that crosses K (K not a multiple of 256), if any, after their loop with the checks.
+// Each checked load is a predicate, a predicated LDG and two CS2R that zero its registers for
+// the off case: at M = 9..16 (16 loads per chunk) ~70 of the 350 instructions of the uniform
+// b = 4 g128 chunk loop. Rows past M then read row M - 1 instead of zeros: a column of B (one
+// token) reaches only the same column of D, and those columns are never stored (the sums of x
+// and the folds are per column too); row M - 1 is in the same warp load, so no sector more moves.
+#ifndef ANYPREC_X_FULL
+#define ANYPREC_X_FULL 0
+#endif
 // ANYPREC_XS=0 turns the shared-memory activation variant (XS) off; ANYPREC_MIN_BLOCKS is the
 // minimum resident 256-thread blocks per SM asked of the register allocator (1: no cap).
 #ifndef ANYPREC_XS
@@ -406,13 +417,18 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     }
   };
 
+  // ANYPREC_X_FULL (kXFull): whole chunks load x unchecked; rows past M then point at row M - 1
+  // (see the macro). LUT, and uniform groups of 128 and of whole chunks (FOLD 4, 8), the
+  // benchmarks' widths: at groups of 32 or irregular sizes (FOLD 1, 0) ptxas gave the b = 4
+  // kernels 11-27 more registers, at 64 (FOLD 2) b = 2 M = 9..16 spilled 12-24 bytes.
+  constexpr bool kXFull = ANYPREC_X_FULL && kXChunk && !kPipe && (LUT || FOLD >= 4);
   const T* xrow[MT];
   bool xok[MT];
 #pragma unroll
   for (int mt = 0; mt < MT; ++mt) {
     const int m = mbase + mt * 8 + g;
     xok[mt] = m < M;
-    xrow[mt] = x + (size_t)(xok[mt] ? m : 0) * K;
+    xrow[mt] = x + (size_t)(xok[mt] ? m : (kXFull ? M - 1 : 0)) * K;
   }
   auto load_x = [&](int kx, int mt) -> uint4 {
 #ifdef ANYPREC_EXPERIMENT_NO_X  // timing experiment only: wrong results
@@ -780,7 +796,17 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   } else if constexpr (!kPipe) {
     uint4 cur[B], nxt[B];
     MetaWord mcur[kFolds], mnxt[kFolds];
-    auto load_xc = [&](int cc, uint4 (&dst)[kXChunk ? 8 : 1][MT]) {
+    // (kXFull: `whole` = chunk cc lies inside K, so no load is checked)
+    auto load_xc = [&](int cc, uint4 (&dst)[kXChunk ? 8 : 1][MT], bool whole) {
+      if (kXFull && whole) {
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+          const uint4* xp = reinterpret_cast<const uint4*>(xrow[mt] + cc * kChunkK + 8 * t);
+#pragma unroll
+          for (int q = 0; q < 8; ++q) dst[q][mt] = xp[4 * q];  // k = 32 q + 8 t
+        }
+        return;
+      }
 #pragma unroll
       for (int q = 0; q < 8; ++q)
 #pragma unroll
@@ -819,24 +845,54 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
          (LUT ? MT <= 2 && B >= 6 : FOLD >= 2 && (MT == 1 ? B >= 4 : MT == 2 && B == 8)));
     // One chunk's trip: the loads of chunk cc + nwarps into nw / mn (double buffer in
     // registers: in flight during this chunk's math), then chunk cc's math from cw / mw.
+    // (kXFull: `whole`, a compile-time constant at each call, as in load_xc)
     auto trip = [&](int cc, uint4 (&cw)[B], MetaWord (&mw)[kFolds], uint4 (&nw)[B],
-                    MetaWord (&mn)[kFolds]) {
+                    MetaWord (&mn)[kFolds], bool whole = false) {
       const int cn = cc + nwarps;
-      if (cn < C) {
+      if ((!kXFull || whole) && cn < C) {  // (kXFull: the crossing chunk is the last one)
 #pragma unroll
         for (int p = 0; p < B; ++p) nw[p] = ld_stream(qbase + ((size_t)cn * B + p) * 32);
         if constexpr (kMetaAhead) load_meta(cn, mn);
       }
       if constexpr (!kMetaAhead) load_meta(cc, mw);
-      if constexpr (kXChunk) load_xc(cc, xc);
+      if constexpr (kXChunk) load_xc(cc, xc, whole);
       uint4 xa = make_uint4(0, 0, 0, 0);
       if constexpr (kSumMma) {
         const int kx = cc * kChunkK + 8 * lane;
-        if (kx < K) xa = *reinterpret_cast<const uint4*>(x + kx);
+        if ((kXFull && whole) || kx < K) xa = *reinterpret_cast<const uint4*>(x + kx);
       }
       chunk(cw, mw, xa, cc, nullptr);
     };
-    if constexpr (kSwap) {
+    if constexpr (kXFull) {
+      // The whole chunks (cf of them) in the loop, unchecked; then this warp's chunk that
+      // crosses K, if it has it (the last chunk, C - 1, when K % 256 != 0), checked, after it.
+      // The loop keeps the register allocation of the checked-free body.
+      const int cf = K / kChunkK;
+      if constexpr (kSwap) {
+        // (the loop of the checked form below, with its second trip's condition)
+        for (; c < cf; c += 2 * nwarps) {
+          trip(c, cur, mcur, nxt, mnxt, true);
+          if (c + nwarps < cf) trip(c + nwarps, nxt, mnxt, cur, mcur, true);
+          else break;  // this warp's next chunk, if any, crosses K: its weights are in nxt
+        }
+        if (c < cf) {
+          if (c + nwarps < C) trip(c + nwarps, nxt, mnxt, cur, mcur, false);
+        } else if (c < C) {
+          trip(c, cur, mcur, nxt, mnxt, false);  // (weights in cur)
+        }
+      } else {
+        for (; c < cf; c += nwarps) {
+          trip(c, cur, mcur, nxt, mnxt, true);
+#pragma unroll
+          for (int p = 0; p < B; ++p) cur[p] = nxt[p];
+          if constexpr (kMetaAhead) {
+#pragma unroll
+            for (int f = 0; f < kFolds; ++f) mcur[f] = mnxt[f];
+          }
+        }
+        if (c < C) trip(c, cur, mcur, nxt, mnxt, false);
+      }
+    } else if constexpr (kSwap) {
       for (; c < C; c += 2 * nwarps) {
         trip(c, cur, mcur, nxt, mnxt);
         if (c + nwarps < C) trip(c + nwarps, nxt, mnxt, cur, mcur);

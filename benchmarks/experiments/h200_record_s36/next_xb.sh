@@ -10,7 +10,9 @@
 #   bench  uniform b = 6, 7, 8 at M = 8, 9, 12, 16 over the wide weights XB takes (and two it
 #          does not, as a check that the switch changes nothing there), two alternating passes;
 #          ratios.txt (rule / off, rule / min8).
-# Calls: "build bench" (~5 min with the start). Outputs: OUT/next_xb.tgz, OUT/runs.tgz.
+# Calls: "build bench" (~5 min with the start), or "bench" alone (~3 min) on a machine where
+# another script built the tree (session 37's plan: after x_full/run.sh's build). Outputs:
+# OUT/next_xb.tgz, OUT/runs.tgz.
 # Usage: OUT=$OUT AB_STEPS="build bench" bash benchmarks/experiments/h200_record_s36/next_xb.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
