@@ -84,8 +84,9 @@ def test_experiment_flags_compile_without_ring_spills(tmp_path):
     (4, "ANYPREC_X_FULL=1", (r"fused_gemm_kernelI\w+?Li4ELi[12]ELb[01]ELb0ELi[48]E|"
                              r"fused_gemm_(mt2cap|m1cap)_kernelI\w+?Li4ELi[48]E"), 24),
 ])
-def test_lut_lookup_variants_compile_without_spills(tmp_path, bits, flag, pattern, count):
-    r = subprocess.run([NVCC, *BASE, f"-D{flag}", "-Xptxas", "-v", "-cubin", "-o",
+def test_decode_variants_compile_without_spills(tmp_path, bits, flag, pattern, count):
+    defines = [f"-D{f}" for f in flag.split()]
+    r = subprocess.run([NVCC, *BASE, *defines, "-Xptxas", "-v", "-cubin", "-o",
                         str(tmp_path / "k.cubin"), str(CSRC / f"fused_gemm_b{bits}.cu")],
                        check=False, capture_output=True, text=True, timeout=1200)
     assert r.returncode == 0, r.stderr[-3000:]
