@@ -95,3 +95,17 @@ def test_decode_variants_compile_without_spills(tmp_path, bits, flag, pattern, c
     assert all(spill == 0 for _, spill in lut.values()), lut
     if "MT2_REGS" in flag:
         assert all(regs <= int(flag.split("=")[1]) for regs, _ in lut.values()), lut
+
+
+# setup.py builds sm_80 and sm_89 by default next to sm_90a (ANYPREC_CUDA_ARCHS), but the device
+# builds sm_90a only: the Ampere / Ada targets would break unseen. The decode kernels and the
+# Hopper prefill file (its wgmma code is compiled for sm_90a alone, a stub elsewhere) must
+# compile for both.
+@pytest.mark.skipif(NVCC is None, reason="no nvcc on this machine")
+@pytest.mark.parametrize("source", ["fused_gemm_b4.cu", "prefill_wgmma_b4.cu"])
+def test_ampere_and_ada_targets_compile(tmp_path, source):
+    archs = [f"-gencode=arch=compute_{a},code=sm_{a}" for a in ("80", "89")]
+    r = subprocess.run([NVCC, *BASE[:-1], *archs, "-c", "-o", str(tmp_path / "k.o"),
+                        str(CSRC / source)],
+                       check=False, capture_output=True, text=True, timeout=1200)
+    assert r.returncode == 0, r.stderr[-3000:]
