@@ -81,7 +81,7 @@ def test_experiment_flags_compile_without_ring_spills(tmp_path):
     # X_FULL (whole chunks' x unchecked, the crossing chunk after the loop): the register
     # kernels it changes at b = 4 (uniform MT = 1, 2 at g128 / whole-chunk groups, both LUT
     # instances, MC, the M1 fallback), both dtypes; benchmarks/experiments/x_full/
-    (4, "ANYPREC_X_FULL=1", (r"fused_gemm_kernelI\w+?Li4ELi[12]ELb[01]ELb0ELi[48]E|"
+    (4, "ANYPREC_X_FULL=15", (r"fused_gemm_kernelI\w+?Li4ELi[12]ELb[01]ELb0ELi[48]E|"
                              r"fused_gemm_(mt2cap|m1cap)_kernelI\w+?Li4ELi[48]E"), 24),
 ])
 def test_decode_variants_compile_without_spills(tmp_path, bits, flag, pattern, count):

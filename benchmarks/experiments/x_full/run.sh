@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ANYPREC_X_FULL (session 37, compile-checked only; README.md here) on the device, repository
-# root: the tree against a build with -DANYPREC_X_FULL=1, whose register decode kernels
+# root: the tree against a build with -DANYPREC_X_FULL=15, whose register decode kernels
 # (MT <= 2: uniform M = 2..16 outside X8 / XB, LUT M <= 16 outside LP, the M1 fallbacks) load
 # a whole chunk's x unchecked and run the chunk that crosses K after their loop.
 # Steps (AB_STEPS):
@@ -24,7 +24,7 @@ ab_steps "${AB_STEPS:-build tests}"
 ab_rundir xfull
 if ab_step build; then
   ab_init xfull
-  ab_build_variants "xf -DANYPREC_X_FULL=1"
+  ab_build_variants "xf -DANYPREC_X_FULL=15"
   ab_pack
 else
   ab_resume xfull
