@@ -1,9 +1,9 @@
 """The decode kernels compile with the experiment build flags on (nvcc only, no GPU needed).
 
 Those flags (ANYPREC_LEAN_ALU, ANYPREC_RING_PTRS, ANYPREC_META16, ANYPREC_LUT_WIDE_ADDR,
-ANYPREC_LUT_PAIR_LANES, ANYPREC_X_FULL) are off in the default build, so nothing else would notice if one stopped
-compiling, or if the kernels it changes started to spill: a spill inside their chunk loop costs
-more than the flag saves."""
+ANYPREC_LUT_PAIR_LANES, ANYPREC_X_FULL) are off in the default build, so nothing else would
+notice if one stopped compiling, or if the kernels it changes started to spill: a spill inside
+their chunk loop costs more than the flag saves."""
 
 import re
 import shutil
@@ -64,7 +64,7 @@ def test_experiment_flags_compile_without_ring_spills(tmp_path):
     assert wide and max(wide) <= 64, rings  # two 512-thread blocks per SM
 
 
-# The LUT lookup variants: ANYPREC_LUT_WIDE_ADDR changes the LUT kernels at b >= 5
+# The decode variants. The LUT lookups: ANYPREC_LUT_WIDE_ADDR changes the LUT kernels at b >= 5
 # (fused_gemm_kernel, MT = 1, 2 and 4; b = 5 has the decode that feeds it, the packed runs words),
 # ANYPREC_LUT_PAIR_LANES those at b = 4 (=1; b = 2..4 at =2) for M <= 16 (fused_gemm_kernel
 # MT = 1, 2 and the LP ring, each with its NP instance without the pair tables, for the weights
@@ -82,7 +82,7 @@ def test_experiment_flags_compile_without_ring_spills(tmp_path):
     # kernels it changes at b = 4 (uniform MT = 1, 2 at g128 / whole-chunk groups, both LUT
     # instances, MC, the M1 fallback), both dtypes; benchmarks/experiments/x_full/
     (4, "ANYPREC_X_FULL=15", (r"fused_gemm_kernelI\w+?Li4ELi[12]ELb[01]ELb0ELi[48]E|"
-                             r"fused_gemm_(mt2cap|m1cap)_kernelI\w+?Li4ELi[48]E"), 24),
+                              r"fused_gemm_(mt2cap|m1cap)_kernelI\w+?Li4ELi[48]E"), 24),
 ])
 def test_decode_variants_compile_without_spills(tmp_path, bits, flag, pattern, count):
     defines = [f"-D{f}" for f in flag.split()]
