@@ -4,11 +4,12 @@
 # (MT <= 2: uniform M = 2..16 outside X8 / XB, LUT M <= 16 outside LP, the M1 fallbacks) load
 # a whole chunk's x unchecked and run the chunk that crosses K after their loop.
 # Steps (AB_STEPS):
-#   build  the tree and /tmp/xf at once;
+#   build     the tree and /tmp/xf at once;
 #   tests     on xf: the decode subset (every M = 1..16 path the flag touches: odd shapes,
 #             every fold, the chunk tails, the capped kernels, the Llama weights, graphs), and
 #             the switch runs that move launches onto other register kernels (mcall: MC
-#             everywhere; pairs0: the LUT b = 4 NP instances; eight0: X8 off);
+#             everywhere; pairs0: the LUT b = 4 NP instances; eight0: X8 off; pipe0: the M = 1
+#             register kernels, the rings' fallback);
 #   memcheck  compute-sanitizer memcheck on xf of the chunk tails and odd shapes at b = 4
 #             (rows past M now read row M - 1, whole chunks load unchecked);
 #   bench     two alternating passes of tree / xf: uniform b = 2..8 at M = 2, 5, 8, 12, 16 and
@@ -35,7 +36,7 @@ if ab_step tests; then
 or mt2_cap_rule or xb_rule_wide or llama_shapes or cuda_graph or lut_m1_ring")
   ab_pack
   (cd /tmp/xf && ab_pytest "$R/tests_xf_switches.log" 200 tests/gpu/test_cuda_kernels.py -k \
-    "mcall or pairs0 or eight0")
+    "mcall or pairs0 or eight0 or pipe0")
   ab_pack
 fi
 if ab_step memcheck; then
