@@ -8,33 +8,22 @@ their chunk loop costs more than the flag saves."""
 import re
 import shutil
 import subprocess
+import sys
 from glob import glob
 from pathlib import Path
 
 import pytest
 
-CSRC = Path(__file__).resolve().parents[1] / "vllm_anyprec/csrc"
+ROOT = Path(__file__).resolve().parents[1]
+CSRC = ROOT / "vllm_anyprec/csrc"
+sys.path.insert(0, str(ROOT / "benchmarks/experiments/sass"))
+from ptxas import ptxas_kernels  # (shared with benchmarks/experiments/x_full/static.py)
+
 NVCC = shutil.which("nvcc") or next(iter(sorted(glob("/usr/local/cuda*/bin/nvcc"))), None)
 # The flags torch's CUDAExtension passes to nvcc, and setup.py's, for sm_90a alone.
 BASE = ["-D__CUDA_NO_HALF_OPERATORS__", "-D__CUDA_NO_HALF_CONVERSIONS__",
         "-D__CUDA_NO_BFLOAT16_CONVERSIONS__", "-D__CUDA_NO_HALF2_OPERATORS__",
         "--expt-relaxed-constexpr", "-O3", "-std=c++17", "-gencode=arch=compute_90a,code=sm_90a"]
-
-
-def ptxas_kernels(log: str) -> dict[str, tuple[int, int]]:
-    """Kernel name -> (registers, spill bytes stored + loaded), from nvcc -Xptxas -v output."""
-    out, name = {}, None
-    for line in log.splitlines():
-        m = re.search(r"Compiling entry function '(\S+)'", line)
-        if m:
-            name = m.group(1)
-        m = re.search(r"(\d+) bytes spill stores, (\d+) bytes spill loads", line)
-        if m and name:
-            out[name] = (out.get(name, (0, 0))[0], int(m.group(1)) + int(m.group(2)))
-        m = re.search(r"Used (\d+) registers", line)
-        if m and name:
-            out[name] = (int(m.group(1)), out.get(name, (0, 0))[1])
-    return out
 
 
 def test_ptxas_log_parsing():

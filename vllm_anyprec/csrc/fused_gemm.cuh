@@ -855,9 +855,9 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
          (LUT ? MT <= 2 && B >= 6 : FOLD >= 2 && (MT == 1 ? B >= 4 : MT == 2 && B == 8)));
     // One chunk's trip: the loads of chunk cc + nwarps into nw / mn (double buffer in
     // registers: in flight during this chunk's math), then chunk cc's math from cw / mw.
-    // (kXFull: `whole`, a compile-time constant at each call, as in load_xc)
+    // (kXFull: `whole`, a compile-time constant at each call, as in load_xc; false otherwise)
     auto trip = [&](int cc, uint4 (&cw)[B], MetaWord (&mw)[kFolds], uint4 (&nw)[B],
-                    MetaWord (&mn)[kFolds], bool whole = false) {
+                    MetaWord (&mn)[kFolds], bool whole) {
       const int cn = cc + nwarps;
       if ((!kXFull || whole) && cn < C) {  // (kXFull: the crossing chunk is the last one)
 #pragma unroll
@@ -873,49 +873,38 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       }
       chunk(cw, mw, xa, cc, nullptr);
     };
-    if constexpr (kXFull) {
-      // The whole chunks (cf of them) in the loop, unchecked; then this warp's chunk that
-      // crosses K, if it has it (the last chunk, C - 1, when K % 256 != 0), checked, after it.
-      // The loop keeps the register allocation of the checked-free body.
-      const int cf = K / kChunkK;
-      if constexpr (kSwap) {
-        // (the loop of the checked form below, with its second trip's condition)
-        for (; c < cf; c += 2 * nwarps) {
-          trip(c, cur, mcur, nxt, mnxt, true);
-          if (c + nwarps < cf) trip(c + nwarps, nxt, mnxt, cur, mcur, true);
-          else break;  // this warp's next chunk, if any, crosses K: its weights are in nxt
+    // kXFull: the loops run the whole chunks (the first cend), unchecked; this warp's chunk that
+    // crosses K, if it has it (the last chunk, C - 1, when K % 256 != 0), runs after them,
+    // checked, so the loop keeps the register allocation of the check-free body.
+    const int cend = kXFull ? K / kChunkK : C;
+    if constexpr (kSwap) {
+      for (; c < cend; c += 2 * nwarps) {
+        trip(c, cur, mcur, nxt, mnxt, kXFull);
+        if (c + nwarps < cend) {
+          trip(c + nwarps, nxt, mnxt, cur, mcur, kXFull);
+        } else if (kXFull) {
+          break;  // this warp's next chunk, if any, crosses K: its weights are in nxt
         }
-        if (c < cf) {
+      }
+      if constexpr (kXFull) {
+        if (c < cend) {
           if (c + nwarps < C) trip(c + nwarps, nxt, mnxt, cur, mcur, false);
         } else if (c < C) {
           trip(c, cur, mcur, nxt, mnxt, false);  // (weights in cur)
         }
-      } else {
-        for (; c < cf; c += nwarps) {
-          trip(c, cur, mcur, nxt, mnxt, true);
-#pragma unroll
-          for (int p = 0; p < B; ++p) cur[p] = nxt[p];
-          if constexpr (kMetaAhead) {
-#pragma unroll
-            for (int f = 0; f < kFolds; ++f) mcur[f] = mnxt[f];
-          }
-        }
-        if (c < C) trip(c, cur, mcur, nxt, mnxt, false);
-      }
-    } else if constexpr (kSwap) {
-      for (; c < C; c += 2 * nwarps) {
-        trip(c, cur, mcur, nxt, mnxt);
-        if (c + nwarps < C) trip(c + nwarps, nxt, mnxt, cur, mcur);
       }
     } else {
-      for (; c < C; c += nwarps) {
-        trip(c, cur, mcur, nxt, mnxt);
+      for (; c < cend; c += nwarps) {
+        trip(c, cur, mcur, nxt, mnxt, kXFull);
 #pragma unroll
         for (int p = 0; p < B; ++p) cur[p] = nxt[p];
         if constexpr (kMetaAhead) {
 #pragma unroll
           for (int f = 0; f < kFolds; ++f) mcur[f] = mnxt[f];
         }
+      }
+      if constexpr (kXFull) {
+        if (c < C) trip(c, cur, mcur, nxt, mnxt, false);
       }
     }
   } else {

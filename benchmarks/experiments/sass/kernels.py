@@ -58,13 +58,19 @@ def short(demangled: str) -> str:
     return name.replace("__half", "half").replace("void ", "")
 
 
-def summary(cubin: str, tool: str) -> dict[str, dict]:
+def listing(cubin: str, tool: str) -> tuple[dict[str, str], dict[str, tuple[int, int]]]:
+    """(mangled name -> its SASS, mangled name -> (registers, local bytes)) of a cubin."""
     sass = subprocess.run([tool, "-sass", cubin], capture_output=True, text=True,
                           check=True).stdout
     res = resources(subprocess.run([tool, "-res-usage", cubin], capture_output=True, text=True,
                                    check=True).stdout)
+    return split_functions(sass), res
+
+
+def summary(cubin: str, tool: str) -> dict[str, dict]:
+    funcs, res = listing(cubin, tool)
     return {name: {"res": res.get(name), "loop": largest_loop(text)}
-            for name, text in split_functions(sass).items()}
+            for name, text in funcs.items()}
 
 
 def cell(info: dict) -> str:

@@ -15,7 +15,9 @@ import sys
 LINE = re.compile(r"/\*([0-9a-f]{4,})\*/\s+(@!?U?P\w+\s+)?([A-Z][A-Z0-9_.]*)([^;]*);")
 
 
-def parse(text):
+def parse(text, preds=False):
+    """[(address, opcode, branch target or None)]; preds: (address, predicated, opcode,
+    target), predicated = the instruction has a guard (@P, @!P)."""
     ins = []
     for m in LINE.finditer(text):
         addr = int(m.group(1), 16)
@@ -25,7 +27,7 @@ def parse(text):
         if op.startswith("BRA"):
             t = re.search(r"0x([0-9a-f]+)", args)
             target = int(t.group(1), 16) if t else None
-        ins.append((addr, op, target))
+        ins.append((addr, bool(m.group(2)), op, target) if preds else (addr, op, target))
     return ins
 
 

@@ -12,31 +12,25 @@ counted), and the difference: what a whole chunk issues per trip.
 """
 
 import argparse
-import re
 import sys
+from pathlib import Path
 
-LINE = re.compile(r"/\*([0-9a-f]{4,})\*/\s+(@!?U?P\w+\s+)?([A-Z][A-Z0-9_.]*)([^;]*);")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sass"))
+from loops import parse as parse_listing
+from pipes import loops_by_size
 
 
 def parse(text):
-    """[(address, predicated, opcode, branch target or None)]"""
-    ins = []
-    for m in LINE.finditer(text):
-        op, args = m.group(3), m.group(4)
-        target = None
-        if op.startswith("BRA"):
-            t = re.search(r"0x([0-9a-f]+)", args)
-            target = int(t.group(1), 16) if t else None
-        ins.append((int(m.group(1), 16), bool(m.group(2)), op, target))
-    return ins
+    """[(address, predicated, opcode, branch target or None)] (loops.parse with guards)."""
+    return parse_listing(text, preds=True)
 
 
 def hot_path(ins, min_x=4):
     """(static, skipped, hot) instruction counts of the largest loop."""
-    loops = [(t, a) for a, _, op, t in ins if t is not None and t <= a]
+    loops = loops_by_size([(a, op, t) for a, _, op, t in ins])
     if not loops:
         raise ValueError("no loop in this function")
-    start, end = max(loops, key=lambda se: sum(1 for a, *_ in ins if se[0] <= a <= se[1]))
+    _, start, end = loops[0]
     body = [i for i in ins if start <= i[0] <= end]
     skipped = set()
     for a, pred, op, t in body:

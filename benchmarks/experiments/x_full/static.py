@@ -1,17 +1,18 @@
 """Static effect of ANYPREC_X_FULL per kernel, from two builds' cubins (no GPU).
 
+    KEEP=DIR FLAGS=-DANYPREC_X_FULL=15 BITS="2 3 4 5 6 7 8" MATCH=. \
+      bash benchmarks/experiments/sass/ab_static.sh > /dev/null
     python3 benchmarks/experiments/x_full/static.py DIR [--match REGEX]
 
-DIR holds bN_base.cubin / bN_xf.cubin (fused_gemm_bN.cu built without and with
--DANYPREC_X_FULL=1) and, if present, their `-Xptxas -v` logs bN_base.log / bN_xf.log. For each
-kernel whose printed name matches REGEX and whose SASS differs, one line: registers, spill bytes
-(ptxas) and the chunk loop's instructions on a whole chunk's path (hot_path.py), base -> X_FULL.
+DIR holds ab_static.sh's builds of fused_gemm_bN.cu (baseN.cubin without the flags, newN.cubin
+with them) and their `-Xptxas -v` logs (baseN.log, newN.log). For each kernel whose printed name
+matches REGEX and whose SASS differs, one line: registers, spill bytes (stored + loaded, ptxas)
+and the chunk loop's instructions on a whole chunk's path (hot_path.py), base -> X_FULL.
 """
 
 import argparse
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,42 +20,27 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "sass"))
 from hot_path import hot_path, parse
-from kernels import demangle, resources, short, split_functions
+from kernels import demangle, listing, short
+from ptxas import ptxas_kernels
 
-SPILL = re.compile(r"Compiling entry function '(\S+)'.*?(\d+) bytes spill stores", re.DOTALL)
 DEFAULT = r"^fused_gemm_(kernel|mt2cap_kernel|mt2reg_kernel|m1_kernel|m1cap_kernel)<"
 
 
 def spills(log: Path) -> dict[str, int]:
-    """Mangled name -> spill-store bytes, from an nvcc -Xptxas -v log ({} without the log)."""
+    """Mangled name -> spill bytes (stored + loaded), from an nvcc -Xptxas -v log ({} without
+    the log)."""
     if not log.exists():
         return {}
-    text = log.read_text()
-    # one "Compiling entry function" block per kernel; take the first spill count after it
-    parts = re.split(r"(?=ptxas info\s+: Compiling entry function)", text)
-    out = {}
-    for p in parts:
-        m = SPILL.search(p)
-        if m:
-            out[m.group(1)] = int(m.group(2))
-    return out
-
-
-def build(cubin: Path, tool: str):
-    sass = subprocess.run([tool, "-sass", str(cubin)], capture_output=True, text=True,
-                          check=True).stdout
-    res = resources(subprocess.run([tool, "-res-usage", str(cubin)], capture_output=True,
-                                   text=True, check=True).stdout)
-    return split_functions(sass), res
+    return {name: spill for name, (_, spill) in ptxas_kernels(log.read_text()).items()}
 
 
 def rows(d: Path, match: str, tool: str):
     for bits in range(2, 9):
-        base, xf = d / f"b{bits}_base.cubin", d / f"b{bits}_xf.cubin"
+        base, xf = d / f"base{bits}.cubin", d / f"new{bits}.cubin"
         if not (base.exists() and xf.exists()):
             continue
-        (fb, rb), (fx, rx) = build(base, tool), build(xf, tool)
-        sb, sx = spills(d / f"b{bits}_base.log"), spills(d / f"b{bits}_xf.log")
+        (fb, rb), (fx, rx) = listing(str(base), tool), listing(str(xf), tool)
+        sb, sx = spills(d / f"base{bits}.log"), spills(d / f"new{bits}.log")
         names = [n for n in fb if n in fx]
         pretty = demangle(names)
         for n in sorted(names, key=lambda n: short(pretty[n])):
