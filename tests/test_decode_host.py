@@ -10,40 +10,19 @@ ANYPREC_LUT_WIDE_ADDR, ANYPREC_META16) is executed here, not only modelled, befo
 runs it. Needs g++ and the CUDA headers (nvcc's include folder); no
 GPU."""
 
-import os
 import random
-import shutil
 import subprocess
-from glob import glob
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from host_build import MISSING, ROOT, compile_host
 
 from vllm_anyprec import reference
 from vllm_anyprec.kernels import cuda_layout
 
-ROOT = Path(__file__).resolve().parents[1]
-CXX = shutil.which("g++")
-
-
-def cuda_include() -> Path | None:
-    """The CUDA toolkit's include folder (cuda_runtime.h, cuda_fp16.h), found next to nvcc."""
-    roots = [os.environ.get("CUDA_HOME", "")]
-    nvcc = shutil.which("nvcc")
-    if nvcc:
-        roots.append(str(Path(nvcc).resolve().parents[1]))
-    roots += sorted(glob("/usr/local/cuda*"))
-    for r in roots:
-        if r and (Path(r) / "include/cuda_runtime.h").is_file():
-            return Path(r) / "include"
-    return None
-
-
-INCLUDE = cuda_include()
-pytestmark = pytest.mark.skipif(CXX is None or INCLUDE is None,
-                                reason="needs g++ and the CUDA headers")
+pytestmark = pytest.mark.skipif(MISSING is not None, reason=str(MISSING))
 
 # The layout variants of the build flags: (defines, repack_tiled's packed, runs).
 LAYOUTS = {
@@ -62,13 +41,8 @@ def host_bin(tmp_path_factory):
         exe = d / f"decode_host_{name}"
         # (-Wno-class-memaccess: unpack_meta copies words into __half2 with memcpy, which g++
         # flags for a class type and nvcc does not)
-        r = subprocess.run([CXX, "-std=c++17", "-O1", "-Wall", "-Wno-unknown-pragmas",
-                            "-Wno-class-memaccess", "-Werror",
-                            *defines, f"-I{INCLUDE}", f"-I{ROOT / 'vllm_anyprec/csrc'}",
-                            str(ROOT / "tests/host/decode_host.cpp"), "-o", str(exe)],
-                           capture_output=True, text=True, timeout=300, check=False)
-        assert r.returncode == 0, r.stderr[-3000:]
-        out[name] = exe
+        out[name] = compile_host(ROOT / "tests/host/decode_host.cpp", exe,
+                                 ["-Wno-class-memaccess", *defines], timeout=300)
     return out
 
 

@@ -24,8 +24,11 @@ inline unsigned int __byte_perm(unsigned int x, unsigned int y, unsigned int s) 
 inline unsigned int __umulhi(unsigned int a, unsigned int b) {
   return (unsigned int)(((uint64_t)a * b) >> 32);
 }
-// Declared for the shared-memory helpers that g++ parses but the tests never call.
+// Declared for the shared-memory helpers that g++ parses but decode_host never calls (the
+// SIMT emulator, simt.h, defines the real one).
+#ifndef ANYPREC_HOST_SIMT
 inline size_t __cvta_generic_to_shared(const void*) { return 0; }
+#endif
 inline float __uint_as_float(unsigned int u) {
   float f;
   std::memcpy(&f, &u, 4);

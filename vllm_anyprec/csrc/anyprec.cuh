@@ -44,7 +44,9 @@ __device__ __forceinline__ void pdl_launch_dependents() {
 // memory the previous kernel writes: L2 is the point of coherence, so a later write updates the
 // line and the loads after pdl_wait see it.
 __device__ __forceinline__ void prefetch_l2(const void* p) {
+#ifndef ANYPREC_HOST_SIMT
   asm volatile("prefetch.global.L2 [%0];" ::"l"(p));
+#endif
 }
 
 // 16-byte streaming load: weights are read once, so keep them out of L1 (activations live there).
@@ -53,23 +55,35 @@ __device__ __forceinline__ uint4 ld_stream(const uint4* p) {
   const uint32_t a = (uint32_t)(size_t)p;
   return make_uint4(a, a * 3u, a ^ 0x5555u, a + 7u);
 #endif
+#ifdef ANYPREC_HOST_SIMT
+  return *p;
+#else
   uint4 v;
   asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0,%1,%2,%3}, [%4];"
                : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
                : "l"(p));
   return v;
+#endif
 }
 
 // cp.async (sm_80+), 16 bytes global -> shared. _stream: weights (L2 only, like ld_stream);
 // _keep: x and metadata, cached in L1 (every warp of the SM reads them), zero-filled when !pred.
 __device__ __forceinline__ void cp_async_stream(void* dst, const void* src) {
+#ifdef ANYPREC_HOST_SIMT
+  simt::cp_async(dst, src, 16);
+#else
   const uint32_t d = (uint32_t)__cvta_generic_to_shared(dst);
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(d), "l"(src));
+#endif
 }
 __device__ __forceinline__ void cp_async_keep(void* dst, const void* src, bool pred) {
+#ifdef ANYPREC_HOST_SIMT
+  simt::cp_async(dst, src, pred ? 16 : 0);
+#else
   const uint32_t d = (uint32_t)__cvta_generic_to_shared(dst);
   asm volatile("cp.async.ca.shared.global [%0], [%1], 16, %2;" ::"r"(d), "l"(src),
                "r"(pred ? 16 : 0));
+#endif
 }
 // kBytes (16 or 8) bytes from p in one load; an 8-byte load leaves the last two words zero.
 template <int kBytes>
@@ -86,7 +100,12 @@ __device__ __forceinline__ uint4 load_bytes(const void* p) {
 // 16-byte aligned) and 32-bit load (volatile: they keep their order around the barrier between
 // the table fill and the lookups).
 __device__ __forceinline__ void sts32x4(uint32_t addr, uint32_t v) {
+#ifdef ANYPREC_HOST_SIMT
+  if (addr % 16) simt::fail("st.shared.v4 to an address not 16-byte aligned");
+  *static_cast<uint4*>(simt::shared_ptr(addr)) = make_uint4(v, v, v, v);
+#else
   asm volatile("st.shared.v4.b32 [%0], {%1, %1, %1, %1};" ::"r"(addr), "r"(v) : "memory");
+#endif
 }
 // The same word to R = 4, 2 or 1 consecutive words (addr aligned to 4 R bytes).
 template <int R>
@@ -94,23 +113,54 @@ __device__ __forceinline__ void sts32_rep(uint32_t addr, uint32_t v) {
   static_assert(R == 4 || R == 2 || R == 1, "4, 2 or 1 copies");
   if constexpr (R == 4) {
     sts32x4(addr, v);
-  } else if constexpr (R == 2) {
-    asm volatile("st.shared.v2.b32 [%0], {%1, %1};" ::"r"(addr), "r"(v) : "memory");
   } else {
-    asm volatile("st.shared.b32 [%0], %1;" ::"r"(addr), "r"(v) : "memory");
+#ifdef ANYPREC_HOST_SIMT
+    if (addr % (4 * R)) simt::fail("st.shared to a misaligned address");
+    uint32_t* p = static_cast<uint32_t*>(simt::shared_ptr(addr));
+    for (int i = 0; i < R; ++i) p[i] = v;
+#else
+    if constexpr (R == 2) {
+      asm volatile("st.shared.v2.b32 [%0], {%1, %1};" ::"r"(addr), "r"(v) : "memory");
+    } else {
+      asm volatile("st.shared.b32 [%0], %1;" ::"r"(addr), "r"(v) : "memory");
+    }
+#endif
   }
 }
 __device__ __forceinline__ uint32_t lds32(uint32_t addr) {
+#ifdef ANYPREC_HOST_SIMT
+  if (addr % 4) simt::fail("ld.shared from a misaligned address");
+  return *static_cast<const uint32_t*>(simt::shared_ptr(addr));
+#else
   uint32_t v;
   asm volatile("ld.shared.b32 %0, [%1];" : "=r"(v) : "r"(addr));
   return v;
+#endif
 }
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;"); }
+__device__ __forceinline__ void cp_async_commit() {
+#ifdef ANYPREC_HOST_SIMT
+  simt::cp_async_commit();
+#else
+  asm volatile("cp.async.commit_group;");
+#endif
+}
 // Waits until at most N of this thread's committed groups are pending.
 template <int N>
 __device__ __forceinline__ void cp_async_wait() {
+#ifdef ANYPREC_HOST_SIMT
+  simt::cp_async_wait(N);
+#else
   asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory");
+#endif
 }
+
+// The kernels' dynamic shared memory: an unsized extern array on the device, the emulator's
+// buffer in the CPU tests' host builds (tests/host/simt.h).
+#ifdef ANYPREC_HOST_SIMT
+#define ANYPREC_DYNAMIC_SMEM(T, name) T* const name = static_cast<T*>(simt::dynamic_smem())
+#else
+#define ANYPREC_DYNAMIC_SMEM(T, name) extern __shared__ T name[]
+#endif
 
 // The uniform scheme's fold metadata (cuda_layout.uniform_meta), one word per group, n-tile and
 // lane row g, for rows g and g + 8. ANYPREC_META16 = 0 (default): float4 (s_g, -s_g (z_g + C),
@@ -562,6 +612,9 @@ __device__ __forceinline__ uint32_t codes_to_pair(uint32_t w, int c) {
 template <typename T>
 __device__ __forceinline__ void mma16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0,
                                          uint32_t b1) {
+#ifdef ANYPREC_HOST_SIMT
+  simt::mma16816<T>(d, a, b0, b1);
+#else
   if constexpr (std::is_same_v<T, __half>) {
     asm volatile(
         "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
@@ -575,6 +628,7 @@ __device__ __forceinline__ void mma16816(float (&d)[4], const uint32_t (&a)[4], 
         : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
   }
+#endif
 }
 
 template <typename T>

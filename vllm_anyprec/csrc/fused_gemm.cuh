@@ -253,7 +253,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   constexpr bool kXChunk = !XS && ANYPREC_X_CHUNK && MT <= 2;
   // Dynamic shared memory: XS: x as [rows][K / 8], rows = min(8, M - mbase); PIPE: the warps'
   // stage rings.
-  extern __shared__ uint4 xs_tile[];
+  ANYPREC_DYNAMIC_SMEM(uint4, xs_tile);
   const int xs_rows = XS ? min(8, M - mbase) : 0;
   if constexpr (XS) {
     const int kv = K >> 3;
@@ -489,7 +489,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // 1 mma instead of the 16 all-ones mma per chunk (half the tensor-pipe work at M = 1).
   constexpr bool kSumMma = M1;
   const int gsub = group_size >> 5;
-  const int G = (K + group_size - 1) / group_size;
+  // (LUT: no groups, and group_size is 0: no division, which a host build would trap on)
+  const int G = LUT ? 1 : (K + group_size - 1) / group_size;
   const MetaWord* mbase_ptr = meta + (size_t)ntile * 8 + g;
   const int mstride = (SK || PT || XB ? n16 : gridDim.x) * 8;
   const int cpg = FOLD == 8 ? gsub >> 3 : 1;
@@ -1569,8 +1570,12 @@ inline bool pdl_enabled(int dev, bool lut) {
 template <typename... KArgs, typename... Args>
 cudaError_t launch_decode(void (*kernel)(KArgs...), bool pdl, dim3 grid, int threads,
                           size_t smem, cudaStream_t stream, Args... args) {
+#ifdef ANYPREC_HOST_SIMT
+  return simt::launch(kernel, grid, dim3(threads), smem, args...);  // (tests/host/simt.h)
+#else
   const LaunchConfig launch(grid, smem, 1, stream, pdl, threads);
   return cudaLaunchKernelEx(&launch.cfg, kernel, args...);
+#endif
 }
 
 // Launches the stream-K kernel when the rule above takes it and its workspace is there (err:
@@ -1601,10 +1606,9 @@ bool launch_sk(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   w.q = (int)q;
   w.n16 = a.N16;
   const int blocks = (int)((warps + nw - 1) / nw);
-  kernel<<<blocks, nw * 32, nw * kWarpBytes, stream>>>(
-      static_cast<const T*>(a.x), a.qw, reinterpret_cast<const MetaWord*>(a.meta),
-      static_cast<T*>(a.y), a.N, a.K, a.C, a.group_size, w);
-  err = cudaGetLastError();
+  err = launch_decode(kernel, false, dim3(blocks), nw * 32, nw * kWarpBytes, stream,
+                      static_cast<const T*>(a.x), a.qw, reinterpret_cast<const MetaWord*>(a.meta),
+                      static_cast<T*>(a.y), a.N, a.K, a.C, a.group_size, w);
   return true;
 }
 

@@ -1,0 +1,276 @@
+"""The decode kernels of ``csrc/fused_gemm.cuh`` run on the CPU and checked against reference.py.
+
+g++ compiles fused_gemm.cuh with ``tests/host/simt.h``, a small SIMT emulator: every CUDA thread
+is a fiber, shuffles and mma.sync are warp barriers, cp.async copies land at the wait_group that
+covers them, and dynamic shared memory is poisoned before every block (simt.h says what else it
+does and does not model). ``tests/host/gemm_host.cpp`` makes one ``launch_fused_bits`` call: the
+kernel choice, its launch rules and the kernel itself, as the gemm op's fused path (M <= 16)
+runs them on the GPU. The inputs come from the op's own Python (``repack_tiled``,
+``uniform_meta``), the outputs are checked like tests/gpu's, under the same per-dtype bounds.
+
+So every decode kernel (the M = 1 rings, PT, stream-K, X8, XB, MC / MR, LUT with and without
+the pair tables, the register double buffer) and the build flags that change them
+(``ANYPREC_X_FULL``) run here, in CI, before a device runs them. AddressSanitizer builds catch
+reads outside the inputs (rows past M, K past its end). Not checked here: timing, registers and
+spills (test_cuda_compile.py), and what only the GPU's memory model would show.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from host_build import MISSING, ROOT, compile_host
+
+from vllm_anyprec.kernels import cuda_layout
+
+sys.path.insert(0, str(ROOT / "tests/gpu"))
+from helpers import REL_TOL, random_layer, rel_err  # (tests/gpu's helpers: CPU-safe)
+
+pytestmark = pytest.mark.skipif(MISSING is not None, reason=str(MISSING))
+
+DTYPES = [torch.float16, torch.bfloat16]
+BITS = [2, 3, 4, 5, 6, 7, 8]
+SIMT = ["-DANYPREC_HOST_SIMT", "-rdynamic", "-ldl"]
+ASAN = ["-g", "-fsanitize=address", "-fno-omit-frame-pointer"]
+X_FULL = ["-DANYPREC_X_FULL=15"]
+
+
+class Builds:
+    """gemm_host executables by (bits, flags), compiled on first use (several at once by
+    ``prebuild``: each takes ~20 s of one core)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.done: dict[tuple, Path] = {}
+        self.lock = threading.Lock()
+
+    def _build(self, bits: int, flags: tuple[str, ...]) -> Path:
+        name = f"gemm_host_b{bits}_" + re.sub(r"[^A-Za-z0-9]+", "_", " ".join(flags))
+        return compile_host(ROOT / "tests/host/gemm_host.cpp", self.folder / name,
+                            [f"-DSIMT_BITS={bits}", *SIMT, *flags])
+
+    def prebuild(self, wanted: list[tuple[int, tuple[str, ...]]]) -> None:
+        todo = [w for w in wanted if w not in self.done]
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            for w, exe in zip(todo, pool.map(lambda w: self._build(*w), todo)):
+                self.done[w] = exe
+
+    def __call__(self, bits: int, flags: tuple[str, ...] = ()) -> Path:
+        with self.lock:
+            if (bits, flags) not in self.done:
+                self.done[(bits, flags)] = self._build(bits, flags)
+            return self.done[(bits, flags)]
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    b = Builds(tmp_path_factory.mktemp("gemm_host"))
+    b.prebuild([(bits, ()) for bits in BITS] + [(bits, tuple(X_FULL)) for bits in (3, 4, 7, 8)]
+               + [(4, tuple(ASAN)), (4, (*X_FULL, *ASAN))])
+    return b
+
+
+def run_gemm(exe: Path, layer, dtype: torch.dtype, m: int, env: dict | None = None,
+             seed: int = 1, packed: bool | None = None) -> tuple[float, list[str], torch.Tensor]:
+    """The gemm op's fused path on the emulator: (relative error against x @ W_ref^T, the
+    kernels launched, y). ``packed``: repack_tiled's layout (default: the build's, b in
+    PACKED_BITS with runs words)."""
+    b, k, n = layer.bits, layer.k, layer.n
+    packed = b in cuda_layout.PACKED_BITS if packed is None else packed
+    tiled = cuda_layout.repack_tiled(layer.qweight, b, k, packed=packed, runs=True)
+    c, n16 = math.ceil(k / 256), math.ceil(n / 16)
+    if layer.scheme == "uniform":
+        meta = cuda_layout.uniform_meta(layer.scales, layer.zeros, b, dtype, n16, half=False)
+        meta_b, lut_b = meta.contiguous().numpy().tobytes(), b""
+        gs = c * 256 if layer.group_size == -1 else layer.group_size
+    else:
+        meta_b, gs = b"", 0
+        lut_b = layer.lut.to(dtype).contiguous().view(torch.int16).numpy().tobytes()
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(m, k, generator=g).to(dtype)
+    kp = (k + 7) // 8 * 8  # as prepare_x pads it
+    x2 = torch.nn.functional.pad(x, (0, kp - k)).contiguous()
+    data = x2.view(torch.int16).numpy().tobytes() + tiled.numpy().tobytes() + meta_b + lut_b
+    args = [int(dtype == torch.bfloat16), int(layer.scheme == "lut"), m, n, kp, c, n16, gs,
+            len(meta_b), len(lut_b)]
+    r = subprocess.run([str(exe), *map(str, args)], input=data, capture_output=True,
+                       env={**os.environ, "SIMT_LOG": "1", "ASAN_OPTIONS": "detect_leaks=0",
+                            **(env or {})},
+                       timeout=600, check=False)
+    log = r.stderr.decode(errors="replace")
+    assert r.returncode == 0, f"gemm_host exit {r.returncode}: {log[-3000:]}"
+    y = torch.from_numpy(np.frombuffer(r.stdout, dtype=np.int16).copy()).view(dtype)
+    y = y.view(m, n)
+    w = layer.dequant_ref(torch.float32)
+    if layer.scheme == "lut" and dtype == torch.bfloat16:
+        w = layer.dequant_ref(torch.bfloat16).float()  # (as check_against_reference)
+    kernels = re.findall(r"simt launch: void anyprec::(\w+<[^(]*)\(.*block=(\d+)", log)
+    return rel_err(y, x.float() @ w.t()), [f"{kn} block={bl}" for kn, bl in kernels], y
+
+
+def check(exe, layer, ms, env=None, dtypes=DTYPES) -> list[str]:
+    """Every M of ms and dtype within REL_TOL; returns the kernels launched."""
+    seen = []
+    for m in ms:
+        for dtype in dtypes:
+            err, kernels, _ = run_gemm(exe, layer, dtype, m, env)
+            what = (f"{layer.scheme} b={layer.bits} gs={layer.group_size} N={layer.n} "
+                    f"K={layer.k} M={m} {dtype} env={env}: {kernels}")
+            assert kernels, f"no kernel launched: {what}"
+            assert err < REL_TOL[dtype], f"rel err {err:.2e}: {what}"
+            seen += kernels
+    return seen
+
+
+# (N, K, group size): a ragged last n-tile, chunk and group; several chunks per row; a fold
+# per subchunk (96); one group per row; group 32.
+SHAPES = [(203, 840, 64), (37, 1056, 128), (45, 1000, 96), (16, 4100, -1), (40, 600, 32)]
+MS = [1, 2, 3, 5, 8, 9, 12, 16]
+
+
+def test_emulator_exposes_races_and_deadlocks(builds, tmp_path):
+    # What the kernels' results cannot show: that the emulator's model fails where it should.
+    exe = compile_host(ROOT / "tests/host/simt_selftest.cpp", tmp_path / "simt_selftest",
+                       ["-DANYPREC_HOST_SIMT"])
+
+    def out(mode, **env):
+        r = subprocess.run([str(exe), mode], capture_output=True, text=True, timeout=60,
+                           env={**os.environ, **env}, check=False)
+        return r.returncode, r.stdout.strip(), r.stderr
+
+    assert out("async") == (0, "async before=32 after=32", "")  # cp.async lands at its wait
+    assert out("order")[1] == "order word=0"  # a later thread's write, no barrier: not seen
+    assert out("order", SIMT_REVERSE="1")[1] == "order word=7"  # (the other order sees it)
+    assert out("barrier")[1] == "barrier word=7"
+    assert out("shfl")[1] == "shfl ok=32"
+    rc, _, err = out("deadlock")
+    assert rc == 3 and "deadlock" in err and "t0@__shfl_sync" in err and "t16@__syncthreads" in err
+    rc, _, err = out("misalign")
+    assert rc == 3 and "not 16-byte aligned" in err
+
+
+@pytest.mark.parametrize("bits", BITS)
+def test_decode_kernels_match_reference(builds, bits):
+    exe = builds(bits)
+    for scheme in ("uniform", "lut"):
+        for n, k, gs in SHAPES:
+            layer = random_layer(scheme, bits, n, k, gs if scheme == "uniform" else -1,
+                                 device="cpu", seed=bits * 100 + n)
+            check(exe, layer, MS)
+
+
+def test_decode_kernels_in_reverse_thread_order(builds):
+    # The same kernels with each block's threads run last to first (SIMT_REVERSE): a missing
+    # barrier shows in one of the two orders (the self-test above).
+    for bits in (3, 4, 8):
+        for scheme in ("uniform", "lut"):
+            layer = random_layer(scheme, bits, 203, 840, 64 if scheme == "uniform" else -1,
+                                 device="cpu", seed=bits)
+            check(builds(bits), layer, MS, env={"SIMT_REVERSE": "1"})
+
+
+def test_wrong_layout_fails(builds):
+    # The check can fail: b = 3 weights in plain planes, read by the packed build.
+    layer = random_layer("uniform", 3, 203, 840, 64, device="cpu", seed=3)
+    err, kernels, _ = run_gemm(builds(3), layer, torch.float16, 1, packed=False)
+    assert kernels and err > 0.1
+
+
+# The run-time switches of tests/gpu's test_m1_kernel_switches, each with the kernel it must
+# launch: (env, bits, scheme, (N, K, group size), Ms, kernel name prefix).
+SWITCHES = {
+    "pipe0": ("ANYPREC_DECODE_PIPE=0", 4, "uniform", (203, 1056, 128), [1],
+              "fused_gemm_m1cap_kernel<"),
+    "summma0": ("ANYPREC_DECODE_SUM_MMA=0", 4, "uniform", (203, 1056, 128), [1],
+                "fused_gemm_kernel<"),
+    "sk2": ("ANYPREC_DECODE_SK=2 ANYPREC_SK_OVER_XS=1", 4, "uniform", (203, 1056, 96), [1],
+            "fused_gemm_m1sk_kernel<"),
+    "sk2w1": ("ANYPREC_DECODE_SK=2 ANYPREC_SK_WARPS=1", 3, "uniform", (45, 1000, 128), [1],
+              "fused_gemm_m1sk_kernel<"),
+    "pt2g3": ("ANYPREC_DECODE_PT=2 ANYPREC_PT_GRID=3", 4, "uniform", (203, 1056, 128), [1],
+              "fused_gemm_m1pt_kernel<"),
+    "pt2g2c": (("ANYPREC_DECODE_PT=2 ANYPREC_PT_GRID=2 ANYPREC_PT_CONTIG=1 ANYPREC_PT_WARPS=3 "
+                "ANYPREC_PT_STAGES=3"), 2, "uniform", (203, 1056, 64), [1],
+               "fused_gemm_m1pt_kernel<"),
+    "xs1": ("ANYPREC_DECODE_XS=1", 8, "uniform", (203, 1056, 128), [1],
+            "fused_gemm_kernel<__half, 8, 1, false, true,"),
+    "wide0": ("ANYPREC_RING_WIDE=0", 4, "uniform", (40, 16400, 128), [1],
+              "fused_gemm_m1pipe_kernel<__half, 4, 4, 8>"),
+    "wide": ("", 7, "uniform", (40, 16400, -1), [1], "fused_gemm_m1pipe_kernel<__half, 7, 8, 16>"),
+    "eight0": ("ANYPREC_DECODE_X8=0", 4, "uniform", (203, 1056, 128), [2, 3],
+               "fused_gemm_kernel<"),
+    "eightring": ("ANYPREC_DECODE_X8=2 ANYPREC_X8_PT=0", 3, "uniform", (203, 1056, 32),
+                  [2, 5, 8], "fused_gemm_x8pipe_kernel<"),
+    "eightpt": ("ANYPREC_DECODE_X8=2 ANYPREC_X8_PT=2 ANYPREC_PT_GRID=3", 5, "uniform",
+                (203, 1056, 128), [3, 8], "fused_gemm_x8pt_kernel<"),
+    "eightpt3": ("ANYPREC_DECODE_X8=2 ANYPREC_X8_PT=2 ANYPREC_PT_GRID=2 ANYPREC_PT_WARPS=3", 4,
+                 "uniform", (203, 1056, 64), [7], "fused_gemm_x8pt_kernel<"),
+    "xb8": ("ANYPREC_DECODE_XB=2", 4, "uniform", (203, 1056, 128), [2, 9, 16],
+            "fused_gemm_xb_kernel<"),
+    "xb3": ("ANYPREC_DECODE_XB=2 ANYPREC_XB_WARPS=3", 7, "uniform", (203, 1056, -1), [13],
+            "fused_gemm_xb_kernel<"),
+    "lpall": ("ANYPREC_LUT_PIPE=2", 3, "lut", (203, 1056, -1), [1], "fused_gemm_lutpipe_kernel<"),
+    "mcall": ("ANYPREC_MT2_CAP=2", 3, "uniform", (203, 1056, 128), [9, 16],
+              "fused_gemm_mt2cap_kernel<"),
+    "mrall": ("ANYPREC_MT2_CAP=2", 7, "uniform", (203, 1056, 128), [12],
+              "fused_gemm_mt2reg_kernel<"),
+    "pairs0": ("ANYPREC_LUT_PAIR=0", 4, "lut", (203, 1056, -1), [1, 5, 16],
+               "fused_gemm_kernel<__half, 4, "),
+    "pairs2": ("ANYPREC_LUT_PAIR=2", 4, "lut", (203, 1056, -1), [1, 5, 16],
+               "fused_gemm_kernel<__half, 4, "),
+}
+
+
+@pytest.mark.parametrize("name", list(SWITCHES))
+def test_decode_kernel_switches(builds, name):
+    env, bits, scheme, (n, k, gs), ms, want = SWITCHES[name]
+    layer = random_layer(scheme, bits, n, k, gs, device="cpu", seed=len(name) + bits)
+    seen = check(builds(bits), layer, ms, env=dict(kv.split("=") for kv in env.split()))
+    assert any(s.startswith(want) for s in seen), f"{name}: expected {want}..., ran {seen}"
+    if name.startswith("pairs"):
+        # the NP instances (single-code tables) end in "true>", the pair tables' in "false>"
+        np_flag = "true>" if name == "pairs0" else "false>"
+        assert all(s.split(" block=")[0].endswith(np_flag) for s in seen), seen
+
+
+# K = 256 c + r as test_gemm_chunk_tails (tests/gpu): 8-warp blocks on 3 n-tiles, the chunk
+# that crosses K in each position a swapped pair can hold it (c = 9, 12: second; 16: third),
+# and K = 3072 with none.
+TAIL_KS = [256 * 9 + 100, 256 * 12 + 32, 256 * 16 + 8, 256 * 12]
+
+
+@pytest.mark.parametrize("bits", [3, 4, 7, 8])
+@pytest.mark.parametrize("flags", [(), tuple(X_FULL)], ids=["default", "x_full"])
+def test_chunk_tails(builds, bits, flags):
+    exe = builds(bits, flags)
+    for scheme in ("uniform", "lut"):
+        for k in TAIL_KS:
+            layer = random_layer(scheme, bits, 40, k, 128 if scheme == "uniform" else -1,
+                                 device="cpu", seed=k + bits)
+            seen = check(exe, layer, [2, 5, 8, 9, 16], env={"ANYPREC_DECODE_WARPS": "8"})
+            assert any(s.startswith("fused_gemm_kernel<") and s.endswith("block=256")
+                       for s in seen), seen
+
+
+@pytest.mark.parametrize("flags", [(), tuple(X_FULL)], ids=["default", "x_full"])
+def test_register_kernels_read_inside_their_inputs(builds, flags):
+    # AddressSanitizer: ANYPREC_X_FULL's unchecked x loads (rows past M read row M - 1, whole
+    # chunks inside K) and the checked ones of the default build read only x, the weights and
+    # the tables. Register kernels at M = 2..16, b = 4, a ragged K and one ending on a chunk.
+    exe = builds(4, (*flags, *ASAN))
+    for scheme in ("uniform", "lut"):
+        for n, k in [(40, 256 * 9 + 100), (203, 840), (40, 256 * 12)]:
+            layer = random_layer(scheme, 4, n, k, 128 if scheme == "uniform" else -1,
+                                 device="cpu", seed=n + k)
+            check(exe, layer, [2, 3, 8, 9, 13, 16], env={"ANYPREC_DECODE_X8": "0"},
+                  dtypes=[torch.float16])
