@@ -1,18 +1,23 @@
-"""The decode kernels of ``csrc/fused_gemm.cuh`` run on the CPU and checked against reference.py.
+"""The CUDA kernels (``csrc``) run on the CPU and checked against reference.py.
 
-g++ compiles fused_gemm.cuh with ``tests/host/simt.h``, a small SIMT emulator: every CUDA thread
-is a fiber, shuffles and mma.sync are warp barriers, cp.async copies land at the wait_group that
-covers them, and dynamic shared memory is poisoned before every block (simt.h says what else it
-does and does not model). ``tests/host/gemm_host.cpp`` makes one ``launch_fused_bits`` call: the
-kernel choice, its launch rules and the kernel itself, as the gemm op's fused path (M <= 16)
-runs them on the GPU. The inputs come from the op's own Python (``repack_tiled``,
-``uniform_meta``), the outputs are checked like tests/gpu's, under the same per-dtype bounds.
+g++ compiles the kernels with ``tests/host/simt.h``, a small SIMT emulator: every CUDA thread is
+a fiber, shuffles, mma.sync and wgmma are warp / warpgroup barriers, cp.async copies land at the
+wait_group that covers them and bulk copies when their mbarrier is tested, a cluster's blocks
+run together, and dynamic shared memory is poisoned before every block (simt.h says what else it
+does and does not model). Three drivers in ``tests/host`` make the host-side calls the ops make:
+- ``gemm_host.cpp``: one ``launch_fused_bits`` call, i.e. the decode kernel's choice, its launch
+  rules and the kernel, as the gemm op's fused path (M <= 16) runs them;
+- ``prefill_host.cpp``: the permute pass and the Hopper prefill kernel on a forced plan;
+- ``dequant_host.cpp``: the dense path's dequantize kernel.
+The inputs come from the op's own Python (``repack_tiled``, ``uniform_meta``); the outputs are
+checked as tests/gpu checks them, under the same per-dtype bounds (dequantize: bit for bit).
 
 So every decode kernel (the M = 1 rings, PT, stream-K, X8, XB, MC / MR, LUT with and without
-the pair tables, the register double buffer) and the build flags that change them
-(``ANYPREC_X_FULL``) run here, in CI, before a device runs them. AddressSanitizer builds catch
-reads outside the inputs (rows past M, K past its end). Not checked here: timing, registers and
-spills (test_cuda_compile.py), and what only the GPU's memory model would show.
+the pair tables, the register double buffer), every prefill plan kind, and the build flags that
+are prepared but never run on a GPU (``ANYPREC_X_FULL``, ``ANYPREC_PREFILL_PULL16`` /
+``STAGED_LUT``) run here, in CI. AddressSanitizer builds catch reads outside the inputs (rows
+past M, K past its end). Not checked here: timing, registers and spills (test_cuda_compile.py),
+and what only the GPU's memory model would show.
 """
 
 from __future__ import annotations
@@ -43,40 +48,49 @@ BITS = [2, 3, 4, 5, 6, 7, 8]
 SIMT = ["-DANYPREC_HOST_SIMT", "-rdynamic", "-ldl"]
 ASAN = ["-g", "-fsanitize=address", "-fno-omit-frame-pointer"]
 X_FULL = ["-DANYPREC_X_FULL=15"]
+# The prefill kernel's prepared variants, off in the default build (prefill_wgmma.cuh).
+PREFILL_FLAGS = [("-DANYPREC_PREFILL_PULL16=1",), ("-DANYPREC_PREFILL_STAGED_LUT=1",)]
 
 
 class Builds:
-    """gemm_host executables by (bits, flags), compiled on first use (several at once by
-    ``prebuild``: each takes ~20 s of one core)."""
+    """The host executables by (tool, bits, flags), compiled on first use (several at once by
+    ``prebuild``: each takes 10-20 s of one core). Tools: gemm (gemm_host.cpp, the decode
+    kernels of one width), prefill (prefill_host.cpp, the Hopper prefill kernels of one width),
+    dequant (dequant_host.cpp, every width; bits 0)."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.done: dict[tuple, Path] = {}
         self.lock = threading.Lock()
 
-    def _build(self, bits: int, flags: tuple[str, ...]) -> Path:
-        name = f"gemm_host_b{bits}_" + re.sub(r"[^A-Za-z0-9]+", "_", " ".join(flags))
-        return compile_host(ROOT / "tests/host/gemm_host.cpp", self.folder / name,
+    def _build(self, tool: str, bits: int, flags: tuple[str, ...]) -> Path:
+        tag = re.sub(r"[^A-Za-z0-9]+", "_", " ".join(flags))
+        return compile_host(ROOT / f"tests/host/{tool}_host.cpp",
+                            self.folder / f"{tool}_host_b{bits}_{tag}",
                             [f"-DSIMT_BITS={bits}", *SIMT, *flags])
 
-    def prebuild(self, wanted: list[tuple[int, tuple[str, ...]]]) -> None:
+    def prebuild(self, wanted: list[tuple[str, int, tuple[str, ...]]]) -> None:
         todo = [w for w in wanted if w not in self.done]
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             for w, exe in zip(todo, pool.map(lambda w: self._build(*w), todo)):
                 self.done[w] = exe
 
-    def __call__(self, bits: int, flags: tuple[str, ...] = ()) -> Path:
+    def __call__(self, bits: int, flags: tuple[str, ...] = (), tool: str = "gemm") -> Path:
         with self.lock:
-            if (bits, flags) not in self.done:
-                self.done[(bits, flags)] = self._build(bits, flags)
-            return self.done[(bits, flags)]
+            key = (tool, bits, flags)
+            if key not in self.done:
+                self.done[key] = self._build(*key)
+            return self.done[key]
 
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory):
-    b = Builds(tmp_path_factory.mktemp("gemm_host"))
-    b.prebuild([(bits, ()) for bits in BITS] + [(bits, tuple(X_FULL)) for bits in (3, 4, 7, 8)]
-               + [(4, tuple(ASAN)), (4, (*X_FULL, *ASAN))])
+    b = Builds(tmp_path_factory.mktemp("host_kernels"))
+    b.prebuild([("gemm", bits, ()) for bits in BITS] + [("dequant", 0, ())]
+               + [("gemm", bits, tuple(X_FULL)) for bits in (3, 4, 7, 8)]
+               + [("gemm", 4, tuple(ASAN)), ("gemm", 4, (*X_FULL, *ASAN))]
+               + [("prefill", bits, ()) for bits in BITS]
+               + [("prefill", bits, flags) for bits in (4, 8) for flags in PREFILL_FLAGS])
     return b
 
 
@@ -159,9 +173,13 @@ def test_emulator_exposes_races_and_deadlocks(builds, tmp_path):
     assert rc == 3 and "not 16-byte aligned" in err
 
 
-@pytest.mark.parametrize("bits", BITS)
-def test_decode_kernels_match_reference(builds, bits):
-    exe = builds(bits)
+WIDTH_BUILDS = [(b, ()) for b in BITS] + [(b, tuple(X_FULL)) for b in (3, 4, 7, 8)]
+
+
+@pytest.mark.parametrize("bits,flags", WIDTH_BUILDS,
+                         ids=[f"b{b}-{'x_full' if f else 'default'}" for b, f in WIDTH_BUILDS])
+def test_decode_kernels_match_reference(builds, bits, flags):
+    exe = builds(bits, flags)
     for scheme in ("uniform", "lut"):
         for n, k, gs in SHAPES:
             layer = random_layer(scheme, bits, n, k, gs if scheme == "uniform" else -1,
@@ -177,6 +195,37 @@ def test_decode_kernels_in_reverse_thread_order(builds):
             layer = random_layer(scheme, bits, 203, 840, 64 if scheme == "uniform" else -1,
                                  device="cpu", seed=bits)
             check(builds(bits), layer, MS, env={"SIMT_REVERSE": "1"})
+
+
+@pytest.mark.parametrize("bits", BITS)
+def test_dequant_bit_exact(builds, bits):
+    # The dense path's dequantize kernel (csrc/dequant.cu) against reference.py, bit for bit,
+    # on tests/gpu's shapes (ragged n-tiles and chunks, K % 8 != 0, group 96, 11 chunks).
+    for scheme in ("uniform", "lut"):
+        for n, k, gs in [(37, 300, 32), (64, 1024, 128), (129, 520, -1), (16, 33, 96),
+                         (48, 2600, 64)]:
+            gs = gs if scheme == "uniform" else -1
+            layer = random_layer(scheme, bits, n, k, gs, device="cpu", seed=bits * 7 + n)
+            tiled = cuda_layout.repack_tiled(layer.qweight, bits, k,
+                                             packed=bits in cuda_layout.PACKED_BITS, runs=True)
+            for dtype in DTYPES:
+                if scheme == "uniform":
+                    g, group = layer.scales.shape[1], k if gs == -1 else gs
+                    extra = layer.scales.numpy().tobytes() + layer.zeros.numpy().tobytes()
+                else:
+                    g, group = 1, 0
+                    extra = layer.lut.to(dtype).contiguous().view(torch.int16).numpy().tobytes()
+                args = [bits, int(dtype == torch.bfloat16), int(scheme == "lut"), n, k,
+                        math.ceil(k / 256), math.ceil(n / 16), g, group]
+                r = subprocess.run([str(builds(0, tool="dequant")), *map(str, args)],
+                                   input=tiled.numpy().tobytes() + extra, capture_output=True,
+                                   timeout=300, check=False)
+                assert r.returncode == 0, r.stderr.decode()[-2000:]
+                out = torch.from_numpy(np.frombuffer(r.stdout, dtype=np.int16).copy())
+                ref = layer.dequant_ref(dtype).view(torch.int16)
+                assert torch.equal(out.view(n, k), ref), (
+                    f"dequant {scheme} b={bits} N={n} K={k} gs={gs} {dtype}: "
+                    f"{int((out.view(n, k) != ref).sum())} of {n * k} values differ")
 
 
 def test_wrong_layout_fails(builds):
@@ -274,3 +323,90 @@ def test_register_kernels_read_inside_their_inputs(builds, flags):
                                  device="cpu", seed=n + k)
             check(exe, layer, [2, 3, 8, 9, 13, 16], env={"ANYPREC_DECODE_X8": "0"},
                   dtypes=[torch.float16])
+
+
+def run_prefill(exe: Path, layer, dtype: torch.dtype, m: int, plan: tuple[int, int, int],
+                seed: int = 1) -> tuple[float, list[str]]:
+    """The prefill op on a forced plan (tokens per block, split K, blocks per SM) on the
+    emulator: (relative error against x @ W_ref^T, the kernels launched)."""
+    b, k, n = layer.bits, layer.k, layer.n
+    tiled = cuda_layout.repack_tiled(layer.qweight, b, k, packed=b in cuda_layout.PACKED_BITS,
+                                     runs=True)
+    c, n16, gs = math.ceil(k / 256), math.ceil(n / 16), layer.group_size
+    if layer.scheme == "uniform":
+        meta = cuda_layout.uniform_meta(layer.scales, layer.zeros, b, dtype, n16, half=False)
+        meta_b, lut_b = meta.contiguous().numpy().tobytes(), b""
+        # (ops.cpp: G groups, subchunk j in group j >> gshift)
+        groups, gshift = (1, 31) if gs == -1 else (math.ceil(k / gs), (gs // 32).bit_length() - 1)
+    else:
+        meta_b, groups, gshift = b"", 1, 31
+        lut_b = layer.lut.to(dtype).contiguous().view(torch.int16).numpy().tobytes()
+    x = torch.randn(m, k, generator=torch.Generator().manual_seed(seed)).to(dtype)
+    kp = (k + 7) // 8 * 8
+    x2 = torch.nn.functional.pad(x, (0, kp - k)).contiguous()
+    data = x2.view(torch.int16).numpy().tobytes() + tiled.numpy().tobytes() + meta_b + lut_b
+    args = [int(dtype == torch.bfloat16), int(layer.scheme == "lut"), m, n, kp, c, n16, groups,
+            gshift, *plan, len(meta_b), len(lut_b)]
+    r = subprocess.run([str(exe), *map(str, args)], input=data, capture_output=True,
+                       env={**os.environ, "SIMT_LOG": "1"}, timeout=600, check=False)
+    log = r.stderr.decode(errors="replace")
+    assert r.returncode == 0, f"prefill_host exit {r.returncode}: {log[-3000:]}"
+    y = torch.from_numpy(np.frombuffer(r.stdout, dtype=np.int16).copy()).view(dtype).view(m, n)
+    w = layer.dequant_ref(torch.float32)
+    if layer.scheme == "lut" and dtype == torch.bfloat16:
+        w = layer.dequant_ref(torch.bfloat16).float()
+    kernels = re.findall(r"simt launch: void anyprec::prefill::(\w+<[^(]*)\(", log)
+    return rel_err(y, x.float() @ w.t()), kernels
+
+
+# (M, (tokens per block, split K, blocks per SM)): 64-token blocks (M = 17: mostly padding),
+# a cluster pair (split 2), 128- and 256-token blocks with ragged last blocks, split 3 through
+# the fp32 workspace and splitk_reduce_kernel, the lean kernels alone and as a cluster pair.
+PLANS = [(17, (64, 1, 1)), (64, (64, 2, 1)), (130, (128, 2, 1)), (256, (256, 1, 1)),
+         (300, (256, 3, 1)), (70, (64, 1, 2)), (40, (64, 2, 2))]
+
+
+def check_prefill(exe, layer, plans=PLANS) -> list[str]:
+    seen = []
+    for m, plan in plans:
+        if plan[2] == 2 and (layer.scheme == "lut" or layer.bits > 6):
+            continue  # the lean kernels: uniform, b <= 6 (prefill_lean_ok)
+        for dtype in DTYPES:
+            err, kernels = run_prefill(exe, layer, dtype, m, plan)
+            what = (f"{layer.scheme} b={layer.bits} gs={layer.group_size} N={layer.n} "
+                    f"K={layer.k} M={m} plan={plan} {dtype}: {kernels}")
+            assert any(k.startswith("prefill_kernel<") for k in kernels), what
+            assert err < REL_TOL[dtype], f"rel err {err:.2e}: {what}"
+            if plan[1] > 2:
+                assert any(k.startswith("splitk_reduce_kernel<") for k in kernels), what
+            seen += kernels
+    return seen
+
+
+@pytest.mark.parametrize("bits", BITS)
+def test_prefill_kernels_match_reference(builds, bits):
+    # csrc/prefill_wgmma.cuh on the emulator (wgmma from the swizzled x images, mbarriers and
+    # bulk copies, clusters and their shared-memory reduction): every plan kind of
+    # tests/gpu/test_prefill_wgmma.py, both schemes and dtypes, odd N and K, groups of 64 and
+    # 128 and one per row.
+    exe = builds(bits, tool="prefill")
+    for scheme in ("uniform", "lut"):
+        for n, k, gs in [(203, 840, 64), (130, 1056, 128), (64, 520, -1)]:
+            layer = random_layer(scheme, bits, n, k, gs if scheme == "uniform" else -1,
+                                 device="cpu", seed=bits + n)
+            seen = check_prefill(exe, layer, PLANS if n == 203 else PLANS[1:4])
+            if scheme == "uniform" and bits <= 6 and n == 203:
+                assert any(", true>" in s for s in seen), seen  # a lean kernel ran
+
+
+@pytest.mark.parametrize("flags", PREFILL_FLAGS, ids=["pull16", "staged_lut"])
+@pytest.mark.parametrize("bits", [4, 8])
+def test_prefill_flags_match_reference(builds, bits, flags):
+    # The prefill kernel's prepared variants (benchmarks/experiments/prefill_epilogue/): the
+    # cluster pair's reduction by 16-byte loads (PULL16), the staged stores for the LUT 64- /
+    # 128-token blocks (STAGED_LUT).
+    exe = builds(bits, flags, tool="prefill")
+    for scheme in ("uniform", "lut"):
+        layer = random_layer(scheme, bits, 203, 840, 64 if scheme == "uniform" else -1,
+                             device="cpu", seed=bits)
+        check_prefill(exe, layer, PLANS[:5])

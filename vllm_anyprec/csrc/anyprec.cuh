@@ -162,6 +162,35 @@ __device__ __forceinline__ void cp_async_wait() {
 #define ANYPREC_DYNAMIC_SMEM(T, name) extern __shared__ T name[]
 #endif
 
+// kernel<<<grid, threads, smem, stream>>>(args...): the launch of kernels that take no launch
+// attributes; in the CPU tests' host builds, the emulator's (tests/host/simt.h).
+template <typename... KArgs, typename... Args>
+cudaError_t launch_plain(void (*kernel)(KArgs...), dim3 grid, int threads, size_t smem,
+                         cudaStream_t stream, Args... args) {
+#ifdef ANYPREC_HOST_SIMT
+  (void)stream;
+  return simt::launch(kernel, grid, dim3(threads), smem, args...);
+#else
+  kernel<<<grid, threads, smem, stream>>>(args...);
+  return cudaGetLastError();
+#endif
+}
+
+// The same with launch attributes (launch.h LaunchConfig): as clusters of (1, 1, cluster_z)
+// blocks (1: none) and with a programmatic dependency on the kernel before it (pdl).
+template <typename... KArgs, typename... Args>
+cudaError_t launch_ex(void (*kernel)(KArgs...), dim3 grid, int threads, size_t smem,
+                      int cluster_z, bool pdl, cudaStream_t stream, Args... args) {
+#ifdef ANYPREC_HOST_SIMT
+  (void)pdl;
+  (void)stream;
+  return simt::launch_cluster(kernel, grid, dim3(threads), smem, cluster_z, args...);
+#else
+  const LaunchConfig launch(grid, smem, cluster_z, stream, pdl, threads);
+  return cudaLaunchKernelEx(&launch.cfg, kernel, args...);
+#endif
+}
+
 // The uniform scheme's fold metadata (cuda_layout.uniform_meta), one word per group, n-tile and
 // lane row g, for rows g and g + 8. ANYPREC_META16 = 0 (default): float4 (s_g, -s_g (z_g + C),
 // s_g8, -s_g8 (z_g8 + C)) in fp32, used as it is. 1 (experiment, benchmarks/experiments/meta16/):

@@ -72,16 +72,11 @@ template <typename T, int B, bool LUT>
 cudaError_t launch_dequant_t(const DequantArgs& a, cudaStream_t stream) {
   const long long warps = (long long)a.N16 * a.C;
   const int grid = (int)((warps + kDequantWarps - 1) / kDequantWarps);
-  if (a.K % 8 == 0) {
-    dequant_kernel<T, B, LUT, true><<<grid, 32 * kDequantWarps, 0, stream>>>(
-        a.qw, a.scales, a.zeros, static_cast<const T*>(a.lut), static_cast<T*>(a.out), a.N, a.K,
-        a.C, a.N16, a.G, a.group_size);
-  } else {
-    dequant_kernel<T, B, LUT, false><<<grid, 32 * kDequantWarps, 0, stream>>>(
-        a.qw, a.scales, a.zeros, static_cast<const T*>(a.lut), static_cast<T*>(a.out), a.N, a.K,
-        a.C, a.N16, a.G, a.group_size);
-  }
-  return cudaGetLastError();
+  return launch_plain(a.K % 8 == 0 ? dequant_kernel<T, B, LUT, true>
+                                   : dequant_kernel<T, B, LUT, false>,
+                      dim3(grid), 32 * kDequantWarps, 0, stream, a.qw, a.scales, a.zeros,
+                      static_cast<const T*>(a.lut), static_cast<T*>(a.out), a.N, a.K, a.C, a.N16,
+                      a.G, a.group_size);
 }
 
 template <int B>

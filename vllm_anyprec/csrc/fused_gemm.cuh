@@ -1606,9 +1606,9 @@ bool launch_sk(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   w.q = (int)q;
   w.n16 = a.N16;
   const int blocks = (int)((warps + nw - 1) / nw);
-  err = launch_decode(kernel, false, dim3(blocks), nw * 32, nw * kWarpBytes, stream,
-                      static_cast<const T*>(a.x), a.qw, reinterpret_cast<const MetaWord*>(a.meta),
-                      static_cast<T*>(a.y), a.N, a.K, a.C, a.group_size, w);
+  err = launch_plain(kernel, dim3(blocks), nw * 32, nw * kWarpBytes, stream,
+                     static_cast<const T*>(a.x), a.qw, reinterpret_cast<const MetaWord*>(a.meta),
+                     static_cast<T*>(a.y), a.N, a.K, a.C, a.group_size, w);
   return true;
 }
 

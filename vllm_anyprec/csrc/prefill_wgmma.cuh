@@ -88,28 +88,47 @@ __device__ __forceinline__ uint32_t smem_u32(const void* p) {
 // Generic-proxy writes to shared memory made visible to wgmma (the async proxy). Compiles to
 // MEMBAR.ALL.CTA + FENCE.VIEW.ASYNC.S, which also waits for the thread's loads in flight.
 __device__ __forceinline__ void fence_proxy_async() {
+#ifndef ANYPREC_HOST_SIMT  // (the CPU tests' emulator, tests/host/simt.h, has one proxy)
   asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+#endif
 }
 // mbarrier + bulk copy (the TMA engine, async proxy: what it writes is visible to wgmma once
 // the barrier's phase completes, with no proxy fence and no thread-side load in flight).
 __device__ __forceinline__ void mbar_init(uint32_t bar, uint32_t count) {
+#ifdef ANYPREC_HOST_SIMT
+  simt::mbar_init(bar, (int)count);
+#else
   asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(bar), "r"(count) : "memory");
+#endif
 }
 __device__ __forceinline__ void mbar_init_fence() {
+#ifndef ANYPREC_HOST_SIMT
   asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+#endif
 }
 __device__ __forceinline__ void mbar_expect_tx(uint32_t bar, uint32_t bytes) {
+#ifdef ANYPREC_HOST_SIMT
+  simt::mbar_expect_tx(bar, bytes);
+#else
   asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(bar), "r"(bytes)
                : "memory");
+#endif
 }
 __device__ __forceinline__ void bulk_copy(uint32_t dst, const void* src, uint32_t bytes,
                                           uint32_t bar) {
+#ifdef ANYPREC_HOST_SIMT
+  simt::bulk_copy(dst, src, bytes, bar);
+#else
   asm volatile(
       "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::
           "r"(dst), "l"(src), "r"(bytes), "r"(bar)
       : "memory");
+#endif
 }
 __device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
+#ifdef ANYPREC_HOST_SIMT
+  simt::mbar_wait(bar, parity);
+#else
   uint32_t done = 0;
   while (!done) {
     asm volatile(
@@ -119,26 +138,39 @@ __device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
         : "r"(bar), "r"(parity)
         : "memory");
   }
+#endif
 }
 
 // Thread block clusters (split K reduced in distributed shared memory, see the kernel's end).
 __device__ __forceinline__ void cluster_sync() {
+#ifdef ANYPREC_HOST_SIMT
+  simt::cluster_sync();
+#else
   asm volatile("barrier.cluster.arrive.release.aligned;\nbarrier.cluster.wait.acquire.aligned;" :::
                    "memory");
+#endif
 }
 // This block's shared address addr in the shared memory of cluster block rank.
 __device__ __forceinline__ uint32_t cluster_addr(uint32_t addr, int rank) {
+#ifdef ANYPREC_HOST_SIMT
+  return simt::cluster_addr(addr, rank);
+#else
   uint32_t remote;
   asm volatile("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(remote) : "r"(addr), "r"(rank));
   return remote;
+#endif
 }
 // Two floats at shared address addr (this block's) in the shared memory of cluster block rank.
 __device__ __forceinline__ float2 ld_cluster_f2(uint32_t addr, int rank) {
   const uint32_t remote = cluster_addr(addr, rank);
+#ifdef ANYPREC_HOST_SIMT
+  return *static_cast<const float2*>(simt::shared_ptr(remote));
+#else
   float2 v;
   asm volatile("ld.shared::cluster.v2.f32 {%0, %1}, [%2];" : "=f"(v.x), "=f"(v.y) : "r"(remote)
                : "memory");
   return v;
+#endif
 }
 // Split K in a cluster: the partial sums of a block go to its shared memory as
 // [TOK tokens][128 rows] fp32, row r of token m at word 128 m + (r ^ (8 ((m >> 1) & 3))): the
@@ -171,23 +203,34 @@ constexpr bool kOldEpilogue = false;
 // 16 bytes at shared address addr (this block's) in the shared memory of cluster block rank.
 __device__ __forceinline__ float4 ld_cluster_f4(uint32_t addr, int rank) {
   const uint32_t remote = cluster_addr(addr, rank);
+#ifdef ANYPREC_HOST_SIMT
+  return *static_cast<const float4*>(simt::shared_ptr(remote));
+#else
   float4 v;
   asm volatile("ld.shared::cluster.v4.f32 {%0, %1, %2, %3}, [%4];"
                : "=f"(v.x), "=f"(v.y), "=f"(v.z), "=f"(v.w)
                : "r"(remote)
                : "memory");
   return v;
+#endif
 }
 
+// (The CPU tests' emulator runs each wgmma at once: these have nothing to order there.)
 __device__ __forceinline__ void wgmma_fence() {
+#ifndef ANYPREC_HOST_SIMT
   asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
+#endif
 }
 __device__ __forceinline__ void wgmma_commit() {
+#ifndef ANYPREC_HOST_SIMT
   asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
+#endif
 }
 template <int N>
 __device__ __forceinline__ void wgmma_wait() {
+#ifndef ANYPREC_HOST_SIMT
   asm volatile("wgmma.wait_group.sync.aligned %0;" ::"n"(N) : "memory");
+#endif
 }
 
 // Shared-memory matrix descriptor, K-major with the 128-byte swizzle: start address >> 4 (bits
@@ -232,6 +275,9 @@ template <typename T, int NT>
 __device__ __forceinline__ void wgmma_step(float (&d)[NT / 2], const uint32_t (&a)[4],
                                            uint64_t desc) {
   static_assert(NT == 64 || NT == 128, "wgmma N: 64 or 128 tokens");
+#ifdef ANYPREC_HOST_SIMT
+  simt::wgmma<T, NT>(d, a, desc);
+#else
   if constexpr (NT == 128 && std::is_same_v<T, __half>) {
     ANYPREC_WGMMA_M64N128K16_RS(f16);
   } else if constexpr (NT == 128) {
@@ -241,6 +287,7 @@ __device__ __forceinline__ void wgmma_step(float (&d)[NT / 2], const uint32_t (&
   } else {
     ANYPREC_WGMMA_M64N64K16_RS(bf16);
   }
+#endif
 }
 
 template <typename T>
@@ -264,11 +311,15 @@ __device__ __forceinline__ uint32_t pack2(T lo, T hi) {
 template <typename T>
 __device__ __forceinline__ uint32_t fma2(uint32_t a, uint32_t b, uint32_t c) {
   uint32_t d;
+#ifdef ANYPREC_HOST_SIMT
+  d = simt::fma2<T>(a, b, c);
+#else
   if constexpr (std::is_same_v<T, __half>) {
     asm("fma.rn.f16x2 %0, %1, %2, %3;" : "=r"(d) : "r"(a), "r"(b), "r"(c));
   } else {
     asm("fma.rn.bf16x2 %0, %1, %2, %3;" : "=r"(d) : "r"(a), "r"(b), "r"(c));
   }
+#endif
   return d;
 }
 
@@ -357,7 +408,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
                    T* __restrict__ y, float* __restrict__ ws, int M, int N, int K, int C, int N16,
                    int G, int gshift, int cps) {
   static_assert(!LEAN || prefill_lean_ok(LUT, B, TOK), "lean kernels: see prefill_lean_ok");
-#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#if (defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)) || defined(ANYPREC_HOST_SIMT)
   // Timeline (timing experiment only, -DANYPREC_EXPERIMENT_TIMELINE; y then holds timestamps,
   // not results): thread 0 of each block notes clock64 and %globaltimer at five points (entry;
   // after the prologue's x copies are issued; after the first chunk; after the main loop's last
@@ -371,16 +422,20 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   long long tl_clk[5] = {}, tl_glb[5] = {};
   auto mark = [&](int k) {
     if (kTimeline && threadIdx.x == 0) {
-      long long g;
+      long long g = 0;
+#ifndef ANYPREC_HOST_SIMT
       asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(g));
+#endif
       tl_clk[k] = clock64();
       tl_glb[k] = g;
     }
   };
   auto dump = [&](int stages) {
     if (kTimeline && threadIdx.x == 0) {
-      uint32_t sm;
+      uint32_t sm = 0;
+#ifndef ANYPREC_HOST_SIMT
       asm volatile("mov.u32 %0, %%smid;" : "=r"(sm));
+#endif
       const long long L =
           ((long long)blockIdx.z * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x;
       long long* out = reinterpret_cast<long long*>(y) + 16 * L;
@@ -399,7 +454,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     return kTimeline && e < blocks * 16 * sizeof(long long) / sizeof(T);
   };
   mark(0);
-  extern __shared__ uint8_t smem_raw[];
+  ANYPREC_DYNAMIC_SMEM(uint8_t, smem_raw);
   // The swizzle pattern repeats every 1024 bytes: the stage buffers start 1024-aligned.
   uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) &
                                              ~static_cast<uintptr_t>(1023));
@@ -516,11 +571,15 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     code_pos<B>(rh, s, j, wi, bit);
     const int sh = bit - kTabShift;
     const uint32_t moved = sh >= 0 ? w[wi] >> sh : w[wi] << -sh;
+#ifdef ANYPREC_HOST_SIMT
+    return lds32(and_or(moved, ((1u << B) - 1) << kTabShift, lane_tab));
+#else
     uint32_t v;
     asm("ld.shared.b32 %0, [%1];"
         : "=r"(v)
         : "r"(and_or(moved, ((1u << B) - 1) << kTabShift, lane_tab)));
     return v;
+#endif
   };
   // The decode of one stage in two parts, so that the interleaved schedule (kIlv) can put the
   // A fragments of k16 step j between the wgmma: dq_prep (the unit's codes and the metadata as
@@ -608,10 +667,14 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   // then serialises every wgmma of the kernel (warning C7513); no instruction moves past a
   // barrier or a wgmma with a store in front of it.
   auto anchor = [&](const uint32_t (&a)[4]) {
+#ifndef ANYPREC_HOST_SIMT
     if (M < 0)
       asm volatile("st.shared.v4.b32 [%0], {%1, %2, %3, %4};" ::"r"(smem_u32(smem)), "r"(a[0]),
                    "r"(a[1]), "r"(a[2]), "r"(a[3])
                    : "memory");
+#else
+    (void)a;
+#endif
   };
 
   float acc[TW][kN / 2];
@@ -904,10 +967,14 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
         for (int j = 0; j < kBatch; ++j) {
           const int f = min(f0 + 256 * j, items - 1);  // (past the end: a repeat, not stored)
           const uint32_t at = red_base + 4 * red_word(z + 2 * (f >> 5), 4 * (f & 31));
+#ifdef ANYPREC_HOST_SIMT
+          own[j] = *static_cast<const float4*>(simt::shared_ptr(at));
+#else
           asm volatile("ld.shared.v4.f32 {%0, %1, %2, %3}, [%4];"
                        : "=f"(own[j].x), "=f"(own[j].y), "=f"(own[j].z), "=f"(own[j].w)
                        : "r"(at)
                        : "memory");
+#endif
           other[j] = ld_cluster_f4(at, z ^ 1);
         }
 #pragma unroll
@@ -1002,7 +1069,11 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
         const T v = from_float<T>(acc[h][i]);
         const uint32_t at = tile + 256 * tok + 16 * ((r >> 3) ^ (tok & 7)) + 2 * (r & 7);
         const uint16_t bits = *reinterpret_cast<const uint16_t*>(&v);
+#ifdef ANYPREC_HOST_SIMT
+        *static_cast<uint16_t*>(simt::shared_ptr(at)) = bits;
+#else
         asm volatile("st.shared.b16 [%0], %1;" ::"r"(at), "h"(bits) : "memory");
+#endif
       }
     __syncthreads();
     // every chunk's first output 16-byte aligned
@@ -1107,22 +1178,18 @@ cudaError_t launch_t(const GemmArgs& a, const PrefillPlan& p, int G, int gshift,
   const bool cluster = uses_cluster(p);
   const int dev = current_device();
   const long long blocks = (long long)grid.x * grid.y * grid.z;
-  {
-    // (pdl_grid_ok: not a grid that an early start would pack onto too few SMs.)
-    const LaunchConfig launch(
-        grid, smem, cluster ? p.split_k : 1, stream,
-        pdl && pdl_grid_ok(reinterpret_cast<const void*>(kernel), blocks, 256, smem, dev));
-    // ws = nullptr with gridDim.z > 1: the kernel reduces in the cluster.
-    e = cudaLaunchKernelEx(&launch.cfg, kernel, static_cast<const uint8_t*>(xp), a.qw,
-                           reinterpret_cast<const MetaWord*>(a.meta), static_cast<const T*>(a.lut),
-                           static_cast<T*>(a.y), p.split_k > 1 && !cluster ? ws : nullptr, a.M,
-                           a.N, a.K, a.C, a.N16, G, gshift, cps);
-  }
+  // (pdl_grid_ok: not a grid that an early start would pack onto too few SMs.)
+  // ws = nullptr with gridDim.z > 1: the kernel reduces in the cluster.
+  e = launch_ex(kernel, grid, 256, smem, cluster ? p.split_k : 1,
+                pdl && pdl_grid_ok(reinterpret_cast<const void*>(kernel), blocks, 256, smem, dev),
+                stream, static_cast<const uint8_t*>(xp), a.qw,
+                reinterpret_cast<const MetaWord*>(a.meta), static_cast<const T*>(a.lut),
+                static_cast<T*>(a.y), p.split_k > 1 && !cluster ? ws : nullptr, a.M, a.N, a.K,
+                a.C, a.N16, G, gshift, cps);
   if (e != cudaSuccess || p.split_k == 1 || cluster) return e;
   const long long mn = (long long)a.M * a.N;
-  const LaunchConfig reduce(dim3((unsigned)((mn + 255) / 256)), 0, 1, stream, pdl);
-  return cudaLaunchKernelEx(&reduce.cfg, splitk_reduce_kernel<T>, static_cast<const float*>(ws),
-                            static_cast<T*>(a.y), mn, p.split_k);
+  return launch_ex(splitk_reduce_kernel<T>, dim3((unsigned)((mn + 255) / 256)), 256, 0, 1, pdl,
+                   stream, static_cast<const float*>(ws), static_cast<T*>(a.y), mn, p.split_k);
 }
 
 template <typename T, int B, bool LUT>
@@ -1160,10 +1227,9 @@ inline cudaError_t launch_permute(const GemmArgs& a, int tiles, void* xp, cudaSt
   const int S = 4 * a.C;
   const long long total = (long long)tiles * S * kTok * 8;
   const int threads = 256;
-  const LaunchConfig launch(dim3((unsigned)((total + threads - 1) / threads)), 0, 1, stream,
-                             prefill_pdl_mode() >= 2, threads);
-  return cudaLaunchKernelEx(&launch.cfg, permute_x_kernel, static_cast<const uint4*>(a.x),
-                            static_cast<uint32_t*>(xp), a.M, a.K, S, total);
+  return launch_ex(permute_x_kernel, dim3((unsigned)((total + threads - 1) / threads)), threads,
+                   0, 1, prefill_pdl_mode() >= 2, stream, static_cast<const uint4*>(a.x),
+                   static_cast<uint32_t*>(xp), a.M, a.K, S, total);
 }
 
 }  // namespace prefill
