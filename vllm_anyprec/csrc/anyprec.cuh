@@ -167,12 +167,14 @@ __device__ __forceinline__ void cp_async_wait() {
 template <typename... KArgs, typename... Args>
 cudaError_t launch_plain(void (*kernel)(KArgs...), dim3 grid, int threads, size_t smem,
                          cudaStream_t stream, Args... args) {
-#ifdef ANYPREC_HOST_SIMT
+#if defined(ANYPREC_HOST_SIMT)
   (void)stream;
   return simt::launch(kernel, grid, dim3(threads), smem, args...);
-#else
+#elif defined(__CUDACC__)
   kernel<<<grid, threads, smem, stream>>>(args...);
   return cudaGetLastError();
+#else  // (g++ without the emulator: tests/host/decode_host.cpp parses this header, never launches)
+  return cudaErrorNotSupported;
 #endif
 }
 
