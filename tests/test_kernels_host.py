@@ -94,42 +94,62 @@ def builds(tmp_path_factory):
     return b
 
 
+class Inputs:
+    """A GEMM's inputs as the ops hand them to the kernels: x padded to K % 8 == 0 (prepare_x),
+    the tiled weights (repack_tiled; ``packed`` default: the build's layout, b in PACKED_BITS
+    with runs words), the fold metadata (uniform_meta, fp32) or the tables in the activation
+    dtype; and the reference x @ W_ref^T (fp32; bf16 LUT with the table rounded to bf16, as
+    tests/gpu's check_against_reference)."""
+
+    def __init__(self, layer, dtype: torch.dtype, m: int, seed: int = 1,
+                 packed: bool | None = None):
+        b, k = layer.bits, layer.k
+        packed = b in cuda_layout.PACKED_BITS if packed is None else packed
+        tiled = cuda_layout.repack_tiled(layer.qweight, b, k, packed=packed, runs=True)
+        self.c, self.n16, self.kp = math.ceil(k / 256), math.ceil(layer.n / 16), (k + 7) // 8 * 8
+        if layer.scheme == "uniform":
+            meta = cuda_layout.uniform_meta(layer.scales, layer.zeros, b, dtype, self.n16,
+                                            half=False)
+            self.meta, self.lut = meta.contiguous().numpy().tobytes(), b""
+        else:
+            self.meta = b""
+            self.lut = layer.lut.to(dtype).contiguous().view(torch.int16).numpy().tobytes()
+        self.x = torch.randn(m, k, generator=torch.Generator().manual_seed(seed)).to(dtype)
+        x2 = torch.nn.functional.pad(self.x, (0, self.kp - k)).contiguous()
+        self.data = (x2.view(torch.int16).numpy().tobytes() + tiled.numpy().tobytes() + self.meta
+                     + self.lut)
+        self.layer, self.dtype, self.m = layer, dtype, m
+
+    def head(self) -> list[int]:
+        """The drivers' first arguments: BF16 LUT M N K C N16."""
+        return [int(self.dtype == torch.bfloat16), int(self.layer.scheme == "lut"), self.m,
+                self.layer.n, self.kp, self.c, self.n16]
+
+    def run(self, exe: Path, args: list, env: dict | None = None) -> tuple[float, str]:
+        """exe on these inputs: (relative error of its y against the reference, its log)."""
+        r = subprocess.run([str(exe), *map(str, args)], input=self.data, capture_output=True,
+                           env={**os.environ, "SIMT_LOG": "1", "ASAN_OPTIONS": "detect_leaks=0",
+                                **(env or {})},
+                           timeout=600, check=False)
+        log = r.stderr.decode(errors="replace")
+        assert r.returncode == 0, f"{exe.name} exit {r.returncode}: {log[-3000:]}"
+        y = torch.from_numpy(np.frombuffer(r.stdout, dtype=np.int16).copy()).view(self.dtype)
+        w = self.layer.dequant_ref(torch.float32)
+        if self.layer.scheme == "lut" and self.dtype == torch.bfloat16:
+            w = self.layer.dequant_ref(torch.bfloat16).float()
+        return rel_err(y.view(self.m, self.layer.n), self.x.float() @ w.t()), log
+
+
 def run_gemm(exe: Path, layer, dtype: torch.dtype, m: int, env: dict | None = None,
-             seed: int = 1, packed: bool | None = None) -> tuple[float, list[str], torch.Tensor]:
-    """The gemm op's fused path on the emulator: (relative error against x @ W_ref^T, the
-    kernels launched, y). ``packed``: repack_tiled's layout (default: the build's, b in
-    PACKED_BITS with runs words)."""
-    b, k, n = layer.bits, layer.k, layer.n
-    packed = b in cuda_layout.PACKED_BITS if packed is None else packed
-    tiled = cuda_layout.repack_tiled(layer.qweight, b, k, packed=packed, runs=True)
-    c, n16 = math.ceil(k / 256), math.ceil(n / 16)
-    if layer.scheme == "uniform":
-        meta = cuda_layout.uniform_meta(layer.scales, layer.zeros, b, dtype, n16, half=False)
-        meta_b, lut_b = meta.contiguous().numpy().tobytes(), b""
-        gs = c * 256 if layer.group_size == -1 else layer.group_size
-    else:
-        meta_b, gs = b"", 0
-        lut_b = layer.lut.to(dtype).contiguous().view(torch.int16).numpy().tobytes()
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(m, k, generator=g).to(dtype)
-    kp = (k + 7) // 8 * 8  # as prepare_x pads it
-    x2 = torch.nn.functional.pad(x, (0, kp - k)).contiguous()
-    data = x2.view(torch.int16).numpy().tobytes() + tiled.numpy().tobytes() + meta_b + lut_b
-    args = [int(dtype == torch.bfloat16), int(layer.scheme == "lut"), m, n, kp, c, n16, gs,
-            len(meta_b), len(lut_b)]
-    r = subprocess.run([str(exe), *map(str, args)], input=data, capture_output=True,
-                       env={**os.environ, "SIMT_LOG": "1", "ASAN_OPTIONS": "detect_leaks=0",
-                            **(env or {})},
-                       timeout=600, check=False)
-    log = r.stderr.decode(errors="replace")
-    assert r.returncode == 0, f"gemm_host exit {r.returncode}: {log[-3000:]}"
-    y = torch.from_numpy(np.frombuffer(r.stdout, dtype=np.int16).copy()).view(dtype)
-    y = y.view(m, n)
-    w = layer.dequant_ref(torch.float32)
-    if layer.scheme == "lut" and dtype == torch.bfloat16:
-        w = layer.dequant_ref(torch.bfloat16).float()  # (as check_against_reference)
+             seed: int = 1, packed: bool | None = None) -> tuple[float, list[str]]:
+    """The gemm op's fused path on the emulator: (relative error, the kernels launched, each
+    with its block size)."""
+    inp = Inputs(layer, dtype, m, seed, packed)
+    gs = layer.group_size
+    gs = 0 if layer.scheme == "lut" else inp.c * 256 if gs == -1 else gs  # (gemm_args)
+    err, log = inp.run(exe, [*inp.head(), gs, len(inp.meta), len(inp.lut)], env)
     kernels = re.findall(r"simt launch: void anyprec::(\w+<[^(]*)\(.*block=(\d+)", log)
-    return rel_err(y, x.float() @ w.t()), [f"{kn} block={bl}" for kn, bl in kernels], y
+    return err, [f"{kn} block={bl}" for kn, bl in kernels]
 
 
 def check(exe, layer, ms, env=None, dtypes=DTYPES) -> list[str]:
@@ -137,7 +157,7 @@ def check(exe, layer, ms, env=None, dtypes=DTYPES) -> list[str]:
     seen = []
     for m in ms:
         for dtype in dtypes:
-            err, kernels, _ = run_gemm(exe, layer, dtype, m, env)
+            err, kernels = run_gemm(exe, layer, dtype, m, env)
             what = (f"{layer.scheme} b={layer.bits} gs={layer.group_size} N={layer.n} "
                     f"K={layer.k} M={m} {dtype} env={env}: {kernels}")
             assert kernels, f"no kernel launched: {what}"
@@ -231,7 +251,7 @@ def test_dequant_bit_exact(builds, bits):
 def test_wrong_layout_fails(builds):
     # The check can fail: b = 3 weights in plain planes, read by the packed build.
     layer = random_layer("uniform", 3, 203, 840, 64, device="cpu", seed=3)
-    err, kernels, _ = run_gemm(builds(3), layer, torch.float16, 1, packed=False)
+    err, kernels = run_gemm(builds(3), layer, torch.float16, 1, packed=False)
     assert kernels and err > 0.1
 
 
@@ -328,35 +348,14 @@ def test_register_kernels_read_inside_their_inputs(builds, flags):
 def run_prefill(exe: Path, layer, dtype: torch.dtype, m: int, plan: tuple[int, int, int],
                 seed: int = 1) -> tuple[float, list[str]]:
     """The prefill op on a forced plan (tokens per block, split K, blocks per SM) on the
-    emulator: (relative error against x @ W_ref^T, the kernels launched)."""
-    b, k, n = layer.bits, layer.k, layer.n
-    tiled = cuda_layout.repack_tiled(layer.qweight, b, k, packed=b in cuda_layout.PACKED_BITS,
-                                     runs=True)
-    c, n16, gs = math.ceil(k / 256), math.ceil(n / 16), layer.group_size
-    if layer.scheme == "uniform":
-        meta = cuda_layout.uniform_meta(layer.scales, layer.zeros, b, dtype, n16, half=False)
-        meta_b, lut_b = meta.contiguous().numpy().tobytes(), b""
-        # (ops.cpp: G groups, subchunk j in group j >> gshift)
-        groups, gshift = (1, 31) if gs == -1 else (math.ceil(k / gs), (gs // 32).bit_length() - 1)
-    else:
-        meta_b, groups, gshift = b"", 1, 31
-        lut_b = layer.lut.to(dtype).contiguous().view(torch.int16).numpy().tobytes()
-    x = torch.randn(m, k, generator=torch.Generator().manual_seed(seed)).to(dtype)
-    kp = (k + 7) // 8 * 8
-    x2 = torch.nn.functional.pad(x, (0, kp - k)).contiguous()
-    data = x2.view(torch.int16).numpy().tobytes() + tiled.numpy().tobytes() + meta_b + lut_b
-    args = [int(dtype == torch.bfloat16), int(layer.scheme == "lut"), m, n, kp, c, n16, groups,
-            gshift, *plan, len(meta_b), len(lut_b)]
-    r = subprocess.run([str(exe), *map(str, args)], input=data, capture_output=True,
-                       env={**os.environ, "SIMT_LOG": "1"}, timeout=600, check=False)
-    log = r.stderr.decode(errors="replace")
-    assert r.returncode == 0, f"prefill_host exit {r.returncode}: {log[-3000:]}"
-    y = torch.from_numpy(np.frombuffer(r.stdout, dtype=np.int16).copy()).view(dtype).view(m, n)
-    w = layer.dequant_ref(torch.float32)
-    if layer.scheme == "lut" and dtype == torch.bfloat16:
-        w = layer.dequant_ref(torch.bfloat16).float()
-    kernels = re.findall(r"simt launch: void anyprec::prefill::(\w+<[^(]*)\(", log)
-    return rel_err(y, x.float() @ w.t()), kernels
+    emulator: (relative error, the kernels launched)."""
+    inp = Inputs(layer, dtype, m, seed)
+    gs = layer.group_size
+    # (ops.cpp: G groups, subchunk j in group j >> gshift)
+    groups, gshift = ((1, 31) if layer.scheme == "lut" or gs == -1
+                      else (math.ceil(layer.k / gs), (gs // 32).bit_length() - 1))
+    err, log = inp.run(exe, [*inp.head(), groups, gshift, *plan, len(inp.meta), len(inp.lut)])
+    return err, re.findall(r"simt launch: void anyprec::prefill::(\w+<[^(]*)\(", log)
 
 
 # (M, (tokens per block, split K, blocks per SM)): 64-token blocks (M = 17: mostly padding),

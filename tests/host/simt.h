@@ -1,23 +1,29 @@
-// A small SIMT emulator: the decode kernels of csrc/fused_gemm.cuh, compiled by g++, run on the
-// CPU with every CUDA thread a fiber (ucontext) of one OS thread. tests/test_kernels_host.py
-// drives it through gemm_host.cpp. It exists because the device is lent rarely: the kernels'
-// indexing, rings, bounds, reductions and launch rules can be checked here, against
-// reference.py, before a GPU runs them. It emulates what the decode kernels use and no more:
-//   - blocks run one after another, their threads as cooperative fibers (a fiber runs until it
-//     waits at a barrier, then the next runnable one runs, in thread order);
+// A small SIMT emulator: the kernels of csrc (decode, prefill, dequantize), compiled by g++, run
+// on the CPU with every CUDA thread a fiber (ucontext) of one OS thread. tests/test_kernels_host.py
+// drives it through the *_host.cpp drivers. It exists because the device is lent rarely: the
+// kernels' indexing, rings, bounds, reductions and launch rules can be checked here, against
+// reference.py, before a GPU runs them. It emulates what the kernels use and no more:
+//   - a block's threads are cooperative fibers: a fiber runs until it waits, then the next
+//     runnable one runs, in thread order (SIMT_REVERSE=1: the reverse);
 //   - __syncthreads, __syncwarp(mask), __shfl_sync / __shfl_xor_sync and mma.m16n8k16 are
-//     barriers of the block or the warp; the mma computes in fp32 from the warp's fragments;
+//     barriers of the block or the warp, wgmma (m64nNk16, A in registers, B in shared memory
+//     through its descriptor) of the warpgroup; the products are summed in fp32;
 //   - cp.async copies are held per thread in their commit groups and land in shared memory
-//     only at the cp.async.wait_group that covers them, so a read of a stage before its wait
-//     sees the previous contents (or the poison below), as a race would on the GPU;
-//   - shared memory: the kernels' static __shared__ arrays become statics (blocks run in
-//     turn), dynamic shared memory is one buffer filled with 0xA5 bytes before every block,
-//     and 32-bit shared addresses (cvta, ld/st.shared) are offsets from a 64 KB-aligned anchor
-//     in the same image, so their low 16 bits match the pointers' alignment;
-//   - a deadlock (every live thread waiting, e.g. a barrier not all threads reach) aborts with
-//     where each thread waits.
-// Not emulated: timing, occupancy (the runtime shims answer a fixed model), atomics between
-// concurrently running blocks (blocks do not overlap here), PDL (no-ops), the memory model.
+//     only at the cp.async.wait_group that covers them; bulk copies (cp.async.bulk) land when a
+//     thread tests their mbarrier (init, arrive.expect_tx, try_wait.parity: phases and
+//     transaction bytes). A read of a stage before its wait sees the previous contents (or the
+//     poison below), as a race would on the GPU;
+//   - shared memory: the decode kernels' static __shared__ arrays become statics (blocks run in
+//     turn), a block's dynamic shared memory is its 256 KB window, filled with 0xA5 bytes before
+//     the block, and 32-bit shared addresses (cvta, ld/st.shared, mapa) are offsets from the
+//     first window, so their low 18 bits are as on the device (wgmma descriptors, swizzles);
+//   - thread block clusters of (1, 1, n): the cluster's blocks run together (barrier.cluster,
+//     mapa, ld.shared::cluster); clusters, and blocks outside clusters, run one after another;
+//   - a deadlock (every live thread waiting, e.g. a barrier not all threads reach) or a spin
+//     loop that never ends aborts with where each thread waits.
+// Not emulated: timing, occupancy (the drivers' runtime answers a fixed model), atomics between
+// concurrently running blocks (only a cluster's blocks overlap here), PDL (no-ops), the memory
+// model, the asynchrony of wgmma (each runs at once).
 #pragma once
 
 #include <cuda_bf16.h>
