@@ -1570,12 +1570,7 @@ inline bool pdl_enabled(int dev, bool lut) {
 template <typename... KArgs, typename... Args>
 cudaError_t launch_decode(void (*kernel)(KArgs...), bool pdl, dim3 grid, int threads,
                           size_t smem, cudaStream_t stream, Args... args) {
-#ifdef ANYPREC_HOST_SIMT
-  return simt::launch(kernel, grid, dim3(threads), smem, args...);  // (tests/host/simt.h)
-#else
-  const LaunchConfig launch(grid, smem, 1, stream, pdl, threads);
-  return cudaLaunchKernelEx(&launch.cfg, kernel, args...);
-#endif
+  return launch_ex(kernel, grid, threads, smem, 1, pdl, stream, args...);
 }
 
 // Launches the stream-K kernel when the rule above takes it and its workspace is there (err:
