@@ -13,11 +13,12 @@ The inputs come from the op's own Python (``repack_tiled``, ``uniform_meta``); t
 checked as tests/gpu checks them, under the same per-dtype bounds (dequantize: bit for bit).
 
 So every decode kernel (the M = 1 rings, PT, stream-K, X8, XB, MC / MR, LUT with and without
-the pair tables, the register double buffer), every prefill plan kind, and the build flags that
-are prepared but never run on a GPU (``ANYPREC_X_FULL``, ``ANYPREC_PREFILL_PULL16`` /
-``STAGED_LUT``) run here, in CI. AddressSanitizer builds catch reads outside the inputs (rows
-past M, K past its end). Not checked here: timing, registers and spills (test_cuda_compile.py),
-and what only the GPU's memory model would show.
+the pair tables, the register double buffer), every prefill plan kind, the build flags that
+are prepared but never run on a GPU (``ANYPREC_PREFILL_PULL16`` / ``STAGED_LUT``) and the
+checked loads that ``ANYPREC_X_FULL`` (on by default) replaced (``X_CHECKED``) run here, in CI.
+AddressSanitizer builds catch reads outside the inputs (rows past M, K past its end). Not
+checked here: timing, registers and spills (test_cuda_compile.py), and what only the GPU's
+memory model would show.
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ DTYPES = [torch.float16, torch.bfloat16]
 BITS = [2, 3, 4, 5, 6, 7, 8]
 SIMT = ["-DANYPREC_HOST_SIMT", "-rdynamic", "-ldl"]
 ASAN = ["-g", "-fsanitize=address", "-fno-omit-frame-pointer"]
-X_FULL = ["-DANYPREC_X_FULL=15"]
+# The register kernels with every x load bound-checked, as before ANYPREC_X_FULL became the
+# default (still what uniform b = 6 at M = 9..16 and the groups of 32 / 64 run).
+X_CHECKED = ["-DANYPREC_X_FULL=0"]
 # The prefill kernel's prepared variants, off in the default build (prefill_wgmma.cuh).
 PREFILL_FLAGS = [("-DANYPREC_PREFILL_PULL16=1",), ("-DANYPREC_PREFILL_STAGED_LUT=1",)]
 
@@ -87,8 +90,8 @@ class Builds:
 def builds(tmp_path_factory):
     b = Builds(tmp_path_factory.mktemp("host_kernels"))
     b.prebuild([("gemm", bits, ()) for bits in BITS] + [("dequant", 0, ())]
-               + [("gemm", bits, tuple(X_FULL)) for bits in (3, 4, 7, 8)]
-               + [("gemm", 4, tuple(ASAN)), ("gemm", 4, (*X_FULL, *ASAN))]
+               + [("gemm", bits, tuple(X_CHECKED)) for bits in (3, 4, 7, 8)]
+               + [("gemm", 4, tuple(ASAN)), ("gemm", 4, (*X_CHECKED, *ASAN))]
                + [("prefill", bits, ()) for bits in BITS]
                + [("prefill", bits, flags) for bits in (4, 8) for flags in PREFILL_FLAGS])
     return b
@@ -193,11 +196,11 @@ def test_emulator_exposes_races_and_deadlocks(builds, tmp_path):
     assert rc == 3 and "not 16-byte aligned" in err
 
 
-WIDTH_BUILDS = [(b, ()) for b in BITS] + [(b, tuple(X_FULL)) for b in (3, 4, 7, 8)]
+WIDTH_BUILDS = [(b, ()) for b in BITS] + [(b, tuple(X_CHECKED)) for b in (3, 4, 7, 8)]
 
 
 @pytest.mark.parametrize("bits,flags", WIDTH_BUILDS,
-                         ids=[f"b{b}-{'x_full' if f else 'default'}" for b, f in WIDTH_BUILDS])
+                         ids=[f"b{b}-{'x_checked' if f else 'default'}" for b, f in WIDTH_BUILDS])
 def test_decode_kernels_match_reference(builds, bits, flags):
     exe = builds(bits, flags)
     for scheme in ("uniform", "lut"):
@@ -319,7 +322,7 @@ TAIL_KS = [256 * 9 + 100, 256 * 12 + 32, 256 * 16 + 8, 256 * 12]
 
 
 @pytest.mark.parametrize("bits", [3, 4, 7, 8])
-@pytest.mark.parametrize("flags", [(), tuple(X_FULL)], ids=["default", "x_full"])
+@pytest.mark.parametrize("flags", [(), tuple(X_CHECKED)], ids=["default", "x_checked"])
 def test_chunk_tails(builds, bits, flags):
     exe = builds(bits, flags)
     for scheme in ("uniform", "lut"):
@@ -331,10 +334,10 @@ def test_chunk_tails(builds, bits, flags):
                        for s in seen), seen
 
 
-@pytest.mark.parametrize("flags", [(), tuple(X_FULL)], ids=["default", "x_full"])
+@pytest.mark.parametrize("flags", [(), tuple(X_CHECKED)], ids=["default", "x_checked"])
 def test_register_kernels_read_inside_their_inputs(builds, flags):
-    # AddressSanitizer: ANYPREC_X_FULL's unchecked x loads (rows past M read row M - 1, whole
-    # chunks inside K) and the checked ones of the default build read only x, the weights and
+    # AddressSanitizer: ANYPREC_X_FULL's unchecked x loads of the default build (rows past M
+    # read row M - 1, whole chunks inside K) and the checked ones read only x, the weights and
     # the tables. Register kernels at M = 2..16, b = 4, a ragged K and one ending on a chunk.
     exe = builds(4, (*flags, *ASAN))
     for scheme in ("uniform", "lut"):

@@ -32,23 +32,28 @@
 #ifndef ANYPREC_X_CHUNK
 #define ANYPREC_X_CHUNK true
 #endif
-// ANYPREC_X_FULL (experiment, off; benchmarks/experiments/x_full/): the register kernels
+// ANYPREC_X_FULL (on since session 39; benchmarks/experiments/x_full/): the register kernels
 // (kXChunk: MT <= 2, not XS, not PIPE) load a whole chunk's x without bound checks, and run the
 // one chunk that crosses K (K not a multiple of 256), if any, after their loop with the checks.
 // A mask of the kernels that do, so that an A/B of all of them (15) can be adopted in part
 // without another build to time (each kernel is its own instance): 1 uniform MT = 1 (M = 1
 // fallbacks, M = 2..8), 2 uniform MT = 2 (M = 9..16: MC, MR, uncapped), 4 LUT MT = 1, 8 LUT
-// MT = 2; and ANYPREC_X_FULL_BITS, a mask of the widths b (bit b; default 2..8).
+// MT = 2; and ANYPREC_X_FULL_BITS, a mask of the widths b (bit b; default 2..8), with
+// ANYPREC_X_FULL_U2_BITS for uniform MT = 2 alone: there b = 6 ran 4-5% slower with the flag
+// (session 38's H200 A/B, M = 12 / 16, 0.947 / 0.962; every other (scheme, M, b) 0.99-1.12).
 // Each checked load is a predicate, a predicated LDG and two CS2R that zero its registers for
 // the off case: at M = 9..16 (16 loads per chunk) ~70 of the 350 instructions of the uniform
 // b = 4 g128 chunk loop. Rows past M then read row M - 1 instead of zeros: a column of B (one
 // token) reaches only the same column of D, and those columns are never stored (the sums of x
 // and the folds are per column too); row M - 1 is in the same warp load, so no sector more moves.
 #ifndef ANYPREC_X_FULL
-#define ANYPREC_X_FULL 0
+#define ANYPREC_X_FULL 15
 #endif
 #ifndef ANYPREC_X_FULL_BITS
 #define ANYPREC_X_FULL_BITS 0x1FC
+#endif
+#ifndef ANYPREC_X_FULL_U2_BITS
+#define ANYPREC_X_FULL_U2_BITS (ANYPREC_X_FULL_BITS & ~0x40)
 #endif
 // ANYPREC_XS=0 turns the shared-memory activation variant (XS) off; ANYPREC_MIN_BLOCKS is the
 // minimum resident 256-thread blocks per SM asked of the register allocator (1: no cap).
@@ -429,8 +434,9 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // benchmarks' widths: at groups of 32 or irregular sizes (FOLD 1, 0) ptxas gave the b = 4
   // kernels 11-27 more registers, at 64 (FOLD 2) b = 2 M = 9..16 spilled 12-24 bytes.
   // (bit (LUT ? 2 : 0) + MT - 1 of the mask; MT <= 2 by kXChunk)
+  constexpr int kXFullBits = (!LUT && MT == 2) ? ANYPREC_X_FULL_U2_BITS : ANYPREC_X_FULL_BITS;
   constexpr bool kXFull = ((ANYPREC_X_FULL >> ((LUT ? 2 : 0) + MT - 1)) & 1) &&
-                          ((ANYPREC_X_FULL_BITS >> B) & 1) && kXChunk && !kPipe &&
+                          ((kXFullBits >> B) & 1) && kXChunk && !kPipe &&
                           (LUT || FOLD >= 4);
   const T* xrow[MT];
   bool xok[MT];
