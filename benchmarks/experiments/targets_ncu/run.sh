@@ -13,6 +13,8 @@
 set -uo pipefail
 OUT=${OUT:-device_out}
 mkdir -p "$OUT"
+# (profile_kernel.py imports the package from the tree: session 39's first run had no path)
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 P=benchmarks/experiments/h100_record/profile_m1.sh
 SUM="$OUT/ncu_targets_summary.txt"
 : > "$SUM"
