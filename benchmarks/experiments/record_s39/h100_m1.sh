@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Session 39 on the H100 (device, repository root; a fresh machine: builds the tree): the M = 1
-# launch settings, tuned on the H200 since session 12, against their alternatives on the card
-# the targets name, and the M = 256 ncu profiles again with profile_kernel.py on the
-# op's own path (the prefill kernel; the record call's m256 profiles ran the decode kernel).
+# Session 39 on the H100, the next on the H200 (device, repository root; a fresh machine: builds
+# the tree): the M = 1 launch settings, tuned on the H200 since session 12, against their
+# alternatives (run in session 39 on the H100, the card the targets name), and the
+# M = 256 ncu profiles again with profile_kernel.py on the op's own path (the prefill kernel;
+# the record call's m256 profiles ran the decode kernel).
 # Run-time switches on one build, two alternating passes, M = 1, b = 2..8, both schemes, the
 # four Llama-3-8B weights (the tree's default first in each pass):
 #   st3 / st2  ANYPREC_PT_STAGES=3 / 2 (the persistent-tile ring's depth; default 3 at b <= 3,
