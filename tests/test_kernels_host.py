@@ -292,6 +292,18 @@ SWITCHES = {
     "xb3": ("ANYPREC_DECODE_XB=2 ANYPREC_XB_WARPS=3", 7, "uniform", (203, 1056, -1), [13],
             "fused_gemm_xb_kernel<"),
     "lpall": ("ANYPREC_LUT_PIPE=2", 3, "lut", (203, 1056, -1), [1], "fused_gemm_lutpipe_kernel<"),
+    # LP's rule with its work bound lowered to this small weight: b = 3 takes LP by the default
+    # widths, and leaves it (the register kernel) when ANYPREC_LUT_PIPE_BITS names b = 4 alone.
+    "lprule": ("ANYPREC_LUT_PIPE_MIN_WORK=1", 3, "lut", (203, 1056, -1), [1],
+               "fused_gemm_lutpipe_kernel<"),
+    "lpbits": ("ANYPREC_LUT_PIPE_MIN_WORK=1 ANYPREC_LUT_PIPE_BITS=0x10", 3, "lut",
+               (203, 1056, -1), [1], "fused_gemm_kernel<"),
+    # PT's ring depth by width (ANYPREC_PT_STAGES3_BITS, the last template argument): b = 3
+    # with 2 stages, b = 4 with 3 (a hex mask: env_int reads base 0).
+    "ptst2": ("ANYPREC_DECODE_PT=2 ANYPREC_PT_GRID=3 ANYPREC_PT_STAGES3_BITS=0", 3, "uniform",
+              (203, 1056, 128), [1], "fused_gemm_m1pt_kernel<__half, 3, 4, 2>"),
+    "ptst3": ("ANYPREC_DECODE_PT=2 ANYPREC_PT_GRID=3 ANYPREC_PT_STAGES3_BITS=0x10", 4,
+              "uniform", (203, 1056, 128), [1], "fused_gemm_m1pt_kernel<__half, 4, 4, 3>"),
     "mcall": ("ANYPREC_MT2_CAP=2", 3, "uniform", (203, 1056, 128), [9, 16],
               "fused_gemm_mt2cap_kernel<"),
     "mrall": ("ANYPREC_MT2_CAP=2", 7, "uniform", (203, 1056, 128), [12],
@@ -309,6 +321,8 @@ def test_decode_kernel_switches(builds, name):
     layer = random_layer(scheme, bits, n, k, gs, device="cpu", seed=len(name) + bits)
     seen = check(builds(bits), layer, ms, env=dict(kv.split("=") for kv in env.split()))
     assert any(s.startswith(want) for s in seen), f"{name}: expected {want}..., ran {seen}"
+    if name == "lpbits":
+        assert not any("lutpipe" in s for s in seen), seen
     if name.startswith("pairs"):
         # the NP instances (single-code tables) end in "true>", the pair tables' in "false>"
         np_flag = "true>" if name == "pairs0" else "false>"

@@ -190,6 +190,8 @@ LUT_PAIR_TESTS = ("lut_m1_ring or (all_m_odd_shape and lut) or (llama_shapes and
     ("ANYPREC_DECODE_PT=2 ANYPREC_PT_GRID=3", M1_TESTS + " or cuda_graph or stream_k"),
     ("ANYPREC_DECODE_PT=2 ANYPREC_PT_GRID=2 ANYPREC_PT_CONTIG=1 ANYPREC_PT_WARPS=3 "
      "ANYPREC_PT_STAGES=3", M1_TESTS + " or cuda_graph"),
+    # the ring depth by width (ANYPREC_PT_STAGES3_BITS): b = 4 with 3 stages, b <= 3 with 2
+    ("ANYPREC_PT_STAGES3_BITS=0x10", "llama_shapes or stream_k"),
     # XS (off by default since session 14): b >= 7 at M = 1 with x in shared memory, every fold
     # width and the Llama weights.
     ("ANYPREC_DECODE_XS=1", M1_TESTS + " or llama_shapes"),
@@ -217,6 +219,8 @@ LUT_PAIR_TESTS = ("lut_m1_ring or (all_m_odd_shape and lut) or (llama_shapes and
     ("ANYPREC_LUT_PIPE=0", "lut_m1_ring or cuda_graph"),
     ("ANYPREC_LUT_PIPE=1", "lut_m1_ring"),
     ("ANYPREC_LUT_PIPE=2", "lut_m1_ring or cuda_graph or all_m_odd_shape or odd_n_k_groups"),
+    # LP's rule at b = 4 alone (ANYPREC_LUT_PIPE_BITS): b = 4 must launch it, b <= 3 must not
+    ("ANYPREC_LUT_PIPE=1 ANYPREC_LUT_PIPE_BITS=0x10", "lut_m1_ring or (llama_shapes and lut)"),
     # MC (the capped kernel at M = 9..16, b = 3, 4, by its rule): everywhere (every fold width,
     # the Llama weights, graphs), by the rule (must launch on mt2_cap_rule's weight), and off.
     ("ANYPREC_MT2_CAP=2", "m9_16 or mt2_cap_rule or cuda_graph or llama_shapes"),
@@ -230,8 +234,8 @@ LUT_PAIR_TESTS = ("lut_m1_ring or (all_m_odd_shape and lut) or (llama_shapes and
     ("ANYPREC_LUT_PAIR=2", LUT_PAIR_TESTS),
     ("ANYPREC_LUT_PAIR=1", "llama_shapes and lut"),
 ], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl1", "pdl0", "pdlrule0", "pt0", "pt1b0",
-        "pt2g3", "pt2g2c", "xs1", "wide0", "eight0", "eightring", "eightringt", "eightpt",
-        "eightpt3", "xb8", "xb3", "xbrule", "xboff", "lp0", "lprule", "lpall", "mcall", "mcrule",
+        "pt2g3", "pt2g2c", "ptst", "xs1", "wide0", "eight0", "eightring", "eightringt", "eightpt",
+        "eightpt3", "xb8", "xb3", "xbrule", "xboff", "lp0", "lprule", "lpall", "lpbits", "mcall", "mcrule",
         "mc0", "pairs0", "pairs2", "pairsrule"])
 # (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
@@ -261,6 +265,9 @@ def test_m1_kernel_switches(env, tests):
     assert " passed" in res.stdout and "skipped" not in res.stdout.splitlines()[-1]
     for text in expect:
         assert text in res.stderr, (text, res.stderr[-2000:])
+    if "ANYPREC_LUT_PIPE_BITS" in extra:  # the widths the mask leaves out never launch LP
+        assert all(f"anyprec ring: b={b} lut=1" not in res.stderr for b in (2, 3)), \
+            res.stderr[-2000:]
     pair_lines = [ln for ln in res.stderr.splitlines() if ln.startswith("anyprec LUT pairs:")]
     if extra.get("ANYPREC_LUT_PAIR") in ("0", "2"):  # every launch as the switch says
         take = "take=1" if extra["ANYPREC_LUT_PAIR"] == "2" else "take=0"

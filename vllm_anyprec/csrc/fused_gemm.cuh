@@ -1632,13 +1632,21 @@ bool launch_sk(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
 //  - b = 5: 2 stages by the same rule since the runs words (session 14,
 //    experiments/pack_runs/pt5.sh): (4096, 28672) 22.9 -> 21.9 us, (8192, 28672) 41.5 -> 40.2;
 //    with session 12's words no setting had won on all three weights (-2 .. +12%).
-// Overrides (experiments): ANYPREC_PT_WARPS, ANYPREC_PT_STAGES (2 or 3), ANYPREC_PT_BALANCE=0
-// (all resident blocks, the last round part-full), ANYPREC_PT_CONTIG=1 (each block a contiguous
-// range of tiles instead of every blocks-th), ANYPREC_PT_GRID > 0 (caps the blocks: tests run
-// several tiles per block on small weights), ANYPREC_PT_DEBUG=1 (prints every launch).
+// Overrides (experiments): ANYPREC_PT_WARPS, ANYPREC_PT_STAGES (2 or 3, every width),
+// ANYPREC_PT_STAGES3_BITS (the widths b, bit b, whose ring has 3 stages, the others 2; default
+// b = 2, 3 as above), ANYPREC_PT_BALANCE=0 (all resident blocks, the last round part-full),
+// ANYPREC_PT_CONTIG=1 (each block a contiguous range of tiles instead of every blocks-th),
+// ANYPREC_PT_GRID > 0 (caps the blocks: tests run several tiles per block on small weights),
+// ANYPREC_PT_DEBUG=1 (prints every launch). The H100 (session 39, experiments/record_s39/) took
+// b = 3 on (4096, 28672) 3% faster with 2 stages (20.4 -> 19.8 us) and b = 2 3% slower: the
+// width mask lets the next A/B move one width without a build.
+#ifndef ANYPREC_PT_STAGES3_BITS
+#define ANYPREC_PT_STAGES3_BITS 0x0C
+#endif
 template <int B>
-constexpr int pt_stages() {
-  return B <= 3 ? 3 : 2;
+inline int pt_stages() {
+  static const int mask = env_int("ANYPREC_PT_STAGES3_BITS", ANYPREC_PT_STAGES3_BITS);
+  return ((mask >> B) & 1) ? 3 : 2;
 }
 // PT's grid for n16 tiles with fit resident blocks per SM: false where the rule above declines
 // (mode 1); else at most the resident blocks (and at most grid_cap > 0), with per_block =
@@ -1712,19 +1720,27 @@ bool launch_pt(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
 // were slower than 2, and a persistent form (PT) for the register tables (b <= 3) slower than
 // the ring ((4096, 28672) b = 3 28.8 us with 3 stages, 26.4 with 2, ring 24.8): none of those is
 // built. Switches (read once): ANYPREC_LUT_PIPE = 0 off, 1 by the rule (default
-// ANYPREC_LUT_PIPE), 2 on every weight (b <= 4); ANYPREC_RING_DEBUG=1 prints each launch.
+// ANYPREC_LUT_PIPE), 2 on every weight (b <= 4); ANYPREC_LUT_PIPE_BITS, the widths b (bit b)
+// the rule takes (default 2..4; the H100 (session 39, experiments/record_s39/) ran b = 2, 3
+// 3-9% faster without LP on the targets' weights, b = 4 2% slower: a mask, so that the next
+// A/B moves those widths without a build); ANYPREC_RING_DEBUG=1 prints each launch.
 #ifndef ANYPREC_LUT_PIPE
 #define ANYPREC_LUT_PIPE 1
 #endif
 #ifndef ANYPREC_LUT_PIPE_MIN_WORK
 #define ANYPREC_LUT_PIPE_MIN_WORK 8192
 #endif
+#ifndef ANYPREC_LUT_PIPE_BITS
+#define ANYPREC_LUT_PIPE_BITS 0x1C
+#endif
 // (b <= 4 is launch_fold's: only those widths instantiate the kernel.)
+template <int B>
 inline bool lut_pipe_enabled(const GemmArgs& a) {
   static const int mode = env_int("ANYPREC_LUT_PIPE", ANYPREC_LUT_PIPE);
   static const int min_work = env_int("ANYPREC_LUT_PIPE_MIN_WORK", ANYPREC_LUT_PIPE_MIN_WORK);
+  static const int widths = env_int("ANYPREC_LUT_PIPE_BITS", ANYPREC_LUT_PIPE_BITS);
   if (mode == 0 || a.M != 1) return false;
-  return mode == 2 || (long long)a.N16 * a.C >= min_work;
+  return mode == 2 || (((widths >> B) & 1) && (long long)a.N16 * a.C >= min_work);
 }
 
 // The LUT pair tables (ANYPREC_LUT_PAIR_LANES) where they pay: on weights of at least
@@ -1948,7 +1964,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     if (!pairs) kernel = fused_gemm_kernel<T, B, MT, LUT, false, FOLD, true>;
   }
   if constexpr (MT == 1 && LUT && B <= 4) {  // LP where its rule takes it (lut_pipe_enabled)
-    if (!xs && lut_pipe_enabled(a)) {
+    if (!xs && lut_pipe_enabled<B>(a)) {
       pipe_warp_bytes = ring_warp_bytes<B, FOLD, true>(kLutPipeStages);
       if (pairs) {
         kernel = fused_gemm_lutpipe_kernel<T, B>;

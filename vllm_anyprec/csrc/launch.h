@@ -21,10 +21,11 @@ int build_meta_bits();  // 32: fp32 fold metadata; 16: float16 (ANYPREC_META16)
 int build_pack_runs();  // 1: b >= 5 packed words keep their upper outputs in runs (ANYPREC_PACK_RUNS)
 
 // An integer from the environment, read where a launch rule is set up (timing experiments
-// override the build-time choices without a rebuild); dflt when unset or empty.
+// override the build-time choices without a rebuild); dflt when unset or empty. Base 0, so
+// the width masks read as hex too (ANYPREC_LUT_PIPE_BITS=0x10).
 inline int env_int(const char* name, int dflt) {
   const char* v = std::getenv(name);
-  return v && v[0] ? std::atoi(v) : dflt;
+  return v && v[0] ? (int)std::strtol(v, nullptr, 0) : dflt;
 }
 
 // Compute capability and SM count of a device, queried once per device for every launcher and

@@ -11,8 +11,11 @@
 #   w2 / w8    ANYPREC_PT_WARPS=2 / 8 (warps per PT block; default 4);
 #   pt0 / pt2  ANYPREC_DECODE_PT=0 / 2 (PT never / always; default by its rule: (4096, 28672)
 #              takes it, (14336, 4096) runs the wide ring);
-#   lp0 / lp2  ANYPREC_LUT_PIPE=0 / 2 (the LUT M = 1 ring never / always; default its rule).
-# ~6 min with the start. OUT/h100_m1.tgz (ratios.txt: default time / variant time per scheme and
+#   lp0 / lp2  ANYPREC_LUT_PIPE=0 / 2 (the LUT M = 1 ring never / always; default its rule);
+#   cand       what the H100 preferred per width (session 39): LP at b = 4 only
+#              (ANYPREC_LUT_PIPE_BITS=0x10) and the PT ring's 3 stages at b = 2 only
+#              (ANYPREC_PT_STAGES3_BITS=0x4); the two masks came after the H100 run.
+# ~6.5 min with the start. OUT/h100_m1.tgz (ratios.txt: default time / variant time per scheme and
 # b, > 1: the variant is faster; table.txt per cell), OUT/ncu_m256_*.txt.
 # Usage: OUT=$OUT bash benchmarks/experiments/record_s39/h100_m1.sh
 set -uo pipefail
@@ -28,7 +31,8 @@ SHAPES=4096x6144,4096x4096,4096x28672,14336x4096
 ARGS=(--ms 1 --schemes uniform,lut --shapes $SHAPES)
 VARIANTS=("base" "st3 ANYPREC_PT_STAGES=3" "st2 ANYPREC_PT_STAGES=2" "w2 ANYPREC_PT_WARPS=2"
           "w8 ANYPREC_PT_WARPS=8" "pt0 ANYPREC_DECODE_PT=0" "pt2 ANYPREC_DECODE_PT=2"
-          "lp0 ANYPREC_LUT_PIPE=0" "lp2 ANYPREC_LUT_PIPE=2")
+          "lp0 ANYPREC_LUT_PIPE=0" "lp2 ANYPREC_LUT_PIPE=2"
+          "cand ANYPREC_LUT_PIPE_BITS=0x10 ANYPREC_PT_STAGES3_BITS=0x4")
 names=()
 for pass in 1 2; do
   for v in "${VARIANTS[@]}"; do
