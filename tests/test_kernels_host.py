@@ -292,12 +292,15 @@ SWITCHES = {
     "xb3": ("ANYPREC_DECODE_XB=2 ANYPREC_XB_WARPS=3", 7, "uniform", (203, 1056, -1), [13],
             "fused_gemm_xb_kernel<"),
     "lpall": ("ANYPREC_LUT_PIPE=2", 3, "lut", (203, 1056, -1), [1], "fused_gemm_lutpipe_kernel<"),
-    # LP's rule with its work bound lowered to this small weight: b = 3 takes LP by the default
-    # widths, and leaves it (the register kernel) when ANYPREC_LUT_PIPE_BITS names b = 4 alone.
-    "lprule": ("ANYPREC_LUT_PIPE_MIN_WORK=1", 3, "lut", (203, 1056, -1), [1],
+    # LP's rule with its work bound lowered to this small weight: b = 4 takes LP by the default
+    # widths (b = 4 alone), b = 3 leaves it (the register kernel), and takes it again when
+    # ANYPREC_LUT_PIPE_BITS names b = 3.
+    "lprule": ("ANYPREC_LUT_PIPE_MIN_WORK=1", 4, "lut", (203, 1056, -1), [1],
                "fused_gemm_lutpipe_kernel<"),
-    "lpbits": ("ANYPREC_LUT_PIPE_MIN_WORK=1 ANYPREC_LUT_PIPE_BITS=0x10", 3, "lut",
-               (203, 1056, -1), [1], "fused_gemm_kernel<"),
+    "lpbits": ("ANYPREC_LUT_PIPE_MIN_WORK=1", 3, "lut", (203, 1056, -1), [1],
+               "fused_gemm_kernel<"),
+    "lpmask": ("ANYPREC_LUT_PIPE_MIN_WORK=1 ANYPREC_LUT_PIPE_BITS=0x8", 3, "lut",
+               (203, 1056, -1), [1], "fused_gemm_lutpipe_kernel<"),
     # PT's ring depth by width (ANYPREC_PT_STAGES3_BITS, the last template argument): b = 3
     # with 2 stages, b = 4 with 3 (a hex mask: env_int reads base 0).
     "ptst2": ("ANYPREC_DECODE_PT=2 ANYPREC_PT_GRID=3 ANYPREC_PT_STAGES3_BITS=0", 3, "uniform",

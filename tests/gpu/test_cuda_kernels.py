@@ -92,10 +92,11 @@ M1_TESTS = "m1_every_fold or m1_long_k"
 
 @pytest.mark.parametrize("bits", BITS)
 def test_gemm_lut_m1_ring(bits):
-    # LUT at M = 1, b <= 4 runs the ring (LP: fused_gemm_lutpipe_kernel) on weights of at least
-    # 8192 tile-chunks (the third one here: 513 x 17, ragged N and K), and on the others under
-    # the switch run "lpall" below (65 chunks per n-tile in the second: warps that wrap their
-    # ring many times); b >= 5 stays on fused_gemm_kernel.
+    # LUT at M = 1, b = 4 runs the ring (LP: fused_gemm_lutpipe_kernel) on weights of at least
+    # 8192 tile-chunks (the third one here: 513 x 17, ragged N and K), b = 2, 3 too under the
+    # width mask (ANYPREC_LUT_PIPE_BITS), and every b <= 4 on the others under the switch run
+    # "lpall" below (65 chunks per n-tile in the second: warps that wrap their ring many
+    # times); b >= 5 stays on fused_gemm_kernel.
     for n, k in [(203, 1056), (40, 16400), (8200, 4100)]:
         layer = random_layer("lut", bits, n, k, -1, seed=bits * 47 + n)
         for dtype in DTYPES:
@@ -219,8 +220,10 @@ LUT_PAIR_TESTS = ("lut_m1_ring or (all_m_odd_shape and lut) or (llama_shapes and
     ("ANYPREC_LUT_PIPE=0", "lut_m1_ring or cuda_graph"),
     ("ANYPREC_LUT_PIPE=1", "lut_m1_ring"),
     ("ANYPREC_LUT_PIPE=2", "lut_m1_ring or cuda_graph or all_m_odd_shape or odd_n_k_groups"),
-    # LP's rule at b = 4 alone (ANYPREC_LUT_PIPE_BITS): b = 4 must launch it, b <= 3 must not
+    # LP's rule at b = 4 alone (ANYPREC_LUT_PIPE_BITS, the default since session 40): b = 4
+    # must launch it, b <= 3 must not; and over b = 2..4 (the default before), b = 3 must.
     ("ANYPREC_LUT_PIPE=1 ANYPREC_LUT_PIPE_BITS=0x10", "lut_m1_ring or (llama_shapes and lut)"),
+    ("ANYPREC_LUT_PIPE=1 ANYPREC_LUT_PIPE_BITS=0x1C", "lut_m1_ring"),
     # MC (the capped kernel at M = 9..16, b = 3, 4, by its rule): everywhere (every fold width,
     # the Llama weights, graphs), by the rule (must launch on mt2_cap_rule's weight), and off.
     ("ANYPREC_MT2_CAP=2", "m9_16 or mt2_cap_rule or cuda_graph or llama_shapes"),
@@ -235,8 +238,8 @@ LUT_PAIR_TESTS = ("lut_m1_ring or (all_m_odd_shape and lut) or (llama_shapes and
     ("ANYPREC_LUT_PAIR=1", "llama_shapes and lut"),
 ], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl1", "pdl0", "pdlrule0", "pt0", "pt1b0",
         "pt2g3", "pt2g2c", "ptst", "xs1", "wide0", "eight0", "eightring", "eightringt", "eightpt",
-        "eightpt3", "xb8", "xb3", "xbrule", "xboff", "lp0", "lprule", "lpall", "lpbits", "mcall", "mcrule",
-        "mc0", "pairs0", "pairs2", "pairsrule"])
+        "eightpt3", "xb8", "xb3", "xbrule", "xboff", "lp0", "lprule", "lpall", "lpbits", "lpwide",
+        "mcall", "mcrule", "mc0", "pairs0", "pairs2", "pairsrule"])
 # (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
@@ -265,9 +268,11 @@ def test_m1_kernel_switches(env, tests):
     assert " passed" in res.stdout and "skipped" not in res.stdout.splitlines()[-1]
     for text in expect:
         assert text in res.stderr, (text, res.stderr[-2000:])
-    if "ANYPREC_LUT_PIPE_BITS" in extra:  # the widths the mask leaves out never launch LP
+    if extra.get("ANYPREC_LUT_PIPE_BITS") == "0x10":  # the widths it leaves out never launch LP
         assert all(f"anyprec ring: b={b} lut=1" not in res.stderr for b in (2, 3)), \
             res.stderr[-2000:]
+    if extra.get("ANYPREC_LUT_PIPE_BITS") == "0x1C":
+        assert "anyprec ring: b=3 lut=1" in res.stderr, res.stderr[-2000:]
     pair_lines = [ln for ln in res.stderr.splitlines() if ln.startswith("anyprec LUT pairs:")]
     if extra.get("ANYPREC_LUT_PAIR") in ("0", "2"):  # every launch as the switch says
         take = "take=1" if extra["ANYPREC_LUT_PAIR"] == "2" else "take=0"

@@ -1721,9 +1721,10 @@ bool launch_pt(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
 // the ring ((4096, 28672) b = 3 28.8 us with 3 stages, 26.4 with 2, ring 24.8): none of those is
 // built. Switches (read once): ANYPREC_LUT_PIPE = 0 off, 1 by the rule (default
 // ANYPREC_LUT_PIPE), 2 on every weight (b <= 4); ANYPREC_LUT_PIPE_BITS, the widths b (bit b)
-// the rule takes (default 2..4; the H100 (session 39, experiments/record_s39/) ran b = 2, 3
-// 3-9% faster without LP on the targets' weights, b = 4 2% slower: a mask, so that the next
-// A/B moves those widths without a build); ANYPREC_RING_DEBUG=1 prints each launch.
+// the rule takes (default b = 4 alone, 0x10: without LP b = 2, 3 ran 3-9% faster on the
+// targets' weights on the H100 (session 39, experiments/record_s39/) and 2-3% faster on the
+// H200 (session 40, record_s40/), b = 4 2% slower on the H100); ANYPREC_RING_DEBUG=1 prints
+// each launch.
 #ifndef ANYPREC_LUT_PIPE
 #define ANYPREC_LUT_PIPE 1
 #endif
@@ -1731,7 +1732,7 @@ bool launch_pt(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
 #define ANYPREC_LUT_PIPE_MIN_WORK 8192
 #endif
 #ifndef ANYPREC_LUT_PIPE_BITS
-#define ANYPREC_LUT_PIPE_BITS 0x1C
+#define ANYPREC_LUT_PIPE_BITS 0x10
 #endif
 // (b <= 4 is launch_fold's: only those widths instantiate the kernel.)
 template <int B>
@@ -1881,12 +1882,17 @@ bool launch_x8(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
 // per SM (N16 >= nw x SMs). There (4096, 28672) at M = 8 / 12 / 16 ran, b = 8: 35.5 / 45.4 /
 // 48.7 -> 34.0 / 41.0 / 42.8 us; b = 7: 33.1 / 44.4 / 48.1 -> 30.3 / 42.2 / 43.7. At b = 6 it
 // was 18% slower at M = 12, 16, at b <= 5 within +-6% either way, and on weights of 256 or 384
-// n-tiles (32 or 48 blocks) up to 3.4x slower. Switches (read once): ANYPREC_DECODE_XB = 0
-// off, 1 the rule (default ANYPREC_XB), 2 at every M >= 2 and any weight; ANYPREC_XB_WARPS:
+// n-tiles (32 or 48 blocks) up to 3.4x slower. Off by default since session 40: after MR (b = 7
+// under a register cap, session 36) and X_FULL (session 39) the rule's weights ran faster
+// without XB on both cards, over 72 cells (b = 6..8, M = 8..16) 1.04x on the H200 (up to 1.24x,
+// record_s40/) and 3-6% per M at b = 7, 8 on the H100 (up to 22% on (4096, 22016),
+// record_s39/); XB won only (8192, 28672) b = 8 on the H100 (2%) and M = 8 b = 7 on one H200
+// weight (8%). Switches (read once): ANYPREC_DECODE_XB = 0
+// off (default ANYPREC_XB), 1 the rule, 2 at every M >= 2 and any weight; ANYPREC_XB_WARPS:
 // tiles (warps) per block (default 8; 4 and 2 were slower). ANYPREC_PT_DEBUG=1 prints each
 // launch.
 #ifndef ANYPREC_XB
-#define ANYPREC_XB 1
+#define ANYPREC_XB 0
 #endif
 #ifndef ANYPREC_XB_MIN_BITS
 #define ANYPREC_XB_MIN_BITS 7
