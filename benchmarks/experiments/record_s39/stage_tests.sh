@@ -15,5 +15,6 @@ source benchmarks/experiments/ab_lib.sh
 OUT=${OUT:-device_out}
 nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv,noheader
 ab_pytest "$OUT/tests_default.log" 240 tests/gpu -k "not m1_kernel_switches"
-ab_pytest "$OUT/tests_switches.log" 150 tests/gpu/test_cuda_kernels.py -k \
-  "mcall or pairs0 or eight0 or pipe0 or ptst or lpbits"
+# (SWITCH_K / SWITCH_SECS: another session's switch runs, record_s40/stage_tests.sh)
+ab_pytest "$OUT/tests_switches.log" "${SWITCH_SECS:-150}" tests/gpu/test_cuda_kernels.py -k \
+  "${SWITCH_K:-mcall or pairs0 or eight0 or pipe0 or ptst or lpbits}"
