@@ -126,9 +126,10 @@ def test_gemm_m9_16_every_fold(bits, gs):
 
 @pytest.mark.parametrize("bits", [6, 7, 8])
 def test_gemm_xb_rule_wide(bits):
-    # XB's rule (b >= 7, M >= 8, at least one 8-tile block per SM: 145 blocks here, 132 SMs on
-    # an H100 / H200) takes this weight at b = 7, 8 (b = 6 stays on fused_gemm_kernel): ragged
-    # N, K, chunk and group; odd M. The switch run "xbrule" below checks that XB launched.
+    # XB's rule (off by default since session 40; b >= 7, M >= 8, at least one 8-tile block per
+    # SM: 145 blocks here, 132 SMs on an H100 / H200) takes this weight at b = 7, 8 (b = 6 stays
+    # on fused_gemm_kernel): ragged N, K, chunk and group; odd M. The switch run "xbrule" below
+    # (the rule on) checks that XB launched.
     layer = random_layer("uniform", bits, 18500, 600, 128, seed=bits * 43)
     for dtype in DTYPES:
         check_gemm(layer, dtype, [8, 13, 16], paths=(FUSED,))
@@ -207,9 +208,9 @@ LUT_PAIR_TESTS = ("lut_m1_ring or (all_m_odd_shape and lut) or (llama_shapes and
     ("ANYPREC_DECODE_X8=2 ANYPREC_X8_PT=0 ANYPREC_X8_WAVE=0", X8_TESTS),
     ("ANYPREC_DECODE_X8=2 ANYPREC_X8_PT=2 ANYPREC_PT_GRID=3", X8_TESTS + " or cuda_graph"),
     ("ANYPREC_DECODE_X8=2 ANYPREC_X8_PT=2 ANYPREC_PT_GRID=2 ANYPREC_PT_WARPS=3", X8_TESTS),
-    # XB (by its rule: b >= 7, M >= 8, wide weights) at every M = 2..16 and weight, 8 tiles per
-    # block and 3 (a last block with warps past the last tile: they copy x and keep the
-    # barriers); by its rule (must launch on the wide weight); and off.
+    # XB (off by default; its rule: b >= 7, M >= 8, wide weights) at every M = 2..16 and
+    # weight, 8 tiles per block and 3 (a last block with warps past the last tile: they copy x
+    # and keep the barriers); by its rule (must launch on the wide weight); and off.
     ("ANYPREC_DECODE_XB=2", X8_TESTS + " or m9_16 or cuda_graph or llama_shapes"),
     ("ANYPREC_DECODE_XB=2 ANYPREC_XB_WARPS=3", X8_TESTS + " or m9_16"),
     ("ANYPREC_DECODE_XB=1", "xb_rule_wide"),

@@ -1887,10 +1887,9 @@ bool launch_x8(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
 // without XB on both cards, over 72 cells (b = 6..8, M = 8..16) 1.04x on the H200 (up to 1.24x,
 // record_s40/) and 3-6% per M at b = 7, 8 on the H100 (up to 22% on (4096, 22016),
 // record_s39/); XB won only (8192, 28672) b = 8 on the H100 (2%) and M = 8 b = 7 on one H200
-// weight (8%). Switches (read once): ANYPREC_DECODE_XB = 0
-// off (default ANYPREC_XB), 1 the rule, 2 at every M >= 2 and any weight; ANYPREC_XB_WARPS:
-// tiles (warps) per block (default 8; 4 and 2 were slower). ANYPREC_PT_DEBUG=1 prints each
-// launch.
+// weight (8%). Switches (read once): ANYPREC_DECODE_XB = 0 off (default ANYPREC_XB), 1 the
+// rule, 2 at every M >= 2 and any weight; ANYPREC_XB_WARPS: tiles (warps) per block (default
+// 8; 4 and 2 were slower). ANYPREC_PT_DEBUG=1 prints each launch.
 #ifndef ANYPREC_XB
 #define ANYPREC_XB 0
 #endif
