@@ -1637,9 +1637,9 @@ bool launch_sk(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
 // b = 2, 3 as above), ANYPREC_PT_BALANCE=0 (all resident blocks, the last round part-full),
 // ANYPREC_PT_CONTIG=1 (each block a contiguous range of tiles instead of every blocks-th),
 // ANYPREC_PT_GRID > 0 (caps the blocks: tests run several tiles per block on small weights),
-// ANYPREC_PT_DEBUG=1 (prints every launch). The H100 (session 39, experiments/record_s39/) took
-// b = 3 on (4096, 28672) 3% faster with 2 stages (20.4 -> 19.8 us) and b = 2 3% slower: the
-// width mask lets the next A/B move one width without a build.
+// ANYPREC_PT_DEBUG=1 (prints every launch). 2 stages at b = 3 (mask 0x4) won 3% on one H100
+// weight ((4096, 28672) 20.4 -> 19.8 us, session 39, experiments/record_s39/) and lost 3% (up
+// to 11%) on the H200 (session 40, record_s40/): the default stays.
 #ifndef ANYPREC_PT_STAGES3_BITS
 #define ANYPREC_PT_STAGES3_BITS 0x0C
 #endif
@@ -1723,8 +1723,8 @@ bool launch_pt(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
 // ANYPREC_LUT_PIPE), 2 on every weight (b <= 4); ANYPREC_LUT_PIPE_BITS, the widths b (bit b)
 // the rule takes (default b = 4 alone, 0x10: without LP b = 2, 3 ran 3-9% faster on the
 // targets' weights on the H100 (session 39, experiments/record_s39/) and 2-3% faster on the
-// H200 (session 40, record_s40/), b = 4 2% slower on the H100); ANYPREC_RING_DEBUG=1 prints
-// each launch.
+// H200 (session 40, record_s40/); b = 4 without LP ran 2% slower on the H100, 1% faster on the
+// H200: LP kept there); ANYPREC_RING_DEBUG=1 prints each launch.
 #ifndef ANYPREC_LUT_PIPE
 #define ANYPREC_LUT_PIPE 1
 #endif
