@@ -13,9 +13,9 @@ The inputs come from the op's own Python (``repack_tiled``, ``uniform_meta``); t
 checked as tests/gpu checks them, under the same per-dtype bounds (dequantize: bit for bit).
 
 So every decode kernel (the M = 1 rings, PT, stream-K, X8, XB, MC / MR, LUT with and without
-the pair tables, the register double buffer), every prefill plan kind, the build flags that
-are prepared but never run on a GPU (``ANYPREC_PREFILL_PULL16`` / ``STAGED_LUT``) and the
-checked loads that ``ANYPREC_X_FULL`` (on by default) replaced (``X_CHECKED``) run here, in CI.
+the pair tables, the register double buffer), every prefill plan kind, the prefill build
+flags off by default (the 8-byte cluster reduction ``ANYPREC_PREFILL_PULL16=0``, ``STAGED_LUT``)
+and the checked loads that ``ANYPREC_X_FULL`` (on by default) replaced (``X_CHECKED``) run here, in CI.
 AddressSanitizer builds catch reads outside the inputs (rows past M, K past its end). Not
 checked here: timing, registers and spills (test_cuda_compile.py), and what only the GPU's
 memory model would show.
@@ -51,8 +51,10 @@ ASAN = ["-g", "-fsanitize=address", "-fno-omit-frame-pointer"]
 # The register kernels with every x load bound-checked, as before ANYPREC_X_FULL became the
 # default (still what uniform b = 6 at M = 9..16 and the groups of 32 / 64 run).
 X_CHECKED = ["-DANYPREC_X_FULL=0"]
-# The prefill kernel's prepared variants, off in the default build (prefill_wgmma.cuh).
-PREFILL_FLAGS = [("-DANYPREC_PREFILL_PULL16=1",), ("-DANYPREC_PREFILL_STAGED_LUT=1",)]
+# The prefill kernel's epilogues the default build does not take (prefill_wgmma.cuh): the
+# cluster pair's 8-byte pulled reduction (the default until session 41) and the staged stores
+# of the LUT 64- / 128-token blocks.
+PREFILL_FLAGS = [("-DANYPREC_PREFILL_PULL16=0",), ("-DANYPREC_PREFILL_STAGED_LUT=1",)]
 
 
 class Builds:
@@ -418,11 +420,12 @@ def test_prefill_kernels_match_reference(builds, bits):
                 assert any(", true>" in s for s in seen), seen  # a lean kernel ran
 
 
-@pytest.mark.parametrize("flags", PREFILL_FLAGS, ids=["pull16", "staged_lut"])
+@pytest.mark.parametrize("flags", PREFILL_FLAGS, ids=["pull8", "staged_lut"])
 @pytest.mark.parametrize("bits", [4, 8])
 def test_prefill_flags_match_reference(builds, bits, flags):
-    # The prefill kernel's prepared variants (benchmarks/experiments/prefill_epilogue/): the
-    # cluster pair's reduction by 16-byte loads (PULL16), the staged stores for the LUT 64- /
+    # The prefill kernel's epilogues off by default (benchmarks/experiments/prefill_epilogue/):
+    # the cluster pair's reduction by 8-byte loads (PULL16 = 0; the default's 16-byte loads
+    # run in test_prefill_kernels_match_reference), the staged stores for the LUT 64- /
     # 128-token blocks (STAGED_LUT).
     exe = builds(bits, flags, tool="prefill")
     for scheme in ("uniform", "lut"):

@@ -188,17 +188,20 @@ constexpr bool kOldEpilogue = true;
 #else
 constexpr bool kOldEpilogue = false;
 #endif
-// Prepared in session 32, off, not run (benchmarks/experiments/prefill_epilogue/next.sh):
-// -DANYPREC_PREFILL_STAGED_LUT=1: the staged stores for the LUT 64- / 128-token blocks too
-// (1.02-1.03x in session 32's A/B, where they came with other changes);
-// -DANYPREC_PREFILL_PULL16=1: the cluster pair's reduction with 16-byte loads (4 rows per
-// item), its own partial sums by plain shared loads and all of a thread's loads in flight at
-// once (the timeline build measured the pulled reduction at ~4 µs per block).
+// Prepared in session 32, measured on an H100 in session 41 against the tree, same call
+// (benchmarks/experiments/prefill_epilogue/README.md, runs/s41_h100/):
+// ANYPREC_PREFILL_PULL16 = 1 (default): the cluster pair's reduction with 16-byte loads (4 rows
+// per item), its own partial sums by plain shared loads and all of a thread's loads in flight at
+// once (the timeline build measured the 8-byte pulled reduction at ~4 µs per block). Forced
+// cluster-pair grids 1.009-1.014x (geometric means of 24 cells, per scheme and grid), where the
+// grids it does not touch read 0.995-1.000 (the noise). 0: the 8-byte pulled loop below.
+// -DANYPREC_PREFILL_STAGED_LUT=1 (off): the staged stores for the LUT 64- / 128-token blocks
+// too: 1.003 / 1.015x on those grids in session 41, 0.997-1.001 on the op's plan; not taken.
 #ifndef ANYPREC_PREFILL_STAGED_LUT
 #define ANYPREC_PREFILL_STAGED_LUT 0
 #endif
 #ifndef ANYPREC_PREFILL_PULL16
-#define ANYPREC_PREFILL_PULL16 0
+#define ANYPREC_PREFILL_PULL16 1
 #endif
 // 16 bytes at shared address addr (this block's) in the shared memory of cluster block rank.
 __device__ __forceinline__ float4 ld_cluster_f4(uint32_t addr, int rank) {
