@@ -194,7 +194,8 @@ constexpr bool kOldEpilogue = false;
 // per item), its own partial sums by plain shared loads and all of a thread's loads in flight at
 // once (the timeline build measured the 8-byte pulled reduction at ~4 µs per block). Forced
 // cluster-pair grids 1.009-1.014x (geometric means of 24 cells, per scheme and grid), where the
-// grids it does not touch read 0.995-1.000 (the noise). 0: the 8-byte pulled loop below.
+// grids it does not touch read 0.995-1.000 (the noise); a second pass 1.007-1.025x (64 x 2
+// included), the op's plan 1.013x. 0: the 8-byte pulled loop below.
 // -DANYPREC_PREFILL_STAGED_LUT=1 (off): the staged stores for the LUT 64- / 128-token blocks
 // too: 1.003 / 1.015x on those grids in session 41, 0.997-1.001 on the op's plan; not taken.
 #ifndef ANYPREC_PREFILL_STAGED_LUT
