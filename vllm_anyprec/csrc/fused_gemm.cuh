@@ -1203,6 +1203,25 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
                   NP>(x, qw, meta, lut, y, M, N, K, C, group_size);
 }
 
+// LC (experiment, session 41; benchmarks/experiments/lut_cap/): LUT at M <= 8 (MT = 1), b >= 5,
+// under a register cap. The plain kernel takes 120 registers there (launch bounds of two
+// 8-warp blocks), so its 4-warp blocks sit 4 per SM (16 warps) although their 32-36 KB of
+// per-lane tables would let 6 in; LUT b = 8 on (4096, 28672) is latency-bound (DRAM 66%,
+// long scoreboard first). A cap of 96 fits 5 blocks, 80 fits 6. Built only with
+// -DANYPREC_LUT_CAP=1 (both caps, LC96 and LC80); then chosen at run time by
+// ANYPREC_LUT_CAP_REGS = 96 / 80 (0, the default: the plain kernel), for a same-build A/B.
+#ifndef ANYPREC_LUT_CAP
+#define ANYPREC_LUT_CAP 0
+#endif
+template <typename T, int B, int REGS>
+__global__ void __maxnreg__(REGS)
+    fused_gemm_lutcap_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                             const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                             T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+  fused_gemm_body<T, B, 1, true, false, 8, false, 0>(x, qw, meta, lut, y, M, N, K, C,
+                                                      group_size);
+}
+
 // Uniform, M = 9..16, b = 3, 4, capped (MC, see mt2_cap_wins): the sums of x as A and 128
 // registers, which ptxas meets without spills (the uncapped kernel, all-ones sums: 138 / 146 at
 // b = 3 / 4, g128): 16 warps per SM instead of 13-14.
@@ -1980,6 +1999,16 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
         static const bool opted = opt_in_smem(kernel, kMaxWarps * pipe_warp_bytes);
         if (!opted) return cudaErrorInvalidConfiguration;
       }
+    }
+  }
+  if constexpr (MT == 1 && LUT && B >= 5 && ANYPREC_LUT_CAP) {  // LC, when asked (see there)
+    static const int cap = env_int("ANYPREC_LUT_CAP_REGS", 0);
+    if (!xs && cap == 96) kernel = fused_gemm_lutcap_kernel<T, B, 96>;
+    if (!xs && cap == 80) kernel = fused_gemm_lutcap_kernel<T, B, 80>;
+    static bool told = false;  // (the A/B's proof that LC ran: once per instance)
+    if (!xs && (cap == 96 || cap == 80) && !told) {
+      told = true;
+      std::fprintf(stderr, "anyprec LC: b=%d cap=%d M=%d N=%d K=%d\n", B, cap, a.M, a.N, a.K);
     }
   }
   if constexpr (MT == 1 && !LUT) {
