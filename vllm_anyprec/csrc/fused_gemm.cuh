@@ -1203,13 +1203,14 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
                   NP>(x, qw, meta, lut, y, M, N, K, C, group_size);
 }
 
-// LC (experiment, session 41; benchmarks/experiments/lut_cap/): LUT at M <= 8 (MT = 1), b >= 5,
-// under a register cap. The plain kernel takes 120 registers there (launch bounds of two
-// 8-warp blocks), so its 4-warp blocks sit 4 per SM (16 warps) although their 32-36 KB of
-// per-lane tables would let 6 in; LUT b = 8 on (4096, 28672) is latency-bound (DRAM 66%,
-// long scoreboard first). A cap of 96 fits 5 blocks, 80 fits 6. Built only with
-// -DANYPREC_LUT_CAP=1 (both caps, LC96 and LC80); then chosen at run time by
+// LC (experiment, session 41, rejected; benchmarks/experiments/lut_cap/README.md): LUT at
+// M <= 8 (MT = 1), b >= 5, under a register cap. The plain kernel takes 120 registers at b = 8
+// (launch bounds of two 8-warp blocks), so its 4-warp blocks sit 4 per SM (16 warps) although
+// their 32-36 KB of per-lane tables would let 6 in. A cap of 96 fits 5 blocks, 80 fits 6.
+// Built only with -DANYPREC_LUT_CAP=1 (both caps), then chosen at run time by
 // ANYPREC_LUT_CAP_REGS = 96 / 80 (0, the default: the plain kernel), for a same-build A/B.
+// H100, same binary: 96 costs 13-15% at b = 8 and 3% at b = 7 and gains 0.2-1.1% at b = 5, 6;
+// 80 loses 3-20% (spills at b = 7, 8). The registers hold each warp's loads in flight.
 #ifndef ANYPREC_LUT_CAP
 #define ANYPREC_LUT_CAP 0
 #endif
