@@ -18,7 +18,9 @@ export ANYPREC_NVCC_FLAGS="-DANYPREC_LUT_CAP=1"
 ab_build
 ab_pack
 for cap in 96 80; do
-  ANYPREC_LUT_CAP_REGS=$cap ab_pytest "$R/tests_c$cap.log" 90 -s tests/gpu/test_cuda_kernels.py -k \
+  # (-s: the launch log's "anyprec LC" lines into the log)
+  ANYPREC_LUT_CAP_REGS=$cap ab_pytest "$R/tests_c$cap.log" 90 -s \
+    tests/gpu/test_cuda_kernels.py -k \
     "lut and (all_m_odd_shape or chunk_tails or llama_shapes or cuda_graph)"
   grep -h "anyprec LC" "$R/tests_c$cap.log" | sort -u | head -4
   ab_pack
