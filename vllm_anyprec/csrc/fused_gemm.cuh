@@ -2004,12 +2004,13 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
   }
   if constexpr (MT == 1 && LUT && B >= 5 && ANYPREC_LUT_CAP) {  // LC, when asked (see there)
     static const int cap = env_int("ANYPREC_LUT_CAP_REGS", 0);
-    if (!xs && cap == 96) kernel = fused_gemm_lutcap_kernel<T, B, 96>;
-    if (!xs && cap == 80) kernel = fused_gemm_lutcap_kernel<T, B, 80>;
-    static bool told = false;  // (the A/B's proof that LC ran: once per instance)
-    if (!xs && (cap == 96 || cap == 80) && !told) {
-      told = true;
-      std::fprintf(stderr, "anyprec LC: b=%d cap=%d M=%d N=%d K=%d\n", B, cap, a.M, a.N, a.K);
+    if (!xs && (cap == 96 || cap == 80)) {
+      kernel = cap == 96 ? fused_gemm_lutcap_kernel<T, B, 96> : fused_gemm_lutcap_kernel<T, B, 80>;
+      static bool told = false;  // (the A/B's proof that LC ran: once per instance)
+      if (!told) {
+        told = true;
+        std::fprintf(stderr, "anyprec LC: b=%d cap=%d M=%d N=%d K=%d\n", B, cap, a.M, a.N, a.K);
+      }
     }
   }
   if constexpr (MT == 1 && !LUT) {
