@@ -55,6 +55,11 @@ X_CHECKED = ["-DANYPREC_X_FULL=0"]
 # cluster pair's 8-byte pulled reduction (the default until session 41) and the staged stores
 # of the LUT 64- / 128-token blocks.
 PREFILL_FLAGS = [("-DANYPREC_PREFILL_PULL16=0",), ("-DANYPREC_PREFILL_STAGED_LUT=1",)]
+# The decode kernels' early PDL flags (fused_gemm.cuh, ANYPREC_PDL_EW / _ET; off by default):
+# the first weights, metadata and tables loaded before the wait, the rings' prologue split
+# into early weight copies and x / metadata copies after it.
+PDL_EARLY = ("-DANYPREC_PDL_EW=1", "-DANYPREC_PDL_ET=1")
+PDL_EARLY_BITS = (3, 4, 8)
 
 
 class Builds:
@@ -95,7 +100,8 @@ def builds(tmp_path_factory):
                + [("gemm", bits, tuple(X_CHECKED)) for bits in (3, 4, 7, 8)]
                + [("gemm", 4, tuple(ASAN)), ("gemm", 4, (*X_CHECKED, *ASAN))]
                + [("prefill", bits, ()) for bits in BITS]
-               + [("prefill", bits, flags) for bits in (4, 8) for flags in PREFILL_FLAGS])
+               + [("prefill", bits, flags) for bits in (4, 8) for flags in PREFILL_FLAGS]
+               + [("gemm", bits, PDL_EARLY) for bits in PDL_EARLY_BITS])
     return b
 
 
@@ -210,6 +216,27 @@ def test_decode_kernels_match_reference(builds, bits, flags):
             layer = random_layer(scheme, bits, n, k, gs if scheme == "uniform" else -1,
                                  device="cpu", seed=bits * 100 + n)
             check(exe, layer, MS)
+
+
+@pytest.mark.parametrize("bits", PDL_EARLY_BITS)
+def test_decode_pdl_early_flags_match_reference(builds, bits):
+    # b = 3: the M = 1 uniform ring and the LUT register tables; b = 4: LP (the LUT ring, its
+    # tables filled before the wait) and X8 at M = 2..8; b = 8: the wide per-lane LUT tables.
+    # Both thread orders: the early copies share the first stage's commit group.
+    exe = builds(bits, PDL_EARLY)
+    seen = []
+    for scheme in ("uniform", "lut"):
+        for n, k, gs in SHAPES:
+            layer = random_layer(scheme, bits, n, k, gs if scheme == "uniform" else -1,
+                                 device="cpu", seed=bits * 100 + n)
+            seen += check(exe, layer, MS)
+            if n == SHAPES[0][0]:
+                check(exe, layer, [1, 4], env={"SIMT_REVERSE": "1"})
+                if scheme == "lut":  # LP by its rule only on large weights: forced here
+                    seen += check(exe, layer, [1], env={"ANYPREC_LUT_PIPE_MIN_WORK": "1"})
+    rings = {"m1pipe": bits in (3, 4), "lutpipe": bits == 4}
+    for name, want in rings.items():
+        assert any(name in s for s in seen) == want, f"b={bits} {name}: ran {sorted(set(seen))}"
 
 
 def test_decode_kernels_in_reverse_thread_order(builds):

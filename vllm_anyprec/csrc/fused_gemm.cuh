@@ -136,6 +136,24 @@
 #ifndef ANYPREC_PDL_PREFETCH
 #define ANYPREC_PDL_PREFETCH 0
 #endif
+// ANYPREC_PDL_EW=1 (early weights; benchmarks/experiments/pdl_early/): with PDL, a decode
+// block issues its first weight loads (the register double buffer's first chunk, or the ring's
+// prologue stages), its metadata where it is loaded with them, and its LUT tables before
+// pdl_wait, which then only guards x and y: weights, metadata and tables are never written by
+// a kernel, so they may be read while the kernel before is still running, and the first
+// chunk's DRAM latency overlaps that kernel's tail instead of following it. Not in the XS,
+// stream-K, PT and XB kernels (XS stages x up front; the others keep their own prologues).
+// ANYPREC_PDL_ET=1 (early trigger): pdl_launch_dependents right after pdl_wait instead of after
+// the block's last load. The next kernel's grid is then launched as soon as every block of
+// this one has started, and its blocks take each SM slot as it frees; they still wait in
+// pdl_wait for this grid to finish. (Session 10's L2 prefetch, ANYPREC_PDL_PREFETCH, pulled
+// the first lines into L2 with extra instructions; EW issues the loads the kernel makes anyway.)
+#ifndef ANYPREC_PDL_EW
+#define ANYPREC_PDL_EW 0
+#endif
+#ifndef ANYPREC_PDL_ET
+#define ANYPREC_PDL_ET 0
+#endif
 // ANYPREC_RING_PTRS=1 (off, not yet run; benchmarks/experiments/lean_alu/): the decode rings'
 // copy bookkeeping as running pointers (see kRunPtrs in the body).
 #ifndef ANYPREC_RING_PTRS
@@ -238,6 +256,12 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // PDL (launch_decode): x may be written by the kernel before this one and y read by it, so
   // neither is touched before pdl_wait. ANYPREC_PDL_PREFETCH: this block's first weights (each
   // warp's first two chunks, one line per lane) and LUT rows are pulled into L2 meanwhile.
+  // kEarlyW (ANYPREC_PDL_EW): the wait moves below the first weight loads (wait_prev).
+  constexpr bool kEarlyW = ANYPREC_PDL_EW && !XS && !SK && !PT && !XB;
+  auto wait_prev = [&]() {
+    pdl_wait();
+    if constexpr (ANYPREC_PDL_ET) pdl_launch_dependents();
+  };
   if constexpr (!SK && !XB && ANYPREC_PDL_PREFETCH) {
     const char* q0 = reinterpret_cast<const char*>(qw + (size_t)ntile * C * B * 32);
 #pragma unroll
@@ -252,7 +276,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         prefetch_l2(l0 + i * 128);
     }
   }
-  pdl_wait();
+  if constexpr (!kEarlyW) wait_prev();
   // Activations of a whole chunk are loaded up front (one latency per chunk, not per 32 k).
   // (Loading them one chunk ahead, like the weights, measured 5-30% slower: 32 more registers.)
   constexpr bool kXChunk = !XS && ANYPREC_X_CHUNK && MT <= 2;
@@ -836,6 +860,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       if constexpr (kMetaAhead) load_meta(c, mcur);
     }
     fill_tables();
+    if constexpr (kEarlyW) wait_prev();  // (x is first read in the first trip)
     // Swap (kSwap): two chunks per trip with cur / nxt swapping roles, instead of copying nxt
     // into cur after each chunk. ptxas puts the copy at the end of the trip, where it waits for
     // the next chunk's loads issued at its start (SASS, b = 4, MT = 2, FOLD = 4: `IMAD.MOV`
@@ -1009,7 +1034,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 #pragma unroll
       for (int j = 0; j < 4; ++j) acc[0][j] = 0.f;
     };
-    auto issue = [&](int j) {
+    // copy_w: false for the prologue's stages under kEarlyW, whose weights are in flight.
+    auto issue = [&](int j, bool copy_w) {
       if (j < nj) {
         int cc;
         const uint4* qsrc;
@@ -1048,8 +1074,10 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
           qsrc = qbase + (size_t)cc * B * 32;
         }
         uint4* s = kRunPtrs ? s_w : ring + ws * kSU;
+        if (copy_w) {
 #pragma unroll
-        for (int p = 0; p < B; ++p) cp_async_stream(s + p * 32 + lane, qsrc + p * 32);
+          for (int p = 0; p < B; ++p) cp_async_stream(s + p * 32 + lane, qsrc + p * 32);
+        }
         const int kx = cc * kChunkK + 8 * lane;
         if constexpr (X8) {
           // Row r's 16 bytes of lane l at 32 r + (l ^ 4 (r & 1)): the B-fragment reads (rows g
@@ -1081,13 +1109,32 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         ws = ws + 1 == ST ? 0 : ws + 1;
       }
     };
+    if constexpr (kEarlyW) {
+      // The prologue's weights (chunk warp + j nwarps into stage j; not SK or PT, whose chunk
+      // order differs), then the LP tables, before the wait; x and metadata after it, in the
+      // stages' commit groups (the first group then also holds every early copy: the first
+      // wait is for all of them, the later ones as before).
 #pragma unroll
-    for (int j = 0; j < ST - 1; ++j) issue(j);
-    if constexpr (LUT) fill_tables();  // LP: the tables once the first stages are in flight
+      for (int j = 0; j < ST - 1; ++j) {
+        if (j < nj) {
+          const int cc = warp + j * nwarps;
+          uint4* s = ring + j * kSU;
+#pragma unroll
+          for (int p = 0; p < B; ++p)
+            cp_async_stream(s + p * 32 + lane, qbase + ((size_t)cc * B + p) * 32);
+        }
+      }
+      if constexpr (LUT) fill_tables();
+      wait_prev();
+    }
+#pragma unroll
+    for (int j = 0; j < ST - 1; ++j) issue(j, !kEarlyW);
+    // LP: the tables once the first stages are in flight
+    if constexpr (LUT && !kEarlyW) fill_tables();
     auto step = [&](int j) {
       cp_async_wait<ST - 2>();  // chunk j's copies by this lane have landed
       __syncwarp();             // ... and every lane's; stage j - 1 is read by all lanes
-      issue(j + ST - 1);
+      issue(j + ST - 1, true);
       const uint4* s = kRunPtrs ? s_r : ring + rs * kSU;
       uint4 cw[B];
 #pragma unroll
@@ -1158,7 +1205,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       for (int j = 0; j < nj; ++j) step(j);
     }
   }
-  pdl_launch_dependents();  // every load of this block is issued (see launch_decode)
+  // every load of this block is issued (see launch_decode; ET: at the wait instead)
+  if constexpr (!ANYPREC_PDL_ET) pdl_launch_dependents();
   if constexpr (!SK && !PT && !XB) {  // (SK: written by sk_flush; PT: per tile; XB: above)
     if constexpr (LUT) {
 #pragma unroll
