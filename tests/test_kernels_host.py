@@ -14,7 +14,8 @@ checked as tests/gpu checks them, under the same per-dtype bounds (dequantize: b
 
 So every decode kernel (the M = 1 rings, PT, stream-K, X8, XB, MC / MR, LUT with and without
 the pair tables, the register double buffer), every prefill plan kind, the prefill build
-flags off by default (the 8-byte cluster reduction ``ANYPREC_PREFILL_PULL16=0``, ``STAGED_LUT``)
+flags off by default (the 8-byte cluster reduction ``ANYPREC_PREFILL_PULL16=0``, ``STAGED_LUT``),
+the decode kernels' loads all after the PDL wait (``ANYPREC_PDL_EW=0``)
 and the checked loads that ``ANYPREC_X_FULL`` (on by default) replaced (``X_CHECKED``) run here, in CI.
 AddressSanitizer builds catch reads outside the inputs (rows past M, K past its end). Not
 checked here: timing, registers and spills (test_cuda_compile.py), and what only the GPU's
@@ -55,11 +56,12 @@ X_CHECKED = ["-DANYPREC_X_FULL=0"]
 # cluster pair's 8-byte pulled reduction (the default until session 41) and the staged stores
 # of the LUT 64- / 128-token blocks.
 PREFILL_FLAGS = [("-DANYPREC_PREFILL_PULL16=0",), ("-DANYPREC_PREFILL_STAGED_LUT=1",)]
-# The decode kernels' early PDL flags (fused_gemm.cuh, ANYPREC_PDL_EW / _ET; off by default):
-# the first weights, metadata and tables loaded before the wait, the rings' prologue split
-# into early weight copies and x / metadata copies after it.
-PDL_EARLY = ("-DANYPREC_PDL_EW=1", "-DANYPREC_PDL_ET=1")
-PDL_EARLY_BITS = (3, 4, 8)
+# The decode kernels without the early PDL loads (fused_gemm.cuh, ANYPREC_PDL_EW=0; on by
+# default): every first weight load, metadata load and LUT table fill after the wait, the rings'
+# prologue stages copied whole (the default splits them into early weight copies and x /
+# metadata copies after the wait).
+PDL_LATE = ("-DANYPREC_PDL_EW=0",)
+PDL_LATE_BITS = (3, 4, 8)
 
 
 class Builds:
@@ -101,7 +103,7 @@ def builds(tmp_path_factory):
                + [("gemm", 4, tuple(ASAN)), ("gemm", 4, (*X_CHECKED, *ASAN))]
                + [("prefill", bits, ()) for bits in BITS]
                + [("prefill", bits, flags) for bits in (4, 8) for flags in PREFILL_FLAGS]
-               + [("gemm", bits, PDL_EARLY) for bits in PDL_EARLY_BITS])
+               + [("gemm", bits, PDL_LATE) for bits in PDL_LATE_BITS])
     return b
 
 
@@ -218,12 +220,11 @@ def test_decode_kernels_match_reference(builds, bits, flags):
             check(exe, layer, MS)
 
 
-@pytest.mark.parametrize("bits", PDL_EARLY_BITS)
-def test_decode_pdl_early_flags_match_reference(builds, bits):
-    # b = 3: the M = 1 uniform ring and the LUT register tables; b = 4: LP (the LUT ring, its
-    # tables filled before the wait) and X8 at M = 2..8; b = 8: the wide per-lane LUT tables.
-    # Both thread orders: the early copies share the first stage's commit group.
-    exe = builds(bits, PDL_EARLY)
+@pytest.mark.parametrize("bits", PDL_LATE_BITS)
+def test_decode_pdl_late_loads_match_reference(builds, bits):
+    # b = 3: the M = 1 uniform ring and the LUT register tables; b = 4: LP (the LUT ring) and X8
+    # at M = 2..8; b = 8: the wide per-lane LUT tables. Both thread orders on one shape.
+    exe = builds(bits, PDL_LATE)
     seen = []
     for scheme in ("uniform", "lut"):
         for n, k, gs in SHAPES:
@@ -234,9 +235,8 @@ def test_decode_pdl_early_flags_match_reference(builds, bits):
                 check(exe, layer, [1, 4], env={"SIMT_REVERSE": "1"})
                 if scheme == "lut":  # LP by its rule only on large weights: forced here
                     seen += check(exe, layer, [1], env={"ANYPREC_LUT_PIPE_MIN_WORK": "1"})
-    rings = {"m1pipe": bits in (3, 4), "lutpipe": bits == 4}
-    for name, want in rings.items():
-        assert any(name in s for s in seen) == want, f"b={bits} {name}: ran {sorted(set(seen))}"
+    assert any("m1pipe" in s for s in seen), sorted(set(seen))
+    assert any("lutpipe" in s for s in seen) == (bits == 4), sorted(set(seen))
 
 
 def test_decode_kernels_in_reverse_thread_order(builds):

@@ -136,23 +136,32 @@
 #ifndef ANYPREC_PDL_PREFETCH
 #define ANYPREC_PDL_PREFETCH 0
 #endif
-// ANYPREC_PDL_EW=1 (early weights; benchmarks/experiments/pdl_early/): with PDL, a decode
-// block issues its first weight loads (the register double buffer's first chunk, or the ring's
-// prologue stages), its metadata where it is loaded with them, and its LUT tables before
-// pdl_wait, which then only guards x and y: weights, metadata and tables are never written by
-// a kernel, so they may be read while the kernel before is still running, and the first
-// chunk's DRAM latency overlaps that kernel's tail instead of following it. Not in the XS,
-// stream-K, PT and XB kernels (XS stages x up front; the others keep their own prologues).
-// ANYPREC_PDL_ET=1 (early trigger): pdl_launch_dependents right after pdl_wait instead of after
-// the block's last load. The next kernel's grid is then launched as soon as every block of
-// this one has started, and its blocks take each SM slot as it frees; they still wait in
-// pdl_wait for this grid to finish. (Session 10's L2 prefetch, ANYPREC_PDL_PREFETCH, pulled
-// the first lines into L2 with extra instructions; EW issues the loads the kernel makes anyway.)
+// ANYPREC_PDL_EW (early weights, default 1; benchmarks/experiments/pdl_early/): with PDL, a
+// decode block issues its first weight loads (the register double buffer's first chunk and its
+// metadata, or the ring's prologue stages' weights) and fills its LUT tables before pdl_wait,
+// which then guards x and y alone, so the first chunk's DRAM latency overlaps the previous
+// kernel's tail instead of following it. Not in the XS, stream-K, PT and XB kernels (XS stages
+// x up front; the others keep their own prologues). Precondition: the kernel right before the
+// gemm on the stream does not write its weights, metadata or tables (vLLM writes them at load
+// time); ANYPREC_PDL=0 (plain stream order) lifts it. (Session 10's L2 prefetch,
+// ANYPREC_PDL_PREFETCH, 4% slower, added instructions; EW moves loads the kernel makes anyway.)
+// ANYPREC_PDL_ET (early trigger): pdl_launch_dependents right after pdl_wait instead of after the
+// block's last load, so that the next kernel's grid is launched once every block of this one
+// has started and its blocks take the SM slots as they free (and, with EW, load their first
+// weights at once); 0 never, 2 in every decode kernel, 1 (default) by pdl_et_takes.
+// Measured on the H100 (session 42, pdl_early/run.sh: bench_kernels, M = 1, 4, 16, b = 2..8,
+// both schemes, the four Llama-3-8B weights, two passes; tree time / variant time, 192 cells):
+// EW 1.025 (0.971-1.140), ET everywhere 0.991, both 1.067 (0.902-1.314): LUT M = 1 1.07-1.18
+// per width, uniform M = 1 1.06-1.09 ((14336, 4096) b = 4 13.2 -> 12.2 us). ET lost in the PT
+// kernel (uniform M = 1 on (4096, 28672) b = 4 23.9 -> 25.5 us) and in the uniform M = 9..16
+// kernels (b = 2 0.90-0.97x, b = 6 0.92-0.99x), hence the rule. These are gemms back to back;
+// after a kernel that writes x and does not trigger early (a model's norm or activation;
+// pdl_early/chain.py) neither flag moved the time (1.000-1.002 on the geometric mean).
 #ifndef ANYPREC_PDL_EW
-#define ANYPREC_PDL_EW 0
+#define ANYPREC_PDL_EW 1
 #endif
 #ifndef ANYPREC_PDL_ET
-#define ANYPREC_PDL_ET 0
+#define ANYPREC_PDL_ET 1
 #endif
 // ANYPREC_RING_PTRS=1 (off, not yet run; benchmarks/experiments/lean_alu/): the decode rings'
 // copy bookkeeping as running pointers (see kRunPtrs in the body).
@@ -175,6 +184,12 @@
 #endif
 
 namespace anyprec {
+
+// The decode kernels ET takes by default (ANYPREC_PDL_ET=1): M <= 8 (one 8-row tile) but the
+// PT kernel, and LUT at M <= 16.
+constexpr bool pdl_et_takes(bool lut, int mt, bool pt) {
+  return ANYPREC_PDL_ET == 2 || (ANYPREC_PDL_ET == 1 && !pt && (mt == 1 || (lut && mt <= 2)));
+}
 
 // See ANYPREC_SUM_XA above: whether the b-bit kernel for MT 8-row tiles sums x with x as A.
 constexpr bool sum_xa_wins(int b, int mt) {
@@ -258,9 +273,10 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // warp's first two chunks, one line per lane) and LUT rows are pulled into L2 meanwhile.
   // kEarlyW (ANYPREC_PDL_EW): the wait moves below the first weight loads (wait_prev).
   constexpr bool kEarlyW = ANYPREC_PDL_EW && !XS && !SK && !PT && !XB;
+  constexpr bool kEarlyTrigger = pdl_et_takes(LUT, MT, PT);
   auto wait_prev = [&]() {
     pdl_wait();
-    if constexpr (ANYPREC_PDL_ET) pdl_launch_dependents();
+    if constexpr (kEarlyTrigger) pdl_launch_dependents();
   };
   if constexpr (!SK && !XB && ANYPREC_PDL_PREFETCH) {
     const char* q0 = reinterpret_cast<const char*>(qw + (size_t)ntile * C * B * 32);
@@ -1206,7 +1222,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     }
   }
   // every load of this block is issued (see launch_decode; ET: at the wait instead)
-  if constexpr (!ANYPREC_PDL_ET) pdl_launch_dependents();
+  if constexpr (!kEarlyTrigger) pdl_launch_dependents();
   if constexpr (!SK && !PT && !XB) {  // (SK: written by sk_flush; PT: per tile; XB: above)
     if constexpr (LUT) {
 #pragma unroll

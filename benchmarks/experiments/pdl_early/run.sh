@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
-# Session 42: the decode kernels' early PDL flags (fused_gemm.cuh) against the tree.
+# Session 42: the decode kernels' early PDL flags (fused_gemm.cuh), each against them off.
+#   off   -DANYPREC_PDL_EW=0 -DANYPREC_PDL_ET=0: every load after pdl_wait, the trigger after the
+#         block's last load (the default before session 42; "base" in the runs);
 #   ew    -DANYPREC_PDL_EW=1: the first weight loads (register double buffer: the first chunk
 #         and its metadata; rings: the prologue stages' weights) and the LUT tables before
 #         pdl_wait, so the first chunk's DRAM latency overlaps the previous kernel's tail;
-#   et    -DANYPREC_PDL_ET=1: pdl_launch_dependents right after the wait, not after the last
-#         load, so the next kernel's grid is pending when this one's blocks exit;
+#   et    -DANYPREC_PDL_ET=2: pdl_launch_dependents right after the wait in every decode kernel,
+#         not after the last load, so the next kernel's grid is pending when this one's blocks
+#         exit;
 #   ewet  both.
+# (Session 42 ran this at 2b464b0, where the flags were off by default and ET=1 meant every
+# kernel: the tree there was "off", and ET=1 is ET=2 here. Since then the tree's defaults are
+# EW on and ET by its rule; confirm.sh times those against off.)
 # Steps (AB_STEPS):
-#   build  the tree and the three copies at once;
-#   tests  on ewet: the decode tests (every M of the odd shape, the M = 1 / 2..8 folds, long K,
-#          the LUT ring, chunk tails, the Llama weights, graphs) and the PDL switch runs; on ew
-#          and et: the graph and Llama-weight tests;
+#   build  the four copies at once (and the tree, unused);
+#   tests  on ewet: the decode tests (every M of the odd shape, the M = 1 / 2..8 / 9..16 folds,
+#          long K, the LUT ring, chunk tails, the Llama weights, graphs) and the PDL switch
+#          runs; on ew and et: the graph, Llama-weight and odd-shape tests;
 #   bench  bench_kernels at M = 1, 4, 16, b = 2..8, both schemes, the four Llama-3-8B weights:
-#          two alternating passes of base / ew / et / ewet; ratios.txt (tree time / variant
-#          time per width: > 1, the variant is faster) and table.txt;
+#          two alternating passes of base (off) / ew / et / ewet; ratios.txt (base time /
+#          variant time per width: > 1, the variant is faster) and table.txt;
 #   chain  chain.py in each tree: the M = 1 gemm after a kernel that writes its x (as in a
 #          model, where the kernel before does not trigger early), chain_NAME/chain.json.
-# Calls: "build tests" (~7 min with the start), "bench chain" (~8 min). Outputs:
+# Calls: "build tests" (~7 min with the start), "bench chain" (~3 min). Outputs:
 # OUT/pdlearly.tgz, OUT/runs.tgz (bench).
 # Usage: OUT=$OUT AB_STEPS="build tests" bash benchmarks/experiments/pdl_early/run.sh
 set -uo pipefail
@@ -26,8 +32,9 @@ ab_rundir pdlearly
 nvidia-smi --query-gpu=name,clocks.sm,clocks.mem --format=csv > "$R/gpu.txt"
 if ab_step build; then
   ab_init pdlearly
-  ab_build_variants "ew -DANYPREC_PDL_EW=1" "et -DANYPREC_PDL_ET=1" \
-    "ewet -DANYPREC_PDL_EW=1 -DANYPREC_PDL_ET=1"
+  ab_build_variants "off -DANYPREC_PDL_EW=0 -DANYPREC_PDL_ET=0" \
+    "ew -DANYPREC_PDL_EW=1 -DANYPREC_PDL_ET=0" "et -DANYPREC_PDL_EW=0 -DANYPREC_PDL_ET=2" \
+    "ewet -DANYPREC_PDL_EW=1 -DANYPREC_PDL_ET=2"
   ab_pack
 else
   ab_resume pdlearly
@@ -47,7 +54,7 @@ if ab_step bench; then
   export AB_TIMEOUT=90
   ARGS=(--ms 1,4,16 --bits 2,3,4,5,6,7,8)
   for pass in 1 2; do
-    ab_bench "base$pass" . -- "${ARGS[@]}"
+    ab_bench "base$pass" /tmp/off -- "${ARGS[@]}"
     ab_bench "ew$pass" /tmp/ew -- "${ARGS[@]}"
     ab_bench "et$pass" /tmp/et -- "${ARGS[@]}"
     ab_bench "ewet$pass" /tmp/ewet -- "${ARGS[@]}"
@@ -59,7 +66,7 @@ if ab_step bench; then
 fi
 if ab_step chain; then
   for v in base ew et ewet; do
-    d=/tmp/$v && [ $v = base ] && d=$PWD
+    d=/tmp/$v && [ $v = base ] && d=/tmp/off
     (cd "$d" && PYTHONPATH=$d timeout 150 python3 benchmarks/experiments/pdl_early/chain.py \
       --out "$R/chain_$v" --bits 2,4,8 > "$R/chain_$v.log" 2>&1) || tail -3 "$R/chain_$v.log"
     echo "chain $v: $(grep -c ratio "$R/chain_$v.log") rows"
