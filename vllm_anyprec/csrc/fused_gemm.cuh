@@ -136,12 +136,13 @@
 #ifndef ANYPREC_PDL_PREFETCH
 #define ANYPREC_PDL_PREFETCH 0
 #endif
-// ANYPREC_PDL_EW (early weights, default 1; benchmarks/experiments/pdl_early/): with PDL, a
+// ANYPREC_PDL_EW (early weights, default 2; benchmarks/experiments/pdl_early/): with PDL, a
 // decode block issues its first weight loads (the register double buffer's first chunk and its
 // metadata, or the ring's prologue stages' weights) and fills its LUT tables before pdl_wait,
 // which then guards x and y alone, so the first chunk's DRAM latency overlaps the previous
-// kernel's tail instead of following it. Not in the XS, stream-K, PT and XB kernels (XS stages
-// x up front; the others keep their own prologues). Precondition: the kernel right before the
+// kernel's tail instead of following it. 0 off; 1 not in the PT kernels (M = 1 and X8's
+// persistent tiles); 2 in those too. Never in the XS, stream-K and XB kernels (XS stages x up
+// front; the others keep their own prologues). Precondition: the kernel right before the
 // gemm on the stream does not write its weights, metadata or tables (vLLM writes them at load
 // time); ANYPREC_PDL=0 (plain stream order) lifts it. (Session 10's L2 prefetch,
 // ANYPREC_PDL_PREFETCH, 4% slower, added instructions; EW moves loads the kernel makes anyway.)
@@ -158,7 +159,7 @@
 // after a kernel that writes x and does not trigger early (a model's norm or activation;
 // pdl_early/chain.py) neither flag moved the time (1.000-1.002 on the geometric mean).
 #ifndef ANYPREC_PDL_EW
-#define ANYPREC_PDL_EW 1
+#define ANYPREC_PDL_EW 2
 #endif
 #ifndef ANYPREC_PDL_ET
 #define ANYPREC_PDL_ET 1
@@ -272,7 +273,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // neither is touched before pdl_wait. ANYPREC_PDL_PREFETCH: this block's first weights (each
   // warp's first two chunks, one line per lane) and LUT rows are pulled into L2 meanwhile.
   // kEarlyW (ANYPREC_PDL_EW): the wait moves below the first weight loads (wait_prev).
-  constexpr bool kEarlyW = ANYPREC_PDL_EW && !XS && !SK && !PT && !XB;
+  constexpr bool kEarlyW = ANYPREC_PDL_EW && !XS && !SK && !XB && (!PT || ANYPREC_PDL_EW == 2);
   constexpr bool kEarlyTrigger = pdl_et_takes(LUT, MT, PT);
   auto wait_prev = [&]() {
     pdl_wait();
@@ -1126,18 +1127,20 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       }
     };
     if constexpr (kEarlyW) {
-      // The prologue's weights (chunk warp + j nwarps into stage j; not SK or PT, whose chunk
-      // order differs), then the LP tables, before the wait; x and metadata after it, in the
-      // stages' commit groups (the first group then also holds every early copy: the first
-      // wait is for all of them, the later ones as before).
+      // The prologue's weights (chunk warp + j nwarps of the tile into stage j; PT: the warp's
+      // j-th chunk of its tile sequence, per chunks a tile), then the LP tables, before the
+      // wait; x and metadata after it, in the stages' commit groups (the first group then also
+      // holds every early copy: the first wait is for all of them, the later ones as before).
 #pragma unroll
       for (int j = 0; j < ST - 1; ++j) {
-        if (j < nj) {
-          const int cc = warp + j * nwarps;
+        if (j < nj) {  // (PT: per >= 1 here)
+          const int cc = warp + (PT ? j % per : j) * nwarps;
+          const uint4* q0 =
+              PT ? qw + (size_t)(tile0 + (j / per) * tstep) * C * B * 32 + lane : qbase;
           uint4* s = ring + j * kSU;
 #pragma unroll
           for (int p = 0; p < B; ++p)
-            cp_async_stream(s + p * 32 + lane, qbase + ((size_t)cc * B + p) * 32);
+            cp_async_stream(s + p * 32 + lane, q0 + ((size_t)cc * B + p) * 32);
         }
       }
       if constexpr (LUT) fill_tables();
