@@ -136,30 +136,34 @@
 #ifndef ANYPREC_PDL_PREFETCH
 #define ANYPREC_PDL_PREFETCH 0
 #endif
-// ANYPREC_PDL_EW (early weights, default 2; benchmarks/experiments/pdl_early/): with PDL, a
+// ANYPREC_PDL_EW (early weights, default 1; benchmarks/experiments/pdl_early/): with PDL, a
 // decode block issues its first weight loads (the register double buffer's first chunk and its
 // metadata, or the ring's prologue stages' weights) and fills its LUT tables before pdl_wait,
 // which then guards x and y alone, so the first chunk's DRAM latency overlaps the previous
 // kernel's tail instead of following it. 0 off; 1 not in the PT kernels (M = 1 and X8's
-// persistent tiles); 2 in those too. Never in the XS, stream-K and XB kernels (XS stages x up
-// front; the others keep their own prologues). Precondition: the kernel right before the
-// gemm on the stream does not write its weights, metadata or tables (vLLM writes them at load
-// time); ANYPREC_PDL=0 (plain stream order) lifts it. (Session 10's L2 prefetch,
-// ANYPREC_PDL_PREFETCH, 4% slower, added instructions; EW moves loads the kernel makes anyway.)
+// persistent tiles); 2 in those too, which timed the same as 1 (H100, pdl_early/pt.sh: 1.000
+// over uniform M = 1, 4, b = 2..8 on (4096, 28672), (4096, 14336), (8192, 28672); their
+// blocks start only when the previous grid has drained), so 1. Never in the XS, stream-K and
+// XB kernels (XS stages x up front; the others keep their own prologues). Precondition: the
+// kernel right before the gemm on the stream does not write its weights, metadata or tables
+// (vLLM writes them at load time); ANYPREC_PDL=0 (plain stream order) lifts it. (Session 10's
+// L2 prefetch, ANYPREC_PDL_PREFETCH, 4% slower, added instructions; EW moves loads the kernel
+// makes anyway.)
 // ANYPREC_PDL_ET (early trigger): pdl_launch_dependents right after pdl_wait instead of after the
 // block's last load, so that the next kernel's grid is launched once every block of this one
 // has started and its blocks take the SM slots as they free (and, with EW, load their first
 // weights at once); 0 never, 2 in every decode kernel, 1 (default) by pdl_et_takes.
 // Measured on the H100 (session 42, pdl_early/run.sh: bench_kernels, M = 1, 4, 16, b = 2..8,
-// both schemes, the four Llama-3-8B weights, two passes; tree time / variant time, 192 cells):
-// EW 1.025 (0.971-1.140), ET everywhere 0.991, both 1.067 (0.902-1.314): LUT M = 1 1.07-1.18
-// per width, uniform M = 1 1.06-1.09 ((14336, 4096) b = 4 13.2 -> 12.2 us). ET lost in the PT
-// kernel (uniform M = 1 on (4096, 28672) b = 4 23.9 -> 25.5 us) and in the uniform M = 9..16
-// kernels (b = 2 0.90-0.97x, b = 6 0.92-0.99x), hence the rule. These are gemms back to back;
+// both schemes, the four Llama-3-8B weights, two passes; both-off time / variant time, 192
+// cells): EW 1.025 (0.971-1.140), ET everywhere 0.991, both 1.067 (0.902-1.314): LUT M = 1
+// 1.07-1.18 per width, uniform M = 1 1.06-1.09 ((14336, 4096) b = 4 13.2 -> 12.2 us). ET lost in
+// the PT kernel (uniform M = 1 on (4096, 28672) b = 4 23.9 -> 25.5 us) and in the uniform
+// M = 9..16 kernels (b = 2 0.90-0.97x, b = 6 0.92-0.99x), hence the rule; the defaults against
+// both off on the same machine (pdl_early/confirm.sh): 1.073 (0.980-1.331). Gemms back to back;
 // after a kernel that writes x and does not trigger early (a model's norm or activation;
 // pdl_early/chain.py) neither flag moved the time (1.000-1.002 on the geometric mean).
 #ifndef ANYPREC_PDL_EW
-#define ANYPREC_PDL_EW 2
+#define ANYPREC_PDL_EW 1
 #endif
 #ifndef ANYPREC_PDL_ET
 #define ANYPREC_PDL_ET 1
