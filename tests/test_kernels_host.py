@@ -15,7 +15,8 @@ checked as tests/gpu checks them, under the same per-dtype bounds (dequantize: b
 So every decode kernel (the M = 1 rings, PT, stream-K, X8, XB, MC / MR, LUT with and without
 the pair tables, the register double buffer), every prefill plan kind, the prefill build
 flags off by default (the 8-byte cluster reduction ``ANYPREC_PREFILL_PULL16=0``, ``STAGED_LUT``),
-the decode kernels' loads all after the PDL wait (``ANYPREC_PDL_EW=0``)
+the decode kernels' loads all after the PDL wait (``ANYPREC_PDL_EW=0``) or early in the PT kernels
+too (``=2``)
 and the checked loads that ``ANYPREC_X_FULL`` (on by default) replaced (``X_CHECKED``) run here, in CI.
 AddressSanitizer builds catch reads outside the inputs (rows past M, K past its end). Not
 checked here: timing, registers and spills (test_cuda_compile.py), and what only the GPU's
@@ -62,6 +63,8 @@ PREFILL_FLAGS = [("-DANYPREC_PREFILL_PULL16=0",), ("-DANYPREC_PREFILL_STAGED_LUT
 # metadata copies after the wait).
 PDL_LATE = ("-DANYPREC_PDL_EW=0",)
 PDL_LATE_BITS = (3, 4, 8)
+# ... and with them in the persistent-tile kernels too (ANYPREC_PDL_EW=2, off: no faster).
+PDL_PT = ("-DANYPREC_PDL_EW=2",)
 
 
 class Builds:
@@ -103,7 +106,8 @@ def builds(tmp_path_factory):
                + [("gemm", 4, tuple(ASAN)), ("gemm", 4, (*X_CHECKED, *ASAN))]
                + [("prefill", bits, ()) for bits in BITS]
                + [("prefill", bits, flags) for bits in (4, 8) for flags in PREFILL_FLAGS]
-               + [("gemm", bits, PDL_LATE) for bits in PDL_LATE_BITS])
+               + [("gemm", bits, PDL_LATE) for bits in PDL_LATE_BITS]
+               + [("gemm", 4, PDL_PT)])
     return b
 
 
@@ -359,6 +363,16 @@ def test_decode_kernel_switches(builds, name):
         # the NP instances (single-code tables) end in "true>", the pair tables' in "false>"
         np_flag = "true>" if name == "pairs0" else "false>"
         assert all(s.split(" block=")[0].endswith(np_flag) for s in seen), seen
+
+
+@pytest.mark.parametrize("name", ["pt2g3", "ptst3", "eightpt3"])
+def test_pt_kernels_with_early_loads(builds, name):
+    # ANYPREC_PDL_EW=2: the PT kernels' prologue copies along each warp's tile sequence (3
+    # stages and several tiles per block: a warp's second early chunk in its next tile).
+    env, bits, scheme, (n, k, gs), ms, want = SWITCHES[name]
+    layer = random_layer(scheme, bits, n, k, gs, device="cpu", seed=len(name) + bits)
+    seen = check(builds(bits, PDL_PT), layer, ms, env=dict(kv.split("=") for kv in env.split()))
+    assert any(s.startswith(want) for s in seen), f"{name}: expected {want}..., ran {seen}"
 
 
 # K = 256 c + r as test_gemm_chunk_tails (tests/gpu): 8-warp blocks on 3 n-tiles, the chunk
