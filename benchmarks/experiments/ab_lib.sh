@@ -31,6 +31,10 @@
 #                                     against -DANYPREC_DECODE_SWAP=0: ab_init NAME, both built
 #                                     (ab_build_pair off), bench_kernels ARGS in two passes side by
 #                                     side (rule1 off1 rule2 off2), the table in R/table_swap.txt
+#   ab_vs_tree VAR TAG ARGS...        (after ab_build_variants "VAR ...") bench_kernels ARGS in
+#                                     two alternating passes of /tmp/VAR (VAR1, VAR2) and the
+#                                     tree (TAG1, TAG2); R/table.txt and R/ratios.txt (VAR time /
+#                                     tree time: > 1, the tree is faster), packed
 #   ncu_init FILE                     OUT (default device_out) made and RAW=OUT/FILE emptied, for
 #                                     the ncu scripts' raw output
 #   ncu_prefill LABEL SCHEME BITS K N M [TOKENS SPLIT] -- NCU_ARGS
@@ -174,6 +178,18 @@ ab_ratios() {
 ab_finish() {
   python3 benchmarks/experiments/decode_m1/table.py "$RUNS" "$@" > "$RUNS/table.txt"
   tar czf "$OUT/runs.tgz" -C "$RUNS" .
+}
+ab_vs_tree() {
+  local var=$1 tag=$2 pass
+  shift 2
+  for pass in 1 2; do
+    ab_bench "$var$pass" "/tmp/$var" -- "$@"
+    ab_bench "$tag$pass" . -- "$@"
+  done
+  ab_finish "${var}1" "${tag}1" "${var}2" "${tag}2"
+  cp "$RUNS/table.txt" "$R/table.txt"
+  ab_ratios "$R/ratios.txt" "${var}1" "${var}2" "${tag}1,${tag}2"
+  ab_pack
 }
 ab_swap_ab() {
   ab_init "$1"

@@ -1645,8 +1645,9 @@ inline bool pipe_enabled() {
 #endif
 // Programmatic dependent launch for the decode kernels (sm_90+): lets a decode kernel start
 // while the kernel before it on the stream finishes, so its launch and prologue overlap that
-// kernel's tail instead of following it; the body waits (pdl_wait) before it reads anything
-// and lets the next kernel start once its loads are issued (pdl_launch_dependents). Captured
+// kernel's tail instead of following it; the body waits (pdl_wait) before it reads x (EW: its
+// first weights are in flight by then) and lets the next kernel start once its loads are
+// issued, or right after the wait (ET; pdl_launch_dependents; see ANYPREC_PDL_EW). Captured
 // CUDA graphs keep the dependency as a programmatic edge. Measured on the H100 against plain
 // stream order (benchmarks/experiments/decode_pdl/, same build, run-time switch): uniform 4-5%
 // faster (geometric mean over the Llama-3-8B weights, b = 2..8, M = 1 and 4; -12% .. +7% per

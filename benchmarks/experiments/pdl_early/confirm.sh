@@ -14,12 +14,4 @@ ab_init pdlconfirm
 ab_build_variants "off -DANYPREC_PDL_EW=0 -DANYPREC_PDL_ET=0"
 ab_pack
 export AB_TIMEOUT=90
-ARGS=(--ms 1,4,16 --bits 2,3,4,5,6,7,8)
-for pass in 1 2; do
-  ab_bench "off$pass" /tmp/off -- "${ARGS[@]}"
-  ab_bench "rule$pass" . -- "${ARGS[@]}"
-done
-ab_finish off1 rule1 off2 rule2
-cp "$RUNS/table.txt" "$R/table.txt"
-ab_ratios "$R/ratios.txt" off1 off2 rule1,rule2
-ab_pack
+ab_vs_tree off rule --ms 1,4,16 --bits 2,3,4,5,6,7,8
