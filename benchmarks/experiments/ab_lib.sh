@@ -31,6 +31,8 @@
 #                                     against -DANYPREC_DECODE_SWAP=0: ab_init NAME, both built
 #                                     (ab_build_pair off), bench_kernels ARGS in two passes side by
 #                                     side (rule1 off1 rule2 off2), the table in R/table_swap.txt
+#   ab_start NAME                     ab_rundir NAME, the GPU's name and clocks in R/gpu.txt,
+#                                     ab_init NAME (a one-call A/B's first step)
 #   ab_vs_tree VAR TAG ARGS...        (after ab_build_variants "VAR ...") bench_kernels ARGS in
 #                                     two alternating passes of /tmp/VAR (VAR1, VAR2) and the
 #                                     tree (TAG1, TAG2); R/table.txt and R/ratios.txt (VAR time /
@@ -178,6 +180,11 @@ ab_ratios() {
 ab_finish() {
   python3 benchmarks/experiments/decode_m1/table.py "$RUNS" "$@" > "$RUNS/table.txt"
   tar czf "$OUT/runs.tgz" -C "$RUNS" .
+}
+ab_start() {
+  ab_rundir "$1"
+  nvidia-smi --query-gpu=name,clocks.sm,clocks.mem --format=csv > "$R/gpu.txt"
+  ab_init "$1"
 }
 ab_vs_tree() {
   local var=$1 tag=$2 pass

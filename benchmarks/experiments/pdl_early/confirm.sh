@@ -8,9 +8,7 @@
 # Usage: OUT=$OUT bash benchmarks/experiments/pdl_early/confirm.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
-ab_rundir pdlconfirm
-nvidia-smi --query-gpu=name,clocks.sm,clocks.mem --format=csv > "$R/gpu.txt"
-ab_init pdlconfirm
+ab_start pdlconfirm
 ab_build_variants "off -DANYPREC_PDL_EW=0 -DANYPREC_PDL_ET=0"
 ab_pack
 export AB_TIMEOUT=90

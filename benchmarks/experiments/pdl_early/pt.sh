@@ -12,9 +12,7 @@
 # Usage: OUT=$OUT bash benchmarks/experiments/pdl_early/pt.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
-ab_rundir pdlpt
-nvidia-smi --query-gpu=name,clocks.sm,clocks.mem --format=csv > "$R/gpu.txt"
-ab_init pdlpt
+ab_start pdlpt
 ab_build_variants "withpt -DANYPREC_PDL_EW=2"
 ab_pack
 (cd /tmp/withpt && ab_pytest "$R/tests.log" 120 tests/gpu/test_cuda_kernels.py -k \
