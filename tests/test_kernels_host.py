@@ -216,29 +216,35 @@ WIDTH_BUILDS = [(b, ()) for b in BITS] + [(b, tuple(X_CHECKED)) for b in (3, 4, 
 @pytest.mark.parametrize("bits,flags", WIDTH_BUILDS,
                          ids=[f"b{b}-{'x_checked' if f else 'default'}" for b, f in WIDTH_BUILDS])
 def test_decode_kernels_match_reference(builds, bits, flags):
-    exe = builds(bits, flags)
-    for scheme in ("uniform", "lut"):
-        for n, k, gs in SHAPES:
-            layer = random_layer(scheme, bits, n, k, gs if scheme == "uniform" else -1,
-                                 device="cpu", seed=bits * 100 + n)
-            check(exe, layer, MS)
+    check_shapes(builds(bits, flags), bits)
 
 
-@pytest.mark.parametrize("bits", PDL_LATE_BITS)
-def test_decode_pdl_late_loads_match_reference(builds, bits):
-    # b = 3: the M = 1 uniform ring and the LUT register tables; b = 4: LP (the LUT ring) and X8
-    # at M = 2..8; b = 8: the wide per-lane LUT tables. Both thread orders on one shape.
-    exe = builds(bits, PDL_LATE)
+def check_shapes(exe, bits, first_shape=None) -> list[str]:
+    """Both schemes on every shape of SHAPES at every M of MS (check); first_shape(exe, layer)
+    also runs on the first shape's layers. Returns the kernels launched."""
     seen = []
     for scheme in ("uniform", "lut"):
         for n, k, gs in SHAPES:
             layer = random_layer(scheme, bits, n, k, gs if scheme == "uniform" else -1,
                                  device="cpu", seed=bits * 100 + n)
             seen += check(exe, layer, MS)
-            if n == SHAPES[0][0]:
-                check(exe, layer, [1, 4], env={"SIMT_REVERSE": "1"})
-                if scheme == "lut":  # LP by its rule only on large weights: forced here
-                    seen += check(exe, layer, [1], env={"ANYPREC_LUT_PIPE_MIN_WORK": "1"})
+            if first_shape is not None and n == SHAPES[0][0]:
+                seen += first_shape(exe, layer)
+    return seen
+
+
+@pytest.mark.parametrize("bits", PDL_LATE_BITS)
+def test_decode_pdl_late_loads_match_reference(builds, bits):
+    # b = 3: the M = 1 uniform ring and the LUT register tables; b = 4: LP (the LUT ring) and X8
+    # at M = 2..8; b = 8: the wide per-lane LUT tables. Both thread orders on one shape.
+    def first_shape(exe, layer):
+        check(exe, layer, [1, 4], env={"SIMT_REVERSE": "1"})
+        if layer.scheme != "lut":
+            return []
+        # LP by its rule only on large weights: forced here
+        return check(exe, layer, [1], env={"ANYPREC_LUT_PIPE_MIN_WORK": "1"})
+
+    seen = check_shapes(builds(bits, PDL_LATE), bits, first_shape)
     assert any("m1pipe" in s for s in seen), sorted(set(seen))
     assert any("lutpipe" in s for s in seen) == (bits == 4), sorted(set(seen))
 
@@ -351,12 +357,19 @@ SWITCHES = {
 }
 
 
-@pytest.mark.parametrize("name", list(SWITCHES))
-def test_decode_kernel_switches(builds, name):
+def run_switch(builds, name, flags=()) -> list[str]:
+    """SWITCHES[name] on the build of its width with flags: every M within REL_TOL, and the
+    kernel it names among those launched (returned)."""
     env, bits, scheme, (n, k, gs), ms, want = SWITCHES[name]
     layer = random_layer(scheme, bits, n, k, gs, device="cpu", seed=len(name) + bits)
-    seen = check(builds(bits), layer, ms, env=dict(kv.split("=") for kv in env.split()))
+    seen = check(builds(bits, flags), layer, ms, env=dict(kv.split("=") for kv in env.split()))
     assert any(s.startswith(want) for s in seen), f"{name}: expected {want}..., ran {seen}"
+    return seen
+
+
+@pytest.mark.parametrize("name", list(SWITCHES))
+def test_decode_kernel_switches(builds, name):
+    seen = run_switch(builds, name)
     if name == "lpbits":
         assert not any("lutpipe" in s for s in seen), seen
     if name.startswith("pairs"):
@@ -369,10 +382,7 @@ def test_decode_kernel_switches(builds, name):
 def test_pt_kernels_with_early_loads(builds, name):
     # ANYPREC_PDL_EW=2: the PT kernels' prologue copies along each warp's tile sequence (3
     # stages and several tiles per block: a warp's second early chunk in its next tile).
-    env, bits, scheme, (n, k, gs), ms, want = SWITCHES[name]
-    layer = random_layer(scheme, bits, n, k, gs, device="cpu", seed=len(name) + bits)
-    seen = check(builds(bits, PDL_PT), layer, ms, env=dict(kv.split("=") for kv in env.split()))
-    assert any(s.startswith(want) for s in seen), f"{name}: expected {want}..., ran {seen}"
+    run_switch(builds, name, PDL_PT)
 
 
 # K = 256 c + r as test_gemm_chunk_tails (tests/gpu): 8-warp blocks on 3 n-tiles, the chunk

@@ -31,6 +31,8 @@
 #                                     against -DANYPREC_DECODE_SWAP=0: ab_init NAME, both built
 #                                     (ab_build_pair off), bench_kernels ARGS in two passes side by
 #                                     side (rule1 off1 rule2 off2), the table in R/table_swap.txt
+#   ab_pytest_in DIR LOG SECONDS ARGS...
+#                                     ab_pytest in the tree DIR (a built copy), then ab_pack
 #   ab_start NAME                     ab_rundir NAME, the GPU's name and clocks in R/gpu.txt,
 #                                     ab_init NAME (a one-call A/B's first step)
 #   ab_vs_tree VAR TAG ARGS...        (after ab_build_variants "VAR ...") bench_kernels ARGS in
@@ -181,18 +183,21 @@ ab_finish() {
   python3 benchmarks/experiments/decode_m1/table.py "$RUNS" "$@" > "$RUNS/table.txt"
   tar czf "$OUT/runs.tgz" -C "$RUNS" .
 }
+ab_pytest_in() {
+  local dir=$1
+  shift
+  (cd "$dir" && ab_pytest "$@")
+  ab_pack
+}
 ab_start() {
   ab_rundir "$1"
   nvidia-smi --query-gpu=name,clocks.sm,clocks.mem --format=csv > "$R/gpu.txt"
   ab_init "$1"
 }
 ab_vs_tree() {
-  local var=$1 tag=$2 pass
+  local var=$1 tag=$2
   shift 2
-  for pass in 1 2; do
-    ab_bench "$var$pass" "/tmp/$var" -- "$@"
-    ab_bench "$tag$pass" . -- "$@"
-  done
+  ab_bench_passes 2 "$var /tmp/$var" "$tag ." -- "$@"
   ab_finish "${var}1" "${tag}1" "${var}2" "${tag}2"
   cp "$RUNS/table.txt" "$R/table.txt"
   ab_ratios "$R/ratios.txt" "${var}1" "${var}2" "${tag}1,${tag}2"

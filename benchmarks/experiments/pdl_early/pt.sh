@@ -15,10 +15,9 @@ source benchmarks/experiments/ab_lib.sh
 ab_start pdlpt
 ab_build_variants "withpt -DANYPREC_PDL_EW=2"
 ab_pack
-(cd /tmp/withpt && ab_pytest "$R/tests.log" 120 tests/gpu/test_cuda_kernels.py -k \
+ab_pytest_in /tmp/withpt "$R/tests.log" 120 tests/gpu/test_cuda_kernels.py -k \
   "m1_every_fold or m1_long_k or m2_8_every_fold or llama_shapes or cuda_graph \
-or pt2g3 or pt2g2c or ptst or eightpt or eightpt3")
-ab_pack
+or pt2g3 or pt2g2c or ptst or eightpt or eightpt3"
 export AB_TIMEOUT=90
 ab_vs_tree withpt tree --ms 1,4 --bits 2,3,4,5,6,7,8 --schemes uniform \
   --shapes 4096x28672,4096x14336,8192x28672

@@ -40,25 +40,18 @@ else
   ab_resume pdlearly
 fi
 if ab_step tests; then
-  (cd /tmp/ewet && ab_pytest "$R/tests_ewet.log" 240 tests/gpu/test_cuda_kernels.py -k \
+  ab_pytest_in /tmp/ewet "$R/tests_ewet.log" 240 tests/gpu/test_cuda_kernels.py -k \
     "all_m_odd_shape or m1_every_fold or m1_long_k or lut_m1_ring or m2_8_every_fold \
-or m9_16_every_fold or chunk_tails or llama_shapes or cuda_graph or pdl1 or pdl0 or pdlrule0")
-  ab_pack
+or m9_16_every_fold or chunk_tails or llama_shapes or cuda_graph or pdl1 or pdl0 or pdlrule0"
   for v in ew et; do
-    (cd "/tmp/$v" && ab_pytest "$R/tests_$v.log" 150 tests/gpu/test_cuda_kernels.py -k \
-      "llama_shapes or cuda_graph or all_m_odd_shape")
-    ab_pack
+    ab_pytest_in "/tmp/$v" "$R/tests_$v.log" 150 tests/gpu/test_cuda_kernels.py -k \
+      "llama_shapes or cuda_graph or all_m_odd_shape"
   done
 fi
 if ab_step bench; then
   export AB_TIMEOUT=90
   ARGS=(--ms 1,4,16 --bits 2,3,4,5,6,7,8)
-  for pass in 1 2; do
-    ab_bench "base$pass" /tmp/off -- "${ARGS[@]}"
-    ab_bench "ew$pass" /tmp/ew -- "${ARGS[@]}"
-    ab_bench "et$pass" /tmp/et -- "${ARGS[@]}"
-    ab_bench "ewet$pass" /tmp/ewet -- "${ARGS[@]}"
-  done
+  ab_bench_passes 2 "base /tmp/off" "ew /tmp/ew" "et /tmp/et" "ewet /tmp/ewet" -- "${ARGS[@]}"
   ab_finish base1 ew1 et1 ewet1 base2 ew2 et2 ewet2
   cp "$RUNS/table.txt" "$R/table.txt"
   ab_ratios "$R/ratios.txt" base1 base2 ew1,ew2 et1,et2 ewet1,ewet2
