@@ -19,6 +19,11 @@
 #   ab_bench_passes N "TAG DIR" ... -- ARGS
 #                                     N passes of ab_bench over the specs in turn (TAGp, p = 1..N),
 #                                     so that each pass's variants run side by side
+#   ab_switch_passes "TAG [VAR=V ...]" ... -- ARGS
+#                                     run-time switches on the tree in ., the first spec the
+#                                     base: two alternating passes of ab_bench (TAG1, TAG2),
+#                                     packed after each; R/table.txt and R/ratios.txt (base time
+#                                     / variant time: > 1, the variant is faster), packed
 #   ab_ratios FILE BASE1 BASE2 VAR1,VAR2 ...
 #                                     prefill_pdl/ratios.py --bits over RUNS: the noise (BASE1
 #                                     against BASE2), then each variant's passes against both
@@ -168,6 +173,27 @@ ab_bench_passes() {
       ab_bench "${words[0]}$pass" "${words[1]}" -- "$@"
     done
   done
+}
+ab_switch_passes() {
+  local specs=() spec words pass names=() pairs=() base
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do specs+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  for pass in 1 2; do
+    for spec in "${specs[@]}"; do
+      read -ra words <<< "$spec"
+      ab_bench "${words[0]}$pass" . "${words[@]:1}" -- "$@"
+      names+=("${words[0]}$pass")
+    done
+    ab_pack
+  done
+  ab_finish "${names[@]}"
+  cp "$RUNS/table.txt" "$R/table.txt"
+  base=${specs[0]%% *}
+  for spec in "${specs[@]:1}"; do
+    pairs+=("${spec%% *}1,${spec%% *}2")
+  done
+  ab_ratios "$R/ratios.txt" "${base}1" "${base}2" "${pairs[@]}"
+  ab_pack
 }
 ab_ratios() {
   local file=$1 b1=$2 b2=$3 v

@@ -33,21 +33,4 @@ VARIANTS=("base" "st3 ANYPREC_PT_STAGES=3" "st2 ANYPREC_PT_STAGES=2" "w2 ANYPREC
           "w8 ANYPREC_PT_WARPS=8" "pt0 ANYPREC_DECODE_PT=0" "pt2 ANYPREC_DECODE_PT=2"
           "lp0 ANYPREC_LUT_PIPE=0" "lp2 ANYPREC_LUT_PIPE=2"
           "cand ANYPREC_LUT_PIPE_BITS=0x10 ANYPREC_PT_STAGES3_BITS=0x4")
-names=()
-for pass in 1 2; do
-  for v in "${VARIANTS[@]}"; do
-    read -ra words <<< "$v"
-    ab_bench "${words[0]}$pass" . "${words[@]:1}" -- "${ARGS[@]}"
-    names+=("${words[0]}$pass")
-  done
-  ab_pack
-done
-ab_finish "${names[@]}"
-cp "$RUNS/table.txt" "$R/table.txt"
-pairs=()
-for v in "${VARIANTS[@]:1}"; do
-  read -ra words <<< "$v"
-  pairs+=("${words[0]}1,${words[0]}2")
-done
-ab_ratios "$R/ratios.txt" base1 base2 "${pairs[@]}"
-ab_pack
+ab_switch_passes "${VARIANTS[@]}" -- "${ARGS[@]}"

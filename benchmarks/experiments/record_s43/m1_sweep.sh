@@ -36,21 +36,4 @@ picked=("base")
 for v in "${ALL[@]}"; do
   if [ -z "${VARIANTS:-}" ] || [[ " $VARIANTS " == *" ${v%% *} "* ]]; then picked+=("$v"); fi
 done
-names=()
-for pass in 1 2; do
-  for v in "${picked[@]}"; do
-    read -ra words <<< "$v"
-    ab_bench "${words[0]}$pass" . "${words[@]:1}" -- "${ARGS[@]}"
-    names+=("${words[0]}$pass")
-  done
-  ab_pack
-done
-ab_finish "${names[@]}"
-cp "$RUNS/table.txt" "$R/table.txt"
-cp "$RUNS"/*.json "$R/" 2>/dev/null
-pairs=()
-for v in "${picked[@]:1}"; do
-  pairs+=("${v%% *}1,${v%% *}2")
-done
-ab_ratios "$R/ratios.txt" base1 base2 "${pairs[@]}"
-ab_pack
+ab_switch_passes "${picked[@]}" -- "${ARGS[@]}"
