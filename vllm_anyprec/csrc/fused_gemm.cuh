@@ -1787,11 +1787,23 @@ bool launch_pt_st(const GemmArgs& a, cudaStream_t stream, int mode, cudaError_t&
                       static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size, order);
   return true;
 }
+// ANYPREC_PT_BITS: the widths b (bit b) PT's rule (mode 1) takes; the others run the ring
+// kernel. Default b = 2, 3: once the ring kernels issue their first weight loads before the PDL
+// wait and trigger early (ANYPREC_PDL_EW / ET, session 42), the ring beat PT at every b >= 4 on
+// (4096, 28672), the one Llama-3-8B weight PT's rule takes (H100, two passes, session 43,
+// benchmarks/experiments/record_s43/: b = 4 23.8 -> 23.7 us (bf16 24.3 -> 23.8), b = 5 29.0 ->
+// 28.2, b = 6 33.6 -> 32.2, b = 7 38.6 -> 36.7, b = 8 43.0 -> 42.7), while PT still won at b = 2
+// (15.5 against 16.0-16.3) and b = 3 (20.3 against 20.3-20.5). PT's blocks start only when the
+// previous grid has drained, so EW does not shorten them (pdl_early/README.md).
+#ifndef ANYPREC_PT_BITS
+#define ANYPREC_PT_BITS 0x0C
+#endif
 template <typename T, int B, int FOLD>
 bool launch_pt(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   static const int mode = env_int("ANYPREC_DECODE_PT", 1);
   static const int stages = env_int("ANYPREC_PT_STAGES", pt_stages<B>());
-  if (mode == 0) return false;
+  static const int widths = env_int("ANYPREC_PT_BITS", ANYPREC_PT_BITS);
+  if (mode == 0 || (mode == 1 && !((widths >> B) & 1))) return false;
   return stages == 3 ? launch_pt_st<T, B, FOLD, 3>(a, stream, mode, err)
                      : launch_pt_st<T, B, FOLD, 2>(a, stream, mode, err);
 }
@@ -2180,7 +2192,12 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     // ANYPREC_DECODE_WAVE=2, lost up to 25% at b = 6 there.)
     // With the b = 4 pair tables (64 KB per block) at least 8: two blocks fit per SM, so 4-warp
     // blocks would leave 8 warps per SM.
-    const int lut_min_warps = ptab > 48 * 1024 ? 8 : 4;
+    // LUT b = 8 at M = 1 (32 KB of per-lane tables per block): at least 8 as well. H100, two
+    // passes, session 43 (benchmarks/experiments/record_s43/, ANYPREC_DECODE_WARPS=8 against
+    // this rule): (4096, 28672) 49.3 -> 43.7 us; b = 3..7 took 0-14% longer with 8 there, and
+    // the weights the wave model plans ((4096, 6144), (4096, 4096), (14336, 4096)) do not come
+    // here.
+    const int lut_min_warps = ptab > 48 * 1024 || (B == 8 && a.M == 1) ? 8 : 4;
     if (LUT && nwarps < lut_min_warps) nwarps = lut_min_warps;
     nwarps = nwarps < 1 ? 1 : nwarps;
   }
