@@ -188,12 +188,14 @@ LUT_PAIR_TESTS = ("lut_m1_ring or (all_m_odd_shape and lut) or (llama_shapes and
     # counts, strided and contiguous orders, 3 warps over uneven chunk counts, both ring
     # depths); the graph test replays into NaN-filled outputs.
     ("ANYPREC_DECODE_PT=0", "llama_shapes or stream_k"),
-    ("ANYPREC_DECODE_PT=1 ANYPREC_PT_BALANCE=0", "llama_shapes or stream_k"),
+    # (ANYPREC_PT_BITS=0x1FC: PT's rule at every width, b >= 4 as well, which the default
+    # leaves to the ring since session 43)
+    ("ANYPREC_DECODE_PT=1 ANYPREC_PT_BALANCE=0 ANYPREC_PT_BITS=0x1FC", "llama_shapes or stream_k"),
     ("ANYPREC_DECODE_PT=2 ANYPREC_PT_GRID=3", M1_TESTS + " or cuda_graph or stream_k"),
     ("ANYPREC_DECODE_PT=2 ANYPREC_PT_GRID=2 ANYPREC_PT_CONTIG=1 ANYPREC_PT_WARPS=3 "
      "ANYPREC_PT_STAGES=3", M1_TESTS + " or cuda_graph"),
     # the ring depth by width (ANYPREC_PT_STAGES3_BITS): b = 4 with 3 stages, b <= 3 with 2
-    ("ANYPREC_PT_STAGES3_BITS=0x10", "llama_shapes or stream_k"),
+    ("ANYPREC_PT_STAGES3_BITS=0x10 ANYPREC_PT_BITS=0x1FC", "llama_shapes or stream_k"),
     # XS (off by default since session 14): b >= 7 at M = 1 with x in shared memory, every fold
     # width and the Llama weights.
     ("ANYPREC_DECODE_XS=1", M1_TESTS + " or llama_shapes"),

@@ -2194,9 +2194,9 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     // blocks would leave 8 warps per SM.
     // LUT b = 8 at M = 1 (32 KB of per-lane tables per block): at least 8 as well. H100, two
     // passes, session 43 (benchmarks/experiments/record_s43/, ANYPREC_DECODE_WARPS=8 against
-    // this rule): (4096, 28672) 49.3 -> 43.7 us; b = 3..7 took 0-14% longer with 8 there, and
-    // the weights the wave model plans ((4096, 6144), (4096, 4096), (14336, 4096)) do not come
-    // here.
+    // this rule): (4096, 28672) 49.3 -> 43.7 us; b = 2..6 took 1-13% longer with 8 there (b = 7
+    // tied), and the weights the wave model plans ((4096, 6144), (4096, 4096), (14336, 4096)) do
+    // not come here.
     const int lut_min_warps = ptab > 48 * 1024 || (B == 8 && a.M == 1) ? 8 : 4;
     if (LUT && nwarps < lut_min_warps) nwarps = lut_min_warps;
     nwarps = nwarps < 1 ? 1 : nwarps;
