@@ -346,6 +346,13 @@ SWITCHES = {
               (203, 1056, 128), [1], "fused_gemm_m1pt_kernel<__half, 3, 4, 2>"),
     "ptst3": ("ANYPREC_DECODE_PT=2 ANYPREC_PT_GRID=3 ANYPREC_PT_STAGES3_BITS=0x10", 4,
               "uniform", (203, 1056, 128), [1], "fused_gemm_m1pt_kernel<__half, 4, 4, 3>"),
+    # PT's rule by width (ANYPREC_PT_BITS) on an emulated single-SM device with one resident
+    # block (SIMT_SMS, SIMT_FIT), where the grid rule takes b = 4's 13 n-tiles: the default
+    # mask (b = 2, 3) leaves b = 4 to the ring; a mask with b = 4 gives it PT.
+    "ptrule": ("SIMT_SMS=1 SIMT_FIT=1", 4, "uniform", (203, 1056, 128), [1],
+               "fused_gemm_m1pipe_kernel<"),
+    "ptbits": ("SIMT_SMS=1 SIMT_FIT=1 ANYPREC_PT_BITS=0x10", 4, "uniform", (203, 1056, 128),
+               [1], "fused_gemm_m1pt_kernel<__half, 4, 4, 2>"),
     "mcall": ("ANYPREC_MT2_CAP=2", 3, "uniform", (203, 1056, 128), [9, 16],
               "fused_gemm_mt2cap_kernel<"),
     "mrall": ("ANYPREC_MT2_CAP=2", 7, "uniform", (203, 1056, 128), [12],
@@ -372,6 +379,8 @@ def test_decode_kernel_switches(builds, name):
     seen = run_switch(builds, name)
     if name == "lpbits":
         assert not any("lutpipe" in s for s in seen), seen
+    if name == "ptrule":
+        assert not any("m1pt" in s for s in seen), seen
     if name.startswith("pairs"):
         # the NP instances (single-code tables) end in "true>", the pair tables' in "false>"
         np_flag = "true>" if name == "pairs0" else "false>"
