@@ -65,6 +65,10 @@ PDL_LATE = ("-DANYPREC_PDL_EW=0",)
 PDL_LATE_BITS = (3, 4, 8)
 # ... and with them in the persistent-tile kernels too (ANYPREC_PDL_EW=2, off: no faster).
 PDL_PT = ("-DANYPREC_PDL_EW=2",)
+# LO (fused_gemm.cuh, ANYPREC_LUT_WIDE_OR; off until timed): the LUT b = 5, 6 per-lane tables
+# at 256 bytes per code, aligned to their size at run time, one lookup address per word or-ed.
+LUT_WIDE_OR = ("-DANYPREC_LUT_WIDE_OR=0x60",)
+LUT_WIDE_OR_BITS = (5, 6)
 
 
 class Builds:
@@ -107,7 +111,8 @@ def builds(tmp_path_factory):
                + [("prefill", bits, ()) for bits in BITS]
                + [("prefill", bits, flags) for bits in (4, 8) for flags in PREFILL_FLAGS]
                + [("gemm", bits, PDL_LATE) for bits in PDL_LATE_BITS]
-               + [("gemm", 4, PDL_PT)])
+               + [("gemm", 4, PDL_PT)]
+               + [("gemm", bits, LUT_WIDE_OR) for bits in LUT_WIDE_OR_BITS])
     return b
 
 
@@ -247,6 +252,21 @@ def test_decode_pdl_late_loads_match_reference(builds, bits):
     seen = check_shapes(builds(bits, PDL_LATE), bits, first_shape)
     assert any("m1pipe" in s for s in seen), sorted(set(seen))
     assert any("lutpipe" in s for s in seen) == (bits == 4), sorted(set(seen))
+
+
+@pytest.mark.parametrize("bits", LUT_WIDE_OR_BITS)
+def test_lut_wide_or_matches_reference(builds, bits):
+    # Every shape and M <= 16 (the M = 1 wave plans and MT = 1, 2 take the tables; a wrong
+    # alignment or code offset reads another code's value), then one shape with each block's
+    # threads last to first (the fill's barrier).
+    exe = builds(bits, LUT_WIDE_OR)
+    seen = []
+    for n, k, _ in SHAPES:
+        layer = random_layer("lut", bits, n, k, -1, device="cpu", seed=bits * 100 + n)
+        seen += check(exe, layer, MS)
+        if n == SHAPES[0][0]:
+            check(exe, layer, [1, 9], env={"SIMT_REVERSE": "1"})
+    assert any(s.startswith("fused_gemm_kernel<") for s in seen), sorted(set(seen))
 
 
 def test_decode_kernels_in_reverse_thread_order(builds):

@@ -407,6 +407,34 @@ __device__ __forceinline__ uint32_t lw_addr(uint32_t wv, uint32_t lb) {
 #endif
 }
 
+// LO (fused_gemm.cuh, ANYPREC_LUT_WIDE_OR): the address of code byte J of wv in per-lane
+// tables of 256 bytes per code whose base is aligned to the table's size (2^(b + 8) bytes), so
+// that lb = base + 4 lane has zeros where c << 8 goes. Byte 1 is already in place: its address
+// is one and-or, (wv & 0xFF00) | lb (LOP3), where lw_addr takes two ops for every byte. The
+// other bytes keep lw_addr's form, c brought to the bottom and then c * 256 + lb as one IMAD
+// (FMA pipe: the ALU pipe is the busier). (The base cannot be an immediate of the load: on
+// sm_90 a shared address carries the block's cluster rank from bit 24, read at run time from
+// SR_CgaCtaId, so ptxas keeps it in a register and adds it per lookup; session 45 compiled
+// that form, one byte permute plus the base, and got more instructions, not fewer.)
+template <int J>
+__device__ __forceinline__ uint32_t lw_or_addr(uint32_t wv, uint32_t lb) {
+  static_assert(J >= 0 && J < 4, "a byte of the word");
+  if constexpr (J == 1) {
+    return (wv & 0xFF00u) | lb;
+  } else {
+    const uint32_t c = J == 0   ? wv & 0xFFu
+                       : J == 3 ? __umulhi(wv, kLwMul[1])
+                                : __byte_perm(wv, 0u, 0x4440u + J);
+#if ANYPREC_PTX
+    uint32_t r;
+    asm("mad.lo.u32 %0, %1, %2, %3;" : "=r"(r) : "r"(c), "r"(kLwMul[1]), "r"(lb));
+    return r;
+#else
+    return c * kLwMul[1] + lb;
+#endif
+  }
+}
+
 // The bits of a b-bit code in its nibble (b <= 4): the mask a consumer of decode_unit's nibble
 // words applies when decode_unit left the bits above b in place (kNoMask).
 template <int B>

@@ -117,6 +117,17 @@
 #ifndef ANYPREC_LUT_LANES_WIDE
 #define ANYPREC_LUT_LANES_WIDE 1
 #endif
+// ANYPREC_LUT_WIDE_OR (LO; bit b for LUT b = 5, 6; 0 = off): the wide per-lane tables
+// (kLanesW) at 256 bytes per code instead of 128 (the lanes' 32 words, then 128 unused bytes),
+// aligned at run time to their size (8 / 16 KB at b = 5 / 6, in an array twice that), so
+// that one of a word's four lookups takes its address in one op instead of two (lw_or_addr).
+// The session 45 ncu (benchmarks/experiments/record_s45/) found LUT b = 5 at M = 1 bound by
+// instructions per weight (~634 per 16 x 256 chunk, as many as b = 6): this removes 32 of
+// them. M <= 16 only (MT <= 2: with MT = 4's 16 KB reduction array the b = 6 block would pass
+// the 48 KB of static shared memory); b = 7 would need 64 KB.
+#ifndef ANYPREC_LUT_WIDE_OR
+#define ANYPREC_LUT_WIDE_OR 0
+#endif
 // ANYPREC_LUT_REGS=1 (default): the LUT scheme at b <= 3 keeps each lane's two rows' tables in
 // registers (the low and the high bytes of each row's 8 values, 8 words) and looks codes up
 // with byte permutes (see kRegLut): ~3.75 integer ops per A register and no shared-memory
@@ -376,12 +387,19 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // so not with the 16 KB reduction array of MT = 4), at any base (lane l's word sits in bank
   // base + l for every code). A lookup is the code shifted to 32 c words and a 32-bit load; a
   // byte permute then takes the low or the high halves of two lookups.
-  __shared__ __align__(16) uint32_t lw_tab[kLanesW ? (32 << B) : 1];
+  // LO (ANYPREC_LUT_WIDE_OR, lw_or_addr): 64 words per code instead of 32, the table at
+  // lw_base, aligned to its size kLwOrBytes inside an array of twice that.
+  constexpr bool kLwOr = kLanesW && B <= 6 && MT <= 2 && ((ANYPREC_LUT_WIDE_OR >> B) & 1);
+  constexpr uint32_t kLwOrBytes = 256u << B;
+  __shared__ __align__(16) uint32_t lw_tab[kLanesW ? (kLwOr ? kLwOrBytes / 2 : 32 << B) : 1];
   const uint32_t* const lw = lw_tab + lane;
+  const uint32_t lw_base =
+      kLwOr ? ((uint32_t)__cvta_generic_to_shared(lw_tab) + kLwOrBytes - 1) & ~(kLwOrBytes - 1)
+            : (uint32_t)__cvta_generic_to_shared(lw_tab);
   // ANYPREC_LUT_WIDE_ADDR (anyprec.cuh, lw_addr): the lookups by shared address, from lwb =
   // this lane's word of code 0.
-  constexpr bool kLwAddr = kLanesW && B <= ANYPREC_LUT_WIDE_ADDR;
-  const uint32_t lwb = (uint32_t)__cvta_generic_to_shared(lw_tab) + 4 * lane;
+  constexpr bool kLwAddr = kLanesW && !kLwOr && B <= ANYPREC_LUT_WIDE_ADDR;
+  const uint32_t lwb = lw_base + 4 * lane;
   // Builds the LUT tables of this block's n-tile (then a barrier); called once the first weight
   // loads are in flight, so their latency and the table's overlap. The per-lane tables are
   // filled from 16-byte loads (8 codes of a row; 8 bytes at b = 2), each value stored to its
@@ -403,7 +421,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     } else if constexpr (kLanesW) {
       // Item (row g, codes [8 cg, 8 cg + 8)): rows n0 + g (low halves) and n0 + g + 8 (high).
       const uint4* lut4 = reinterpret_cast<const uint4*>(lut);
-      const uint32_t lw0 = (uint32_t)__cvta_generic_to_shared(lw_tab);
+      const uint32_t lw0 = lw_base;
+      constexpr int kCodeShift = kLwOr ? 6 : 5;  // log2 of the words per code
       for (int i = threadIdx.x; i < (1 << B); i += blockDim.x) {
         const int gr = i & 7, cg = i >> 3, r = n0 + gr;
         const uint4 zero = make_uint4(0, 0, 0, 0);
@@ -412,7 +431,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         // word [c][4 g .. 4 g + 3] = value(g, c) | value(g + 8, c) << 16
 #pragma unroll
         for (int e = 0; e < 8; ++e)
-          sts32x4(lw0 + 4 * (((8 * cg + e) << 5) + 4 * gr),
+          sts32x4(lw0 + 4 * (((8 * cg + e) << kCodeShift) + 4 * gr),
                   __byte_perm(comp(lo, e >> 1), comp(hi, e >> 1), e & 1 ? 0x7632 : 0x5410));
       }
       __syncthreads();
@@ -696,7 +715,12 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
             for (int h = 0; h < 2; ++h) {
               const uint32_t wv = w[ow + h];  // bytes 0, 1: rows g; bytes 2, 3: rows g + 8
               uint32_t v0, v1, v2, v3;
-              if constexpr (kLwAddr) {
+              if constexpr (kLwOr) {
+                v0 = lds32(lw_or_addr<0>(wv, lwb));
+                v1 = lds32(lw_or_addr<1>(wv, lwb));
+                v2 = lds32(lw_or_addr<2>(wv, lwb));
+                v3 = lds32(lw_or_addr<3>(wv, lwb));
+              } else if constexpr (kLwAddr) {
                 v0 = lds32(lw_addr<0>(wv, lwb));
                 v1 = lds32(lw_addr<1>(wv, lwb));
                 v2 = lds32(lw_addr<2>(wv, lwb));
