@@ -64,9 +64,9 @@ def test_experiment_flags_compile_without_ring_spills(tmp_path):
     (8, "ANYPREC_LUT_WIDE_ADDR=8", r"fused_gemm_kernelI\w+?Li8ELi[124]ELb1ELb0ELi8E", 6),
     (4, "ANYPREC_LUT_PAIR_LANES=1", r"fused_gemm_kernelI\w+?Li4ELi[12]ELb1ELb0ELi8E|lutpipe", 12),
     (3, "ANYPREC_LUT_PAIR_LANES=2", r"fused_gemm_kernelI\w+?Li3ELi[12]ELb1ELb0ELi8E|lutpipe", 12),
-    # LO (the LUT b = 5, 6 tables at 256 bytes per code, MT = 1, 2): b = 6 has the larger table
-    # (32 KB of static shared memory) and the lookups of the most registers
-    (6, "ANYPREC_LUT_WIDE_OR=0x60", r"fused_gemm_kernelI\w+?Li6ELi[12]ELb1ELb0ELi8E", 4),
+    # LO off (the LUT b = 5, 6 tables at 128 bytes per code, as before session 45, MT = 1, 2;
+    # the default build, LO, is the one the device runs)
+    (6, "ANYPREC_LUT_WIDE_OR=0", r"fused_gemm_kernelI\w+?Li6ELi[12]ELb1ELb0ELi8E", 4),
     # MR (the uniform M = 9..16 kernel under a register cap, b = 7 by default): built for g128
     # and whole-chunk groups only (FOLD 4, 8; at g32 / g64 the cap spilled), where the 174 / 170
     # registers of the uncapped kernel fit 168 without spilling

@@ -65,9 +65,10 @@ PDL_LATE = ("-DANYPREC_PDL_EW=0",)
 PDL_LATE_BITS = (3, 4, 8)
 # ... and with them in the persistent-tile kernels too (ANYPREC_PDL_EW=2, off: no faster).
 PDL_PT = ("-DANYPREC_PDL_EW=2",)
-# LO (fused_gemm.cuh, ANYPREC_LUT_WIDE_OR; off until timed): the LUT b = 5, 6 per-lane tables
-# at 256 bytes per code, aligned to their size at run time, one lookup address per word or-ed.
-LUT_WIDE_OR = ("-DANYPREC_LUT_WIDE_OR=0x60",)
+# The LUT b = 5, 6 per-lane tables at 128 bytes per code, as before LO (fused_gemm.cuh,
+# ANYPREC_LUT_WIDE_OR, on by default since session 45: 256 bytes per code, aligned to their
+# size at run time, one lookup address per word or-ed; the default builds test it).
+LUT_WIDE_OR_OFF = ("-DANYPREC_LUT_WIDE_OR=0",)
 LUT_WIDE_OR_BITS = (5, 6)
 
 
@@ -112,7 +113,7 @@ def builds(tmp_path_factory):
                + [("prefill", bits, flags) for bits in (4, 8) for flags in PREFILL_FLAGS]
                + [("gemm", bits, PDL_LATE) for bits in PDL_LATE_BITS]
                + [("gemm", 4, PDL_PT)]
-               + [("gemm", bits, LUT_WIDE_OR) for bits in LUT_WIDE_OR_BITS])
+               + [("gemm", bits, LUT_WIDE_OR_OFF) for bits in LUT_WIDE_OR_BITS])
     return b
 
 
@@ -255,11 +256,12 @@ def test_decode_pdl_late_loads_match_reference(builds, bits):
 
 
 @pytest.mark.parametrize("bits", LUT_WIDE_OR_BITS)
-def test_lut_wide_or_matches_reference(builds, bits):
-    # Every shape and M <= 16 (the M = 1 wave plans and MT = 1, 2 take the tables; a wrong
-    # alignment or code offset reads another code's value), then one shape with each block's
-    # threads last to first (the fill's barrier).
-    exe = builds(bits, LUT_WIDE_OR)
+@pytest.mark.parametrize("flags", [(), LUT_WIDE_OR_OFF], ids=["lo", "lo_off"])
+def test_lut_wide_tables_match_reference(builds, bits, flags):
+    # Every shape and M <= 16 (MT = 1, 2 take LO's tables; a wrong alignment or code offset
+    # reads another code's value: a base off by 256 bytes failed here), then one shape with
+    # each block's threads last to first (the fill's barrier). Both table layouts.
+    exe = builds(bits, flags)
     seen = []
     for n, k, _ in SHAPES:
         layer = random_layer("lut", bits, n, k, -1, device="cpu", seed=bits * 100 + n)

@@ -117,16 +117,19 @@
 #ifndef ANYPREC_LUT_LANES_WIDE
 #define ANYPREC_LUT_LANES_WIDE 1
 #endif
-// ANYPREC_LUT_WIDE_OR (LO; bit b for LUT b = 5, 6; 0 = off): the wide per-lane tables
+// ANYPREC_LUT_WIDE_OR (LO; bit b for LUT b = 5, 6; 0 = off; default 0x60, both): the wide per-lane tables
 // (kLanesW) at 256 bytes per code instead of 128 (the lanes' 32 words, then 128 unused bytes),
 // aligned at run time to their size (8 / 16 KB at b = 5 / 6, in an array twice that), so
 // that one of a word's four lookups takes its address in one op instead of two (lw_or_addr).
 // The session 45 ncu (benchmarks/experiments/record_s45/) found LUT b = 5 at M = 1 bound by
 // instructions per weight (~634 per 16 x 256 chunk, as many as b = 6): this removes 32 of
 // them. M <= 16 only (MT <= 2: with MT = 4's 16 KB reduction array the b = 6 block would pass
-// the 48 KB of static shared memory); b = 7 would need 64 KB.
+// the 48 KB of static shared memory); b = 7 would need 64 KB. H100, against 0 on one machine
+// (benchmarks/experiments/lut_wide_or/, two passes, the four Llama-3-8B weights): LUT b = 5
+// at M = 1 / 4 / 16 0.954 / 0.960 / 1.008 of the time ((14336, 4096) M = 1 15.9 -> 15.2 us,
+// (4096, 28672) 30.7 -> 29.8), b = 6 0.986 / 0.990 / 0.980.
 #ifndef ANYPREC_LUT_WIDE_OR
-#define ANYPREC_LUT_WIDE_OR 0
+#define ANYPREC_LUT_WIDE_OR 0x60
 #endif
 // ANYPREC_LUT_REGS=1 (default): the LUT scheme at b <= 3 keeps each lane's two rows' tables in
 // registers (the low and the high bytes of each row's 8 values, 8 words) and looks codes up
@@ -185,7 +188,8 @@
 #define ANYPREC_RING_PTRS 0
 #endif
 // ANYPREC_LUT_WIDE_ADDR (anyprec.cuh, benchmarks/experiments/lut_wide_addr/): the LUT b = 5 ..
-// that value's lookups form their shared addresses in two ops (lw_addr) instead of four.
+// that value's lookups form their shared addresses in two ops (lw_addr) instead of four
+// (where LO, ANYPREC_LUT_WIDE_OR, does not take them: b = 5, 6 at M <= 16 by default).
 // ANYPREC_SUM_XA: at M >= 2 (uniform) the sums of x from one mma per 32-k subchunk and 8-row
 // tile with the tile's x as A and all-ones B, instead of one all-ones-A mma per 16 k: lane
 // (g, t)'s x registers of the subchunk are an A fragment whose rows g and g + 8 both hold
