@@ -392,18 +392,20 @@ __device__ __forceinline__ uint32_t shr(uint32_t x, int k) {
 // 128, 2^8 (static: one copy per translation unit, no host symbol shared between the
 // fused_gemm_bX.cu files)
 static __constant__ uint32_t kLwMul[2] = {128u, 1u << 8};
-template <int J>
+// S: the stride, kLwMul[S] bytes per code (0: 128, these tables; 1: 256, LO's below).
+template <int J, int S = 0>
 __device__ __forceinline__ uint32_t lw_addr(uint32_t wv, uint32_t lb) {
   static_assert(J >= 0 && J < 4, "a byte of the word");
+  static_assert(S == 0 || S == 1, "an entry of kLwMul");
   const uint32_t c = J == 0   ? wv & 0xFFu
                      : J == 3 ? __umulhi(wv, kLwMul[1])
                               : __byte_perm(wv, 0u, 0x4440u + J);
 #if ANYPREC_PTX
   uint32_t r;
-  asm("mad.lo.u32 %0, %1, %2, %3;" : "=r"(r) : "r"(c), "r"(kLwMul[0]), "r"(lb));
+  asm("mad.lo.u32 %0, %1, %2, %3;" : "=r"(r) : "r"(c), "r"(kLwMul[S]), "r"(lb));
   return r;
 #else
-  return c * kLwMul[0] + lb;
+  return c * kLwMul[S] + lb;
 #endif
 }
 
@@ -418,20 +420,10 @@ __device__ __forceinline__ uint32_t lw_addr(uint32_t wv, uint32_t lb) {
 // that form, one byte permute plus the base, and got more instructions, not fewer.)
 template <int J>
 __device__ __forceinline__ uint32_t lw_or_addr(uint32_t wv, uint32_t lb) {
-  static_assert(J >= 0 && J < 4, "a byte of the word");
   if constexpr (J == 1) {
     return (wv & 0xFF00u) | lb;
   } else {
-    const uint32_t c = J == 0   ? wv & 0xFFu
-                       : J == 3 ? __umulhi(wv, kLwMul[1])
-                                : __byte_perm(wv, 0u, 0x4440u + J);
-#if ANYPREC_PTX
-    uint32_t r;
-    asm("mad.lo.u32 %0, %1, %2, %3;" : "=r"(r) : "r"(c), "r"(kLwMul[1]), "r"(lb));
-    return r;
-#else
-    return c * kLwMul[1] + lb;
-#endif
+    return lw_addr<J, 1>(wv, lb);
   }
 }
 

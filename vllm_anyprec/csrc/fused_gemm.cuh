@@ -117,10 +117,11 @@
 #ifndef ANYPREC_LUT_LANES_WIDE
 #define ANYPREC_LUT_LANES_WIDE 1
 #endif
-// ANYPREC_LUT_WIDE_OR (LO; bit b for LUT b = 5, 6; 0 = off; default 0x60, both): the wide per-lane tables
-// (kLanesW) at 256 bytes per code instead of 128 (the lanes' 32 words, then 128 unused bytes),
-// aligned at run time to their size (8 / 16 KB at b = 5 / 6, in an array twice that), so
-// that one of a word's four lookups takes its address in one op instead of two (lw_or_addr).
+// ANYPREC_LUT_WIDE_OR (LO; bit b for LUT b = 5, 6; 0 = off; default 0x60, both): the wide
+// per-lane tables (kLanesW) at 256 bytes per code instead of 128 (the lanes' 32 words, then 128
+// unused bytes), aligned at run time to their size (8 / 16 KB at b = 5 / 6, in an array twice
+// that), so that one of a word's four lookups takes its address in one op instead of two
+// (lw_or_addr).
 // The session 45 ncu (benchmarks/experiments/record_s45/) found LUT b = 5 at M = 1 bound by
 // instructions per weight (~634 per 16 x 256 chunk, as many as b = 6): this removes 32 of
 // them. M <= 16 only (MT <= 2: with MT = 4's 16 KB reduction array the b = 6 block would pass
