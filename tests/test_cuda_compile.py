@@ -1,9 +1,10 @@
 """The decode kernels compile with the experiment build flags on (nvcc only, no GPU needed).
 
 Those flags (ANYPREC_LEAN_ALU, ANYPREC_RING_PTRS, ANYPREC_META16, ANYPREC_LUT_WIDE_ADDR,
-ANYPREC_LUT_PAIR_LANES, ANYPREC_LUT_WIDE_OR) are off in the default build, so nothing else would notice if one stopped
-compiling, or if the kernels it changes started to spill: a spill inside their chunk loop costs
-more than the flag saves. ANYPREC_X_FULL, on by default since session 39, is checked here at
+ANYPREC_LUT_PAIR_LANES) are off in the default build, and ANYPREC_LUT_WIDE_OR's off path (=0)
+is not built by default either, so nothing else would notice if one stopped compiling, or if
+the kernels it changes started to spill: a spill inside their chunk loop costs more than the
+flag saves. ANYPREC_X_FULL, on by default since session 39, is checked here at
 its full mask (=15 with the default widths) all the same: the spill check holds either way."""
 
 import re

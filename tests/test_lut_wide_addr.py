@@ -60,6 +60,14 @@ def lw_or_addr(j: int, wv: int, lb: int, mul, sel0) -> int:
     return (wv & 0xFF00) | lb if j == 1 else lw_addr(j, wv, lb, mul, sel0, stride=1)
 
 
+def words(rng, bits):
+    """Random words of four b-bit codes, the largest code in some byte."""
+    while True:
+        codes = [rng.randrange(1 << bits) for _ in range(4)]
+        codes[rng.randrange(4)] = (1 << bits) - 1
+        yield codes, sum(c << (8 * i) for i, c in enumerate(codes))
+
+
 def test_byte_perm_model():
     assert byte_perm(0x44332211, 0x88776655, 0x5410) == 0x66552211
     assert byte_perm(0x44332211, 0, 0x4442) == 0x33
@@ -69,10 +77,9 @@ def test_addresses_match_the_index_form():
     mul, sel0 = header_parts()
     rng = random.Random(34)
     for bits in (5, 6, 7, 8):
+        gen = words(rng, bits)
         for _ in range(2000):
-            codes = [rng.randrange(1 << bits) for _ in range(4)]
-            codes[rng.randrange(4)] = (1 << bits) - 1  # the largest code in some byte
-            wv = sum(c << (8 * i) for i, c in enumerate(codes))
+            codes, wv = next(gen)
             tab = rng.randrange(0, 1 << 17, 16)  # lw_tab's shared address (16-byte aligned)
             lane = rng.randrange(32)
             lb = tab + 4 * lane
@@ -86,14 +93,6 @@ def test_a_wrong_multiplier_is_caught():
     wv, lb = 0x1F000000, 64
     assert lw_addr(3, wv, lb, mul, sel0) == lb + 128 * 0x1F
     assert lw_addr(3, wv, lb, [mul[0], 1 << 7], sel0) != lb + 128 * 0x1F
-
-
-def words(rng, bits):
-    """Random words of four b-bit codes, the largest code in some byte."""
-    while True:
-        codes = [rng.randrange(1 << bits) for _ in range(4)]
-        codes[rng.randrange(4)] = (1 << bits) - 1
-        yield codes, sum(c << (8 * i) for i, c in enumerate(codes))
 
 
 def test_or_addresses_match_the_index_form():
