@@ -64,7 +64,7 @@ carry() {
       .stage|.stage2)
         mkdir -p "$W/repo/$c"
         echo "dry run part" > "$W/repo/$c/part.dry_run"
-        [ "$c" = .stage ] || printf '#!/usr/bin/env bash\necho "dry run: vLLM installed"\n' \
+        [ "$c" = .stage ] || printf '#!/usr/bin/env bash\nmkdir -p /tmp/vllm-site\necho "dry run: vLLM installed"\n' \
           > "$W/repo/$c/install-on-device.sh" ;;
       *) if [ -e "$ROOT/$c" ]; then rm -rf "$W/repo/$c"; cp -r "$ROOT/$c" "$W/repo/$c"
          else echo "  ! carry: $c is not in the tree here"; fi ;;
