@@ -2,8 +2,9 @@
 
 A Llama-3-8B-shaped model (a config only, ``load_format="dummy"``: random weights of the real
 shapes; the anyprec plugin fills its packed layers with valid random codes) is served by vLLM in
-its default mode (torch.compile + CUDA graphs), one engine per configuration, each in its own
-process (an engine does not give all of its GPU memory back). For each batch size B the script
+its default mode (torch.compile + CUDA graphs, the engine core in a process of its own), one
+engine per configuration, each started from a process of its own (an engine does not give all
+of its GPU memory back). For each batch size B the script
 times ``generate`` of B prompts of P random tokens with 1 and with O new tokens (ignore_eos,
 prefix caching off, the median of --iters runs):
 
@@ -51,6 +52,7 @@ TINY = dict(LLAMA3_8B, hidden_size=256, intermediate_size=512, num_attention_hea
             max_position_embeddings=1024, bos_token_id=1, eos_token_id=2)
 PRESETS = {"llama3-8b": LLAMA3_8B, "tiny": TINY}
 
+CPU_KV_CACHE_MIB = 256  # --kv-cache-mib's default without a GPU
 DEFAULT_CONFIGS = "fp16,gptq4,uniform4,lut4,uniform3,lut3,uniform8,gptq8"
 # Every linear layer of a Llama block: vLLM's GPTQ quantizes only the modules this lists when
 # there is no checkpoint to read them from (dummy weights).
@@ -121,7 +123,11 @@ def decode_rows(timings: dict[int, tuple[float, float]], output_len: int) -> lis
 
 
 def run_child(args) -> None:
-    os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
+    # vLLM's default engine (the engine core in a process of its own, as `vllm serve` and `vllm
+    # bench latency` run it): with VLLM_ENABLE_V1_MULTIPROCESSING=0 the engine's CPU work per
+    # step was exposed below ~3 ms per decode step (H100, session 46: uniform4 at B = 1 3.45 ms
+    # per token in one process, 2.90 ms with the default engine; fp16 and gptq4, above 4 ms,
+    # equal in both). The plugin registered below reaches the engine core by fork.
     os.environ.setdefault("VLLM_USE_FLASHINFER_SAMPLER", "0")
     kind, _ = parse_config(args.child)
     import random
@@ -145,10 +151,12 @@ def run_child(args) -> None:
         kwargs["enforce_eager"] = True
     else:
         kwargs["compilation_config"] = {"cudagraph_capture_sizes": batches}
-    if args.kv_cache_mib:
-        kwargs["kv_cache_memory_bytes"] = args.kv_cache_mib << 20
-    elif torch.cuda.is_available():
+    if torch.cuda.is_available() and not args.kv_cache_mib:
         kwargs["gpu_memory_utilization"] = args.gpu_memory_utilization
+    else:
+        # On the CPU build vLLM's own default reserved ~15 GB of RAM for a 2-layer model's KV
+        # cache (a minute to allocate); the runs here need a few MiB.
+        kwargs["kv_cache_memory_bytes"] = (args.kv_cache_mib or CPU_KV_CACHE_MIB) << 20
     with tempfile.TemporaryDirectory() as d:
         write_model_dir(Path(d), args.preset, args.child, args.dtype, args.layers)
         t0 = time.perf_counter()
@@ -217,12 +225,13 @@ def plot(results: list[dict], path: Path, title: str) -> None:
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
     fp16 = {r["batch"]: r["tpot_ms"] for res in results if res["config"] == "fp16"
             for r in res["rows"]}
-    for res in results:
+    for i, res in enumerate(results):
+        color = f"C{i % 10}"  # one color per configuration in both panels
         pts = [(r["batch"], r["tpot_ms"]) for r in res["rows"]]
-        ax1.plot(*zip(*pts), marker="o", label=res["config"])
+        ax1.plot(*zip(*pts), marker="o", color=color, label=res["config"])
         sp = [(b, fp16[b] / t) for b, t in pts if b in fp16 and t > 0]
         if sp and res["config"] != "fp16":
-            ax2.plot(*zip(*sp), marker="o", label=res["config"])
+            ax2.plot(*zip(*sp), marker="o", color=color, label=res["config"])
     for ax, ylabel in ((ax1, "time per output token (ms)"), (ax2, "TPOT speedup over fp16")):
         ax.set_xscale("log", base=2)
         ax.set_xlabel("batch (sequences decoding at once)")
@@ -336,7 +345,8 @@ def write_outputs(results: list[dict], settings: dict, out: Path) -> None:
     print("\n".join(lines))
     out.mkdir(parents=True, exist_ok=True)
     stem = out / f"vllm_{gpu}"
-    commands = settings.get("commands") or [settings["command"]]
+    commands = ([*settings["commands"], f"merged by: {settings['command']}"]
+                if settings.get("commands") else [settings["command"]])
     for suffix, text in ((".json", json.dumps({"settings": settings, "results": results},
                                               indent=1)),
                          (".txt", "\n".join([*commands, f"device: {gpu}", *lines]) + "\n")):
@@ -396,7 +406,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--gpu-memory-utilization", type=float, default=0.85,
                     help="vLLM's share of GPU memory per engine (default: 0.85)")
     ap.add_argument("--kv-cache-mib", type=int, default=None,
-                    help="KV cache size in MiB instead of a GPU memory share (CPU runs)")
+                    help="KV cache size in MiB instead of a GPU memory share (default on the "
+                         f"CPU: {CPU_KV_CACHE_MIB})")
     ap.add_argument("--allow-reference", action="store_true",
                     help="on a GPU, let anyprec fall back to its reference kernel (default: "
                          "fail if the CUDA kernel cannot serve a layer)")
