@@ -124,10 +124,11 @@ def decode_rows(timings: dict[int, tuple[float, float]], output_len: int) -> lis
 
 def run_child(args) -> None:
     # vLLM's default engine (the engine core in a process of its own, as `vllm serve` and `vllm
-    # bench latency` run it): with VLLM_ENABLE_V1_MULTIPROCESSING=0 the engine's CPU work per
-    # step was exposed below ~3 ms per decode step (H100, session 46: uniform4 at B = 1 3.45 ms
-    # per token in one process, 2.90 ms with the default engine; fp16 and gptq4, above 4 ms,
-    # equal in both). The plugin registered below reaches the engine core by fork.
+    # bench latency` run it). With VLLM_ENABLE_V1_MULTIPROCESSING=0 a fast configuration's step
+    # took longer (H100, session 46: uniform4 at B = 1 3.45 ms per token in one process, 2.90 ms
+    # with the default engine; fp16 and gptq4, whose steps take over 4 ms, within 1%). The
+    # plugin registered below reaches the engine core by fork (vLLM's default start method while
+    # this process has no CUDA context); a pip-installed plugin reaches it by its entry point.
     os.environ.setdefault("VLLM_USE_FLASHINFER_SAMPLER", "0")
     kind, _ = parse_config(args.child)
     import random
@@ -300,15 +301,19 @@ def run_parent(args) -> None:
             print(f"{name}: engine up in {res['startup_s']} s, {res['wall_s']} s in all, "
                   f"served by {', '.join(res['kernels']) or '(not logged)'}", flush=True)
     gpu = device_name()
-    settings = {"device": gpu, "preset": args.preset, "layers": args.layers or
-                PRESETS[args.preset]["num_hidden_layers"], "dtype": args.dtype,
-                "input_len": args.input_len, "output_len": args.output_len,
-                "iters": args.iters, "eager": args.eager,
-                "command": "python " + " ".join(map(shlex.quote, sys.argv))}
-    write_outputs(results, settings, out)
+    write_outputs(results, run_settings(args, gpu), out)
     if args.logs:
         for name, text in logs.items():
             Path(out, f"vllm_{gpu}_{name}.log").write_text(text)
+
+
+def run_settings(args, device: str) -> dict:
+    """What the JSON records of a run besides its rows: the device, the model and the command."""
+    return {"device": device, "preset": args.preset,
+            "layers": args.layers or PRESETS[args.preset]["num_hidden_layers"],
+            "dtype": args.dtype, "input_len": args.input_len, "output_len": args.output_len,
+            "iters": args.iters, "eager": args.eager,
+            "command": "python " + " ".join(map(shlex.quote, sys.argv))}
 
 
 # The settings that make two runs' rows comparable (merge checks them).

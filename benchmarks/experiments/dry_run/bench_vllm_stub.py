@@ -23,12 +23,8 @@ def main() -> None:
                 "rows": bench.decode_rows({b: (0.02 * b, 0.02 * b + rng.uniform(0.5, 1.0)
                                                * (args.output_len - 1)) for b in args.batch_sizes},
                                           args.output_len)} for c in args.configs]
-    settings = {"device": "DRY_RUN", "preset": args.preset,
-                "layers": args.layers or bench.PRESETS[args.preset]["num_hidden_layers"],
-                "dtype": args.dtype, "input_len": args.input_len, "output_len": args.output_len,
-                "iters": args.iters, "eager": args.eager,
-                "command": "python " + " ".join(sys.argv[1:])}
-    bench.write_outputs(results, settings, Path(args.out))
+    sys.argv = sys.argv[1:]  # (the command the settings record: the script and ARGS)
+    bench.write_outputs(results, bench.run_settings(args, "DRY_RUN"), Path(args.out))
 
 
 if __name__ == "__main__":
