@@ -381,6 +381,10 @@ def config_list(text: str) -> list[str]:
             parse_config(n)
     except ConfigError as e:
         raise argparse.ArgumentTypeError(str(e))
+    if not names:
+        raise argparse.ArgumentTypeError("expected at least one configuration")
+    if len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"a configuration appears twice: {text!r}")
     return names
 
 
@@ -435,6 +439,9 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     if args.output_len < 2:
         ap.error(f"--output-len: expected >= 2 (TPOT needs a decode step), got {args.output_len}")
+    for flag, value in (("--input-len", args.input_len), ("--iters", args.iters)):
+        if value < 1:
+            ap.error(f"{flag}: expected >= 1, got {value}")
     if args.merge:
         merge(args.merge, Path(args.out))
     elif args.child:

@@ -34,6 +34,19 @@ def test_bad_config_is_one_clear_line(name, words, capsys):
     assert words in err
 
 
+@pytest.mark.parametrize("argv,words", [
+    (["--configs", ","], "--configs: expected at least one configuration"),
+    (["--configs", "fp16,uniform4,fp16"], "a configuration appears twice"),
+    (["--batch-sizes", "1,0"], "expected positive integers"),
+    (["--output-len", "1"], "--output-len: expected >= 2"),
+    (["--iters", "0"], "--iters: expected >= 1, got 0"),
+    (["--input-len", "0"], "--input-len: expected >= 1, got 0")])
+def test_bad_flags_stop_before_any_engine(argv, words, capsys):
+    with pytest.raises(SystemExit):
+        bench.main(argv)
+    assert words in capsys.readouterr().err
+
+
 def test_anyprec_config_is_the_formats():
     from vllm_anyprec import format as fmt
 
