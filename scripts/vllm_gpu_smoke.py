@@ -16,14 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-LLAMA3_8B = {
-    "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 4096,
-    "intermediate_size": 14336, "num_attention_heads": 32, "num_key_value_heads": 8,
-    "num_hidden_layers": 32, "vocab_size": 128256, "max_position_embeddings": 8192,
-    "rms_norm_eps": 1e-5, "rope_theta": 500000.0, "hidden_act": "silu",
-    "tie_word_embeddings": False, "torch_dtype": "float16", "bos_token_id": 128000,
-    "eos_token_id": 128001,
-}
+# The Llama-3-8B config the end-to-end benchmark serves (scripts/ is this script's sys.path[0]).
+from bench_vllm import LLAMA3_8B
 
 
 def main() -> None:
@@ -42,7 +36,7 @@ def main() -> None:
     vllm_anyprec.register()  # what the entry point does (in-process engine: same process)
     if CudaFusedKernel not in choose.KERNELS:
         choose.KERNELS.insert(0, CudaFusedKernel)
-    cfg = dict(LLAMA3_8B, num_hidden_layers=args.layers)
+    cfg = dict(LLAMA3_8B, torch_dtype="float16", num_hidden_layers=args.layers)
     cfg["quantization_config"] = {
         "quant_method": "anyprec", "format_version": 1, "scheme": args.scheme, "parent_bits": 8,
         "min_bits": 3, "group_size": 128 if args.scheme == "uniform" else -1,
