@@ -53,7 +53,7 @@ TINY = dict(LLAMA3_8B, hidden_size=256, intermediate_size=512, num_attention_hea
 PRESETS = {"llama3-8b": LLAMA3_8B, "tiny": TINY}
 
 CPU_KV_CACHE_MIB = 256  # --kv-cache-mib's default without a GPU
-DEFAULT_CONFIGS = "fp16,gptq4,uniform4,lut4,uniform3,lut3,uniform8,gptq8"
+DEFAULT_CONFIGS = "fp16,gptq4,gptq8,uniform3,uniform4,uniform8,lut3,lut4,lut8"  # the record's set
 # Every linear layer of a Llama block: vLLM's GPTQ quantizes only the modules this lists when
 # there is no checkpoint to read them from (dummy weights).
 GPTQ_MODULES = [["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
