@@ -122,66 +122,85 @@ def decode_rows(timings: dict[int, tuple[float, float]], output_len: int) -> lis
 # The child: one engine, every batch size.
 
 
-def run_child(args) -> None:
-    # vLLM's default engine (the engine core in a process of its own, as `vllm serve` and `vllm
-    # bench latency` run it). With VLLM_ENABLE_V1_MULTIPROCESSING=0 a fast configuration's step
-    # took longer (H100, session 46: uniform4 at B = 1 3.45 ms per token in one process, 2.90 ms
-    # with the default engine; fp16 and gptq4, whose steps take over 4 ms, within 1%). The
-    # plugin registered below reaches the engine core by fork (vLLM's default start method while
-    # this process has no CUDA context); a pip-installed plugin reaches it by its entry point.
+def start_engine(name: str, *, preset: str, dtype: str, layers: int | None, batches: list[int],
+                 max_model_len: int, eager: bool, kv_cache_mib: int | None,
+                 gpu_memory_utilization: float, allow_reference: bool = False):
+    """An LLM engine for configuration ``name`` on dummy weights (``batches``: the CUDA-graph
+    sizes and the largest batch) and the seconds it took to start. On a GPU an anyprec engine
+    must run the CUDA kernel: it fails at load rather than fall back to the reference unless
+    ``allow_reference``."""
     os.environ.setdefault("VLLM_USE_FLASHINFER_SAMPLER", "0")
-    kind, _ = parse_config(args.child)
-    import random
-
+    kind, _ = parse_config(name)
     import torch
-    from vllm import LLM, SamplingParams
+    from vllm import LLM
 
     if kind in ("uniform", "lut"):
         import vllm_anyprec
 
         vllm_anyprec.register()  # what the entry point does, for a checkout not pip-installed
-        if torch.cuda.is_available() and not args.allow_reference:
-            # A GPU run must time the CUDA kernel: fail at load rather than fall back silently.
+        if torch.cuda.is_available() and not allow_reference:
             from vllm_anyprec.kernels import choose
 
             os.environ[choose.DISABLE_ENV] = "reference"
-    batches = sorted(args.batch_sizes)
     kwargs = {"max_num_seqs": max(batches), "enable_prefix_caching": False,
-              "max_model_len": args.input_len + args.output_len + 8}
-    if args.eager:
+              "max_model_len": max_model_len}
+    if eager:
         kwargs["enforce_eager"] = True
     else:
-        kwargs["compilation_config"] = {"cudagraph_capture_sizes": batches}
-    if torch.cuda.is_available() and not args.kv_cache_mib:
-        kwargs["gpu_memory_utilization"] = args.gpu_memory_utilization
+        kwargs["compilation_config"] = {"cudagraph_capture_sizes": sorted(batches)}
+    if torch.cuda.is_available() and not kv_cache_mib:
+        kwargs["gpu_memory_utilization"] = gpu_memory_utilization
     else:
         # On the CPU build vLLM's own default reserved ~15 GB of RAM for a 2-layer model's KV
         # cache (a minute to allocate); the runs here need a few MiB.
-        kwargs["kv_cache_memory_bytes"] = (args.kv_cache_mib or CPU_KV_CACHE_MIB) << 20
+        kwargs["kv_cache_memory_bytes"] = (kv_cache_mib or CPU_KV_CACHE_MIB) << 20
     with tempfile.TemporaryDirectory() as d:
-        write_model_dir(Path(d), args.preset, args.child, args.dtype, args.layers)
+        write_model_dir(Path(d), preset, name, dtype, layers)
         t0 = time.perf_counter()
-        llm = LLM(model=d, load_format="dummy", skip_tokenizer_init=True, dtype=args.dtype,
-                  seed=0, **kwargs)
-        startup = time.perf_counter() - t0
+        llm = LLM(model=d, load_format="dummy", skip_tokenizer_init=True, dtype=dtype, seed=0,
+                  **kwargs)
+        return llm, time.perf_counter() - t0
+
+
+def timed_generate(llm, rng, vocab: int, batch: int, input_len: int, new_tokens: int) -> float:
+    """Seconds to ``generate`` ``batch`` prompts of ``input_len`` random tokens with exactly
+    ``new_tokens`` new tokens each (greedy, ignore_eos, no detokenization)."""
+    from vllm import SamplingParams
+
+    sp = SamplingParams(max_tokens=new_tokens, min_tokens=new_tokens, temperature=0.0,
+                        ignore_eos=True, detokenize=False)
+    ps = [{"prompt_token_ids": [rng.randrange(3, vocab) for _ in range(input_len)]}
+          for _ in range(batch)]
+    t0 = time.perf_counter()
+    outs = llm.generate(ps, sp, use_tqdm=False)
+    dt = time.perf_counter() - t0
+    got = {len(o.outputs[0].token_ids) for o in outs}
+    if got != {new_tokens}:
+        raise RuntimeError(f"bench_vllm: asked {new_tokens} new tokens, got {sorted(got)}")
+    return dt
+
+
+def run_child(args) -> None:
+    # vLLM's default engine (the engine core in a process of its own, as `vllm serve` and `vllm
+    # bench latency` run it). With VLLM_ENABLE_V1_MULTIPROCESSING=0 a fast configuration's step
+    # took longer (H100, session 46: uniform4 at B = 1 3.45 ms per token in one process, 2.90 ms
+    # with the default engine; fp16 and gptq4, whose steps take over 4 ms, within 1%). The
+    # plugin registered by start_engine reaches the engine core by fork (vLLM's default start
+    # method while this process has no CUDA context); a pip-installed plugin reaches it by its
+    # entry point.
+    import random
+
+    batches = sorted(args.batch_sizes)
+    llm, startup = start_engine(
+        args.child, preset=args.preset, dtype=args.dtype, layers=args.layers, batches=batches,
+        max_model_len=args.input_len + args.output_len + 8, eager=args.eager,
+        kv_cache_mib=args.kv_cache_mib, gpu_memory_utilization=args.gpu_memory_utilization,
+        allow_reference=args.allow_reference)
     vocab = PRESETS[args.preset]["vocab_size"]
     rng = random.Random(0)
 
-    def prompts(b):
-        return [{"prompt_token_ids": [rng.randrange(3, vocab) for _ in range(args.input_len)]}
-                for _ in range(b)]
-
     def timed(b, new_tokens):
-        sp = SamplingParams(max_tokens=new_tokens, min_tokens=new_tokens, temperature=0.0,
-                            ignore_eos=True, detokenize=False)
-        ps = prompts(b)
-        t0 = time.perf_counter()
-        outs = llm.generate(ps, sp, use_tqdm=False)
-        dt = time.perf_counter() - t0
-        got = {len(o.outputs[0].token_ids) for o in outs}
-        if got != {new_tokens}:
-            raise RuntimeError(f"bench_vllm: asked {new_tokens} new tokens, got {sorted(got)}")
-        return dt
+        return timed_generate(llm, rng, vocab, b, args.input_len, new_tokens)
 
     timings = {}
     for b in batches:

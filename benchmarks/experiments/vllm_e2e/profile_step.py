@@ -30,7 +30,6 @@ import random
 import re
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
@@ -148,49 +147,20 @@ def main(argv=None) -> None:
         ap.error("--config and --out are required to profile")
     bench_vllm.parse_config(args.config)
     os.environ["VLLM_ENABLE_V1_MULTIPROCESSING"] = "0"  # the engine in this process
-    os.environ.setdefault("VLLM_USE_FLASHINFER_SAMPLER", "0")
     import torch
     from torch.profiler import ProfilerActivity, profile
-    from vllm import LLM, SamplingParams
 
-    kind, _ = bench_vllm.parse_config(args.config)
     cuda = torch.cuda.is_available()
-    if kind in ("uniform", "lut"):
-        import vllm_anyprec
-        from vllm_anyprec.kernels import choose
-
-        vllm_anyprec.register()
-        if cuda:
-            os.environ[choose.DISABLE_ENV] = "reference"  # time the CUDA kernel or fail
     batches = sorted(args.batch_sizes)
-    with tempfile.TemporaryDirectory() as d:
-        bench_vllm.write_model_dir(Path(d), args.preset, args.config, "float16", None)
-        if cuda:
-            extra = {"compilation_config": {"cudagraph_capture_sizes": batches},
-                     "gpu_memory_utilization": 0.85}
-        else:
-            extra = {"enforce_eager": True,
-                     "kv_cache_memory_bytes": bench_vllm.CPU_KV_CACHE_MIB << 20}
-        llm = LLM(model=d, load_format="dummy", skip_tokenizer_init=True, dtype="float16", seed=0,
-                  max_num_seqs=max(batches), enable_prefix_caching=False,
-                  max_model_len=args.input_len + args.output_len + 8, **extra)
+    llm, _ = bench_vllm.start_engine(
+        args.config, preset=args.preset, dtype="float16", layers=None, batches=batches,
+        max_model_len=args.input_len + args.output_len + 8, eager=not cuda, kv_cache_mib=None,
+        gpu_memory_utilization=0.85)
     vocab = bench_vllm.PRESETS[args.preset]["vocab_size"]
     rng = random.Random(0)
 
-    def sync():
-        if cuda:
-            torch.cuda.synchronize()
-
     def run(b, n):
-        sp = SamplingParams(max_tokens=n, min_tokens=n, temperature=0.0, ignore_eos=True,
-                            detokenize=False)
-        ps = [{"prompt_token_ids": [rng.randrange(3, vocab) for _ in range(args.input_len)]}
-              for _ in range(b)]
-        sync()
-        t0 = time.perf_counter()
-        llm.generate(ps, sp, use_tqdm=False)
-        sync()
-        return time.perf_counter() - t0
+        return bench_vllm.timed_generate(llm, rng, vocab, b, args.input_len, n)
 
     result = {"config": args.config, "device": bench_vllm.device_name(),
               "output_len": args.output_len, "batches": {}}
