@@ -70,6 +70,11 @@
 #   ncu_prefill_cells FILE "LABEL|SCHEME BITS K N M [TOKENS SPLIT]" ...
 #                                     ncu_init FILE, the extension built if missing, ncu_prefill
 #                                     with NCU_PREFILL_SECTIONS for each cell, ncu_prefill_summary
+#   ncu_op_cells NAME M "K N|..." "SCHEME BITS|..."
+#                                     the extension built (ab_build), then
+#                                     h100_record/profile_m1.sh (the op's own plan, PIPES=1) of
+#                                     every (weight, configuration) at M rows: OUT/NAME_raw.txt,
+#                                     the summary printed and in OUT/NAME_summary.txt
 #   ncu_prefill_pair OTHER "LABEL|..." ...
 #                                     (after ab_rundir and ab_build_pair OTHER) ncu_prefill_cells
 #                                     of the cells in the tree and in /tmp/OTHER: R/ncu_{tree,OTHER}.txt
@@ -274,6 +279,11 @@ ncu_prefill_cells() {
     ncu_prefill "${cell%%|*}" "${args[@]}" -- "${NCU_PREFILL_SECTIONS[@]}"
   done
   ncu_prefill_summary
+}
+ncu_op_cells() {
+  ab_build
+  OUT=$OUT RAW_NAME="$1_raw.txt" M=$2 KNS=$3 CFGS=$4 PIPES=1 PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} \
+    bash benchmarks/experiments/h100_record/profile_m1.sh 2>&1 | tee "$OUT/$1_summary.txt"
 }
 ncu_prefill_pair() {
   local other=$1 tree name

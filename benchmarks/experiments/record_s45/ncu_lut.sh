@@ -10,8 +10,4 @@ set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
 OUT=${OUT:-device_out}
 mkdir -p "$OUT"
-ab_build
-export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
-OUT=$OUT RAW_NAME=ncu_lut_raw.txt M=1 KNS="4096 28672|14336 4096" \
-  CFGS="fp16 16|lut 2|lut 5|lut 6" PIPES=1 \
-  bash benchmarks/experiments/h100_record/profile_m1.sh 2>&1 | tee "$OUT/ncu_lut_summary.txt"
+ncu_op_cells ncu_lut 1 "4096 28672|14336 4096" "fp16 16|lut 2|lut 5|lut 6"

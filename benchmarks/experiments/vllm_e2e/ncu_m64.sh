@@ -10,8 +10,4 @@ set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
 OUT=${OUT:-device_out}
 mkdir -p "$OUT"
-ab_build
-export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
-OUT=$OUT RAW_NAME=ncu_m64_raw.txt M=64 KNS="4096 6144|4096 28672" \
-  CFGS="lut 8|uniform 8|lut 4" PIPES=1 \
-  bash benchmarks/experiments/h100_record/profile_m1.sh 2>&1 | tee "$OUT/ncu_m64_summary.txt"
+ncu_op_cells ncu_m64 64 "4096 6144|4096 28672" "lut 8|uniform 8|lut 4"
