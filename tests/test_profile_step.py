@@ -72,10 +72,16 @@ def test_reclassify_rewrites_kinds_from_the_top_kernels(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["profile_uniform4.json"]  # no temporary left
 
 
-def test_profiling_needs_a_config_and_a_folder(capsys):
+@pytest.mark.parametrize("argv,words", [
+    (["--config", "uniform4"], "--config and --out are required"),
+    (["--config", "int4", "--out", "x"], "unknown configuration 'int4'"),
+    (["--config", "gptq3", "--out", "x"], "gptq4 or gptq8, got 3"),
+])
+def test_bad_arguments_are_one_clear_line(argv, words, capsys):
     with pytest.raises(SystemExit):
-        prof.main(["--config", "uniform4"])
-    assert "--config and --out are required" in capsys.readouterr().err
+        prof.main(argv)
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
 
 
 def test_script_help_runs():

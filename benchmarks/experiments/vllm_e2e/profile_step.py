@@ -145,7 +145,10 @@ def main(argv=None) -> None:
         return
     if not args.config or not args.out:
         ap.error("--config and --out are required to profile")
-    bench_vllm.parse_config(args.config)
+    try:
+        bench_vllm.parse_config(args.config)
+    except bench_vllm.ConfigError as e:
+        ap.error(str(e))
     os.environ["VLLM_ENABLE_V1_MULTIPROCESSING"] = "0"  # the engine in this process
     import torch
     from torch.profiler import ProfilerActivity, profile
