@@ -181,13 +181,12 @@ def timed_generate(llm, rng, vocab: int, batch: int, input_len: int, new_tokens:
 
 
 def run_child(args) -> None:
-    # vLLM's default engine (the engine core in a process of its own, as `vllm serve` and `vllm
-    # bench latency` run it). With VLLM_ENABLE_V1_MULTIPROCESSING=0 a fast configuration's step
-    # took longer (H100, session 46: uniform4 at B = 1 3.45 ms per token in one process, 2.90 ms
-    # with the default engine; fp16 and gptq4, whose steps take over 4 ms, within 1%). The
-    # plugin registered by start_engine reaches the engine core by fork (vLLM's default start
-    # method while this process has no CUDA context); a pip-installed plugin reaches it by its
-    # entry point.
+    # vLLM's default engine (the engine core in a process of its own), as `vllm serve` and `vllm
+    # bench latency` run it: what a user gets. (Session 46 once saw uniform4 at B = 1 take 3.45
+    # ms per token with the engine in this process against 2.90 with the default engine;
+    # session 47's in-process profiles did not repeat it.) The plugin registered by
+    # start_engine reaches the engine core by fork (vLLM's default start method while this
+    # process has no CUDA context); a pip-installed plugin reaches it by its entry point.
     import random
 
     batches = sorted(args.batch_sizes)
@@ -361,6 +360,14 @@ def merge(paths: list[str], out: Path) -> None:
     write_outputs([r for part in parts for r in part["results"]], settings, out)
 
 
+def write_text_atomic(path: Path, text: str) -> None:
+    """``text`` into ``path`` through a temporary name in the same folder: a reader (or a run cut
+    short) sees the old file or the whole new one, never a part."""
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as f:
+        f.write(text)
+    os.replace(f.name, path)
+
+
 def write_outputs(results: list[dict], settings: dict, out: Path) -> None:
     """The table on stdout; <out>/vllm_<device>.json, .txt and .png, each through a temporary
     name (a failed run leaves no partial set)."""
@@ -374,9 +381,7 @@ def write_outputs(results: list[dict], settings: dict, out: Path) -> None:
     for suffix, text in ((".json", json.dumps({"settings": settings, "results": results},
                                               indent=1)),
                          (".txt", "\n".join([*commands, f"device: {gpu}", *lines]) + "\n")):
-        with tempfile.NamedTemporaryFile("w", dir=out, delete=False, suffix=".tmp") as f:
-            f.write(text)
-        os.replace(f.name, stem.with_suffix(suffix))
+        write_text_atomic(stem.with_suffix(suffix), text)
     png_tmp = out / f".vllm_{gpu}.tmp.png"
     plot(results, png_tmp, f"vLLM {settings['preset']} ({settings['layers']} layers, dummy "
          f"weights) on {gpu}, {settings['dtype']}, prompt {settings['input_len']}, "

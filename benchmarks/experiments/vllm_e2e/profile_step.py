@@ -118,9 +118,7 @@ def reclassify(result: dict) -> dict:
 
 
 def write_json(obj: dict, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, indent=1))
-    tmp.rename(path)
+    bench_vllm.write_text_atomic(path, json.dumps(obj, indent=1))
 
 
 def main(argv=None) -> None:
