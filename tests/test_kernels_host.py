@@ -469,11 +469,16 @@ PLANS = [(17, (64, 1, 1)), (64, (64, 2, 1)), (130, (128, 2, 1)), (256, (256, 1, 
          (300, (256, 3, 1)), (70, (64, 1, 2)), (40, (64, 2, 2))]
 
 
+def lean_ok(layer) -> bool:
+    """Where the lean kernels exist (launch.h prefill_lean_ok)."""
+    return layer.bits >= 7 if layer.scheme == "lut" else layer.bits <= 6
+
+
 def check_prefill(exe, layer, plans=PLANS) -> list[str]:
     seen = []
     for m, plan in plans:
-        if plan[2] == 2 and (layer.scheme == "lut" or layer.bits > 6):
-            continue  # the lean kernels: uniform, b <= 6 (prefill_lean_ok)
+        if plan[2] == 2 and not lean_ok(layer):
+            continue  # the lean kernels: uniform b <= 6, LUT b >= 7 (prefill_lean_ok)
         for dtype in DTYPES:
             err, kernels = run_prefill(exe, layer, dtype, m, plan)
             what = (f"{layer.scheme} b={layer.bits} gs={layer.group_size} N={layer.n} "
@@ -498,7 +503,7 @@ def test_prefill_kernels_match_reference(builds, bits):
             layer = random_layer(scheme, bits, n, k, gs if scheme == "uniform" else -1,
                                  device="cpu", seed=bits + n)
             seen = check_prefill(exe, layer, PLANS if n == 203 else PLANS[1:4])
-            if scheme == "uniform" and bits <= 6 and n == 203:
+            if lean_ok(layer) and n == 203:
                 assert any(", true>" in s for s in seen), seen  # a lean kernel ran
 
 

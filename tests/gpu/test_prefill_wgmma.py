@@ -110,17 +110,22 @@ def test_prefill_lut_tables_every_bits_and_block(bits, block_tokens):
             (f"prefill lut tokens={block_tokens}", prefill(layer, x, block_tokens, 1))])
 
 
+LEAN = [("uniform", b) for b in (2, 3, 4, 5, 6)] + [("lut", 7), ("lut", 8)]
+
+
 @needs_hopper
-@pytest.mark.parametrize("bits", [2, 3, 4, 5, 6])
+@pytest.mark.parametrize("scheme,bits", LEAN, ids=[f"{s}{b}" for s, b in LEAN])
 @pytest.mark.parametrize("split_k", [1, 2, 4])
-def test_prefill_lean_kernels(bits, split_k):
-    """The lean 64-token uniform kernels (two blocks per SM: the plain schedule, the metadata
-    one stage ahead) on every width they exist for, both dtypes, one pass / a cluster of 2 /
-    the workspace, M ending in either half of an x image, odd N, a ragged last chunk, per-row
+def test_prefill_lean_kernels(scheme, bits, split_k):
+    """The lean 64-token kernels (two blocks per SM: uniform b <= 6 with the plain schedule and
+    the metadata one stage ahead; LUT b = 7, 8 with fewer table copies and the next chunk's
+    planes one stage ahead) on every width they exist for, both dtypes, one pass / a cluster of
+    2 / the workspace, M ending in either half of an x image, odd N, a ragged last chunk, per-row
     groups and groups of 32; and the same sums as the full 64-token kernel (the wgmma run in the
-    same order: equal bit for bit)."""
+    same order, the same dequantized values: equal bit for bit)."""
     for n, k, gs in ((203, 2080, 64), (96, 1000, -1), (48, 512, 32)):
-        layer = random_layer("uniform", bits, n, k, gs, seed=bits + split_k + n)
+        layer = random_layer(scheme, bits, n, k, gs if scheme == "uniform" else -1,
+                             seed=bits + split_k + n)
         for dtype in DTYPES:
             check_against_reference(layer, dtype, [1, 33, 64, 200], run=lambda x: [
                 (f"prefill lean split={split_k}", prefill(layer, x, 64, split_k, 2))])
@@ -251,10 +256,10 @@ def test_prefill_refuses_bad_plans():
         prefill(layer, x, 0, -1)
     with pytest.raises(RuntimeError, match="blocks_per_sm: expected 0 \\(auto\\), 1 or 2, got 3"):
         prefill(layer, x, 0, 0, 3)
-    with pytest.raises(RuntimeError, match="needs the uniform scheme, 64-token blocks and bits "
-                                           "<= 6, got uniform bits=4 block_tokens=128"):
+    with pytest.raises(RuntimeError, match="needs 64-token blocks and uniform bits <= 6 or lut "
+                                           "bits >= 7, got uniform bits=4 block_tokens=128"):
         prefill(layer, x, 128, 0, 2)
-    for scheme, bits in (("lut", 4), ("uniform", 7)):
+    for scheme, bits in (("lut", 4), ("lut", 6), ("uniform", 7)):
         other = random_layer(scheme, bits, 32, 256, 128 if scheme == "uniform" else -1)
         with pytest.raises(RuntimeError, match=f"got {scheme} bits={bits} block_tokens=64"):
             prefill(other, x, 64, 0, 2)

@@ -225,9 +225,11 @@ struct PrefillPlan {
   int split_k;            // blocks along K (1: none), each over ceil(C / split_k) chunks
   int blocks_per_sm = 1;  // 2: the lean kernels (prefill_lean_ok), two blocks per SM
 };
-// Where the lean kernels exist: uniform, 64-token blocks, b <= 6 (registers: prefill_wgmma.cuh).
+// Where the lean kernels exist: 64-token blocks, uniform b <= 6 or LUT b >= 7 (registers and
+// shared memory: prefill_wgmma.cuh; the full LUT 64-token kernels of b <= 6 already run two
+// blocks per SM).
 constexpr bool prefill_lean_ok(bool lut, int bits, int block_tokens) {
-  return !lut && block_tokens == 64 && bits <= 6;
+  return block_tokens == 64 && (lut ? bits >= 7 : bits <= 6);
 }
 // x's 128-token tile images: a 256-token block reads two, a 64-token block half of one.
 inline int prefill_x_tiles(int M, const PrefillPlan& p) {

@@ -269,6 +269,10 @@ double split_cost_us(int64_t M, int64_t N, int64_t splits) {
 // block_tokens / split_k / blocks_per_sm > 0: forced (benchmarks and tests), 0: chosen here.
 constexpr double kBlockUs = 1.0;
 constexpr double kLeanChunkUs = 2.7;
+// The lean LUT kernels (b = 7, 8; session 48): two 64-token blocks per SM with fewer table
+// copies (b = 8: one per quad, more bank conflicts) and the next chunk's planes loaded one
+// stage ahead. PLACEHOLDER until measured.
+constexpr double kLeanLutChunkUs = 4.0;
 anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, int sms, bool lut,
                                   int64_t bits, int64_t block_tokens, int64_t split_k,
                                   int64_t blocks_per_sm) {
@@ -282,9 +286,9 @@ anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, 
                   blocks_per_sm));
   TORCH_CHECK(blocks_per_sm != 2 ||
                   anyprec::prefill_lean_ok(lut, (int)bits, block_tokens ? (int)block_tokens : 64),
-              msg("anyprec: prefill: blocks_per_sm=2 (the lean kernels) needs the uniform scheme, "
-                  "64-token blocks and bits <= 6, got ", lut ? "lut" : "uniform", " bits=", bits,
-                  " block_tokens=", block_tokens));
+              msg("anyprec: prefill: blocks_per_sm=2 (the lean kernels) needs 64-token blocks "
+                  "and uniform bits <= 6 or lut bits >= 7, got ", lut ? "lut" : "uniform",
+                  " bits=", bits, " block_tokens=", block_tokens));
   anyprec::PrefillPlan best{};
   double best_us = 0;
   for (const int tokens : {64, 128, 256}) {
@@ -302,7 +306,8 @@ anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, 
         if (per_sm == 2 && !anyprec::prefill_lean_ok(lut, (int)bits, tokens)) continue;
         if (per_sm == 2 && !blocks_per_sm && (splits > 2 || tiles * splits <= sms)) continue;
         const anyprec::PrefillPlan p{tokens, (int)splits, per_sm};
-        const double block_us = (double)cps * (per_sm == 2 ? kLeanChunkUs : chunk_us) + kBlockUs;
+        const double lean_us = lut ? kLeanLutChunkUs : kLeanChunkUs;
+        const double block_us = (double)cps * (per_sm == 2 ? lean_us : chunk_us) + kBlockUs;
         double us;
         if (anyprec::prefill_uses_cluster(p)) {
           // A cluster per tile: as many at once as the GPCs hold (prefill_cluster_capacity; if

@@ -70,16 +70,22 @@ constexpr int wg_n(int tok) { return tok < kTok ? tok : kTok; }
 constexpr int wg_count(int tok) { return tok / wg_n(tok); }
 // One stage of x: tok rows of 128 bytes (64 k).
 constexpr size_t x_smem_bytes(int tok) { return 1024 + (size_t)kBufs * 128 * tok + 8 * kBufs; }
-constexpr int lut_rep(int bits, int tok) {
-  return x_smem_bytes(tok) + 9 * ((size_t)128 << bits) <= kMaxSmem  ? 4
-         : x_smem_bytes(tok) + 9 * ((size_t)64 << bits) <= kMaxSmem ? 2
-                                                                     : 1;
+// The lean LUT kernels (two blocks per SM, b = 7, 8; see prefill_lean_ok) take the copies that
+// fit in half an SM's shared memory (228 KB, 1 KB of it reserved per block): b = 7 2, b = 8 1.
+constexpr size_t kMaxSmemLean = 233472 / 2 - 1024;
+constexpr int lut_rep(int bits, int tok, bool lean = false) {
+  return x_smem_bytes(tok) + 9 * ((size_t)128 << bits) <= (lean ? kMaxSmemLean : kMaxSmem)  ? 4
+         : x_smem_bytes(tok) + 9 * ((size_t)64 << bits) <= (lean ? kMaxSmemLean : kMaxSmem) ? 2
+                                                                                           : 1;
 }
-constexpr uint32_t lut_warp_bytes(int bits, int tok) { return (32u * lut_rep(bits, tok)) << bits; }
+constexpr uint32_t lut_warp_bytes(int bits, int tok, bool lean = false) {
+  return (32u * lut_rep(bits, tok, lean)) << bits;
+}
 // Whether the LUT tables live in registers (b <= 3): no shared tables.
 constexpr bool reg_lut(bool lut, int bits) { return lut && bits <= 3; }
 static_assert(x_smem_bytes(128) + 9 * (size_t)lut_warp_bytes(8, 128) <= kMaxSmem &&
-                  x_smem_bytes(256) + 9 * (size_t)lut_warp_bytes(8, 256) <= kMaxSmem,
+                  x_smem_bytes(256) + 9 * (size_t)lut_warp_bytes(8, 256) <= kMaxSmem &&
+                  x_smem_bytes(64) + 9 * (size_t)lut_warp_bytes(8, 64, true) <= kMaxSmemLean,
               "b = 8 LUT tables must fit beside the x buffers with one copy per quad");
 
 __device__ __forceinline__ uint32_t smem_u32(const void* p) {
@@ -472,8 +478,8 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   constexpr bool kLaneTab = LUT && !kRegLut;
   // kLaneTab: warp w's table at tab_base + w kWarpTab, aligned to its size so that a code's
   // offset 32 R c is or-ed into this lane's address of code 0 (lane_tab), not added.
-  constexpr uint32_t kWarpTab = lut_warp_bytes(B, TOK);
-  constexpr int kRep = lut_rep(B, TOK);
+  constexpr uint32_t kWarpTab = lut_warp_bytes(B, TOK, LEAN);
+  constexpr int kRep = lut_rep(B, TOK, LEAN);
   constexpr int kTabShift = kRep == 4 ? 7 : kRep == 2 ? 6 : 5;  // code c at byte c << kTabShift
   const uint32_t tab_base = (bars + 8 * kBufs + kWarpTab - 1) & ~(kWarpTab - 1);
 
@@ -697,16 +703,21 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   // Metadata two stages ahead: loaded one stage ahead, the fma that converts it was the top
   // stall (ncu source counters, long scoreboard) of the 256-token kernel. One stage ahead for
   // b = 8 with 256 tokens and in the lean kernels, where the 8 more registers would spill.
-  constexpr bool kMeta2 = !(TW == 2 && B == 8) && !LEAN;
+  constexpr bool kMeta2 = !(TW == 2 && B == 8) && (!LEAN || LUT);  // (LUT: no metadata)
   // The interleaved schedule for 64- and 128-token blocks (stage_ilv; -DANYPREC_PREFILL_PLAIN:
   // the plain one, for A/B timings; the lean 64-token kernels take the plain one too).
   // 256-token blocks keep the plain schedule: with their 128 accumulators the decoded unit held
   // across the stage spills (uniform) or runs 10% slower (LUT; benchmarks/experiments/
   // prefill_ilv/).
+  // The lean LUT kernels (b = 7, 8) keep the interleaved schedule where
+  // ANYPREC_PREFILL_LUT_LEAN_ILV (default 1): their tables need no metadata registers.
+#ifndef ANYPREC_PREFILL_LUT_LEAN_ILV
+#define ANYPREC_PREFILL_LUT_LEAN_ILV 1
+#endif
 #ifdef ANYPREC_PREFILL_PLAIN
   constexpr bool kIlv = false;
 #else
-  constexpr bool kIlv = TW == 1 && !LEAN;
+  constexpr bool kIlv = TW == 1 && (!LEAN || (LUT && ANYPREC_PREFILL_LUT_LEAN_ILV));
 #endif
   static_assert(!kIlv || kMeta2, "the interleaved schedule keeps the metadata two stages ahead");
   // Ordered loads (kOrder; uniform, the lean and the 256-token kernels): each stage first
@@ -737,11 +748,18 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
 #ifndef ANYPREC_PREFILL_ORDER_LOADS
 #define ANYPREC_PREFILL_ORDER_LOADS 1
 #endif
-  constexpr bool kOrder = ANYPREC_PREFILL_ORDER_LOADS != 0 && !LUT &&
-                          (ANYPREC_PREFILL_ORDER_LOADS == 2 || LEAN || TOK == 256);
+  // The lean LUT kernels: ordered where ANYPREC_PREFILL_LUT_LEAN_ORDER (default 1), so that
+  // the next chunk's planes go into cur, not into a second set (b = 8: 32 registers).
+#ifndef ANYPREC_PREFILL_LUT_LEAN_ORDER
+#define ANYPREC_PREFILL_LUT_LEAN_ORDER 1
+#endif
+  constexpr bool kOrder =
+      ANYPREC_PREFILL_ORDER_LOADS != 0 &&
+      (LUT ? LEAN && ANYPREC_PREFILL_LUT_LEAN_ORDER
+           : ANYPREC_PREFILL_ORDER_LOADS == 2 || LEAN || TOK == 256);
   const uint32_t kZero = M < 0 ? 0xffffffffu : 0u;  // (M >= 0: zero, unknown to the compiler)
   MetaWord mtr[4][2] = {};
-  if constexpr (kOrder) {
+  if constexpr (kOrder && !LUT) {
     load_meta(8 * cb, mtr[0][0]);
     load_meta(8 * cb + 1, mtr[0][1]);
     if constexpr (kMeta2 || kIlv) {
@@ -806,8 +824,10 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
       const uint32_t dep = a[3][3] & kZero;
       if (i == 3) reload_cur(c + 1, dep);
       constexpr int kAhead = kMeta2 ? 2 : 1;
-      load_meta_after(2 * (st + kAhead), mtr[(i + kAhead) & 3][0], dep);
-      load_meta_after(2 * (st + kAhead) + 1, mtr[(i + kAhead) & 3][1], dep);
+      if constexpr (!LUT) {
+        load_meta_after(2 * (st + kAhead), mtr[(i + kAhead) & 3][0], dep);
+        load_meta_after(2 * (st + kAhead) + 1, mtr[(i + kAhead) & 3][1], dep);
+      }
     } else {
       load_next_chunk(c, i);
       if constexpr (!LUT) {
@@ -849,10 +869,13 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     if constexpr (kOrder) {
       // (cur holds the next chunk's planes from stage 4c + 2 on: reloaded after unit 3's prep.)
       dq_prep(cur, (i + 1) & 3, mtr[(i + 1) & 3], w, s2, m2);
-      const uint32_t dep = m2[1][1] & kZero;
+      // (LUT: the prepared unit's last code word, m2 being unset there.)
+      const uint32_t dep = (LUT ? w[B >= 5 ? 7 : 3] : m2[1][1]) & kZero;
       if (i == 2) reload_cur(c + 1, dep);
-      load_meta_after(2 * st + 6, mtr[(i + 3) & 3][0], dep);  // stage st + 3
-      load_meta_after(2 * st + 7, mtr[(i + 3) & 3][1], dep);
+      if constexpr (!LUT) {
+        load_meta_after(2 * st + 6, mtr[(i + 3) & 3][0], dep);  // stage st + 3
+        load_meta_after(2 * st + 7, mtr[(i + 3) & 3][1], dep);
+      }
     } else {
       load_next_chunk(c, i);
       if constexpr (!LUT) {
@@ -1124,14 +1147,14 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
 #endif
 }
 
-inline size_t smem_bytes(int bits, bool lut, int tok) {
+inline size_t smem_bytes(int bits, bool lut, int tok, bool lean) {
   // (The cluster reduction reuses the x buffers: 512 bytes per token, as many as they hold.)
   static_assert(red_smem_bytes(64) <= x_smem_bytes(64) && red_smem_bytes(128) <= x_smem_bytes(128)
                     && red_smem_bytes(256) <= x_smem_bytes(256),
                 "the split-K partial sums must fit in the x buffers");
   if (reg_lut(lut, bits)) return x_smem_bytes(tok);  // tables in registers
   // 8 warp tables and one of alignment slack (lut_rep keeps this within kMaxSmem)
-  return x_smem_bytes(tok) + (lut ? 9 * (size_t)lut_warp_bytes(bits, tok) : 0);
+  return x_smem_bytes(tok) + (lut ? 9 * (size_t)lut_warp_bytes(bits, tok, lean) : 0);
 }
 
 // Programmatic dependent launch for the prefill path (permute_x_kernel -> prefill_kernel ->
@@ -1172,7 +1195,7 @@ template <typename T, int B, bool LUT, int TOK, bool LEAN = false>
 cudaError_t launch_t(const GemmArgs& a, const PrefillPlan& p, int G, int gshift, const void* xp,
                      float* ws, cudaStream_t stream) {
   auto kernel = prefill_kernel<T, B, LUT, TOK, LEAN>;
-  const size_t smem = smem_bytes(B, LUT, TOK);
+  const size_t smem = smem_bytes(B, LUT, TOK, LEAN);
   cudaError_t e =
       cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
   if (e != cudaSuccess) return e;
