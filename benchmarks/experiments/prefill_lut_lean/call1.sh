@@ -3,7 +3,7 @@
 # kernels (b = 7, 8: two blocks per SM; README.md here). Builds the tree (sm_90a), runs the
 # prefill tests that cover them (lean kernels of both schemes, refused plans, the LUT tables on
 # every grid, graph capture), then prefill_wgmma/bench.py at LUT b = 7, 8 on the four
-# Llama-3-8B weights: the full and the lean 64-token grids (one pass, split 2 / 4), the 128- and
+# Llama-3-8B weights: the full and the lean 64-token grids (one pass, split 2 / 4 / 8), the 128- and
 # 256-token grids, the op's own plan (timed last) and the decode kernel up to M = 64.
 # OUT/gpu.txt, build.log, tests_lean.log, bench.log, prefill_wgmma.{json,png}.
 # Usage: OUT=$OUT bash benchmarks/experiments/prefill_lut_lean/call1.sh
@@ -19,8 +19,8 @@ ab_pytest "$OUT/tests_lean.log" 240 tests/gpu/test_prefill_wgmma.py \
   -k "lean or refuses or lut_tables or graph"
 s=$(date +%s)
 PYTHONPATH=$PWD timeout "${BENCH_SECS:-300}" python3 benchmarks/experiments/prefill_wgmma/bench.py \
-  --out "$OUT" --schemes lut --bits "${BITS:-7,8}" --ms "${MS:-17,24,33,48,64,128,256,512}" \
-  --plans 64x1,64x2,64x4,64x1x2,64x2x2,64x4x2,128x1,128x2,256x1,256x2 \
+  --out "$OUT" --schemes lut --bits "${BITS:-7,8}" --ms "${MS:-17,24,33,48,64,128,256}" \
+  --plans 64x1,64x2,64x4,64x8,64x1x2,64x2x2,64x4x2,64x8x2,128x1,128x2,256x1,256x2 \
   --decode-max-m 64 --auto-last > "$OUT/bench.log" 2>&1
 echo "bench rc=$? in $(( $(date +%s) - s )) s"
 tail -n +1 "$OUT/bench.log" | cut -c1-200 | head -80
