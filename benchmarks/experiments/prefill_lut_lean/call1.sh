@@ -2,10 +2,11 @@
 # Session 48, call 1 (device, repository root; ~6 min on a fresh machine): the lean LUT 64-token
 # kernels (b = 7, 8: two blocks per SM; README.md here). Builds the tree (sm_90a), runs the
 # prefill tests that cover them (lean kernels of both schemes, refused plans, the LUT tables on
-# every grid, graph capture), then prefill_wgmma/bench.py at LUT b = 7, 8 on the four
+# every grid, graph capture) and compute-sanitizer memcheck of the lean LUT tests, then
+# prefill_wgmma/bench.py at LUT b = 7, 8 on the four
 # Llama-3-8B weights: the full and the lean 64-token grids (one pass, split 2 / 4 / 8), the 128- and
 # 256-token grids, the op's own plan (timed last) and the decode kernel up to M = 64.
-# OUT/gpu.txt, build.log, tests_lean.log, bench.log, prefill_wgmma.{json,png}.
+# OUT/gpu.txt, build.log, tests_lean.log, memcheck.log, bench.log, prefill_wgmma.{json,png}.
 # Usage: OUT=$OUT bash benchmarks/experiments/prefill_lut_lean/call1.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
@@ -17,6 +18,8 @@ ab_build
 echo "built in $(( $(date +%s) - s )) s"
 ab_pytest "$OUT/tests_lean.log" 240 tests/gpu/test_prefill_wgmma.py \
   -k "lean or refuses or lut_tables or graph"
+# compute-sanitizer memcheck of the new kernels: one pass, a cluster pair, the workspace.
+ab_memcheck tests/gpu/test_prefill_wgmma.py "lean_kernels and lut"
 s=$(date +%s)
 PYTHONPATH=$PWD timeout "${BENCH_SECS:-300}" python3 benchmarks/experiments/prefill_wgmma/bench.py \
   --out "$OUT" --schemes lut --bits "${BITS:-7,8}" --ms "${MS:-17,24,33,48,64,128,256}" \
