@@ -394,9 +394,16 @@ __global__ void splitk_reduce_kernel(const float* __restrict__ ws, T* __restrict
   y[i] = from_float<T>(v);
 }
 
-// Lean kernels (LEAN: PrefillPlan::blocks_per_sm = 2, where prefill_lean_ok: uniform, 64-token
-// blocks, b <= 6): at most 128 registers, so that two blocks run per SM (4 warps per scheduler;
-// ncu: one block gives 2, with 0.55 eligible). A lean block alone on an SM is slower than a
+// Lean kernels (LEAN: PrefillPlan::blocks_per_sm = 2, where prefill_lean_ok: 64-token blocks,
+// uniform b <= 6 or LUT b = 7, 8): at most 128 registers, so that two blocks run per SM (4 warps
+// per scheduler; ncu: one block gives 2, with 0.55 eligible).
+// LUT b = 7, 8 (session 48, benchmarks/experiments/prefill_lut_lean/): their full 64-token
+// kernels take 136 / 144 registers and 178 KB of shared memory (4 / 2 table copies), one block
+// per SM, latency-bound (ncu at M = 64: 2 warps per scheduler, 0.31-0.34 eligible). The lean
+// ones keep the interleaved schedule (no metadata registers to save), take half the table copies
+// (lut_rep with kMaxSmemLean: 105 KB a block) and load the next chunk's planes into cur after
+// its last decode (kOrder) instead of into a second set (32 registers at b = 8): 128 registers,
+// no spills. (Capped without kOrder they spill 96 bytes at b = 8.) A lean block alone on an SM is slower than a
 // full one; two per SM win where the grid has more blocks than SMs ((4096, 28672) at
 // M = 17..64; benchmarks/experiments/prefill_tok64/ and prefill_lean/). The plan (ops.cpp
 // prefill_plan) weighs them. What makes them fit:
