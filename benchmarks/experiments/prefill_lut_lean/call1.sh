@@ -18,8 +18,8 @@ ab_build
 echo "built in $(( $(date +%s) - s )) s"
 ab_pytest "$OUT/tests_lean.log" 240 tests/gpu/test_prefill_wgmma.py \
   -k "lean or refuses or lut_tables or graph"
-# compute-sanitizer memcheck of the new kernels: one pass, a cluster pair, the workspace.
-ab_memcheck tests/gpu/test_prefill_wgmma.py "lean_kernels and lut"
+# compute-sanitizer memcheck of the new b = 8 kernel: one pass, a cluster pair, the workspace.
+ab_memcheck tests/gpu/test_prefill_wgmma.py "lean_kernels and lut8"
 s=$(date +%s)
 PYTHONPATH=$PWD timeout "${BENCH_SECS:-300}" python3 benchmarks/experiments/prefill_wgmma/bench.py \
   --out "$OUT" --schemes lut --bits "${BITS:-7,8}" --ms "${MS:-17,24,33,48,64,128,256}" \
