@@ -138,7 +138,7 @@ def test_prefill_plan_picks_lean_kernels_for_wide_grids():
     """The plan (ops.cpp prefill_plan, read through prefill_grid) takes the lean kernels where a
     full 64-token grid has more blocks than SMs and no deeper split: (4096, 28672) at M = 32
     (224 blocks; 1.15x in session 28's forced runs), not on (4096, 4096) (32 blocks), not for
-    LUT or b = 7, 8; forced values come back as given."""
+    uniform b = 7, 8 or LUT b <= 6; forced values come back as given."""
     def grid(m, k, n, bits, lut=False, *forced):
         q = torch.empty(n // 16, k // 256, bits, 32, 4, dtype=torch.int32, device="cuda")
         return list(torch.ops.anyprec.prefill_grid(q, m, bits, k, n, lut, *forced))
@@ -150,6 +150,12 @@ def test_prefill_plan_picks_lean_kernels_for_wide_grids():
     for bits in (7, 8):
         assert grid(32, 4096, 28672, bits)[2] == 1
     assert grid(32, 4096, 28672, 4, True)[2] == 1
+    # LUT b = 7, 8 (session 48): lean on the wide weight, where b = 7 gained 3%; not where a
+    # full grid fits one block per SM.
+    for bits in (7, 8):
+        assert grid(32, 4096, 28672, bits, True) == [64, 1, 2]
+        assert grid(32, 4096, 4096, bits, True)[2] == 1
+        assert grid(256, 4096, 28672, bits, True)[2] == 1
     assert grid(32, 4096, 4096, 4)[2] == 1
     assert grid(1024, 4096, 28672, 4)[2] == 1  # 128-token blocks there
     assert grid(32, 4096, 4096, 4, False, 64, 3, 2) == [64, 3, 2]
