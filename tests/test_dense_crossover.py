@@ -42,14 +42,15 @@ def test_crossover_per_class(monkeypatch, scheme, bits, k, n, expected):
     ("lut", 4, 4096, 28672, (21, 1025)),      # LUT large weights: as uniform, except
     ("lut", 3, 4096, 28672, (17, 1025)),      # (register tables: prefill from 17)
     ("lut", 6, 14336, 4096, (21, 1025)),
-    ("lut", 7, 4096, 28672, (33, 1024)),      # b >= 7: dense from 1024
+    ("lut", 7, 4096, 28672, (21, 1024)),      # b >= 7: dense from 1024
     ("lut", 8, 14336, 4096, (17, 1024)),
     ("lut", 2, 4096, 6144, (29, 513)),        # small weights, b <= 3: as uniform
     ("lut", 3, 4096, 4096, (29, 1025)),
     ("lut", 4, 4096, 6144, (29, 513)),        # small weights, b >= 4: dense from 513
-    ("lut", 8, 4096, 4096, (17, 513)),        # (LUT b = 8: prefill from 17 everywhere,
-    ("lut", 7, 14336, 4096, (33, 1024)),      # b = 7 from 33, b = 5, 6 from 33 on smaller
-    ("lut", 5, 4096, 4096, (33, 513)),        # weights)
+    ("lut", 8, 4096, 4096, (17, 513)),        # (LUT b = 8: prefill from 17 everywhere;
+    ("lut", 7, 14336, 4096, (21, 1024)),      # b = 7 on large weights from 21 (session 48,
+    ("lut", 7, 4096, 4096, (33, 513)),        # H100), b = 5..7 from 33 on smaller weights)
+    ("lut", 5, 4096, 4096, (33, 513)),
     ("uniform", 2, 14336, 4096, (25, 1025)),  # (uniform b = 2: from 25 / 33)
     ("uniform", 2, 4096, 4096, (33, 1025)),
 ])

@@ -137,8 +137,9 @@ def hopper_prefill_min_m(spec: KernelSpec) -> int:
 
     - LUT b = 8: from M = 17 on every weight ((4096, 28672): 88 vs 139 µs; (4096, 4096): 21.6
       vs 25.0). LUT b = 7 from 33, as before (its 64-token kernel has 4 table copies in 178 KB
-      of shared memory: (4096, 28672) M = 32 75.7 vs 71.9 µs), and LUT b = 5, 6 on the smaller
-      weights (decode ahead through M = 29 by 3-8%, the two within 6% at 32).
+      of shared memory: (4096, 28672) M = 32 75.7 vs 71.9 µs; on large weights from 21 since
+      session 48, below), and LUT b = 5, 6 on the smaller weights (decode ahead through M = 29
+      by 3-8%, the two within 6% at 32).
     - Large weights: from 17 at b = 8 (uniform (14336, 4096): 30.7 vs 34.6) and for LUT b <= 3
       (register tables: (14336, 4096) b = 3 25.4 vs 28.7); uniform b = 2 from 25 ((4096, 28672)
       M = 25: 54.3 vs 56.3, M = 29: 57.5 vs 56.2; on the smaller weights from 33, decode ahead
@@ -149,6 +150,16 @@ def hopper_prefill_min_m(spec: KernelSpec) -> int:
       otherwise (M = 24: decode ahead by 2-15%, (4096, 6144) uniform b = 4 15.3 vs 18.1; M = 32:
       prefill ahead by up to 8% or tied; in between the decode time rises about linearly).
 
+    Session 48 (H100, benchmarks/experiments/prefill_lut_lean/runs/call5: the op's plan against
+    the decode kernel, LUT b = 5..8, M = 17..32): LUT b = 7 on large weights now takes the
+    large-weight rule (from 21; it took 33). (14336, 4096): prefill ahead from M = 17 (35.0 vs
+    38.0 µs; M = 32 35.2 vs 45.5); (4096, 28672): decode ahead through M = 20 (66.4 vs 70.0),
+    level at 24 (69.8 vs 69.9), prefill ahead from 28 (70.3 vs 73.2; its grid: the lean 64-token
+    kernel). The two weights of an MLP together break even at M = 17..21 and gain from 24. The
+    rest of the rule held on the H100: LUT b = 8 prefill from 17 everywhere; b = 5, 6 on large
+    weights within 2% of the faster path at 21..24; smaller weights at b = 5..7 decode ahead
+    through M = 28, b = 7 prefill by 2% at 32.
+
     Session 29 (benchmarks/experiments/prefill_lean/): outputs wider than LEAN_WIDE_N take the
     lean 64-token kernels at uniform b <= 6, and then the prefill kernel from M = 17 ((4096,
     28672) M = 17, prefill / decode: b = 2 49.9 / 51.8 µs, b = 4 44.9 / 48.1, b = 5 49.3 / 58.0;
@@ -158,7 +169,7 @@ def hopper_prefill_min_m(spec: KernelSpec) -> int:
     lut = spec.scheme == "lut"
     if lut and spec.bits == 8:
         return 17
-    if lut and (spec.bits == 7 or (spec.bits >= 5 and not large)):
+    if lut and spec.bits >= 5 and not large:
         return 33
     if not lut and spec.bits <= 6 and spec.out_features > LEAN_WIDE_N:
         return 17
