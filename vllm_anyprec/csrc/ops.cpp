@@ -272,11 +272,11 @@ constexpr double kLeanChunkUs = 2.7;
 // The lean LUT kernels (b = 7, 8; session 48, benchmarks/experiments/prefill_lut_lean/): two
 // 64-token blocks per SM with half the table copies. Forced grids on an H100 (LUT b = 7, 8,
 // M = 17..256, the four Llama-3-8B weights): on (4096, 28672) at M = 17..64 the lean one pass
-// took 0.97-1.00 of the full one's time at b = 7 and 0.99-1.01 at b = 8 (ncu: twice the warps,
+// took 0.97-0.98 of the full one's time at b = 7 and 0.99-1.01 at b = 8 (ncu: twice the warps,
 // but one more shared-memory wavefront per lookup with the fewer copies); where a full grid
-// fits one block per SM they lose (0.6-0.9x). Replayed over the 56 cells (fit.py there), chunk
-// costs of 4.0-5.5 µs pick within 1.0003 of the best measured grid (1.0028 without the lean
-// kernels); 5.0, the middle.
+// fits one block per SM they lose (0.71-0.86x). Replayed over the 50 cells whose pick was
+// measured (fit.py there), chunk costs of 4.0-5.5 µs pick within 1.0003 of the best measured
+// grid (1.0028 without the lean kernels); 5.0, the middle.
 constexpr double kLeanLutChunkUs = 5.0;
 anyprec::PrefillPlan prefill_plan(int64_t M, int64_t N, int64_t N16, int64_t C, int sms, bool lut,
                                   int64_t bits, int64_t block_tokens, int64_t split_k,

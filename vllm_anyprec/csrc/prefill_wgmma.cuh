@@ -403,10 +403,11 @@ __global__ void splitk_reduce_kernel(const float* __restrict__ ws, T* __restrict
 // ones keep the interleaved schedule (no metadata registers to save), take half the table copies
 // (lut_rep with kMaxSmemLean: 105 KB a block) and load the next chunk's planes into cur after
 // its last decode (kOrder) instead of into a second set (32 registers at b = 8): 128 registers,
-// no spills. (Capped without kOrder they spill 96 bytes at b = 8.) A lean block alone on an SM is slower than a
-// full one; two per SM win where the grid has more blocks than SMs ((4096, 28672) at
-// M = 17..64; benchmarks/experiments/prefill_tok64/ and prefill_lean/). The plan (ops.cpp
-// prefill_plan) weighs them. What makes them fit:
+// no spills (capped without kOrder, b = 8 spills 96 bytes). They gain little: b = 7 2-3% on
+// (4096, 28672), b = 8 nothing, for one copy less costs a shared-memory wavefront per lookup.
+// A lean block alone on an SM is slower than a full one; two per SM win where the grid has more
+// blocks than SMs ((4096, 28672) at M = 17..64; benchmarks/experiments/prefill_tok64/ and
+// prefill_lean/). The plan (ops.cpp prefill_plan) weighs them. What makes the uniform ones fit:
 // - the plain schedule (no second set of A fragments);
 // - the metadata one stage ahead (two would spill).
 // Capping the interleaved 64-token kernels at 128 registers instead spilled and ran 0.58x
@@ -712,19 +713,15 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   // b = 8 with 256 tokens and in the lean kernels, where the 8 more registers would spill.
   constexpr bool kMeta2 = !(TW == 2 && B == 8) && (!LEAN || LUT);  // (LUT: no metadata)
   // The interleaved schedule for 64- and 128-token blocks (stage_ilv; -DANYPREC_PREFILL_PLAIN:
-  // the plain one, for A/B timings; the lean 64-token kernels take the plain one too).
+  // the plain one, for A/B timings; the lean uniform 64-token kernels take the plain one too,
+  // the lean LUT ones, without metadata registers, keep the interleaved one).
   // 256-token blocks keep the plain schedule: with their 128 accumulators the decoded unit held
   // across the stage spills (uniform) or runs 10% slower (LUT; benchmarks/experiments/
   // prefill_ilv/).
-  // The lean LUT kernels (b = 7, 8) keep the interleaved schedule where
-  // ANYPREC_PREFILL_LUT_LEAN_ILV (default 1): their tables need no metadata registers.
-#ifndef ANYPREC_PREFILL_LUT_LEAN_ILV
-#define ANYPREC_PREFILL_LUT_LEAN_ILV 1
-#endif
 #ifdef ANYPREC_PREFILL_PLAIN
   constexpr bool kIlv = false;
 #else
-  constexpr bool kIlv = TW == 1 && (!LEAN || (LUT && ANYPREC_PREFILL_LUT_LEAN_ILV));
+  constexpr bool kIlv = TW == 1 && (!LEAN || LUT);
 #endif
   static_assert(!kIlv || kMeta2, "the interleaved schedule keeps the metadata two stages ahead");
   // Ordered loads (kOrder; uniform, the lean and the 256-token kernels): each stage first
@@ -755,15 +752,11 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
 #ifndef ANYPREC_PREFILL_ORDER_LOADS
 #define ANYPREC_PREFILL_ORDER_LOADS 1
 #endif
-  // The lean LUT kernels: ordered where ANYPREC_PREFILL_LUT_LEAN_ORDER (default 1), so that
-  // the next chunk's planes go into cur, not into a second set (b = 8: 32 registers).
-#ifndef ANYPREC_PREFILL_LUT_LEAN_ORDER
-#define ANYPREC_PREFILL_LUT_LEAN_ORDER 1
-#endif
+  // The lean LUT kernels are ordered so that the next chunk's planes go into cur, not into a
+  // second set (b = 8: 32 registers; see the lean kernels' comment).
   constexpr bool kOrder =
       ANYPREC_PREFILL_ORDER_LOADS != 0 &&
-      (LUT ? LEAN && ANYPREC_PREFILL_LUT_LEAN_ORDER
-           : ANYPREC_PREFILL_ORDER_LOADS == 2 || LEAN || TOK == 256);
+      (LUT ? LEAN : ANYPREC_PREFILL_ORDER_LOADS == 2 || LEAN || TOK == 256);
   const uint32_t kZero = M < 0 ? 0xffffffffu : 0u;  // (M >= 0: zero, unknown to the compiler)
   MetaWord mtr[4][2] = {};
   if constexpr (kOrder && !LUT) {
