@@ -17,41 +17,21 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import prefill_plan_model as plan_model
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # H200: SMs, and clusters of 2 at once by blocks per SM (66 probed in session 27; 132 at two
 # blocks per SM is assumed, not probed).
-SMS, CAP = 132, {(2, 1): 66, (2, 2): 132}
-BLOCK_US, SHARE = 1.0, 0.45
-
-
-def split_cost(m, n, s):
-    return 3.0 + s * m * n * 8 / 3.0e6
+SMS, CAP = 132, {1: 66, 2: 132}
 
 
 def pick(k, n, m, bits, chunk, lean_us):
-    """prefill_plan for the uniform scheme: (tokens, splits, blocks per SM) -> its name."""
-    c = math.ceil(k / 256)
-    best = None
-    for tok in (64, 128, 256):
-        tiles = math.ceil(n / 128) * math.ceil(m / tok)
-        for s in range(1, min(16, c) + 1):
-            cps = math.ceil(c / s)
-            sp = math.ceil(c / cps)
-            for per_sm in (1, 2):
-                if per_sm == 2 and (tok != 64 or bits > 6 or sp > 2 or tiles * sp <= SMS):
-                    continue
-                block = cps * (lean_us if per_sm == 2 else chunk[tok]) + BLOCK_US
-                if sp == 2:
-                    us = math.ceil(tiles / CAP[(2, per_sm)]) * block + SHARE * split_cost(m, n, 2)
-                else:
-                    us = math.ceil(tiles * sp / (per_sm * SMS)) * block
-                    if sp > 1:
-                        us += split_cost(m, n, sp)
-                name = f"{tok}x{sp}" + ("x2" if per_sm == 2 else "")
-                if best is None or us < best[0]:
-                    best = (us, name)
-    return best[1]
+    """prefill_plan for the uniform scheme (lean kernels: 64 tokens, b <= 6) -> its grid's name."""
+    return plan_model.name(plan_model.pick(k, n, m, chunk, lean_us,
+                                           lambda tok: tok == 64 and bits <= 6, SMS, CAP))
 
 
 def landed_grids():

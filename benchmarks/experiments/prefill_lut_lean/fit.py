@@ -4,8 +4,8 @@ grids.
     python3 benchmarks/experiments/prefill_lut_lean/fit.py RUN/prefill_wgmma.json [--sms 132]
 
 RUN: call1.sh's output (prefill_wgmma/bench.py with the full and the lean 64-token grids, the
-128- and 256-token ones forced, LUT b = 7, 8). The plan (a replica of prefill_plan below) is
-replayed for each candidate chunk cost, with and without the lean kernels beyond a cluster of
+128- and 256-token ones forced, LUT b = 7, 8). The plan is
+replayed (../prefill_plan_model.py) for each candidate chunk cost, with and without the lean kernels beyond a cluster of
 2 (ops.cpp offers them only without split K or with a cluster pair); for each it prints the
 geometric mean over the cells of the picked grid's measured time over the best measured grid's
 ("regret"; cells whose pick was not forced are counted apart) and the worst cells.
@@ -16,49 +16,26 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import sys
 
-# ops.cpp's constants (chunk costs by tokens per block: LUT; the lean uniform one).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import prefill_plan_model as plan_model
+
+# ops.cpp's chunk costs of the full LUT kernels by tokens per block.
 CHUNK_LUT = {64: 2.8, 128: 3.5, 256: 4.6}
-BLOCK_US, SHARE = 1.0, 0.45
 # Clusters of 2 at once by blocks per SM (prefill_cluster_capacity's probe on an H100 / H200:
 # 66 with one block per SM; two per SM assumed to double it).
 CAP = {1: 66, 2: 132}
 
 
-def split_cost(m, n, s):
-    return 3.0 + s * m * n * 8 / 3.0e6
-
-
 def pick(k, n, m, bits, lean_us, sms, lean_any_split=False):
-    """(tokens, splits, blocks per SM) as prefill_plan picks them for LUT."""
-    c = math.ceil(k / 256)
-    n16 = math.ceil(n / 16)
-    best, best_us = None, None
-    for tok in (64, 128, 256):
-        tiles = math.ceil(n16 / 8) * math.ceil(m / tok)
-        for s in range(1, min(16, c) + 1):
-            cps = math.ceil(c / s)
-            sp = math.ceil(c / cps)
-            for per_sm in (1, 2):
-                if per_sm == 2 and not (tok == 64 and bits >= 7):
-                    continue
-                if per_sm == 2 and ((sp > 2 and not lean_any_split) or tiles * sp <= sms):
-                    continue
-                block = cps * (lean_us if per_sm == 2 else CHUNK_LUT[tok]) + BLOCK_US
-                if sp == 2:
-                    us = math.ceil(tiles / CAP[per_sm]) * block + SHARE * split_cost(m, n, sp)
-                else:
-                    us = math.ceil(tiles * sp / (per_sm * sms)) * block
-                    if sp > 1:
-                        us += split_cost(m, n, sp)
-                if best_us is None or us < best_us:
-                    best, best_us = (tok, sp, per_sm), us
-    return best
+    """(tokens, splits, blocks per SM) as prefill_plan picks them for LUT (lean: b >= 7)."""
+    return plan_model.pick(k, n, m, CHUNK_LUT, lean_us, lambda tok: tok == 64 and bits >= 7, sms,
+                           CAP, lean_any_split)
 
 
-def name(p):
-    tok, sp, per_sm = p
-    return f"{tok}x{sp}" + ("x2" if per_sm == 2 else "")
+name = plan_model.name
 
 
 def main() -> None:
