@@ -4,11 +4,11 @@ grids.
     python3 benchmarks/experiments/prefill_lut_lean/fit.py RUN/prefill_wgmma.json [--sms 132]
 
 RUN: call1.sh's output (prefill_wgmma/bench.py with the full and the lean 64-token grids, the
-128- and 256-token ones forced, LUT b = 7, 8). The plan is
-replayed (../prefill_plan_model.py) for each candidate chunk cost, with and without the lean kernels beyond a cluster of
-2 (ops.cpp offers them only without split K or with a cluster pair); for each it prints the
-geometric mean over the cells of the picked grid's measured time over the best measured grid's
-("regret"; cells whose pick was not forced are counted apart) and the worst cells.
+128- and 256-token ones forced, LUT b = 7, 8). The plan (../prefill_plan_model.py) is replayed
+for each candidate chunk cost, with and without the lean kernels beyond a cluster of 2 (ops.cpp
+offers them only without split K or with a cluster pair); for each it prints the geometric mean
+over the cells of the picked grid's measured time over the best measured grid's ("regret";
+cells whose pick was not forced are counted apart) and the worst cells.
 """
 
 from __future__ import annotations
