@@ -8,6 +8,9 @@ import math
 
 # ops.cpp: kBlockUs, kClusterReduceShare.
 BLOCK_US, SHARE = 1.0, 0.45
+# H100 / H200: SMs, and clusters of 2 at once by blocks per SM (66 probed in session 27 with one
+# block per SM; 132 at two per SM is assumed, not probed).
+SMS, CAP = 132, {1: 66, 2: 132}
 
 
 def split_cost(m, n, s):
@@ -15,11 +18,12 @@ def split_cost(m, n, s):
     return 3.0 + s * m * n * 8 / 3.0e6
 
 
-def pick(k, n, m, chunk, lean_us, lean_ok, sms, cap, lean_any_split=False):
+def pick(k, n, m, chunk, lean_us, lean_ok, sms=SMS, cap=None, lean_any_split=False):
     """(tokens, splits, blocks per SM) of the cheapest grid: chunk[tokens] µs per 256-k chunk of
     a full block, lean_us of a lean one (where lean_ok(tokens)), cap[blocks per SM] cluster pairs
     at once. Lean grids only where a full grid has more blocks than SMs and, unless
     lean_any_split, without split K or with a cluster pair (ops.cpp's rule)."""
+    cap = cap or CAP
     c = math.ceil(k / 256)
     best, best_us = None, None
     for tok in (64, 128, 256):

@@ -74,9 +74,8 @@ constexpr size_t x_smem_bytes(int tok) { return 1024 + (size_t)kBufs * 128 * tok
 // fit in half an SM's shared memory (228 KB, 1 KB of it reserved per block): b = 7 2, b = 8 1.
 constexpr size_t kMaxSmemLean = 233472 / 2 - 1024;
 constexpr int lut_rep(int bits, int tok, bool lean = false) {
-  return x_smem_bytes(tok) + 9 * ((size_t)128 << bits) <= (lean ? kMaxSmemLean : kMaxSmem)  ? 4
-         : x_smem_bytes(tok) + 9 * ((size_t)64 << bits) <= (lean ? kMaxSmemLean : kMaxSmem) ? 2
-                                                                                           : 1;
+  const size_t room = (lean ? kMaxSmemLean : kMaxSmem) - x_smem_bytes(tok);
+  return 9 * ((size_t)128 << bits) <= room ? 4 : 9 * ((size_t)64 << bits) <= room ? 2 : 1;
 }
 constexpr uint32_t lut_warp_bytes(int bits, int tok, bool lean = false) {
   return (32u * lut_rep(bits, tok, lean)) << bits;

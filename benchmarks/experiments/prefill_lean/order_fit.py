@@ -23,15 +23,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import prefill_plan_model as plan_model
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# H200: SMs, and clusters of 2 at once by blocks per SM (66 probed in session 27; 132 at two
-# blocks per SM is assumed, not probed).
-SMS, CAP = 132, {1: 66, 2: 132}
 
 
 def pick(k, n, m, bits, chunk, lean_us):
     """prefill_plan for the uniform scheme (lean kernels: 64 tokens, b <= 6) -> its grid's name."""
     return plan_model.name(plan_model.pick(k, n, m, chunk, lean_us,
-                                           lambda tok: tok == 64 and bits <= 6, SMS, CAP))
+                                           lambda tok: tok == 64 and bits <= 6))
 
 
 def landed_grids():

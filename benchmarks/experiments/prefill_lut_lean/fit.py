@@ -24,15 +24,12 @@ import prefill_plan_model as plan_model
 
 # ops.cpp's chunk costs of the full LUT kernels by tokens per block.
 CHUNK_LUT = {64: 2.8, 128: 3.5, 256: 4.6}
-# Clusters of 2 at once by blocks per SM (prefill_cluster_capacity's probe on an H100 / H200:
-# 66 with one block per SM; two per SM assumed to double it).
-CAP = {1: 66, 2: 132}
 
 
 def pick(k, n, m, bits, lean_us, sms, lean_any_split=False):
     """(tokens, splits, blocks per SM) as prefill_plan picks them for LUT (lean: b >= 7)."""
     return plan_model.pick(k, n, m, CHUNK_LUT, lean_us, lambda tok: tok == 64 and bits >= 7, sms,
-                           CAP, lean_any_split)
+                           lean_any_split=lean_any_split)
 
 
 name = plan_model.name
