@@ -70,6 +70,10 @@ PDL_PT = ("-DANYPREC_PDL_EW=2",)
 # size at run time, one lookup address per word or-ed; the default builds test it).
 LUT_WIDE_OR_OFF = ("-DANYPREC_LUT_WIDE_OR=0",)
 LUT_WIDE_OR_BITS = (5, 6)
+# The packed b = 2, 3 nibble words masked in decode_unit again (anyprec.cuh ANYPREC_LEAN_MASK=0;
+# the default since session 49 leaves them unmasked in the M = 1 uniform and the LUT nibble
+# kernels, whose consumers mask b bits instead of 4).
+LEAN_MASK_OFF = ("-DANYPREC_LEAN_MASK=0",)
 
 
 class Builds:
@@ -113,7 +117,8 @@ def builds(tmp_path_factory):
                + [("prefill", bits, flags) for bits in (4, 8) for flags in PREFILL_FLAGS]
                + [("gemm", bits, PDL_LATE) for bits in PDL_LATE_BITS]
                + [("gemm", 4, PDL_PT)]
-               + [("gemm", bits, LUT_WIDE_OR_OFF) for bits in LUT_WIDE_OR_BITS])
+               + [("gemm", bits, LUT_WIDE_OR_OFF) for bits in LUT_WIDE_OR_BITS]
+               + [("gemm", bits, LEAN_MASK_OFF) for bits in (2, 3)])
     return b
 
 
@@ -216,11 +221,13 @@ def test_emulator_exposes_races_and_deadlocks(builds, tmp_path):
     assert rc == 3 and "not 16-byte aligned" in err
 
 
-WIDTH_BUILDS = [(b, ()) for b in BITS] + [(b, tuple(X_CHECKED)) for b in (3, 4, 7, 8)]
+WIDTH_BUILDS = ([(b, ()) for b in BITS] + [(b, tuple(X_CHECKED)) for b in (3, 4, 7, 8)]
+                + [(b, LEAN_MASK_OFF) for b in (2, 3)])
+WIDTH_IDS = {(): "default", tuple(X_CHECKED): "x_checked", LEAN_MASK_OFF: "lean_mask_off"}
 
 
 @pytest.mark.parametrize("bits,flags", WIDTH_BUILDS,
-                         ids=[f"b{b}-{'x_checked' if f else 'default'}" for b, f in WIDTH_BUILDS])
+                         ids=[f"b{b}-{WIDTH_IDS[f]}" for b, f in WIDTH_BUILDS])
 def test_decode_kernels_match_reference(builds, bits, flags):
     check_shapes(builds(bits, flags), bits)
 
@@ -414,6 +421,16 @@ def test_pt_kernels_with_early_loads(builds, name):
     # ANYPREC_PDL_EW=2: the PT kernels' prologue copies along each warp's tile sequence (3
     # stages and several tiles per block: a warp's second early chunk in its next tile).
     run_switch(builds, name, PDL_PT)
+
+
+@pytest.mark.parametrize("name", ["pt2g2c", "ptst2", "lpmask"])
+def test_lean_mask_off_switches(builds, name):
+    # The kernels LM changes that the default shapes do not launch (PT at b = 2 and 3: the
+    # packed nibble words into fp16's A-register and-or; the LUT ring at b = 3: into the register
+    # tables' selectors), with the masks in decode_unit again (ANYPREC_LEAN_MASK=0). The default
+    # build runs the same switches in test_decode_kernel_switches; a consumer mask one bit too
+    # wide failed pt2g2c there.
+    run_switch(builds, name, LEAN_MASK_OFF)
 
 
 # K = 256 c + r as test_gemm_chunk_tails (tests/gpu): 8-warp blocks on 3 n-tiles, the chunk

@@ -444,6 +444,15 @@ __host__ __device__ constexpr uint32_t nib_mask() {
 #ifndef ANYPREC_LEAN_ALU
 #define ANYPREC_LEAN_ALU 0
 #endif
+// ANYPREC_LEAN_MASK (LM, on since session 49; benchmarks/experiments/lean_mask/): the second of
+// those alone, the packed b = 2, 3 nibble words unmasked, with the shifts left on the ALU pipe
+// (16 fewer ALU instructions per chunk loop trip of the M = 1 uniform ring / PT kernels, 4-7%).
+// Session 35 timed LEAN_ALU's parts together (0.94-0.97x at uniform b = 2..4, M = 1); LM alone,
+// H100, two alternating passes against 0 on one machine: uniform M = 1 b = 2 0.956 of the
+// time, b = 3 0.985, LUT M = 16 b = 3 0.973, every other cell 0.99-1.01. 0 restores the masks.
+#ifndef ANYPREC_LEAN_MASK
+#define ANYPREC_LEAN_MASK 1
+#endif
 
 // Gather unit i of the b plane vectors into the transpose input (plane b-1-j -> word j) and
 // transpose: b <= 4 gives nibble codes in w[0..3], else byte codes in w[0..7]. Pretransposed

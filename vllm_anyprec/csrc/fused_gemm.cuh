@@ -334,14 +334,16 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // 0x6400 | q << 4 = 1024 + 16q, exact), which saves a shift per A register; the fold divides
   // those rows' scale by 16 (exact) and moves their offset to match.
   constexpr bool kNib16 = std::is_same_v<T, __half> && kNibbles && !LUT;
-  // ANYPREC_LEAN_ALU (anyprec.cuh): in the M = 1 uniform and the b <= 4 LUT kernels, shifts on
-  // the FMA pipe, and the packed b = 2, 3 nibble words masked by their consumer (kNibMask bits:
-  // fp16 uniform's A-register and-or, the LUT register tables' selectors) instead of in
-  // decode_unit.
+  // In the M = 1 uniform and the b <= 4 LUT kernels: ANYPREC_LEAN_MASK (anyprec.cuh, on) the
+  // packed b = 2, 3 nibble words masked by their consumer (kNibMask bits: fp16 uniform's
+  // A-register and-or, the LUT register tables' selectors) instead of in decode_unit;
+  // ANYPREC_LEAN_ALU (off) that and the shifts on the FMA pipe.
   constexpr bool kRegLut =
       LUT && B <= 3 && ANYPREC_LUT_REGS && (lut_pair_table_bytes<B, LUT, MT>() == 0 || NP);
-  constexpr bool kLeanFma = ANYPREC_LEAN_ALU && (M1 || (LUT && kNibbles));
-  constexpr bool kLeanMask = kLeanFma && (kNib16 || kRegLut) && packed_transposed(B);
+  constexpr bool kLeanScope = M1 || (LUT && kNibbles);
+  constexpr bool kLeanFma = ANYPREC_LEAN_ALU && kLeanScope;
+  constexpr bool kLeanMask = (ANYPREC_LEAN_ALU || ANYPREC_LEAN_MASK) && kLeanScope &&
+                             (kNib16 || kRegLut) && packed_transposed(B);
   constexpr uint32_t kNibMask = kLeanMask ? nib_mask<B>() : 0xFu;
 
   __shared__ float red[SK || PT || XB ? 1 : MW][MT * 4][32];  // (SK, PT, XB: not this one)
