@@ -40,6 +40,9 @@
 #                                     ab_pytest in the tree DIR (a built copy), then ab_pack
 #   ab_start NAME                     ab_rundir NAME, the GPU's name and clocks in R/gpu.txt,
 #                                     ab_init NAME (a one-call A/B's first step)
+#   ab_flag_start NAME VAR FLAGS      a one-flag A/B's first steps: the vLLM bundle part in .stage
+#                                     staged if carried, ab_start NAME, the tree and /tmp/VAR
+#                                     (built with FLAGS) at once, packed
 #   ab_vs_tree VAR TAG ARGS...        (after ab_build_variants "VAR ...") bench_kernels ARGS in
 #                                     two alternating passes of /tmp/VAR (VAR1, VAR2) and the
 #                                     tree (TAG1, TAG2); R/table.txt and R/ratios.txt (VAR time /
@@ -224,6 +227,12 @@ ab_start() {
   ab_rundir "$1"
   nvidia-smi --query-gpu=name,clocks.sm,clocks.mem --format=csv > "$R/gpu.txt"
   ab_init "$1"
+}
+ab_flag_start() {
+  [ -d .stage ] && ab_stage_vllm .stage
+  ab_start "$1"
+  ab_build_variants "$2 $3"
+  ab_pack
 }
 ab_vs_tree() {
   local var=$1 tag=$2

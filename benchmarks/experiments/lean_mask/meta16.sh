@@ -11,10 +11,7 @@
 # Usage: OUT=$OUT bash benchmarks/experiments/lean_mask/meta16.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
-ab_start lm_meta16
-ab_build_variants "m16 -DANYPREC_META16=1"
-ab_pack
+ab_flag_start lm_meta16 m16 -DANYPREC_META16=1
 ab_tests_m1 /tmp/m16 "$R/tests_m16.log"
 ab_pack
-export AB_TIMEOUT=60
 ab_vs_tree m16 base --schemes uniform --bits 2,3,4,8 --ms 1,4,16

@@ -13,11 +13,7 @@
 # Usage: OUT=$OUT bash benchmarks/experiments/lut_wide_or/run.sh   # carry: .stage
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
-[ -d .stage ] && ab_stage_vllm .stage
-ab_start lutor
-ab_build_variants "lo -DANYPREC_LUT_WIDE_OR=0x60"
-ab_pack
+ab_flag_start lutor lo -DANYPREC_LUT_WIDE_OR=0x60
 ab_pytest_in /tmp/lo "$R/tests_lo.log" 150 tests/gpu/test_cuda_kernels.py -k \
   "lut and (all_m_odd_shape or chunk_tails or llama_shapes or cuda_graph)"
-export AB_TIMEOUT=60
 ab_vs_tree lo base --schemes lut --bits 5,6 --ms 1,4,16
