@@ -67,9 +67,15 @@ def listing(cubin: str, tool: str) -> tuple[dict[str, str], dict[str, tuple[int,
     return split_functions(sass), res
 
 
+def same_kernel(mangled: str) -> str:
+    """The name a kernel is paired by across builds: ANYPREC_META16 changes the metadata
+    parameter's type (uint2 for float4) and with it every decode kernel's mangled name."""
+    return mangled.replace("5uint2", "6float4")
+
+
 def summary(cubin: str, tool: str) -> dict[str, dict]:
     funcs, res = listing(cubin, tool)
-    return {name: {"res": res.get(name), "loop": largest_loop(text)}
+    return {same_kernel(name): {"res": res.get(name), "loop": largest_loop(text)}
             for name, text in funcs.items()}
 
 
