@@ -113,13 +113,25 @@ def test_whole_run_on_cpu(tmp_path):
     assert not list(tmp_path.glob("*.tmp*"))
 
 
-def test_failed_configuration_writes_nothing(tmp_path):
-    # vLLM's CPU build has no GPTQ-Marlin: the run stops with the engine's own error, and the
-    # configuration that did run leaves no partial result behind.
+def test_failed_configuration_writes_nothing(tmp_path, monkeypatch):
+    # A configuration whose engine fails stops the run with that engine's error, and the one that
+    # did run (a real engine) leaves no partial result behind. gptq4 used to be the failing one
+    # on vLLM's CPU build, but it serves GPTQ there on CPUs with AVX-512 (CPUWNA16LinearKernel),
+    # so its child is replaced by one that dies as an engine does.
+    real = bench.child_command
+
+    def child(args, name, result):
+        if name == "gptq4":
+            return [sys.executable, "-c", "raise RuntimeError('no kernel for this GPTQ layer')"]
+        return real(args, name, result)
+
+    monkeypatch.setattr(bench, "child_command", child)
     out = tmp_path / "out"
-    p = run(out, "--configs", "uniform3,gptq4")
-    assert p.returncode != 0
-    assert "configuration gptq4 failed" in p.stderr
+    with pytest.raises(SystemExit, match="configuration gptq4 failed") as err:
+        bench.main(["--preset", "tiny", "--batch-sizes", "1,3", "--input-len", "12",
+                    "--output-len", "4", "--iters", "1", "--eager", "--kv-cache-mib", "64",
+                    "--out", str(out), "--configs", "uniform3,gptq4"])
+    assert "RuntimeError: no kernel for this GPTQ layer" in str(err.value)
     assert not out.exists() or not list(out.iterdir())
 
 
