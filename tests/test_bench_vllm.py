@@ -89,10 +89,13 @@ def test_served_by_reads_both_log_forms():
     assert bench.served_by(log) == ["MacheteLinearKernel", "cuda_fused"]
 
 
+# A run small enough for the CPU build: the tiny preset, two batch sizes, a few tokens.
+TINY = ["--preset", "tiny", "--batch-sizes", "1,3", "--input-len", "12", "--output-len", "4",
+        "--iters", "1", "--eager", "--kv-cache-mib", "64"]
+
+
 def run(out, *extra):
-    cmd = [sys.executable, str(SCRIPT), "--preset", "tiny", "--batch-sizes", "1,3",
-           "--input-len", "12", "--output-len", "4", "--iters", "1", "--eager",
-           "--kv-cache-mib", "64", "--out", str(out), *extra]
+    cmd = [sys.executable, str(SCRIPT), *TINY, "--out", str(out), *extra]
     return subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=600, cwd=ROOT)
 
 
@@ -128,9 +131,7 @@ def test_failed_configuration_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(bench, "child_command", child)
     out = tmp_path / "out"
     with pytest.raises(SystemExit, match="configuration gptq4 failed") as err:
-        bench.main(["--preset", "tiny", "--batch-sizes", "1,3", "--input-len", "12",
-                    "--output-len", "4", "--iters", "1", "--eager", "--kv-cache-mib", "64",
-                    "--out", str(out), "--configs", "uniform3,gptq4"])
+        bench.main([*TINY, "--out", str(out), "--configs", "uniform3,gptq4"])
     assert "RuntimeError: no kernel for this GPTQ layer" in str(err.value)
     assert not out.exists() or not list(out.iterdir())
 
