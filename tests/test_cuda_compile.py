@@ -1,6 +1,7 @@
 """The decode kernels compile with the experiment build flags on (nvcc only, no GPU needed).
 
-Those flags (ANYPREC_LEAN_ALU, ANYPREC_RING_PTRS, ANYPREC_META16, ANYPREC_LUT_WIDE_ADDR,
+Those flags (ANYPREC_LEAN_ALU, ANYPREC_RING_PTRS, ANYPREC_META16 (the float16 fold metadata at
+every width; the default build has it at b = 3, 4 alone), ANYPREC_LUT_WIDE_ADDR,
 ANYPREC_LUT_PAIR_LANES) are off in the default build, and ANYPREC_LUT_WIDE_OR's off path (=0)
 is not built by default either, so nothing else would notice if one stopped compiling, or if
 the kernels it changes started to spill: a spill inside their chunk loop costs more than the

@@ -180,7 +180,8 @@ def test_uniform_meta_half_table():
 
 def test_uniform_meta_follows_the_extensions_build(monkeypatch):
     # Without an extension (or with one that does not say): the fp32 table; a build that
-    # reports META_BITS = 16 gets the float16 one. (Fake extension module: no GPU here.)
+    # reports bit b in META16_MASK gets the float16 one at b alone. (Fake extension module: no
+    # GPU here.)
     import sys
     import types
 
@@ -188,11 +189,13 @@ def test_uniform_meta_follows_the_extensions_build(monkeypatch):
     s, z = torch.ones(16, 1).half(), torch.zeros(16, 1).half()
     assert cuda_layout.uniform_meta(s, z, 4, torch.float16, 1).dtype == torch.float32
     fake = types.ModuleType("vllm_anyprec._C")
-    fake.META_BITS = 16
+    fake.META16_MASK = 1 << 3 | 1 << 8
     monkeypatch.setitem(sys.modules, "vllm_anyprec._C", fake)
     monkeypatch.setattr(_ext, "_state", {"ok": True, "reason": None})
-    assert _ext.meta_bits() == 16
-    assert cuda_layout.uniform_meta(s, z, 4, torch.float16, 1).dtype == torch.float16
+    assert [_ext.meta_bits(b) for b in range(2, 9)] == [32, 16, 32, 32, 32, 32, 16]
+    for b in range(2, 9):
+        want = torch.float16 if b in (3, 8) else torch.float32
+        assert cuda_layout.uniform_meta(s, z, b, torch.float16, 1).dtype == want, b
 
 
 def test_pack_runs_default_matches_the_header(monkeypatch):
@@ -221,9 +224,13 @@ def test_pack_runs_default_matches_the_header(monkeypatch):
 
 
 def test_meta_width_default_matches_the_header():
-    header = Path(cuda_layout.__file__).parents[1] / "csrc" / "anyprec.cuh"
-    assert re.search(r"#define ANYPREC_META16 0\b", header.read_text()), \
-        "the fp32 table (uniform_meta's default without an extension) is the build default"
+    header = (Path(cuda_layout.__file__).parents[1] / "csrc" / "anyprec.cuh").read_text()
+    assert re.search(r"#define ANYPREC_META16 0\b", header)  # (the experiments' all-widths flag)
+    m = re.search(r"#define ANYPREC_META16_BITS \(ANYPREC_META16 != 0 \? 0x1FC : (\w+)\)", header)
+    assert m, "ANYPREC_META16_BITS's default: every width under ANYPREC_META16, else a mask"
+    mask = int(m.group(1), 0)
+    assert tuple(b for b in range(2, 9) if mask >> b & 1) == cuda_layout.META16_BITS
+    assert mask & ~0x1FC == 0
 
 
 def test_repack_follows_the_extensions_build(monkeypatch):

@@ -136,8 +136,9 @@ class Inputs:
         tiled = cuda_layout.repack_tiled(layer.qweight, b, k, packed=packed, runs=True)
         self.c, self.n16, self.kp = math.ceil(k / 256), math.ceil(layer.n / 16), (k + 7) // 8 * 8
         if layer.scheme == "uniform":
+            # (the table the emulator's build reads: its header's default widths)
             meta = cuda_layout.uniform_meta(layer.scales, layer.zeros, b, dtype, self.n16,
-                                            half=False)
+                                            half=b in cuda_layout.META16_BITS)
             self.meta, self.lut = meta.contiguous().numpy().tobytes(), b""
         else:
             self.meta = b""

@@ -64,10 +64,11 @@ def pack_runs() -> bool:
     return _build_constant("PACK_RUNS", 0) != 0
 
 
-def meta_bits() -> int:
-    """Float width of the fold metadata the loaded extension reads: 32 (default) or 16 (its
-    build flag ``ANYPREC_META16``, ``kernels/cuda_layout.uniform_meta``); 32 without it."""
-    return _build_constant("META_BITS", 32)
+def meta_bits(bits: int) -> int:
+    """Float width of the ``bits``-bit fold metadata the loaded extension reads: 16 where its
+    build's ``ANYPREC_META16_BITS`` mask has bit ``bits`` (reported as ``META16_MASK``,
+    ``kernels/cuda_layout.uniform_meta``), else 32; 32 without the extension."""
+    return 16 if _build_constant("META16_MASK", 0) >> bits & 1 else 32
 
 
 def _register_fakes() -> None:

@@ -64,7 +64,7 @@
 #   ab_steps "STEP ..."; ab_step S   a multi-call script's steps for this call; ab_step: whether S
 #                                     is one of them
 #   ab_constants DIR FILE             the layout constants the extension built in DIR reports
-#                                     (PACKED_MASK, PACK_RUNS, META_BITS): FILE and stdout
+#                                     (PACKED_MASK, PACK_RUNS, META16_MASK): FILE and stdout
 #   ab_tests_m1 DIR LOG               the uniform M = 1 tests (every fold, long K, the Llama
 #                                     weights, odd shapes) on the build in DIR, after its layout
 #                                     constants (LOG.constants): for layout flags such as META16
@@ -324,7 +324,7 @@ ab_steps() {
 ab_step() { [[ "$STEPS" == *" $1 "* ]]; }
 ab_constants() {
   (cd "$1" && PYTHONPATH=$PWD python3 -c "import torch, vllm_anyprec._C as c
-print('PACKED_MASK', c.PACKED_MASK, 'PACK_RUNS', c.PACK_RUNS, 'META_BITS', c.META_BITS)") \
+print('PACKED_MASK', c.PACKED_MASK, 'PACK_RUNS', c.PACK_RUNS, 'META16_MASK', c.META16_MASK)") \
     > "$2" 2>&1
   cat "$2"
 }

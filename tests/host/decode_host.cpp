@@ -20,7 +20,7 @@
 //       out: COUNT x 5 uint32: pair_gather<FMA>(word), then lw_addr<J>(that, base), J = 0..3
 //   meta DTYPE B COUNT        (DTYPE 0: fp16 activations, 1: bf16)
 //       in:  COUNT 16-bit fold words (uint2: fp16 s_g | z_g << 16, s_g8 | z_g8 << 16), as
-//            uniform_meta(half=True) writes them for ANYPREC_META16 builds
+//            uniform_meta(half=True) writes them for the widths in ANYPREC_META16_BITS
 //       out: COUNT x float4: unpack_meta<T, B>, the fp32 (s, -s (z + C), ...) the fold uses
 #include "cuda_host_shims.h"
 // (after the shims: anyprec.cuh's helpers call them)

@@ -194,16 +194,28 @@ cudaError_t launch_ex(void (*kernel)(KArgs...), dim3 grid, int threads, size_t s
 }
 
 // The uniform scheme's fold metadata (cuda_layout.uniform_meta), one word per group, n-tile and
-// lane row g, for rows g and g + 8. ANYPREC_META16 = 0 (default): float4 (s_g, -s_g (z_g + C),
-// s_g8, -s_g8 (z_g8 + C)) in fp32, used as it is. 1 (experiment, benchmarks/experiments/meta16/):
-// uint2 = the checkpoint's float16 (s_g, z_g, s_g8, z_g8), half the bytes (the fp32 table is
-// 12.5% of what the M = 1 kernel streams at b = 4, g128, 25% at b = 2), expanded by unpack_meta.
-// The extension reports the width (_C.META_BITS) so that uniform_meta writes the matching table.
+// lane row g, for rows g and g + 8, in one of two widths chosen per bit width b:
+// - 32 (default): float4 (s_g, -s_g (z_g + C), s_g8, -s_g8 (z_g8 + C)) in fp32, used as it is;
+// - 16 (b in ANYPREC_META16_BITS, a mask of 1 << b): uint2 = the checkpoint's float16 (s_g, z_g,
+//   s_g8, z_g8), half the bytes (the fp32 table is 12.5% of what the M = 1 kernel streams at
+//   b = 4, g128, 25% at b = 2), expanded by unpack_meta at the cost of a few FMA-pipe
+//   instructions per fold (benchmarks/experiments/meta16/, lean_mask/README.md).
+// Per b, because the trade differs by b: the bytes saved are a larger share of the stream at
+// small b, while the expansion's instructions cost most where the loop is ALU-bound.
+// ANYPREC_META16=1 (the experiments' older flag) means every width. The extension reports the
+// mask (_C.META16_MASK) so that uniform_meta writes the matching table for each b.
 #ifndef ANYPREC_META16
 #define ANYPREC_META16 0
 #endif
-using MetaWord = std::conditional_t<ANYPREC_META16 != 0, uint2, float4>;
-constexpr int kMetaU4 = sizeof(MetaWord) * 8 / 16;  // uint4 per fold (8 words)
+#ifndef ANYPREC_META16_BITS
+#define ANYPREC_META16_BITS (ANYPREC_META16 != 0 ? 0x1FC : 0x18)
+#endif
+constexpr bool meta16(int bits) { return ((ANYPREC_META16_BITS) >> bits & 1) != 0; }
+template <int B>
+using MetaWord = std::conditional_t<meta16(B), uint2, float4>;
+constexpr int meta_u4(int bits) { return meta16(bits) ? 4 : 8; }  // uint4 per fold (8 words)
+template <int B>
+constexpr int kMetaU4 = meta_u4(B);
 
 // uint4 per stage of the pipelined decode kernel (PIPE): a chunk's weights (b x 32), its x (256
 // halves: 32 per activation row; X8 holds M rows) and the metadata of its folds (8 words per
@@ -212,7 +224,7 @@ constexpr int kMetaU4 = sizeof(MetaWord) * 8 / 16;  // uint4 per fold (8 words)
 // group size, folded per subchunk).
 constexpr int folds_per_chunk(int fold) { return 8 / (fold == 0 ? 1 : fold); }
 constexpr int pipe_stage_uint4(int bits, int folds, int xrows = 1) {
-  return bits * 32 + 32 * xrows + folds * kMetaU4;
+  return bits * 32 + 32 * xrows + folds * meta_u4(bits);
 }
 // uint4 per stage of XB's block ring: the chunk's x once (32 per activation row) and each of the
 // block's nw warps' weights and fold metadata.
@@ -645,8 +657,9 @@ __device__ __forceinline__ float4 unpack_meta(float4 v) {
 template <typename T, int B>
 __device__ __forceinline__ float4 unpack_meta(uint2 v) {
   __half2 h0, h1;
-  memcpy(&h0, &v.x, 4);
-  memcpy(&h1, &v.y, 4);
+  // (through void*: the host emulator's g++ -Werror rejects a memcpy into a class type)
+  memcpy(static_cast<void*>(&h0), &v.x, 4);
+  memcpy(static_cast<void*>(&h1), &v.y, 4);
   const float2 a = __half22float2(h0), b = __half22float2(h1);
   constexpr float kC = magic_c<T, B>();
   return make_float4(a.x, -(a.x * (a.y + kC)), b.x, -(b.x * (b.y + kC)));

@@ -10,7 +10,11 @@ int build_packed_mask() {
   return mask;
 }
 
-int build_meta_bits() { return ANYPREC_META16 ? 16 : 32; }
+int build_meta16_mask() {
+  int mask = 0;
+  for (int b = 2; b <= 8; ++b) mask |= meta16(b) ? 1 << b : 0;
+  return mask;
+}
 
 int build_pack_runs() { return ANYPREC_PACK_RUNS ? 1 : 0; }
 

@@ -259,7 +259,7 @@ template <typename T, int B, int MT, bool LUT, bool XS, int FOLD, bool M1, int S
           bool XA = false, bool NP = false>
 __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                                                 const uint4* __restrict__ qw,
-                                                const MetaWord* __restrict__ meta,
+                                                const MetaWord<B>* __restrict__ meta,
                                                 const T* __restrict__ lut, T* __restrict__ y,
                                                 int M, int N, int K, int C, int group_size,
                                                 SkWork sk = SkWork()) {
@@ -568,7 +568,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   const int gsub = group_size >> 5;
   // (LUT: no groups, and group_size is 0: no division, which a host build would trap on)
   const int G = LUT ? 1 : (K + group_size - 1) / group_size;
-  const MetaWord* mbase_ptr = meta + (size_t)ntile * 8 + g;
+  const MetaWord<B>* mbase_ptr = meta + (size_t)ntile * 8 + g;
   const int mstride = (SK || PT || XB ? n16 : gridDim.x) * 8;
   const int cpg = FOLD == 8 ? gsub >> 3 : 1;
   int gq = 0, gr = 0, dq = 0, dr = 0;  // FOLD = 8: the next chunk to load is gq * cpg + gr
@@ -603,7 +603,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     }
   };
   // Loads the metadata of chunk cc.
-  auto load_meta = [&](int cc, MetaWord (&m)[kFolds]) {
+  auto load_meta = [&](int cc, MetaWord<B> (&m)[kFolds]) {
     if constexpr (!LUT) {
 #pragma unroll
       for (int f = 0; f < kFolds; ++f) m[f] = mbase_ptr[group_of(cc, f) * mstride];
@@ -615,7 +615,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   uint4 xc[kXChunk ? 8 : 1][MT];  // (not PIPE) x of the chunk, see kXChunk
   // The math of chunk cc: cw = its B plane vectors of this lane, mc = its folds' metadata, xa =
   // x[8 lane, 8 lane + 8) of the chunk (M1 sums); PIPE: xsm = the chunk's x in shared memory.
-  auto chunk = [&](const uint4 (&cw)[B], const MetaWord (&mc)[kFolds], uint4 xa, int cc,
+  auto chunk = [&](const uint4 (&cw)[B], const MetaWord<B> (&mc)[kFolds], uint4 xa, int cc,
                    const uint4* xsm) {
     float fsum[kSumMma ? kFolds : 1];
     if constexpr (kSumMma) {
@@ -830,9 +830,9 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     const bool wact = ntile < n16;
     constexpr int wsu = pipe_stage_uint4(B, kFolds, 0);  // uint4 per warp per stage
     const int su = xb_stage_uint4(B, kFolds, M, nwarps);  // uint4 per stage
-    constexpr int kPieceLanes = kMetaU4 == 8 ? 7 : 0;
-    constexpr int kPieceShift = kMetaU4 == 8 ? 3 : 2;
-    const MetaWord* mlane = meta + (size_t)ntile * 8 + (lane & kPieceLanes);
+    constexpr int kPieceLanes = kMetaU4<B> == 8 ? 7 : 0;
+    constexpr int kPieceShift = kMetaU4<B> == 8 ? 3 : 2;
+    const MetaWord<B>* mlane = meta + (size_t)ntile * 8 + (lane & kPieceLanes);
     auto issue = [&](int cc) {
       if (cc < C) {
         uint4* s = xs_tile + (cc % ST) * su;
@@ -846,11 +846,11 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
           for (int p = 0; p < B; ++p)
             cp_async_stream(sw + p * 32 + lane, qbase + ((size_t)cc * B + p) * 32);
 #pragma unroll
-          for (int e = lane; e < kMetaU4 * kFolds; e += 32) {
+          for (int e = lane; e < kMetaU4<B> * kFolds; e += 32) {
             const int gi = group_of(cc, e >> kPieceShift);
             cp_async_keep(sw + B * 32 + e,
                           reinterpret_cast<const uint4*>(mlane + (size_t)gi * mstride) +
-                              (kMetaU4 == 8 ? 0 : (e & 3)),
+                              (kMetaU4<B> == 8 ? 0 : (e & 3)),
                           true);
           }
         }
@@ -869,8 +869,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         uint4 cw[B];
 #pragma unroll
         for (int p = 0; p < B; ++p) cw[p] = sw[p * 32 + lane];
-        const MetaWord* sm = reinterpret_cast<const MetaWord*>(sw + B * 32);
-        MetaWord mc[kFolds];
+        const MetaWord<B>* sm = reinterpret_cast<const MetaWord<B>*>(sw + B * 32);
+        MetaWord<B> mc[kFolds];
 #pragma unroll
         for (int f = 0; f < kFolds; ++f) mc[f] = sm[f * 8 + g];
         chunk(cw, mc, make_uint4(0, 0, 0, 0), c, s);
@@ -888,7 +888,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     }
   } else if constexpr (!kPipe) {
     uint4 cur[B], nxt[B];
-    MetaWord mcur[kFolds], mnxt[kFolds];
+    MetaWord<B> mcur[kFolds], mnxt[kFolds];
     // (kXFull: `whole` = chunk cc lies inside K, so no load is checked)
     auto load_xc = [&](int cc, uint4 (&dst)[kXChunk ? 8 : 1][MT], bool whole) {
       if (kXFull && whole) {
@@ -940,8 +940,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     // One chunk's trip: the loads of chunk cc + nwarps into nw / mn (double buffer in
     // registers: in flight during this chunk's math), then chunk cc's math from cw / mw.
     // (kXFull: `whole`, a compile-time constant at each call, as in load_xc; false otherwise)
-    auto trip = [&](int cc, uint4 (&cw)[B], MetaWord (&mw)[kFolds], uint4 (&nw)[B],
-                    MetaWord (&mn)[kFolds], bool whole) {
+    auto trip = [&](int cc, uint4 (&cw)[B], MetaWord<B> (&mw)[kFolds], uint4 (&nw)[B],
+                    MetaWord<B> (&mn)[kFolds], bool whole) {
       const int cn = cc + nwarps;
       if ((!kXFull || whole) && cn < C) {  // (kXFull: the crossing chunk is the last one)
 #pragma unroll
@@ -1031,8 +1031,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     bool whole = ic == 0;  // SK: the current tile's segment started at its chunk 0
     // The lane's first 16-byte piece of the tile's metadata (group 0): fp32, one word per
     // piece (lane row g = lane & 7); META16, two words per piece (pieces e & 3 of each fold).
-    constexpr int kPieceLanes = kMetaU4 == 8 ? 7 : 0;
-    const MetaWord* mlane = meta + (size_t)ntile * 8 + (lane & kPieceLanes);
+    constexpr int kPieceLanes = kMetaU4<B> == 8 ? 7 : 0;
+    const MetaWord<B>* mlane = meta + (size_t)ntile * 8 + (lane & kPieceLanes);
     int ws = 0, rs = 0;  // stage written next / read next
     // ANYPREC_RING_PTRS (the M1 ring, PT and LP; not SK or X8): the next copy's weight source
     // and chunk, and the stages written / read next, as running values advanced by constants,
@@ -1091,7 +1091,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       if (j < nj) {
         int cc;
         const uint4* qsrc;
-        const MetaWord* ml = mlane;  // this copy's metadata (SK, PT: of its tile)
+        const MetaWord<B>* ml = mlane;  // this copy's metadata (SK, PT: of its tile)
         if constexpr (kRunPtrs) {
           cc = cc_next;
           qsrc = q_next;
@@ -1143,13 +1143,13 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         } else {
           cp_async_keep(s + B * 32 + lane, x + (kx < K ? kx : 0), kx < K);  // zeros past K
         }
-        constexpr int kPieceShift = kMetaU4 == 8 ? 3 : 2;  // e = kMetaU4 f + piece of fold f
+        constexpr int kPieceShift = kMetaU4<B> == 8 ? 3 : 2;  // e = kMetaU4<B> f + piece of fold f
 #pragma unroll
-        for (int e = lane; e < kMetaU4 * kMetaFolds; e += 32) {
+        for (int e = lane; e < kMetaU4<B> * kMetaFolds; e += 32) {
           const int gi = group_of(cc, e >> kPieceShift);
           cp_async_keep(s + B * 32 + 32 * xrows + e,
                         reinterpret_cast<const uint4*>(ml + (size_t)gi * mstride) +
-                            (kMetaU4 == 8 ? 0 : (e & 3)),
+                            (kMetaU4<B> == 8 ? 0 : (e & 3)),
                         true);
         }
         next_chunk_groups();
@@ -1194,8 +1194,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 #pragma unroll
       for (int p = 0; p < B; ++p) cw[p] = s[p * 32 + lane];
       const uint4* xsm = s + B * 32;
-      const MetaWord* sm = reinterpret_cast<const MetaWord*>(xsm + 32 * xrows);
-      MetaWord mc[kFolds];
+      const MetaWord<B>* sm = reinterpret_cast<const MetaWord<B>*>(xsm + 32 * xrows);
+      MetaWord<B> mc[kFolds];
 #pragma unroll
       for (int f = 0; f < kMetaFolds; ++f) mc[f] = sm[f * 8 + g];
       chunk(cw, mc, X8 || LUT ? make_uint4(0, 0, 0, 0) : xsm[lane], 0, xsm);
@@ -1299,7 +1299,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
                                   : MT == 2        ? (B <= 2 ? 2 : ANYPREC_MT2_MIN_BLOCKS)
                                                    : ANYPREC_MIN_BLOCKS)
     fused_gemm_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                      const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                      const MetaWord<B>* __restrict__ meta, const T* __restrict__ lut,
                       T* __restrict__ y, int M, int N, int K, int C, int group_size) {
   fused_gemm_body<T, B, MT, LUT, XS, FOLD, false, 0, false, false, kMaxWarps, false, false, false,
                   NP>(x, qw, meta, lut, y, M, N, K, C, group_size);
@@ -1319,7 +1319,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
 template <typename T, int B, int REGS>
 __global__ void __maxnreg__(REGS)
     fused_gemm_lutcap_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                             const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                             const MetaWord<B>* __restrict__ meta, const T* __restrict__ lut,
                              T* __restrict__ y, int M, int N, int K, int C, int group_size) {
   fused_gemm_body<T, B, 1, true, false, 8, false, 0>(x, qw, meta, lut, y, M, N, K, C,
                                                       group_size);
@@ -1331,7 +1331,7 @@ __global__ void __maxnreg__(REGS)
 template <typename T, int B, int FOLD>
 __global__ void __launch_bounds__(kMaxWarps * 32, 2)
     fused_gemm_mt2cap_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                             const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                             const MetaWord<B>* __restrict__ meta, const T* __restrict__ lut,
                              T* __restrict__ y, int M, int N, int K, int C, int group_size) {
   fused_gemm_body<T, B, 2, false, false, FOLD, false, 0, false, false, kMaxWarps, false, false,
                   true>(x, qw, meta, lut, y, M, N, K, C, group_size);
@@ -1373,7 +1373,7 @@ constexpr bool mt2_reg_folds(int fold) { return fold == 4 || fold == 8; }
 template <typename T, int B, int FOLD>
 __global__ void __maxnreg__(mt2_reg_cap(B) > 0 ? mt2_reg_cap(B) : 255)
     fused_gemm_mt2reg_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                             const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                             const MetaWord<B>* __restrict__ meta, const T* __restrict__ lut,
                              T* __restrict__ y, int M, int N, int K, int C, int group_size) {
   fused_gemm_body<T, B, 2, false, false, FOLD, false, 0>(x, qw, meta, lut, y, M, N, K, C,
                                                           group_size);
@@ -1393,7 +1393,7 @@ __global__ void __maxnreg__(mt2_reg_cap(B) > 0 ? mt2_reg_cap(B) : 255)
 template <typename T, int B, int FOLD>
 __global__ void __launch_bounds__(kMaxWarps * 32)
     fused_gemm_m1_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                         const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                         const MetaWord<B>* __restrict__ meta, const T* __restrict__ lut,
                          T* __restrict__ y, int M, int N, int K, int C, int group_size) {
   fused_gemm_body<T, B, 1, false, false, FOLD, true, 0>(x, qw, meta, lut, y, M, N, K, C,
                                                        group_size);
@@ -1401,7 +1401,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32)
 template <typename T, int B, int FOLD>
 __global__ void __maxnreg__(ANYPREC_M1_MAXNREG)
     fused_gemm_m1cap_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                            const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                            const MetaWord<B>* __restrict__ meta, const T* __restrict__ lut,
                             T* __restrict__ y, int M, int N, int K, int C, int group_size) {
   fused_gemm_body<T, B, 1, false, false, FOLD, true, 0>(x, qw, meta, lut, y, M, N, K, C,
                                                        group_size);
@@ -1425,7 +1425,7 @@ constexpr int m1pipe_min_blocks() {
 template <typename T, int B, int FOLD, int MW = kMaxWarps>
 __global__ void __launch_bounds__(MW * 32, m1pipe_min_blocks<B, FOLD, MW>())
     fused_gemm_m1pipe_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                             const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                             const MetaWord<B>* __restrict__ meta, const T* __restrict__ lut,
                              T* __restrict__ y, int M, int N, int K, int C, int group_size) {
   fused_gemm_body<T, B, 1, false, false, FOLD, true, ANYPREC_M1_STAGES, false, false, MW>(
       x, qw, meta, lut, y, M, N, K, C, group_size);
@@ -1454,7 +1454,7 @@ constexpr int kRingWideWarps = 16;
 template <typename T, int B, int FOLD>
 __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     fused_gemm_m1sk_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                           const MetaWord* __restrict__ meta, T* __restrict__ y, int N, int K,
+                           const MetaWord<B>* __restrict__ meta, T* __restrict__ y, int N, int K,
                            int C, int group_size, SkWork sk) {
   fused_gemm_body<T, B, 1, false, false, FOLD, true, ANYPREC_SK_STAGES, true>(
       x, qw, meta, nullptr, y, 1, N, K, C, group_size, sk);
@@ -1465,7 +1465,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
 template <typename T, int B, int FOLD, int ST>
 __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     fused_gemm_m1pt_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                           const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                           const MetaWord<B>* __restrict__ meta, const T* __restrict__ lut,
                            T* __restrict__ y, int M, int N, int K, int C, int group_size,
                            SkWork order) {
   fused_gemm_body<T, B, 1, false, false, FOLD, true, ST, false, true>(x, qw, meta, lut, y, M, N,
@@ -1479,7 +1479,7 @@ constexpr int kLutPipeStages = 2;
 template <typename T, int B, bool NP = false>
 __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     fused_gemm_lutpipe_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                              const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                              const MetaWord<B>* __restrict__ meta, const T* __restrict__ lut,
                               T* __restrict__ y, int M, int N, int K, int C, int group_size) {
   fused_gemm_body<T, B, 1, true, false, 8, false, kLutPipeStages, false, false, kMaxWarps, false,
                   false, false, NP>(x, qw, meta, lut, y, M, N, K, C, group_size);
@@ -1491,7 +1491,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
 template <typename T, int B, int FOLD>
 __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     fused_gemm_x8pipe_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                             const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                             const MetaWord<B>* __restrict__ meta, const T* __restrict__ lut,
                              T* __restrict__ y, int M, int N, int K, int C, int group_size) {
   fused_gemm_body<T, B, 1, false, false, FOLD, false, 2, false, false, kMaxWarps, true>(
       x, qw, meta, lut, y, M, N, K, C, group_size);
@@ -1499,7 +1499,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
 template <typename T, int B, int FOLD>
 __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     fused_gemm_x8pt_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                           const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                           const MetaWord<B>* __restrict__ meta, const T* __restrict__ lut,
                            T* __restrict__ y, int M, int N, int K, int C, int group_size,
                            SkWork order) {
   fused_gemm_body<T, B, 1, false, false, FOLD, false, 2, false, true, kMaxWarps, true>(
@@ -1512,7 +1512,7 @@ constexpr int kXbStages = 3;
 template <typename T, int B, int MT, int FOLD>
 __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     fused_gemm_xb_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
-                         const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                         const MetaWord<B>* __restrict__ meta, const T* __restrict__ lut,
                          T* __restrict__ y, int M, int N, int K, int C, int group_size) {
   fused_gemm_body<T, B, MT, false, false, FOLD, false, kXbStages, false, false, kMaxWarps, false,
                   true>(
@@ -1731,7 +1731,7 @@ bool launch_sk(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   w.n16 = a.N16;
   const int blocks = (int)((warps + nw - 1) / nw);
   err = launch_plain(kernel, dim3(blocks), nw * 32, nw * kWarpBytes, stream,
-                     static_cast<const T*>(a.x), a.qw, reinterpret_cast<const MetaWord*>(a.meta),
+                     static_cast<const T*>(a.x), a.qw, reinterpret_cast<const MetaWord<B>*>(a.meta),
                      static_cast<T*>(a.y), a.N, a.K, a.C, a.group_size, w);
   return true;
 }
@@ -1814,7 +1814,7 @@ bool launch_pt_st(const GemmArgs& a, cudaStream_t stream, int mode, cudaError_t&
   }
   err = launch_decode(kernel, pdl_enabled(dev, false), dim3((unsigned)blocks), nw * 32,
                       nw * kWarpBytes, stream, static_cast<const T*>(a.x), a.qw,
-                      reinterpret_cast<const MetaWord*>(a.meta), static_cast<const T*>(a.lut),
+                      reinterpret_cast<const MetaWord<B>*>(a.meta), static_cast<const T*>(a.lut),
                       static_cast<T*>(a.y), a.M, a.N, a.K, a.C, a.group_size, order);
   return true;
 }
@@ -1963,7 +1963,7 @@ bool launch_x8(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   const size_t wb = ring_warp_bytes<B, FOLD>(2, a.M);  // per warp at this M
   constexpr size_t kWarpMax = ring_warp_bytes<B, FOLD>(2, 8);
   const T* x = static_cast<const T*>(a.x);
-  const MetaWord* meta = reinterpret_cast<const MetaWord*>(a.meta);
+  const MetaWord<B>* meta = reinterpret_cast<const MetaWord<B>*>(a.meta);
   const T* lut = static_cast<const T*>(a.lut);
   T* y = static_cast<T*>(a.y);
   if (pt_mode > 0) {
@@ -2059,7 +2059,7 @@ bool launch_xb(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
                  "smem=%zu\n", B, FOLD, a.M, a.N16, a.C, nw, fit, blocks, smem);
   }
   err = launch_decode(kernel, pdl_enabled(dev, false), dim3(blocks), nw * 32, smem, stream,
-                      static_cast<const T*>(a.x), a.qw, reinterpret_cast<const MetaWord*>(a.meta),
+                      static_cast<const T*>(a.x), a.qw, reinterpret_cast<const MetaWord<B>*>(a.meta),
                       static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M, a.N, a.K, a.C,
                       a.group_size);
   return true;
@@ -2255,7 +2255,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
                                         (long long)grid.x * grid.y * grid.z, nwarps * 32, smem,
                                         dev));
   return launch_decode(kernel, pdl, grid, nwarps * 32, smem, stream,
-                       static_cast<const T*>(a.x), a.qw, reinterpret_cast<const MetaWord*>(a.meta),
+                       static_cast<const T*>(a.x), a.qw, reinterpret_cast<const MetaWord<B>*>(a.meta),
                        static_cast<const T*>(a.lut), static_cast<T*>(a.y), a.M, a.N, a.K, a.C,
                        a.group_size);
 }

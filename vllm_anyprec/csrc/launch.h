@@ -17,7 +17,7 @@ namespace anyprec {
 // anyprec.cuh). Defined in build_info.cu, i.e. compiled by nvcc with the kernels' flags
 // (ANYPREC_NVCC_FLAGS do not reach this header's plain C++ users).
 int build_packed_mask();
-int build_meta_bits();  // 32: fp32 fold metadata; 16: float16 (ANYPREC_META16)
+int build_meta16_mask();  // bit b: b-bit fold metadata in float16 (ANYPREC_META16_BITS), else fp32
 int build_pack_runs();  // 1: b >= 5 packed words keep their upper outputs in runs (ANYPREC_PACK_RUNS)
 
 // An integer from the environment, read where a launch rule is set up (timing experiments

@@ -101,16 +101,17 @@ void check_lut_dtype(const at::Tensor& x, const at::Tensor& lut) {
 }
 
 // The fold metadata (cuda_layout.uniform_meta): [G, N16, 8, 4], float32 (s, -s (z + C) of rows
-// g, g + 8) or, in an ANYPREC_META16 build, float16 (s, z).
-void check_fold_meta(const at::Tensor& qw, const at::Tensor& meta, int64_t group_size, int64_t K,
-                     int64_t N) {
+// g, g + 8) or, for the widths in the build's ANYPREC_META16_BITS, float16 (s, z).
+void check_fold_meta(const at::Tensor& qw, const at::Tensor& meta, int64_t bits,
+                     int64_t group_size, int64_t K, int64_t N) {
   const int64_t G = group_size == -1 ? 1 : ceil_div(K, group_size);
   const std::vector<int64_t> mshape = {G, ceil_div(N, kTileN), 8, 4};
   check_same_device(meta, "meta", qw);
-  const bool half = anyprec::build_meta_bits() == 16;
+  const bool half = bits >= 2 && bits <= 8 && (anyprec::build_meta16_mask() >> bits & 1);
   TORCH_CHECK(meta.scalar_type() == (half ? at::kHalf : at::kFloat) && meta.is_contiguous() &&
                   meta.sizes().vec() == mshape,
               msg("anyprec: meta: expected contiguous ", half ? "float16 " : "float32 ", mshape,
+                  " for bits=", bits,
                   ", got ", meta.scalar_type(), " ", meta.sizes()));
 }
 
@@ -427,7 +428,7 @@ at::Tensor gemm_uniform(const at::Tensor& x, const at::Tensor& qweight, const at
                         int64_t dense_min_m, int64_t prefill_min_m) {
   check_tiled(qweight, bits, in_features, out_features);
   check_uniform_meta(qweight, scales, zeros, group_size, in_features, out_features);
-  check_fold_meta(qweight, meta, group_size, in_features, out_features);
+  check_fold_meta(qweight, meta, bits, group_size, in_features, out_features);
   return gemm_impl(x, qweight, &meta, &scales, &zeros, nullptr, bits, group_size, in_features,
                    out_features, dense_min_m, prefill_min_m);
 }
@@ -447,7 +448,7 @@ at::Tensor prefill_uniform(const at::Tensor& x, const at::Tensor& qweight, const
                            int64_t out_features, int64_t block_tokens, int64_t split_k,
                            int64_t blocks_per_sm) {
   check_tiled(qweight, bits, in_features, out_features);
-  check_fold_meta(qweight, meta, group_size, in_features, out_features);
+  check_fold_meta(qweight, meta, bits, group_size, in_features, out_features);
   return prefill_impl(x, qweight, &meta, nullptr, bits, group_size, in_features, out_features,
                       block_tokens, split_k, blocks_per_sm);
 }
@@ -519,17 +520,17 @@ TORCH_LIBRARY_IMPL(anyprec, CUDA, m) {
 // `import vllm_anyprec._C` runs the static registrations above. The module holds three
 // constants, so that kernels/cuda_layout.py writes what the build reads: PACKED_MASK, bit b set
 // when the kernels read b-bit weights packed-transposed (build_packed_mask); PACK_RUNS, 1 when
-// the b >= 5 packed words keep their upper outputs in runs (build_pack_runs); META_BITS, the
-// fold metadata's float width, 32 or 16 (build_meta_bits).
+// the b >= 5 packed words keep their upper outputs in runs (build_pack_runs); META16_MASK, bit b
+// set when the b-bit fold metadata is float16 rather than fp32 (build_meta16_mask).
 extern "C" PyObject* PyInit__C(void) {
   static PyModuleDef def = {PyModuleDef_HEAD_INIT, "_C", nullptr, -1, nullptr};
   PyObject* mod = PyModule_Create(&def);
   const long packed = anyprec::build_packed_mask();
-  const long meta_bits = anyprec::build_meta_bits();
+  const long meta16 = anyprec::build_meta16_mask();
   const long pack_runs = anyprec::build_pack_runs();
   if (mod != nullptr && (PyModule_AddIntConstant(mod, "PACKED_MASK", packed) < 0 ||
                          PyModule_AddIntConstant(mod, "PACK_RUNS", pack_runs) < 0 ||
-                         PyModule_AddIntConstant(mod, "META_BITS", meta_bits) < 0)) {
+                         PyModule_AddIntConstant(mod, "META16_MASK", meta16) < 0)) {
     Py_DECREF(mod);
     return nullptr;
   }

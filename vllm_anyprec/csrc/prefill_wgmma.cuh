@@ -421,7 +421,7 @@ __global__ void splitk_reduce_kernel(const float* __restrict__ ws, T* __restrict
 template <typename T, int B, bool LUT, int TOK, bool LEAN = false>
 __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     prefill_kernel(const uint8_t* __restrict__ xp, const uint4* __restrict__ qw,
-                   const MetaWord* __restrict__ meta, const T* __restrict__ lut,
+                   const MetaWord<B>* __restrict__ meta, const T* __restrict__ lut,
                    T* __restrict__ y, float* __restrict__ ws, int M, int N, int K, int C, int N16,
                    int G, int gshift, int cps) {
   static_assert(!LEAN || prefill_lean_ok(LUT, B, TOK), "lean kernels: see prefill_lean_ok");
@@ -562,15 +562,15 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   // Uniform: the decode kernel's metadata (cuda_layout.uniform_meta): per group and n-tile, lane
   // g's MetaWord of rows g and g + 8 (unpack_meta). Subchunk j (32 k) is in group
   // j >> gshift (group sizes 32 * 2^gshift; one group per row: gshift 31).
-  const MetaWord* meta_t = meta + (size_t)(tile_ok ? ntile : 0) * 8 + g;
-  auto load_meta = [&](int sub, MetaWord& v) {
+  const MetaWord<B>* meta_t = meta + (size_t)(tile_ok ? ntile : 0) * 8 + g;
+  auto load_meta = [&](int sub, MetaWord<B>& v) {
     int gi = sub >> gshift;
     gi = gi < G - 1 ? gi : G - 1;
     v = __ldg(meta_t + (size_t)gi * N16 * 8);
   };
   // kOrder (below): the same with dep, 0 at run time, added to the address so that the load
   // issues after whatever computed dep.
-  auto load_meta_after = [&](int sub, MetaWord& v, uint32_t dep) {
+  auto load_meta_after = [&](int sub, MetaWord<B>& v, uint32_t dep) {
     int gi = sub >> gshift;
     gi = gi < G - 1 ? gi : G - 1;
     v = __ldg(meta_t + (size_t)gi * N16 * 8 + dep);
@@ -601,7 +601,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   // The decode of one stage in two parts, so that the interleaved schedule (kIlv) can put the
   // A fragments of k16 step j between the wgmma: dq_prep (the unit's codes and the metadata as
   // packed pairs) and dq_step (the 4 A registers of subchunk s, k16 step u).
-  auto dq_prep = [&](const uint4 (&cw)[B], int unit, const MetaWord (&mtw)[2],
+  auto dq_prep = [&](const uint4 (&cw)[B], int unit, const MetaWord<B> (&mtw)[2],
                      uint32_t (&w)[8], uint32_t (&s2)[2][2], uint32_t (&m2)[2][2]) {
     decode_unit<B>(cw, unit, w);
 #pragma unroll
@@ -672,7 +672,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
       }
     }
   };
-  auto dq_stage = [&](const uint4 (&cw)[B], int unit, const MetaWord (&mtw)[2],
+  auto dq_stage = [&](const uint4 (&cw)[B], int unit, const MetaWord<B> (&mtw)[2],
                       uint32_t (&a)[4][4]) {
     uint32_t w[8], s2[2][2], m2[2][2];
     dq_prep(cw, unit, mtw, w, s2, m2);
@@ -757,7 +757,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
       ANYPREC_PREFILL_ORDER_LOADS != 0 &&
       (LUT ? LEAN : ANYPREC_PREFILL_ORDER_LOADS == 2 || LEAN || TOK == 256);
   const uint32_t kZero = M < 0 ? 0xffffffffu : 0u;  // (M >= 0: zero, unknown to the compiler)
-  MetaWord mtr[4][2] = {};
+  MetaWord<B> mtr[4][2] = {};
   if constexpr (kOrder && !LUT) {
     load_meta(8 * cb, mtr[0][0]);
     load_meta(8 * cb + 1, mtr[0][1]);
@@ -779,7 +779,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
     for (int p = 0; p < B; ++p) cur[p] = ld_stream(qbase + ((size_t)c2 * B + p) * 32 + dep);
   };
   // (Value-initialised: the LUT kernels never set them, and the shared advance() reads them.)
-  MetaWord mt_cur[2] = {}, mt_next[2] = {}, mt_next2[2] = {};
+  MetaWord<B> mt_cur[2] = {}, mt_next[2] = {}, mt_next2[2] = {};
   if constexpr (!LUT && !kOrder) {
     load_meta(8 * cb, mt_cur[0]);
     load_meta(8 * cb + 1, mt_cur[1]);
@@ -926,7 +926,7 @@ __global__ void __launch_bounds__(256, LEAN ? 2 : 1)
   uint32_t a0[4][4], a1[4][4];
   if constexpr (kIlv) {
     // Prologue: stage 4 cb decoded; the metadata one stage further on (mt_cur: stage 4 cb + 1).
-    MetaWord mt0[2] = {mt_cur[0], mt_cur[1]};
+    MetaWord<B> mt0[2] = {mt_cur[0], mt_cur[1]};
     if constexpr (!LUT && !kOrder) {
       mt_cur[0] = mt_next[0];
       mt_cur[1] = mt_next[1];
@@ -1209,7 +1209,7 @@ cudaError_t launch_t(const GemmArgs& a, const PrefillPlan& p, int G, int gshift,
   e = launch_ex(kernel, grid, 256, smem, cluster ? p.split_k : 1,
                 pdl && pdl_grid_ok(reinterpret_cast<const void*>(kernel), blocks, 256, smem, dev),
                 stream, static_cast<const uint8_t*>(xp), a.qw,
-                reinterpret_cast<const MetaWord*>(a.meta), static_cast<const T*>(a.lut),
+                reinterpret_cast<const MetaWord<B>*>(a.meta), static_cast<const T*>(a.lut),
                 static_cast<T*>(a.y), p.split_k > 1 && !cluster ? ws : nullptr, a.M, a.N, a.K,
                 a.C, a.N16, G, gshift, cps);
   if (e != cudaSuccess || p.split_k == 1 || cluster) return e;

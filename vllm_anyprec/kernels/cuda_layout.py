@@ -101,6 +101,10 @@ PRETRANSPOSED_BITS = (4, 8)
 # Widths that builds with ANYPREC_PACKED_T read packed-transposed (``packed_transposed`` in
 # anyprec.cuh).
 PACKED_BITS = (2, 3, 5, 6, 7)
+# Widths whose fold metadata the default build reads as float16 (``ANYPREC_META16_BITS`` in
+# anyprec.cuh; uniform_meta). A loaded extension reports its own (``_ext.meta_bits``); this is
+# what the CPU emulator's default builds read.
+META16_BITS: tuple[int, ...] = (3, 4)
 TRANSPOSE_SLICE_BYTES = 16 << 20  # n-tiles transposed at once at load (bounds the temporaries)
 
 
@@ -304,14 +308,14 @@ def uniform_meta(scales: torch.Tensor, zeros: torch.Tensor, bits: int, act_dtype
     ``C`` is the offset the kernel's int->float magic leaves in every code (1024 for fp16:
     0x6400 | q; 128 for bf16 and b <= 7: 0x4300 | q; 0 for bf16 at b = 8, converted exactly).
 
-    ``half`` (default: what the loaded extension reads, ``_ext.meta_bits()``): float16
-    ``(s, z)`` instead, the checkpoint's values as they are (exact, half the bytes); the kernels
-    then form ``-s (z + C)`` in fp32 (``unpack_meta`` in csrc/anyprec.cuh), the same single
-    rounding as here. (An ``ANYPREC_META16`` build, benchmarks/experiments/meta16/.)
+    ``half`` (default: what the loaded extension reads at ``bits``, ``_ext.meta_bits(bits)``):
+    float16 ``(s, z)`` instead, the checkpoint's values as they are (exact, half the bytes); the
+    kernels then form ``-s (z + C)`` in fp32 (``unpack_meta`` in csrc/anyprec.cuh), the same
+    single rounding as here. (The widths in the build's ``ANYPREC_META16_BITS``.)
     """
     if half is None:
         from vllm_anyprec import _ext
-        half = _ext.meta_bits() == 16
+        half = _ext.meta_bits(bits) == 16
     n, g = scales.shape
     if half:
         first, second = scales.to(torch.float16), zeros.to(torch.float16)

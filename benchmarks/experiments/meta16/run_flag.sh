@@ -12,7 +12,7 @@ ab_init meta16_flag
 # Both builds are kept from an earlier call on the same machine (M16_BUILD=0), and the tests
 # can wait for a later call (M16_TESTS=0).
 [ "${M16_BUILD:-1}" = 1 ] && bash benchmarks/experiments/build_pair.sh "$OUT" m16 "-DANYPREC_META16=1"
-(cd /tmp/m16 && PYTHONPATH=/tmp/m16 python3 -c "import torch, vllm_anyprec._C as c; print('META_BITS', c.META_BITS)")
+(cd /tmp/m16 && PYTHONPATH=/tmp/m16 python3 -c "import torch, vllm_anyprec._C as c; print('META16_MASK', c.META16_MASK)")
 T=skipped
 if [ "${M16_TESTS:-1}" = 1 ]; then
   T=$(cd /tmp/m16 && PYTHONPATH=/tmp/m16 timeout 240 python3 -m pytest -q -x tests/gpu \
