@@ -199,7 +199,7 @@ cudaError_t launch_ex(void (*kernel)(KArgs...), dim3 grid, int threads, size_t s
 // - 16 (b in ANYPREC_META16_BITS, a mask of 1 << b): uint2 = the checkpoint's float16 (s_g, z_g,
 //   s_g8, z_g8), half the bytes (the fp32 table is 12.5% of what the M = 1 kernel streams at
 //   b = 4, g128, 25% at b = 2), expanded by unpack_meta at the cost of a few FMA-pipe
-//   instructions per fold (benchmarks/experiments/meta16/, lean_mask/README.md).
+//   instructions per fold (benchmarks/experiments/meta16_bits/README.md: the A/B per b and M).
 // Per b, because the trade differs by b: the bytes saved are a larger share of the stream at
 // small b, while the expansion's instructions cost most where the loop is ALU-bound.
 // ANYPREC_META16=1 (the experiments' older flag) means every width. The extension reports the
