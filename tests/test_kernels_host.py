@@ -74,6 +74,14 @@ LUT_WIDE_OR_BITS = (5, 6)
 # the default since session 49 leaves them unmasked in the M = 1 uniform and the LUT nibble
 # kernels, whose consumers mask b bits instead of 4).
 LEAN_MASK_OFF = ("-DANYPREC_LEAN_MASK=0",)
+# The float16 fold metadata at every width (anyprec.cuh ANYPREC_META16_BITS; the default takes
+# it at b = 3, 4 alone): the widths the default leaves on the fp32 table, b = 2 (fp16's 16 q
+# rows) and b = 8 (bf16 without an offset), under the two-fma fold (fold_acc).
+META16_ALL = ("-DANYPREC_META16_BITS=0x1FC",)
+META16_ALL_BITS = (2, 8)
+# The three-op fold (anyprec.cuh ANYPREC_FOLD_FMA2=0), on both tables.
+FOLD3 = ("-DANYPREC_FOLD_FMA2=0",)
+FOLD3_BITS = (4, 8)
 
 
 class Builds:
@@ -118,7 +126,9 @@ def builds(tmp_path_factory):
                + [("gemm", bits, PDL_LATE) for bits in PDL_LATE_BITS]
                + [("gemm", 4, PDL_PT)]
                + [("gemm", bits, LUT_WIDE_OR_OFF) for bits in LUT_WIDE_OR_BITS]
-               + [("gemm", bits, LEAN_MASK_OFF) for bits in (2, 3)])
+               + [("gemm", bits, LEAN_MASK_OFF) for bits in (2, 3)]
+               + [("gemm", bits, META16_ALL) for bits in META16_ALL_BITS]
+               + [("gemm", bits, FOLD3) for bits in FOLD3_BITS])
     return b
 
 
@@ -130,15 +140,16 @@ class Inputs:
     tests/gpu's check_against_reference)."""
 
     def __init__(self, layer, dtype: torch.dtype, m: int, seed: int = 1,
-                 packed: bool | None = None):
+                 packed: bool | None = None, half: bool | None = None):
         b, k = layer.bits, layer.k
         packed = b in cuda_layout.PACKED_BITS if packed is None else packed
         tiled = cuda_layout.repack_tiled(layer.qweight, b, k, packed=packed, runs=True)
         self.c, self.n16, self.kp = math.ceil(k / 256), math.ceil(layer.n / 16), (k + 7) // 8 * 8
         if layer.scheme == "uniform":
-            # (the table the emulator's build reads: its header's default widths)
+            # (the table the emulator's build reads: its header's default widths unless told)
+            half = b in cuda_layout.META16_BITS if half is None else half
             meta = cuda_layout.uniform_meta(layer.scales, layer.zeros, b, dtype, self.n16,
-                                            half=b in cuda_layout.META16_BITS)
+                                            half=half)
             self.meta, self.lut = meta.contiguous().numpy().tobytes(), b""
         else:
             self.meta = b""
@@ -170,10 +181,11 @@ class Inputs:
 
 
 def run_gemm(exe: Path, layer, dtype: torch.dtype, m: int, env: dict | None = None,
-             seed: int = 1, packed: bool | None = None) -> tuple[float, list[str]]:
+             seed: int = 1, packed: bool | None = None,
+             half: bool | None = None) -> tuple[float, list[str]]:
     """The gemm op's fused path on the emulator: (relative error, the kernels launched, each
-    with its block size)."""
-    inp = Inputs(layer, dtype, m, seed, packed)
+    with its block size). half: the fold metadata's width (Inputs)."""
+    inp = Inputs(layer, dtype, m, seed, packed, half)
     gs = layer.group_size
     gs = 0 if layer.scheme == "lut" else inp.c * 256 if gs == -1 else gs  # (gemm_args)
     err, log = inp.run(exe, [*inp.head(), gs, len(inp.meta), len(inp.lut)], env)
@@ -181,12 +193,12 @@ def run_gemm(exe: Path, layer, dtype: torch.dtype, m: int, env: dict | None = No
     return err, [f"{kn} block={bl}" for kn, bl in kernels]
 
 
-def check(exe, layer, ms, env=None, dtypes=DTYPES) -> list[str]:
+def check(exe, layer, ms, env=None, dtypes=DTYPES, half=None) -> list[str]:
     """Every M of ms and dtype within REL_TOL; returns the kernels launched."""
     seen = []
     for m in ms:
         for dtype in dtypes:
-            err, kernels = run_gemm(exe, layer, dtype, m, env)
+            err, kernels = run_gemm(exe, layer, dtype, m, env, half=half)
             what = (f"{layer.scheme} b={layer.bits} gs={layer.group_size} N={layer.n} "
                     f"K={layer.k} M={m} {dtype} env={env}: {kernels}")
             assert kernels, f"no kernel launched: {what}"
@@ -277,6 +289,26 @@ def test_lut_wide_tables_match_reference(builds, bits, flags):
         if n == SHAPES[0][0]:
             check(exe, layer, [1, 9], env={"SIMT_REVERSE": "1"})
     assert any(s.startswith("fused_gemm_kernel<") for s in seen), sorted(set(seen))
+
+
+def check_uniform_shapes(exe, bits, half=None) -> list[str]:
+    """check_shapes for the uniform scheme alone, on the fold metadata of width half."""
+    seen = []
+    for n, k, gs in SHAPES:
+        layer = random_layer("uniform", bits, n, k, gs, device="cpu", seed=bits * 100 + n)
+        seen += check(exe, layer, MS, half=half)
+    return seen
+
+
+@pytest.mark.parametrize("bits", META16_ALL_BITS)
+def test_float16_fold_metadata_at_other_widths(builds, bits):
+    assert bits not in cuda_layout.META16_BITS  # (else the default builds test it already)
+    check_uniform_shapes(builds(bits, META16_ALL), bits, half=True)
+
+
+@pytest.mark.parametrize("bits", FOLD3_BITS)
+def test_three_op_fold_matches_reference(builds, bits):
+    check_uniform_shapes(builds(bits, FOLD3), bits)
 
 
 def test_decode_kernels_in_reverse_thread_order(builds):

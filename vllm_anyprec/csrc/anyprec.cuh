@@ -654,15 +654,60 @@ template <typename T, int B>
 __device__ __forceinline__ float4 unpack_meta(float4 v) {
   return v;
 }
-template <typename T, int B>
-__device__ __forceinline__ float4 unpack_meta(uint2 v) {
+// The float16 table's word as fp32 (s_g, z_g, s_g8, z_g8), exact.
+__device__ __forceinline__ float4 meta_halves(uint2 v) {
   __half2 h0, h1;
   // (through void*: the host emulator's g++ -Werror rejects a memcpy into a class type)
   memcpy(static_cast<void*>(&h0), &v.x, 4);
   memcpy(static_cast<void*>(&h1), &v.y, 4);
   const float2 a = __half22float2(h0), b = __half22float2(h1);
+  return make_float4(a.x, a.y, b.x, b.y);
+}
+template <typename T, int B>
+__device__ __forceinline__ float4 unpack_meta(uint2 v) {
+  const float4 m = meta_halves(v);
   constexpr float kC = magic_c<T, B>();
-  return make_float4(a.x, -(a.x * (a.y + kC)), b.x, -(b.x * (b.y + kC)));
+  return make_float4(m.x, -(m.x * (m.y + kC)), m.z, -(m.z * (m.w + kC)));
+}
+
+// The decode kernels' fold of a group, acc += s sum_k (q_k - z) x_k from gs = sum_k (q_k + C) x_k
+// and sx = sum_k x_k, in two fmas per accumulator (written as acc += s gs + u sx it took three:
+// fp contraction cannot reassociate the final add). The MetaWord as fold_meta leaves it:
+// - fp32 table: (s, u = -s (z + C)) as stored; acc = fma(s, gs, fma(u, sx, acc));
+// - float16 table: (s, v = -(z + C)) in fp32, one add per row where forming u took an add and
+//   a multiply; acc = fma(s, fma(v, sx, gs), acc), which also cancels the C terms in one fma.
+// (SASS, fused_gemm_b8, fp16 g128, fp32 table: 32 FMA-pipe instructions fewer per chunk-loop
+// trip at MT = 2, 16 at MT = 1.) -DANYPREC_FOLD_FMA2=0: the three-op fold, for A/B runs.
+#ifndef ANYPREC_FOLD_FMA2
+#define ANYPREC_FOLD_FMA2 1
+#endif
+constexpr bool kFoldFma2 = ANYPREC_FOLD_FMA2 != 0;
+template <typename T, int B>
+__device__ __forceinline__ float4 fold_meta(float4 v) {
+  return v;
+}
+template <typename T, int B>
+__device__ __forceinline__ float4 fold_meta(uint2 v) {
+  if constexpr (!kFoldFma2) return unpack_meta<T, B>(v);
+  const float4 m = meta_halves(v);
+  constexpr float kC = magic_c<T, B>();
+  return make_float4(m.x, -m.y - kC, m.z, -m.w - kC);
+}
+// fold_meta's u at rows whose codes were converted as 16 q (fused_gemm.cuh kNib16: fp16,
+// C = 1024, scale s / 16): fp32 table -s (z + 64) = u + 960 s; float16 -(16 z + 1024) = 16 v + 15360.
+template <int B>
+__device__ __forceinline__ float fold_u_nib16(float s, float u) {
+  return meta16(B) && kFoldFma2 ? fmaf(16.f, u, 15360.f) : fmaf(960.f, s, u);
+}
+template <int B>
+__device__ __forceinline__ float fold_acc(float acc, float s, float u, float gs, float sx) {
+  if constexpr (!kFoldFma2) {
+    return acc + (s * gs + u * sx);
+  } else if constexpr (meta16(B)) {
+    return fmaf(s, fmaf(u, sx, gs), acc);
+  } else {
+    return fmaf(s, gs, fmaf(u, sx, acc));
+  }
 }
 
 // Two codes (bytes c, c+1 of w; c = 0 or 2) -> two 16-bit values (code + C) packed low/high.
