@@ -677,31 +677,33 @@ __device__ __forceinline__ float4 unpack_meta(uint2 v) {
 // - float16 table: (s, v = -(z + C)) in fp32, one add per row where forming u took an add and
 //   a multiply; acc = fma(s, fma(v, sx, gs), acc), which also cancels the C terms in one fma.
 // (SASS, fused_gemm_b8, fp16 g128, fp32 table: 32 FMA-pipe instructions fewer per chunk-loop
-// trip at MT = 2, 16 at MT = 1.) -DANYPREC_FOLD_FMA2=0: the three-op fold, for A/B runs.
+// trip at MT = 2, 16 at MT = 1.) Not at MT = 4 (M = 17..32): there ptxas spilled hundreds of
+// bytes more with it (b = 2, 7, 8 at g32 / g64), at 255 registers already. -DANYPREC_FOLD_FMA2=0:
+// the three-op fold everywhere, for A/B runs.
 #ifndef ANYPREC_FOLD_FMA2
 #define ANYPREC_FOLD_FMA2 1
 #endif
-constexpr bool kFoldFma2 = ANYPREC_FOLD_FMA2 != 0;
-template <typename T, int B>
+constexpr bool fold_fma2(int mt) { return ANYPREC_FOLD_FMA2 != 0 && mt <= 2; }
+template <typename T, int B, int MT>
 __device__ __forceinline__ float4 fold_meta(float4 v) {
   return v;
 }
-template <typename T, int B>
+template <typename T, int B, int MT>
 __device__ __forceinline__ float4 fold_meta(uint2 v) {
-  if constexpr (!kFoldFma2) return unpack_meta<T, B>(v);
+  if constexpr (!fold_fma2(MT)) return unpack_meta<T, B>(v);
   const float4 m = meta_halves(v);
   constexpr float kC = magic_c<T, B>();
   return make_float4(m.x, -m.y - kC, m.z, -m.w - kC);
 }
 // fold_meta's u at rows whose codes were converted as 16 q (fused_gemm.cuh kNib16: fp16,
 // C = 1024, scale s / 16): fp32 table -s (z + 64) = u + 960 s; float16 -(16 z + 1024) = 16 v + 15360.
-template <int B>
+template <int B, int MT>
 __device__ __forceinline__ float fold_u_nib16(float s, float u) {
-  return meta16(B) && kFoldFma2 ? fmaf(16.f, u, 15360.f) : fmaf(960.f, s, u);
+  return meta16(B) && fold_fma2(MT) ? fmaf(16.f, u, 15360.f) : fmaf(960.f, s, u);
 }
-template <int B>
+template <int B, int MT>
 __device__ __forceinline__ float fold_acc(float acc, float s, float u, float gs, float sx) {
-  if constexpr (!kFoldFma2) {
+  if constexpr (!fold_fma2(MT)) {
     return acc + (s * gs + u * sx);
   } else if constexpr (meta16(B)) {
     return fmaf(s, fmaf(u, sx, gs), acc);

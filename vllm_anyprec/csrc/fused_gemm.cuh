@@ -776,10 +776,10 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         if constexpr (!LUT) {
           // Fold this group's sums (a constant condition once unrolled).
           if ((q + 1) % kFoldSubs == 0) {
-            const float4 m = fold_meta<T, B>(mc[q / kFoldSubs]);
+            const float4 m = fold_meta<T, B, MT>(mc[q / kFoldSubs]);
             float s8 = m.z, u8 = m.w;
             if constexpr (kNib16) {  // rows g + 8 summed (1024 + 16q) x: s/16 and u to match
-              u8 = fold_u_nib16<B>(s8, u8);
+              u8 = fold_u_nib16<B, MT>(s8, u8);
               s8 *= 0.0625f;
             }
 #pragma unroll
@@ -801,10 +801,10 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                 s0 = __shfl_sync(0xFFFFFFFFu, v, 8 * t);
                 s1 = __shfl_sync(0xFFFFFFFFu, v, 8 * t + 4);
               }
-              acc[mt][0] = fold_acc<B>(acc[mt][0], m.x, m.y, gs[0], s0);
-              acc[mt][1] = fold_acc<B>(acc[mt][1], m.x, m.y, gs[1], s1);
-              acc[mt][2] = fold_acc<B>(acc[mt][2], s8, u8, gs[2], s0);
-              acc[mt][3] = fold_acc<B>(acc[mt][3], s8, u8, gs[3], s1);
+              acc[mt][0] = fold_acc<B, MT>(acc[mt][0], m.x, m.y, gs[0], s0);
+              acc[mt][1] = fold_acc<B, MT>(acc[mt][1], m.x, m.y, gs[1], s1);
+              acc[mt][2] = fold_acc<B, MT>(acc[mt][2], s8, u8, gs[2], s0);
+              acc[mt][3] = fold_acc<B, MT>(acc[mt][3], s8, u8, gs[3], s1);
 #pragma unroll
               for (int j = 0; j < 4; ++j) {
 #pragma unroll

@@ -5,9 +5,9 @@
 # at M = 1..16; then the prefill side of the default mask (b = 3, 4 against the fp32 table,
 # -DANYPREC_META16_BITS=0: session 50's open question) at M = 256..2048.
 # One machine, repository root, ~8 min with the start: the tree and three copies built at once,
-# the uniform M = 1 tests on the tree and on the all-widths build, two alternating passes of
-# bench_kernels over the decode variants (uniform, b = 2..8, the four Llama-3-8B weights, fp16),
-# three over the prefill pair. OUT/fold_fma2.tgz (gpu.txt, tests, tables, ratios: variant time /
+# the uniform M = 1 tests on the tree, two alternating passes of bench_kernels over the decode
+# variants (uniform, b = 2..8, the four Llama-3-8B weights, fp16, and bf16 at b = 4, as
+# bench_kernels times), three over the prefill pair. OUT/fold_fma2.tgz (gpu.txt, tests, tables, ratios: variant time /
 # tree time, > 1 the tree is faster) and OUT/runs.tgz.
 # Usage: [MS=1,2,4,8,9,12,16] [PMS=256,512,1024,2048] OUT=$OUT bash benchmarks/experiments/fold_fma2/ab.sh
 set -uo pipefail
@@ -17,7 +17,6 @@ ab_build_variants "fold3 -DANYPREC_FOLD_FMA2=0" "m16all -DANYPREC_META16_BITS=0x
   "m32 -DANYPREC_META16_BITS=0"
 ab_pack
 ab_tests_m1 . "$R/tests_tree.log"
-ab_tests_m1 /tmp/m16all "$R/tests_m16all.log"
 ab_pack
 ab_bench_passes 2 "tree ." "fold3 /tmp/fold3" "m16all /tmp/m16all" -- --schemes uniform \
   --bits 2,3,4,5,6,7,8 --ms "${MS:-1,2,4,8,9,12,16}"
