@@ -75,13 +75,13 @@ LUT_WIDE_OR_BITS = (5, 6)
 # kernels, whose consumers mask b bits instead of 4).
 LEAN_MASK_OFF = ("-DANYPREC_LEAN_MASK=0",)
 # The float16 fold metadata at every width (anyprec.cuh ANYPREC_META16_BITS; the default takes
-# it at b = 3, 4 alone): the widths the default leaves on the fp32 table, b = 2 (fp16's 16 q
-# rows) and b = 8 (bf16 without an offset), under the two-fma fold (fold_acc).
-META16_ALL = ("-DANYPREC_META16_BITS=0x1FC",)
-META16_ALL_BITS = (2, 8)
+# it at b = 3..6 and 8): the widths the default leaves on the fp32 table, b = 2 (fp16's 16 q
+# rows) and b = 7, under the two-fma fold (fold_acc; at M = 9..16 too with b in the mask).
+META16_ALL = ("-DANYPREC_META16_BITS=0x1FC", "-DANYPREC_FOLD_FMA2_MT2_BITS=0x1FC")
+META16_ALL_BITS = (2, 7)
 # The three-op fold (anyprec.cuh ANYPREC_FOLD_FMA2=0), on both tables.
 FOLD3 = ("-DANYPREC_FOLD_FMA2=0",)
-FOLD3_BITS = (4, 8)
+FOLD3_BITS = (4, 7)
 
 
 class Builds:

@@ -208,7 +208,7 @@ cudaError_t launch_ex(void (*kernel)(KArgs...), dim3 grid, int threads, size_t s
 #define ANYPREC_META16 0
 #endif
 #ifndef ANYPREC_META16_BITS
-#define ANYPREC_META16_BITS (ANYPREC_META16 != 0 ? 0x1FC : 0x18)
+#define ANYPREC_META16_BITS (ANYPREC_META16 != 0 ? 0x1FC : 0x178)
 #endif
 constexpr bool meta16(int bits) { return ((ANYPREC_META16_BITS) >> bits & 1) != 0; }
 template <int B>
@@ -677,20 +677,31 @@ __device__ __forceinline__ float4 unpack_meta(uint2 v) {
 // - float16 table: (s, v = -(z + C)) in fp32, one add per row where forming u took an add and
 //   a multiply; acc = fma(s, fma(v, sx, gs), acc), which also cancels the C terms in one fma.
 // (SASS, fused_gemm_b8, fp16 g128, fp32 table: 32 FMA-pipe instructions fewer per chunk-loop
-// trip at MT = 2, 16 at MT = 1.) Not at MT = 4 (M = 17..32): there ptxas spilled hundreds of
-// bytes more with it (b = 2, 7, 8 at g32 / g64), at 255 registers already. -DANYPREC_FOLD_FMA2=0:
-// the three-op fold everywhere, for A/B runs.
+// trip at MT = 2, 16 at MT = 1.) Where (benchmarks/experiments/fold_fma2/README.md, H100):
+// - MT = 1 (M <= 8): every width (0.98-1.00 of the three-op fold's time);
+// - MT = 2 (M = 9..16): the widths in ANYPREC_FOLD_FMA2_MT2_BITS, default b = 3, 4, 5, 7, 8
+//   (0.98-0.99); not b = 6, whose g128 kernel went from 168 to 174 registers, a block fewer per
+//   SM (1.10-1.16x the time), nor b = 2 (1.01-1.05x);
+// - not MT = 4 (M = 17..32): ptxas spilled hundreds of bytes more with it (b = 2, 7, 8 at g32 /
+//   g64), at 255 registers already.
+// -DANYPREC_FOLD_FMA2=0: the three-op fold everywhere, for A/B runs.
 #ifndef ANYPREC_FOLD_FMA2
 #define ANYPREC_FOLD_FMA2 1
 #endif
-constexpr bool fold_fma2(int mt) { return ANYPREC_FOLD_FMA2 != 0 && mt <= 2; }
+#ifndef ANYPREC_FOLD_FMA2_MT2_BITS
+#define ANYPREC_FOLD_FMA2_MT2_BITS 0x1B8
+#endif
+constexpr bool fold_fma2(int bits, int mt) {
+  return ANYPREC_FOLD_FMA2 != 0 &&
+         (mt == 1 || (mt == 2 && ((ANYPREC_FOLD_FMA2_MT2_BITS) >> bits & 1) != 0));
+}
 template <typename T, int B, int MT>
 __device__ __forceinline__ float4 fold_meta(float4 v) {
   return v;
 }
 template <typename T, int B, int MT>
 __device__ __forceinline__ float4 fold_meta(uint2 v) {
-  if constexpr (!fold_fma2(MT)) return unpack_meta<T, B>(v);
+  if constexpr (!fold_fma2(B, MT)) return unpack_meta<T, B>(v);
   const float4 m = meta_halves(v);
   constexpr float kC = magic_c<T, B>();
   return make_float4(m.x, -m.y - kC, m.z, -m.w - kC);
@@ -699,11 +710,11 @@ __device__ __forceinline__ float4 fold_meta(uint2 v) {
 // C = 1024, scale s / 16): fp32 table -s (z + 64) = u + 960 s; float16 -(16 z + 1024) = 16 v + 15360.
 template <int B, int MT>
 __device__ __forceinline__ float fold_u_nib16(float s, float u) {
-  return meta16(B) && fold_fma2(MT) ? fmaf(16.f, u, 15360.f) : fmaf(960.f, s, u);
+  return meta16(B) && fold_fma2(B, MT) ? fmaf(16.f, u, 15360.f) : fmaf(960.f, s, u);
 }
 template <int B, int MT>
 __device__ __forceinline__ float fold_acc(float acc, float s, float u, float gs, float sx) {
-  if constexpr (!fold_fma2(MT)) {
+  if constexpr (!fold_fma2(B, MT)) {
     return acc + (s * gs + u * sx);
   } else if constexpr (meta16(B)) {
     return fmaf(s, fmaf(u, sx, gs), acc);

@@ -104,7 +104,7 @@ PACKED_BITS = (2, 3, 5, 6, 7)
 # Widths whose fold metadata the default build reads as float16 (``ANYPREC_META16_BITS`` in
 # anyprec.cuh; uniform_meta). A loaded extension reports its own (``_ext.meta_bits``); this is
 # what the CPU emulator's default builds read.
-META16_BITS: tuple[int, ...] = (3, 4)
+META16_BITS: tuple[int, ...] = (3, 4, 5, 6, 8)
 TRANSPOSE_SLICE_BYTES = 16 << 20  # n-tiles transposed at once at load (bounds the temporaries)
 
 

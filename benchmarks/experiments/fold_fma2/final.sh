@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Session 51 (README.md here), the second call: the defaults that ab.sh's A/B chose (the
+# two-fma fold at M <= 8 for every width and at M = 9..16 for b = 3, 4, 5, 7, 8; the float16
+# fold metadata at b = 3..6 and 8) against session 50's code (the three-op fold, float16 at
+# b = 3, 4: -DANYPREC_FOLD_FMA2=0 -DANYPREC_META16_BITS=0x18). One machine, repository root,
+# ~6 min with the start: both built at once, tests/gpu but the switch runs on the tree, two
+# alternating passes of bench_kernels (uniform, b = 2..8, M = 1..16, the four Llama-3-8B
+# weights, fp16 and bf16 at b = 4). OUT/fold_final.tgz (gpu.txt, constants, tests, table,
+# ratios: old time / tree time, > 1 the tree is faster) and OUT/runs.tgz.
+# Usage: [MS=1,2,4,8,9,12,16] OUT=$OUT bash benchmarks/experiments/fold_fma2/final.sh
+set -uo pipefail
+source benchmarks/experiments/ab_lib.sh
+ab_start fold_final
+ab_build_variants "old -DANYPREC_FOLD_FMA2=0 -DANYPREC_META16_BITS=0x18"
+ab_constants . "$R/constants.txt"
+ab_pack
+ab_pytest "$R/tests_default.log" 240 tests/gpu -k "not m1_kernel_switches"
+ab_pack
+ab_bench_passes 2 "tree ." "old /tmp/old" -- --schemes uniform --bits 2,3,4,5,6,7,8 \
+  --ms "${MS:-1,2,4,8,9,12,16}"
+ab_finish tree1 old1 tree2 old2
+cp "$RUNS/table.txt" "$R/table.txt"
+ab_ratios "$R/ratios.txt" old1 old2 tree1,tree2
+ab_pack
