@@ -3,7 +3,8 @@
 # two-fma fold at M <= 8 for every width and at M = 9..16 for b = 3, 4, 5, 7, 8; the float16
 # fold metadata at b = 3..6 and 8) against session 50's code (the three-op fold, float16 at
 # b = 3, 4: -DANYPREC_FOLD_FMA2=0 -DANYPREC_META16_BITS=0x18). One machine, repository root,
-# ~6 min with the start: both built at once, tests/gpu but the switch runs on the tree, two
+# ~5 min with the start: both built at once, the decode tests the defaults touch (every fold at
+# M = 1..16, odd shapes, the Llama shapes, graphs, opcheck) on the tree, two
 # alternating passes of bench_kernels (uniform, b = 2..8, M = 1..16, the four Llama-3-8B
 # weights, fp16 and bf16 at b = 4). OUT/fold_final.tgz (gpu.txt, constants, tests, table,
 # ratios: old time / tree time, > 1 the tree is faster) and OUT/runs.tgz.
@@ -14,7 +15,8 @@ ab_start fold_final
 ab_build_variants "old -DANYPREC_FOLD_FMA2=0 -DANYPREC_META16_BITS=0x18"
 ab_constants . "$R/constants.txt"
 ab_pack
-ab_pytest "$R/tests_default.log" 240 tests/gpu -k "not m1_kernel_switches"
+ab_pytest "$R/tests_decode.log" 150 tests/gpu/test_cuda_kernels.py -k "every_fold or m1_long_k or \
+  mt2_cap_rule or (all_m_odd_shape and uniform) or llama_shapes or odd_n_k or graph or opcheck"
 ab_pack
 ab_bench_passes 2 "tree ." "old /tmp/old" -- --schemes uniform --bits 2,3,4,5,6,7,8 \
   --ms "${MS:-1,2,4,8,9,12,16}"
