@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Session 51 (README.md here): final.sh's tests alone, for a call with little device time left:
+# the tree built (sm_90a), its layout constants, and the decode tests the session's defaults
+# touch (every fold at M = 1..16, odd shapes, the Llama shapes, graphs, opcheck). ~2.5 min with
+# the start. OUT/fold_tests.tgz (constants, tests log).
+# Usage: OUT=$OUT bash benchmarks/experiments/fold_fma2/tests.sh
+set -uo pipefail
+source benchmarks/experiments/ab_lib.sh
+ab_rundir fold_tests
+ab_build
+ab_constants . "$R/constants.txt"
+ab_pytest "$R/tests_decode.log" 120 tests/gpu/test_cuda_kernels.py -k "every_fold or m1_long_k or \
+  mt2_cap_rule or (all_m_odd_shape and uniform) or llama_shapes or odd_n_k or graph or opcheck"
+ab_pack
