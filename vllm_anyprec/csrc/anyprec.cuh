@@ -6,6 +6,7 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <cmath>  // fmaf (the fold; host builds of this header, tests/host)
 #include <cstdint>
 #include <type_traits>
 
