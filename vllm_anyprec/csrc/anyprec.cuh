@@ -708,7 +708,8 @@ __device__ __forceinline__ float4 fold_meta(uint2 v) {
   return make_float4(m.x, -m.y - kC, m.z, -m.w - kC);
 }
 // fold_meta's u at rows whose codes were converted as 16 q (fused_gemm.cuh kNib16: fp16,
-// C = 1024, scale s / 16): fp32 table -s (z + 64) = u + 960 s; float16 -(16 z + 1024) = 16 v + 15360.
+// C = 1024, scale s / 16): fp32 table -s (z + 64) = u + 960 s; float16 -(16 z + 1024) =
+// 16 v + 15360.
 template <int B, int MT>
 __device__ __forceinline__ float fold_u_nib16(float s, float u) {
   return meta16(B) && fold_fma2(B, MT) ? fmaf(16.f, u, 15360.f) : fmaf(960.f, s, u);

@@ -7,9 +7,10 @@
 # One machine, repository root, ~8 min with the start: the tree and three copies built at once,
 # the uniform M = 1 tests on the tree, two alternating passes of bench_kernels over the decode
 # variants (uniform, b = 2..8, the four Llama-3-8B weights, fp16, and bf16 at b = 4, as
-# bench_kernels times), three over the prefill pair. OUT/fold_fma2.tgz (gpu.txt, tests, tables, ratios: variant time /
-# tree time, > 1 the tree is faster) and OUT/runs.tgz.
-# Usage: [MS=1,2,4,8,9,12,16] [PMS=256,512,1024,2048] OUT=$OUT bash benchmarks/experiments/fold_fma2/ab.sh
+# bench_kernels times), three over the prefill pair. OUT/fold_fma2.tgz (gpu.txt, tests, tables,
+# ratios: variant time / tree time, > 1 the tree is faster) and OUT/runs.tgz.
+# Usage: [MS=1,2,4,8,9,12,16] [PMS=256,512,1024,2048] OUT=$OUT \
+#   bash benchmarks/experiments/fold_fma2/ab.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
 ab_start fold_fma2
