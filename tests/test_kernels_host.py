@@ -245,15 +245,17 @@ def test_decode_kernels_match_reference(builds, bits, flags):
     check_shapes(builds(bits, flags), bits)
 
 
-def check_shapes(exe, bits, first_shape=None) -> list[str]:
-    """Both schemes on every shape of SHAPES at every M of MS (check); first_shape(exe, layer)
-    also runs on the first shape's layers. Returns the kernels launched."""
+def check_shapes(exe, bits, first_shape=None, schemes=("uniform", "lut"),
+                 half=None) -> list[str]:
+    """The schemes on every shape of SHAPES at every M of MS (check; half: the fold metadata's
+    width); first_shape(exe, layer) also runs on the first shape's layers. Returns the kernels
+    launched."""
     seen = []
-    for scheme in ("uniform", "lut"):
+    for scheme in schemes:
         for n, k, gs in SHAPES:
             layer = random_layer(scheme, bits, n, k, gs if scheme == "uniform" else -1,
                                  device="cpu", seed=bits * 100 + n)
-            seen += check(exe, layer, MS)
+            seen += check(exe, layer, MS, half=half)
             if first_shape is not None and n == SHAPES[0][0]:
                 seen += first_shape(exe, layer)
     return seen
@@ -291,24 +293,15 @@ def test_lut_wide_tables_match_reference(builds, bits, flags):
     assert any(s.startswith("fused_gemm_kernel<") for s in seen), sorted(set(seen))
 
 
-def check_uniform_shapes(exe, bits, half=None) -> list[str]:
-    """check_shapes for the uniform scheme alone, on the fold metadata of width half."""
-    seen = []
-    for n, k, gs in SHAPES:
-        layer = random_layer("uniform", bits, n, k, gs, device="cpu", seed=bits * 100 + n)
-        seen += check(exe, layer, MS, half=half)
-    return seen
-
-
 @pytest.mark.parametrize("bits", META16_ALL_BITS)
 def test_float16_fold_metadata_at_other_widths(builds, bits):
     assert bits not in cuda_layout.META16_BITS  # (else the default builds test it already)
-    check_uniform_shapes(builds(bits, META16_ALL), bits, half=True)
+    check_shapes(builds(bits, META16_ALL), bits, schemes=("uniform",), half=True)
 
 
 @pytest.mark.parametrize("bits", FOLD3_BITS)
 def test_three_op_fold_matches_reference(builds, bits):
-    check_uniform_shapes(builds(bits, FOLD3), bits)
+    check_shapes(builds(bits, FOLD3), bits, schemes=("uniform",))
 
 
 def test_decode_kernels_in_reverse_thread_order(builds):

@@ -11,12 +11,12 @@
 # Usage: [MS=1,2,4,8,9,12,16] OUT=$OUT bash benchmarks/experiments/fold_fma2/final.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
+source benchmarks/experiments/fold_fma2/decode_tests.sh
 ab_start fold_final
 ab_build_variants "old -DANYPREC_FOLD_FMA2=0 -DANYPREC_META16_BITS=0x18"
 ab_constants . "$R/constants.txt"
 ab_pack
-ab_pytest "$R/tests_decode.log" 150 tests/gpu/test_cuda_kernels.py -k "every_fold or m1_long_k or \
-  mt2_cap_rule or (all_m_odd_shape and uniform) or llama_shapes or odd_n_k or graph or opcheck"
+fold_decode_tests "$R/tests_decode.log" 150
 ab_pack
 ab_bench_passes 2 "tree ." "old /tmp/old" -- --schemes uniform --bits 2,3,4,5,6,7,8 \
   --ms "${MS:-1,2,4,8,9,12,16}"

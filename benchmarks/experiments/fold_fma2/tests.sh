@@ -6,9 +6,9 @@
 # Usage: OUT=$OUT bash benchmarks/experiments/fold_fma2/tests.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
+source benchmarks/experiments/fold_fma2/decode_tests.sh
 ab_rundir fold_tests
 ab_build
 ab_constants . "$R/constants.txt"
-ab_pytest "$R/tests_decode.log" 120 tests/gpu/test_cuda_kernels.py -k "every_fold or m1_long_k or \
-  mt2_cap_rule or (all_m_odd_shape and uniform) or llama_shapes or odd_n_k or graph or opcheck"
+fold_decode_tests "$R/tests_decode.log" 120
 ab_pack
