@@ -263,18 +263,20 @@ def check_shapes(exe, bits, first_shape=None, schemes=("uniform", "lut"),
 
 @pytest.mark.parametrize("bits", PDL_LATE_BITS)
 def test_decode_pdl_late_loads_match_reference(builds, bits):
-    # b = 3: the M = 1 uniform ring and the LUT register tables; b = 4: LP (the LUT ring) and X8
-    # at M = 2..8; b = 8: the wide per-lane LUT tables. Both thread orders on one shape.
+    # b = 3: the M = 1 uniform ring and the LUT register tables; b = 4: LP (the LUT ring); b = 8:
+    # the wide per-lane LUT tables; every b: X8 at M = 4 (forced: its rule takes only weights far
+    # larger than these). Both thread orders on one shape.
     def first_shape(exe, layer):
         check(exe, layer, [1, 4], env={"SIMT_REVERSE": "1"})
         if layer.scheme != "lut":
-            return []
+            return check(exe, layer, [4], env={"ANYPREC_DECODE_X8": "2"})
         # LP by its rule only on large weights: forced here
         return check(exe, layer, [1], env={"ANYPREC_LUT_PIPE_MIN_WORK": "1"})
 
     seen = check_shapes(builds(bits, PDL_LATE), bits, first_shape)
     assert any("m1pipe" in s for s in seen), sorted(set(seen))
     assert any("lutpipe" in s for s in seen) == (bits == 4), sorted(set(seen))
+    assert any("x8pipe" in s for s in seen), sorted(set(seen))
 
 
 @pytest.mark.parametrize("bits", LUT_WIDE_OR_BITS)
@@ -375,6 +377,13 @@ SWITCHES = {
     "wide": ("", 7, "uniform", (40, 16400, -1), [1], "fused_gemm_m1pipe_kernel<__half, 7, 8, 16>"),
     "eight0": ("ANYPREC_DECODE_X8=0", 4, "uniform", (203, 1056, 128), [2, 3],
                "fused_gemm_kernel<"),
+    # X8's rule with its weight bound lowered to this small weight: b = 6 takes X8, b = 5
+    # (below ANYPREC_X8_MIN_BITS) leaves it; with the default bound b = 6 leaves it too.
+    "eightrule": ("ANYPREC_X8_MIN_WORK=1", 6, "uniform", (203, 1056, 128), [2, 4],
+                  "fused_gemm_x8pipe_kernel<"),
+    "eightbits": ("ANYPREC_X8_MIN_WORK=1", 5, "uniform", (203, 1056, 128), [2],
+                  "fused_gemm_kernel<"),
+    "eightwork": ("", 6, "uniform", (203, 1056, 128), [3], "fused_gemm_kernel<"),
     "eightring": ("ANYPREC_DECODE_X8=2 ANYPREC_X8_PT=0", 3, "uniform", (203, 1056, 32),
                   [2, 5, 8], "fused_gemm_x8pipe_kernel<"),
     "eightpt": ("ANYPREC_DECODE_X8=2 ANYPREC_X8_PT=2 ANYPREC_PT_GRID=3", 5, "uniform",
@@ -434,6 +443,8 @@ def test_decode_kernel_switches(builds, name):
     seen = run_switch(builds, name)
     if name == "lpbits":
         assert not any("lutpipe" in s for s in seen), seen
+    if name in ("eightbits", "eightwork"):
+        assert not any("x8" in s for s in seen), seen
     if name == "ptrule":
         assert not any("m1pt" in s for s in seen), seen
     if name.startswith("pairs"):

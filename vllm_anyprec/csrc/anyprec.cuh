@@ -680,9 +680,11 @@ __device__ __forceinline__ float4 unpack_meta(uint2 v) {
 // (SASS, fused_gemm_b8, fp16 g128, fp32 table: 32 FMA-pipe instructions fewer per chunk-loop
 // trip at MT = 2, 16 at MT = 1.) Where (benchmarks/experiments/fold_fma2/README.md, H100):
 // - MT = 1 (M <= 8): every width (0.98-1.00 of the three-op fold's time);
-// - MT = 2 (M = 9..16): the widths in ANYPREC_FOLD_FMA2_MT2_BITS, default b = 3, 4, 5, 7, 8
-//   (0.98-0.99); not b = 6, whose g128 kernel went from 168 to 174 registers, a block fewer per
-//   SM (1.10-1.16x the time), nor b = 2 (1.01-1.05x);
+// - MT = 2 (M = 9..16): the widths in ANYPREC_FOLD_FMA2_MT2_BITS, default b = 3..8
+//   (0.98-0.99). b = 6 on the fp32 table went from 168 to 174 registers at g128, a block fewer
+//   per SM (1.10-1.16x the time); on the float16 table (its default since session 51) it takes
+//   154 (158 on the three-op fold) and 0.98-0.99 of the time at M = 9..16 (session 52,
+//   fold_fma2/final.sh). Not b = 2 (1.01-1.05x);
 // - not MT = 4 (M = 17..32): ptxas spilled hundreds of bytes more with it (b = 2, 7, 8 at g32 /
 //   g64), at 255 registers already.
 // -DANYPREC_FOLD_FMA2=0: the three-op fold everywhere, for A/B runs.
@@ -690,7 +692,7 @@ __device__ __forceinline__ float4 unpack_meta(uint2 v) {
 #define ANYPREC_FOLD_FMA2 1
 #endif
 #ifndef ANYPREC_FOLD_FMA2_MT2_BITS
-#define ANYPREC_FOLD_FMA2_MT2_BITS 0x1B8
+#define ANYPREC_FOLD_FMA2_MT2_BITS 0x1F8
 #endif
 constexpr bool fold_fma2(int bits, int mt) {
   return ANYPREC_FOLD_FMA2 != 0 &&

@@ -11,7 +11,8 @@
 // large weights, LP) the loads go through a cp.async ring in shared memory instead (PIPE, see the
 // body); on weights with many n-tiles, uniform, its persistent form (PT: each block runs several
 // n-tiles one after another, see launch_pt).
-// At M = 2..4 (uniform, b >= 4) the same ring carries the M rows of x (X8, see launch_x8).
+// At M = 2..4 (uniform, b >= 6, wide weights) the same ring carries the M rows of x (X8, see
+// launch_x8).
 //
 // Uniform scheme: the A values are the codes plus a constant C (the magic offset), never scaled
 // per element: sum_k s (q - z) x = s * sum (q + C) x - s (z + C) * sum x, per group. sum x comes
@@ -1624,12 +1625,14 @@ inline bool xs_enabled() {
 // M = 9..16 it was up to 16% slower; M > 16 was not measured. The M1 kernels (96 registers for
 // b <= 4) take it on every weight: on (4096, 28672) 4-9% faster than the warp target at M = 1
 // (benchmarks/experiments/decode_m1/runs/launch_table.txt), while at M = 2..8 it stays slower.
+// (the tile-chunk count below which the wave model plans, shared with X8's rule)
+constexpr long long kWaveModelMaxWork = 16384;
 template <int MT, bool LUT>
 bool use_wave_model(const GemmArgs& a, bool m1) {
   static const int mode = env_int("ANYPREC_DECODE_WAVE", ANYPREC_WAVE_MODEL);
   if (mode == 2) return true;
   if (mode == 0 || MT > 2) return false;
-  return m1 || (long long)a.N16 * a.C < 16384 || (!LUT && MT == 2);
+  return m1 || (long long)a.N16 * a.C < kWaveModelMaxWork || (!LUT && MT == 2);
 }
 
 // MC, the capped kernel at M = 9..16 (fused_gemm_mt2cap_kernel, b = 3, 4): ANYPREC_MT2_CAP=0
@@ -1639,15 +1642,21 @@ inline int mt2_cap_mode() {
   return mode;
 }
 // The cap pays where its extra resident warps let the wave model split K wider: a strictly
-// cheaper plan for the capped kernel than for the uncapped one with at least as many warps per
-// block. On the H200 (benchmarks/experiments/decode_sumxa/, cap.sh and mc.sh, M = 9, 12, 16):
+// cheaper plan for the capped kernel than for the uncapped one (until session 52 also with at
+// least as many warps per block). On the H200 (benchmarks/experiments/decode_sumxa/, cap.sh
+// and mc.sh, M = 9, 12, 16):
 // (4096, 4096) and (14336, 4096) (6 or 7 warps per block -> 8, one wave) 4-12% less time at
 // b = 3, 4 (fp16; bf16 b = 4 0-4%). Where the cheaper plan is fewer warps per block in fewer
 // waves ((4096, 28672): 4 -> 1) the cap lost at b = 3 and bf16 b = 4 (2% and 4% over M = 9, 12,
 // 16) and won 2% at fp16 b = 4, and where the plans cost the same ((4096, 6144)) it lost up to
 // 7% (cap.sh): both stay uncapped.
-inline bool mt2_cap_wins(long long cost, int nw, long long cost_cap, int nw_cap) {
-  return cost_cap >= 0 && (cost < 0 || (cost_cap < cost && nw_cap >= nw));
+// Session 52 (H100, benchmarks/experiments/decode_switches_s52/, two passes): on (4096, 28672)
+// the capped kernel (ANYPREC_MT2_CAP=2) took 0.86-0.95 of the rule's time at b = 3, 4, M = 9,
+// 12, 16, fp16 and bf16 (b = 4 M = 16 fp16 30.7 -> 27.4 us): the cheaper plan in fewer warps per
+// block now wins there too, so the rule is a strictly cheaper plan alone; the plans of equal
+// cost ((4096, 6144)) stay uncapped.
+inline bool mt2_cap_wins(long long cost, long long cost_cap) {
+  return cost_cap >= 0 && (cost < 0 || cost_cap < cost);
 }
 
 // The M1 kernels (sum of x by one mma per chunk at M = 1) unless ANYPREC_DECODE_SUM_MMA=0
@@ -1935,9 +1944,17 @@ inline bool lut_pairs_take(const GemmArgs& a, int sms) {
 // at M = 8 up to 17% slower (the stage's x: 4 KB per chunk against 2 KB of b = 4 weights), so
 // the rule leaves those to fused_gemm_kernel; the persistent form lost to the ring in most cells
 // (on (4096, 28672) at b = 2..5 by 15-20%: 4 resident blocks of 4 warps per SM), so it is off.
+// Session 52 (H100, benchmarks/experiments/decode_switches_s52/, two passes, one build): since
+// EW / ET, LM, META16 and the two-fma fold sped the register kernel up, X8 off (the register
+// kernel) took 0.89-0.99 of X8's time at b = 4, 5 on all four Llama-3-8B weights at M = 2..4
+// ((4096, 28672) b = 4 M = 2 24.1 -> 22.0 us) and 0.90-0.99 at b = 6..8 on the three weights
+// the wave model plans, while on (4096, 28672) at b = 6..8 X8 stayed 2-4% faster. Hence the rule: b >=
+// ANYPREC_X8_MIN_BITS (6), M <= ANYPREC_X8_MAX_M and a weight of at least kWaveModelMaxWork
+// tile-chunks (the register kernel's warp-target class). The H200 has not re-timed it.
 // Switches (read once): ANYPREC_DECODE_X8 = 0 off, 1 by the rule (default ANYPREC_X8), 2 at
-// every b and M = 2..8; the rule: b >= 4 and M <= ANYPREC_X8_MAX_M; ANYPREC_X8_PT = 0 never PT
-// (default), 1 by PT's M = 1 rule, 2 always;
+// every b, M = 2..8 and weight; ANYPREC_X8_MIN_BITS; ANYPREC_X8_MIN_WORK, the rule's bound on
+// the tile-chunks (lowered by the tests to reach the rule on small weights); ANYPREC_X8_PT = 0
+// never PT (default), 1 by PT's M = 1 rule, 2 always;
 // ANYPREC_X8_WAVE: the ring's warps per block from the wave model on small weights (1, the
 // decode kernels' rule, default), always (2) or never (0: the warp target).
 // ANYPREC_PT_WARPS / _GRID / _DEBUG and ANYPREC_DECODE_WARPS apply as at M = 1.
@@ -1947,17 +1964,25 @@ inline bool lut_pairs_take(const GemmArgs& a, int sms) {
 #ifndef ANYPREC_X8_MAX_M
 #define ANYPREC_X8_MAX_M 4
 #endif
+#ifndef ANYPREC_X8_MIN_BITS
+#define ANYPREC_X8_MIN_BITS 6
+#endif
 template <typename T, int B, int FOLD>
 bool launch_x8(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   static const int mode = env_int("ANYPREC_DECODE_X8", ANYPREC_X8);
   static const int max_m = env_int("ANYPREC_X8_MAX_M", ANYPREC_X8_MAX_M);
+  static const int min_bits = env_int("ANYPREC_X8_MIN_BITS", ANYPREC_X8_MIN_BITS);
+  static const long long min_work = env_int("ANYPREC_X8_MIN_WORK", (int)kWaveModelMaxWork);
   static const int pt_mode = env_int("ANYPREC_X8_PT", 0);
   static const int wave_mode = env_int("ANYPREC_X8_WAVE", 1);
   static const int nw_pt = env_int("ANYPREC_PT_WARPS", 4);
   static const int grid_cap = env_int("ANYPREC_PT_GRID", 0);
   static const int forced = env_int("ANYPREC_DECODE_WARPS", ANYPREC_DECODE_WARPS);
   static const bool debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
-  if (mode == 0 || a.M < 2 || a.M > 8 || (mode == 1 && (B < 4 || a.M > max_m))) return false;
+  if (mode == 0 || a.M < 2 || a.M > 8) return false;
+  if (mode == 1 && (B < min_bits || a.M > max_m || (long long)a.N16 * a.C < min_work)) {
+    return false;
+  }
   const int dev = current_device();
   const long long sms = device_info(dev).sms;
   const size_t wb = ring_warp_bytes<B, FOLD>(2, a.M);  // per warp at this M
@@ -1994,7 +2019,7 @@ bool launch_x8(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   int nw;
   if (forced > 0) {
     nw = forced;
-  } else if (wave_mode == 2 || (wave_mode == 1 && (long long)a.N16 * a.C < 16384)) {
+  } else if (wave_mode == 2 || (wave_mode == 1 && (long long)a.N16 * a.C < kWaveModelMaxWork)) {
     nw = wave_warps(kernel, dev, a.N16, a.C, occ[a.M], wb);
   } else {
     nw = (int)((sms * ANYPREC_WARPS_PER_SM + a.N16 - 1) / a.N16);
@@ -2202,7 +2227,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
         auto capped = mt2_capped_kernel<T, B, FOLD>();
         long long cost_cap = -1;
         const int nw_cap = wave_warps(capped, dev, blocks, a.C, occ[0][3], 0, &cost_cap);
-        if (mt2_cap_wins(cost, nwarps, cost_cap, nw_cap)) {
+        if (mt2_cap_wins(cost, cost_cap)) {
           kernel = capped;
           nwarps = nw_cap;
           mc = true;
