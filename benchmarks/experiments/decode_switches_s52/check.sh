@@ -6,7 +6,8 @@
 # graphs, opcheck; the switch runs eight0 / eightrule / mcrule), then scripts/bench_kernels.py
 # whole (every shape, M, b, scheme; cuBLAS fp16 in the same run; no vLLM here, so no Marlin).
 # OUT/s52_check.tgz (gpu.txt, constants, tests, record/kernels_<gpu>.{json,png}, bench.log).
-# Usage: OUT=$OUT bash benchmarks/experiments/decode_switches_s52/check.sh
+# Usage: [SWITCHES=0: without the switch runs] OUT=$OUT \
+#   bash benchmarks/experiments/decode_switches_s52/check.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
 source benchmarks/experiments/fold_fma2/decode_tests.sh
@@ -16,9 +17,11 @@ ab_constants . "$R/constants.txt"
 ab_pack
 fold_decode_tests "$R/tests_decode.log" 150
 ab_pack
-ab_pytest "$R/tests_switches.log" 120 tests/gpu/test_cuda_kernels.py -k \
-  "eight0 or eightrule or mcrule"
-ab_pack
+if [ "${SWITCHES:-1}" = 1 ]; then
+  ab_pytest "$R/tests_switches.log" 120 tests/gpu/test_cuda_kernels.py -k \
+    "eight0 or eightrule or mcrule"
+  ab_pack
+fi
 t0=$(date +%s)
 PYTHONPATH=$PWD python3 scripts/bench_kernels.py --out "$R/record" > "$R/bench.log" 2>&1
 echo "bench rc=$? in $(( $(date +%s) - t0 )) s"; tail -25 "$R/bench.log"
