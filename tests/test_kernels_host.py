@@ -377,8 +377,9 @@ SWITCHES = {
     "wide": ("", 7, "uniform", (40, 16400, -1), [1], "fused_gemm_m1pipe_kernel<__half, 7, 8, 16>"),
     "eight0": ("ANYPREC_DECODE_X8=0", 4, "uniform", (203, 1056, 128), [2, 3],
                "fused_gemm_kernel<"),
-    # X8's rule with its weight bound lowered to this small weight: b = 6 takes X8, b = 5
-    # (below ANYPREC_X8_MIN_BITS) leaves it; with the default bound b = 6 leaves it too.
+    # X8's rule: b = 2 takes X8 on any weight; b = 6 on this small weight only with the rule's
+    # weight bound lowered (ANYPREC_X8_MIN_WORK); b = 5 (in neither mask) leaves it even then.
+    "eightb2": ("", 2, "uniform", (203, 1056, 128), [2, 4], "fused_gemm_x8pipe_kernel<"),
     "eightrule": ("ANYPREC_X8_MIN_WORK=1", 6, "uniform", (203, 1056, 128), [2, 4],
                   "fused_gemm_x8pipe_kernel<"),
     "eightbits": ("ANYPREC_X8_MIN_WORK=1", 5, "uniform", (203, 1056, 128), [2],

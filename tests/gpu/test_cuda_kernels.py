@@ -201,10 +201,10 @@ LUT_PAIR_TESTS = ("lut_m1_ring or (all_m_odd_shape and lut) or (llama_shapes and
     ("ANYPREC_DECODE_XS=1", M1_TESTS + " or llama_shapes"),
     # the ring kernel's wide instance off: long K through the 8-warp ring again
     ("ANYPREC_RING_WIDE=0", M1_TESTS + " or llama_shapes"),
-    # X8 (by its rule: b >= 6, M <= 4, weights of >= 16 Ki tile-chunks): off (the register
-    # double buffer again); by its rule with the weight bound lowered to the tests' weights; at
-    # every b and M = 2..8 through its ring (wave model or warp target), and through its
-    # persistent form forced onto 3 or 2 blocks (several tiles per block; 3 warps over uneven
+    # X8 (by its rule: M <= 4, b = 2, b >= 6 on weights of >= 16 Ki tile-chunks): off (the
+    # register double buffer again); by its rule with the weight bound lowered to the tests'
+    # weights; at every b and M = 2..8 through its ring (wave model or warp target), and through
+    # its persistent form forced onto 3 or 2 blocks (several tiles per block; 3 warps over uneven
     # chunk counts). Each run but the first must have launched an X8 kernel (checked in its log,
     # see below).
     ("ANYPREC_DECODE_X8=0", X8_TESTS),
@@ -243,9 +243,9 @@ LUT_PAIR_TESTS = ("lut_m1_ring or (all_m_odd_shape and lut) or (llama_shapes and
     ("ANYPREC_LUT_PAIR=2", LUT_PAIR_TESTS),
     ("ANYPREC_LUT_PAIR=1", "llama_shapes and lut"),
 ], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl1", "pdl0", "pdlrule0", "pt0", "pt1b0",
-        "pt2g3", "pt2g2c", "ptst", "xs1", "wide0", "eight0", "eightrule", "eightring", "eightringt", "eightpt",
-        "eightpt3", "xb8", "xb3", "xbrule", "xboff", "lp0", "lprule", "lpall", "lpbits", "lpwide",
-        "mcall", "mcrule", "mc0", "pairs0", "pairs2", "pairsrule"])
+        "pt2g3", "pt2g2c", "ptst", "xs1", "wide0", "eight0", "eightrule", "eightring", "eightringt",
+        "eightpt", "eightpt3", "xb8", "xb3", "xbrule", "xboff", "lp0", "lprule", "lpall", "lpbits",
+        "lpwide", "mcall", "mcrule", "mc0", "pairs0", "pairs2", "pairsrule"])
 # (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh

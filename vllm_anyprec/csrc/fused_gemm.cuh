@@ -11,8 +11,8 @@
 // large weights, LP) the loads go through a cp.async ring in shared memory instead (PIPE, see the
 // body); on weights with many n-tiles, uniform, its persistent form (PT: each block runs several
 // n-tiles one after another, see launch_pt).
-// At M = 2..4 (uniform, b >= 6, wide weights) the same ring carries the M rows of x (X8, see
-// launch_x8).
+// At M = 2..4 (uniform: b = 2, and b >= 6 on wide weights) the same ring carries the M rows of x
+// (X8, see launch_x8).
 //
 // Uniform scheme: the A values are the codes plus a constant C (the magic offset), never scaled
 // per element: sum_k s (q - z) x = s * sum (q + C) x - s (z + C) * sum x, per group. sum x comes
@@ -1948,13 +1948,16 @@ inline bool lut_pairs_take(const GemmArgs& a, int sms) {
 // EW / ET, LM, META16 and the two-fma fold sped the register kernel up, X8 off (the register
 // kernel) took 0.89-0.99 of X8's time at b = 4, 5 on all four Llama-3-8B weights at M = 2..4
 // ((4096, 28672) b = 4 M = 2 24.1 -> 22.0 us) and 0.90-0.99 at b = 6..8 on the three weights
-// the wave model plans, while on (4096, 28672) at b = 6..8 X8 stayed 2-4% faster. Hence the rule: b >=
-// ANYPREC_X8_MIN_BITS (6), M <= ANYPREC_X8_MAX_M and a weight of at least kWaveModelMaxWork
-// tile-chunks (the register kernel's warp-target class). The H200 has not re-timed it.
+// the wave model plans, while on (4096, 28672) at b = 6..8 X8 stayed 2-4% faster. At b = 2 X8
+// (forced) took 0.91-0.98 of the register kernel's time on three weights, 1.00 on (14336, 4096);
+// at b = 3 1.02-1.12 but on the wide weight (0.98-0.99). Hence the rule: M <= ANYPREC_X8_MAX_M
+// and b in ANYPREC_X8_BITS (any weight; default b = 2) or in ANYPREC_X8_WIDE_BITS (default
+// b = 6..8) on a weight of at least kWaveModelMaxWork tile-chunks (the register kernel's
+// warp-target class). The H200 has not re-timed it.
 // Switches (read once): ANYPREC_DECODE_X8 = 0 off, 1 by the rule (default ANYPREC_X8), 2 at
-// every b, M = 2..8 and weight; ANYPREC_X8_MIN_BITS; ANYPREC_X8_MIN_WORK, the rule's bound on
-// the tile-chunks (lowered by the tests to reach the rule on small weights); ANYPREC_X8_PT = 0
-// never PT (default), 1 by PT's M = 1 rule, 2 always;
+// every b, M = 2..8 and weight; ANYPREC_X8_BITS / ANYPREC_X8_WIDE_BITS (masks of b, hex);
+// ANYPREC_X8_MIN_WORK, the rule's bound on the tile-chunks (lowered by the tests to reach the
+// rule on small weights); ANYPREC_X8_PT = 0 never PT (default), 1 by PT's M = 1 rule, 2 always;
 // ANYPREC_X8_WAVE: the ring's warps per block from the wave model on small weights (1, the
 // decode kernels' rule, default), always (2) or never (0: the warp target).
 // ANYPREC_PT_WARPS / _GRID / _DEBUG and ANYPREC_DECODE_WARPS apply as at M = 1.
@@ -1964,14 +1967,18 @@ inline bool lut_pairs_take(const GemmArgs& a, int sms) {
 #ifndef ANYPREC_X8_MAX_M
 #define ANYPREC_X8_MAX_M 4
 #endif
-#ifndef ANYPREC_X8_MIN_BITS
-#define ANYPREC_X8_MIN_BITS 6
+#ifndef ANYPREC_X8_BITS
+#define ANYPREC_X8_BITS 0x4
+#endif
+#ifndef ANYPREC_X8_WIDE_BITS
+#define ANYPREC_X8_WIDE_BITS 0x1C0
 #endif
 template <typename T, int B, int FOLD>
 bool launch_x8(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   static const int mode = env_int("ANYPREC_DECODE_X8", ANYPREC_X8);
   static const int max_m = env_int("ANYPREC_X8_MAX_M", ANYPREC_X8_MAX_M);
-  static const int min_bits = env_int("ANYPREC_X8_MIN_BITS", ANYPREC_X8_MIN_BITS);
+  static const int bits_any = env_int("ANYPREC_X8_BITS", ANYPREC_X8_BITS);
+  static const int bits_wide = env_int("ANYPREC_X8_WIDE_BITS", ANYPREC_X8_WIDE_BITS);
   static const long long min_work = env_int("ANYPREC_X8_MIN_WORK", (int)kWaveModelMaxWork);
   static const int pt_mode = env_int("ANYPREC_X8_PT", 0);
   static const int wave_mode = env_int("ANYPREC_X8_WAVE", 1);
@@ -1980,8 +1987,11 @@ bool launch_x8(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   static const int forced = env_int("ANYPREC_DECODE_WARPS", ANYPREC_DECODE_WARPS);
   static const bool debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
   if (mode == 0 || a.M < 2 || a.M > 8) return false;
-  if (mode == 1 && (B < min_bits || a.M > max_m || (long long)a.N16 * a.C < min_work)) {
-    return false;
+  if (mode == 1) {
+    const bool wide = (long long)a.N16 * a.C >= min_work;
+    if (a.M > max_m || ((bits_any >> B & 1) == 0 && (!wide || (bits_wide >> B & 1) == 0))) {
+      return false;
+    }
   }
   const int dev = current_device();
   const long long sms = device_info(dev).sms;
