@@ -6,7 +6,7 @@
 # graphs, opcheck; the switch runs eight0 / eightrule / mcrule), then scripts/bench_kernels.py
 # whole (every shape, M, b, scheme; cuBLAS fp16 in the same run; no vLLM here, so no Marlin).
 # OUT/s52_check.tgz (gpu.txt, constants, tests, record/kernels_<gpu>.{json,png}, bench.log).
-# Usage: [SWITCHES=0: without the switch runs] OUT=$OUT \
+# Usage: [SWITCHES=0: without the switch runs] [BENCH_ARGS="..."] OUT=$OUT \
 #   bash benchmarks/experiments/decode_switches_s52/check.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
@@ -23,6 +23,9 @@ if [ "${SWITCHES:-1}" = 1 ]; then
   ab_pack
 fi
 t0=$(date +%s)
-PYTHONPATH=$PWD python3 scripts/bench_kernels.py --out "$R/record" > "$R/bench.log" 2>&1
+# (BENCH_ARGS: a part of the record for a short call, e.g. --shapes 4096x28672 --ms 2,4,16)
+# shellcheck disable=SC2086
+PYTHONPATH=$PWD python3 scripts/bench_kernels.py --out "$R/record" ${BENCH_ARGS:-} \
+  > "$R/bench.log" 2>&1
 echo "bench rc=$? in $(( $(date +%s) - t0 )) s"; tail -25 "$R/bench.log"
 ab_pack
