@@ -23,7 +23,9 @@
 #                                     run-time switches on the tree in ., the first spec the
 #                                     base: two alternating passes of ab_bench (TAG1, TAG2),
 #                                     packed after each; R/table.txt and R/ratios.txt (base time
-#                                     / variant time: > 1, the variant is faster), packed
+#                                     / variant time: > 1, the variant is faster), packed;
+#                                     with AB_SET=S, R/table_S.txt and R/ratios_S.txt (several
+#                                     sets in one run)
 #   ab_ratios FILE BASE1 BASE2 VAR1,VAR2 ...
 #                                     prefill_pdl/ratios.py --bits over RUNS: the noise (BASE1
 #                                     against BASE2), then each variant's passes against both
@@ -195,12 +197,12 @@ ab_switch_passes() {
     ab_pack
   done
   ab_finish "${names[@]}"
-  cp "$RUNS/table.txt" "$R/table.txt"
+  cp "$RUNS/table.txt" "$R/table${AB_SET:+_$AB_SET}.txt"
   base=${specs[0]%% *}
   for spec in "${specs[@]:1}"; do
     pairs+=("${spec%% *}1,${spec%% *}2")
   done
-  ab_ratios "$R/ratios.txt" "${base}1" "${base}2" "${pairs[@]}"
+  ab_ratios "$R/ratios${AB_SET:+_$AB_SET}.txt" "${base}1" "${base}2" "${pairs[@]}"
   ab_pack
 }
 ab_ratios() {

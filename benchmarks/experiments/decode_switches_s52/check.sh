@@ -12,11 +12,7 @@ set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
 source benchmarks/experiments/fold_fma2/decode_tests.sh
 ab_start s52_check
-ab_build
-ab_constants . "$R/constants.txt"
-ab_pack
-fold_decode_tests "$R/tests_decode.log" 150
-ab_pack
+fold_build_and_test 150
 if [ "${SWITCHES:-1}" = 1 ]; then
   ab_pytest "$R/tests_switches.log" 120 tests/gpu/test_cuda_kernels.py -k \
     "eight0 or eightrule or mcrule"

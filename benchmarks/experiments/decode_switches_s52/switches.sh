@@ -21,31 +21,9 @@ nvidia-smi --query-gpu=name,clocks.sm,clocks.mem --format=csv > "$R/gpu.txt"
 ab_init decode_switches
 ls vllm_anyprec/_C*.so > /dev/null 2>&1 || ab_build
 
-# Two alternating passes over the specs ("TAG VAR=V ..."), the first the base, then
-# R/table_SET.txt and R/ratios_SET.txt. Usage: switch_set SET SPEC... -- BENCH_ARGS
-switch_set() {
-  local set=$1 specs=() spec words pass names=() pairs=()
-  shift
-  while [ $# -gt 0 ] && [ "$1" != -- ]; do specs+=("$1"); shift; done
-  shift
-  for pass in 1 2; do
-    for spec in "${specs[@]}"; do
-      read -ra words <<< "$spec"
-      ab_bench "${words[0]}$pass" . "${words[@]:1}" -- "$@"
-      names+=("${words[0]}$pass")
-    done
-    ab_pack
-  done
-  ab_finish "${names[@]}"
-  cp "$RUNS/table.txt" "$R/table_$set.txt"
-  for spec in "${specs[@]:1}"; do pairs+=("${spec%% *}1,${spec%% *}2"); done
-  ab_ratios "$R/ratios_$set.txt" "${specs[0]%% *}1" "${specs[0]%% *}2" "${pairs[@]}"
-  ab_pack
-}
-
-switch_set x8 "x8rule" "x8off ANYPREC_DECODE_X8=0" "x8all ANYPREC_DECODE_X8=2" -- \
+AB_SET=x8 ab_switch_passes "x8rule" "x8off ANYPREC_DECODE_X8=0" "x8all ANYPREC_DECODE_X8=2" -- \
   --schemes uniform --bits 2,3,4,5,6,7,8 --ms 2,3,4
-switch_set m16 "m16base" "cap0 ANYPREC_MT2_CAP=0" "cap2 ANYPREC_MT2_CAP=2" \
+AB_SET=m16 ab_switch_passes "m16base" "cap0 ANYPREC_MT2_CAP=0" "cap2 ANYPREC_MT2_CAP=2" \
   "xb ANYPREC_DECODE_XB=1 ANYPREC_XB_MIN_BITS=3" "w4 ANYPREC_DECODE_WARPS=4" \
   "w8 ANYPREC_DECODE_WARPS=8" -- --schemes uniform --bits 3,4,5,6,7,8 --ms 9,12,16 \
   --shapes 4096x28672

@@ -8,7 +8,4 @@ set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
 source benchmarks/experiments/fold_fma2/decode_tests.sh
 ab_rundir fold_tests
-ab_build
-ab_constants . "$R/constants.txt"
-fold_decode_tests "$R/tests_decode.log" 120
-ab_pack
+fold_build_and_test 120
