@@ -1653,10 +1653,12 @@ inline int mt2_cap_mode() {
 // Session 52 (H100, benchmarks/experiments/decode_switches_s52/, two passes): on (4096, 28672)
 // the capped kernel (ANYPREC_MT2_CAP=2) took 0.86-0.95 of the rule's time at b = 3, 4, M = 9,
 // 12, 16, fp16 and bf16 (b = 4 M = 16 fp16 30.7 -> 27.4 us): the cheaper plan in fewer warps per
-// block now wins there too, so the rule is a strictly cheaper plan alone; the plans of equal
-// cost ((4096, 6144)) stay uncapped.
-inline bool mt2_cap_wins(long long cost, long long cost_cap) {
-  return cost_cap >= 0 && (cost < 0 || cost_cap < cost);
+// block now wins there too, so for MC (b = 3, 4: any_warps) the rule is a strictly cheaper plan
+// alone; the plans of equal cost ((4096, 6144)) stay uncapped. MR (b = 7) keeps the warp
+// condition: its capped kernel was level with the rule on that weight and was not timed on
+// the others under the looser rule.
+inline bool mt2_cap_wins(long long cost, int nw, long long cost_cap, int nw_cap, bool any_warps) {
+  return cost_cap >= 0 && (cost < 0 || (cost_cap < cost && (any_warps || nw_cap >= nw)));
 }
 
 // The M1 kernels (sum of x by one mma per chunk at M = 1) unless ANYPREC_DECODE_SUM_MMA=0
@@ -2237,7 +2239,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
         auto capped = mt2_capped_kernel<T, B, FOLD>();
         long long cost_cap = -1;
         const int nw_cap = wave_warps(capped, dev, blocks, a.C, occ[0][3], 0, &cost_cap);
-        if (mt2_cap_wins(cost, cost_cap)) {
+        if (mt2_cap_wins(cost, nwarps, cost_cap, nw_cap, B <= 4)) {
           kernel = capped;
           nwarps = nw_cap;
           mc = true;
