@@ -16,9 +16,7 @@
 # Usage: OUT=$OUT bash benchmarks/experiments/decode_switches_s52/switches.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
-ab_rundir decode_switches
-nvidia-smi --query-gpu=name,clocks.sm,clocks.mem --format=csv > "$R/gpu.txt"
-ab_init decode_switches
+ab_start decode_switches
 ls vllm_anyprec/_C*.so > /dev/null 2>&1 || ab_build
 
 AB_SET=x8 ab_switch_passes "x8rule" "x8off ANYPREC_DECODE_X8=0" "x8all ANYPREC_DECODE_X8=2" -- \
