@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Session 53 (README.md here): the LUT decode launch rules re-timed on the current code. The
+# H100 record on session 52's code has LUT b = 4 at M = 16 on (4096, 28672) at 38.2 us (b = 3:
+# 26.9, uniform b = 4: 27.7; 0.83x Marlin-4), and the rules it runs under were measured on the
+# H200 in sessions 12 (warps per block) and 36 (the pair tables), before EW / ET, LO, PULL16 and
+# the register kernels' later changes (session 52 found X8's rule of that age outdated).
+# Three sets, each in two alternating passes on one build (the tree), run-time switches only:
+#   1. pairs: LUT b = 4, M = 1, 2, 4, 8, 9, 12, 16, every Llama-3-8B weight: the pair tables never
+#      (ANYPREC_LUT_PAIR=0) and always (=2) against the rule (lut_pairs_take);
+#   2. m16: LUT b = 2..8, M = 9, 12, 16 on (4096, 28672) and (4096, 6144): the wave model
+#      everywhere (ANYPREC_DECODE_WAVE=2) and 2 / 8 warps per block against the rule (the warp
+#      target, at least 4 warps for LUT, on the wide weight; the wave model on the other);
+#   3. lp: LUT b = 2..4 at M = 1, every weight: the LP ring never / always (ANYPREC_LUT_PIPE=0 / 2)
+#      against its rule (b = 4 alone, on the weights of at least ANYPREC_LUT_PIPE_MIN_WORK).
+# Builds the tree unless it is built.
+# OUT/lut_rules.tgz: gpu.txt, table_S.txt, ratios_S.txt for S = pairs, m16, lp (base time /
+# switch time: > 1, the switch is faster); OUT/runs.tgz.
+# Usage: OUT=$OUT bash benchmarks/experiments/lut_rules_s53/switches.sh
+set -uo pipefail
+source benchmarks/experiments/ab_lib.sh
+ab_start lut_rules
+ls vllm_anyprec/_C*.so > /dev/null 2>&1 || ab_build
+
+AB_SET=pairs ab_switch_passes "pairrule" "pair0 ANYPREC_LUT_PAIR=0" "pair2 ANYPREC_LUT_PAIR=2" -- \
+  --schemes lut --bits 4 --ms 1,2,4,8,9,12,16
+AB_SET=m16 ab_switch_passes "m16base" "wave2 ANYPREC_DECODE_WAVE=2" "w2 ANYPREC_DECODE_WARPS=2" \
+  "w8 ANYPREC_DECODE_WARPS=8" -- --schemes lut --bits 2,3,4,5,6,7,8 --ms 9,12,16 \
+  --shapes 4096x28672,4096x6144
+AB_SET=lp ab_switch_passes "lprule" "lp0 ANYPREC_LUT_PIPE=0" "lp2 ANYPREC_LUT_PIPE=2" -- \
+  --schemes lut --bits 2,3,4 --ms 1
+echo "lut switches done in $(( $(date +%s) - AB_START )) s"
