@@ -7,14 +7,16 @@
 # Three sets, each in two alternating passes on one build (the tree), run-time switches only:
 #   1. pairs: LUT b = 4, M = 1, 2, 4, 8, 9, 12, 16, every Llama-3-8B weight: the pair tables never
 #      (ANYPREC_LUT_PAIR=0) and always (=2) against the rule (lut_pairs_take);
-#   2. m16: LUT b = 2..8, M = 9, 12, 16 on (4096, 28672) and (4096, 6144): the wave model
-#      everywhere (ANYPREC_DECODE_WAVE=2) and 2 / 8 warps per block against the rule (the warp
-#      target, at least 4 warps for LUT, on the wide weight; the wave model on the other);
+#   2. warps: LUT b = 2..8, M = 2, 4, 8, 9, 12, 16, every weight: the wave model everywhere
+#      (ANYPREC_DECODE_WAVE=2) and 2 / 8 warps per block against the rules (the warp target, at
+#      least 4 warps for LUT, on (4096, 28672); the wave model on the others);
 #   3. lp: LUT b = 2..4 at M = 1, every weight: the LP ring never / always (ANYPREC_LUT_PIPE=0 / 2)
 #      against its rule (b = 4 alone, on the weights of at least ANYPREC_LUT_PIPE_MIN_WORK).
-# Builds the tree unless it is built.
-# OUT/lut_rules.tgz: gpu.txt, table_S.txt, ratios_S.txt for S = pairs, m16, lp (base time /
-# switch time: > 1, the switch is faster); OUT/runs.tgz.
+# Then the ncu of M = 16 on (4096, 28672) (the Marlin-4 target's worst cells): cuBLAS fp16, uniform
+# b = 4 (MC) and LUT b = 3, 4 (h100_record/profile_m1.sh with PIPES=1).
+# Builds the tree unless it is built. ~8 min with the build.
+# OUT/lut_rules.tgz: gpu.txt, table_S.txt, ratios_S.txt for S = pairs, warps, lp (base time /
+# switch time: > 1, the switch is faster); OUT/runs.tgz; OUT/ncu_m16_raw.txt, ncu_m16_summary.txt.
 # Usage: OUT=$OUT bash benchmarks/experiments/lut_rules_s53/switches.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
@@ -23,9 +25,12 @@ ls vllm_anyprec/_C*.so > /dev/null 2>&1 || ab_build
 
 AB_SET=pairs ab_switch_passes "pairrule" "pair0 ANYPREC_LUT_PAIR=0" "pair2 ANYPREC_LUT_PAIR=2" -- \
   --schemes lut --bits 4 --ms 1,2,4,8,9,12,16
-AB_SET=m16 ab_switch_passes "m16base" "wave2 ANYPREC_DECODE_WAVE=2" "w2 ANYPREC_DECODE_WARPS=2" \
-  "w8 ANYPREC_DECODE_WARPS=8" -- --schemes lut --bits 2,3,4,5,6,7,8 --ms 9,12,16 \
-  --shapes 4096x28672,4096x6144
+AB_SET=warps ab_switch_passes "wbase" "wave2 ANYPREC_DECODE_WAVE=2" "w2 ANYPREC_DECODE_WARPS=2" \
+  "w8 ANYPREC_DECODE_WARPS=8" -- --schemes lut --bits 2,3,4,5,6,7,8 --ms 2,4,8,9,12,16
 AB_SET=lp ab_switch_passes "lprule" "lp0 ANYPREC_LUT_PIPE=0" "lp2 ANYPREC_LUT_PIPE=2" -- \
   --schemes lut --bits 2,3,4 --ms 1
 echo "lut switches done in $(( $(date +%s) - AB_START )) s"
+OUT=$OUT RAW_NAME=ncu_m16_raw.txt M=16 KNS="4096 28672" CFGS="fp16 16|uniform 4|lut 3|lut 4" \
+  PIPES=1 PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} \
+  bash benchmarks/experiments/h100_record/profile_m1.sh > "$OUT/ncu_m16_summary.txt" 2>&1
+cat "$OUT/ncu_m16_summary.txt"
