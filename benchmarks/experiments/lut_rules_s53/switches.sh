@@ -16,7 +16,8 @@
 # b = 4 (MC) and LUT b = 3, 4 (h100_record/profile_m1.sh with PIPES=1).
 # Builds the tree unless it is built. ~8 min with the build. QUICK=1 (~5 min with the build, for
 # a short budget): the pair set, the warps set with the wave model and 8 warps at M = 2, 8, 9, 16,
-# no LP set, and the ncu of cuBLAS, uniform b = 4 and LUT b = 4.
+# no LP set, and the ncu of cuBLAS, uniform b = 4 and LUT b = 4. SETS (default all: "pairs warps
+# lp ncu") runs only the sets it names, e.g. SETS="pairs ncu" QUICK=1 (~3 min with the build).
 # OUT/lut_rules.tgz: gpu.txt, table_S.txt, ratios_S.txt for S = pairs, warps, lp (base time /
 # switch time: > 1, the switch is faster); OUT/runs.tgz; OUT/ncu_m16_raw.txt, ncu_m16_summary.txt.
 # Usage: OUT=$OUT bash benchmarks/experiments/lut_rules_s53/switches.sh
@@ -25,20 +26,22 @@ source benchmarks/experiments/ab_lib.sh
 ab_start lut_rules
 ls vllm_anyprec/_C*.so > /dev/null 2>&1 || ab_build
 
-AB_SET=pairs ab_switch_passes "pairrule" "pair0 ANYPREC_LUT_PAIR=0" "pair2 ANYPREC_LUT_PAIR=2" -- \
+SETS=" ${SETS:-pairs warps lp ncu} "
+[[ "$SETS" == *" pairs "* ]] && AB_SET=pairs ab_switch_passes "pairrule" "pair0 ANYPREC_LUT_PAIR=0" "pair2 ANYPREC_LUT_PAIR=2" -- \
   --schemes lut --bits 4 --ms 1,2,4,8,9,12,16
 if [ "${QUICK:-0}" = 1 ]; then
-  AB_SET=warps ab_switch_passes "wbase" "wave2 ANYPREC_DECODE_WAVE=2" \
+  [[ "$SETS" == *" warps "* ]] && AB_SET=warps ab_switch_passes "wbase" "wave2 ANYPREC_DECODE_WAVE=2" \
     "w8 ANYPREC_DECODE_WARPS=8" -- --schemes lut --bits 2,3,4,5,6,7,8 --ms 2,8,9,16
   CFGS="fp16 16|uniform 4|lut 4"
 else
-  AB_SET=warps ab_switch_passes "wbase" "wave2 ANYPREC_DECODE_WAVE=2" "w2 ANYPREC_DECODE_WARPS=2" \
+  [[ "$SETS" == *" warps "* ]] && AB_SET=warps ab_switch_passes "wbase" "wave2 ANYPREC_DECODE_WAVE=2" "w2 ANYPREC_DECODE_WARPS=2" \
     "w8 ANYPREC_DECODE_WARPS=8" -- --schemes lut --bits 2,3,4,5,6,7,8 --ms 2,4,8,9,12,16
-  AB_SET=lp ab_switch_passes "lprule" "lp0 ANYPREC_LUT_PIPE=0" "lp2 ANYPREC_LUT_PIPE=2" -- \
+  [[ "$SETS" == *" lp "* ]] && AB_SET=lp ab_switch_passes "lprule" "lp0 ANYPREC_LUT_PIPE=0" "lp2 ANYPREC_LUT_PIPE=2" -- \
     --schemes lut --bits 2,3,4 --ms 1
   CFGS="fp16 16|uniform 4|lut 3|lut 4"
 fi
 echo "lut switches done in $(( $(date +%s) - AB_START )) s"
+[[ "$SETS" == *" ncu "* ]] || exit 0
 OUT=$OUT RAW_NAME=ncu_m16_raw.txt M=16 KNS="4096 28672" CFGS="$CFGS" \
   PIPES=1 PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} \
   bash benchmarks/experiments/h100_record/profile_m1.sh > "$OUT/ncu_m16_summary.txt" 2>&1
