@@ -27,21 +27,31 @@ ab_start lut_rules
 ls vllm_anyprec/_C*.so > /dev/null 2>&1 || ab_build
 
 SETS=" ${SETS:-pairs warps lp ncu} "
-[[ "$SETS" == *" pairs "* ]] && AB_SET=pairs ab_switch_passes "pairrule" "pair0 ANYPREC_LUT_PAIR=0" "pair2 ANYPREC_LUT_PAIR=2" -- \
-  --schemes lut --bits 4 --ms 1,2,4,8,9,12,16
+want() { [[ "$SETS" == *" $1 "* ]]; }
+WARP_VARIANTS=("wave2 ANYPREC_DECODE_WAVE=2" "w2 ANYPREC_DECODE_WARPS=2"
+  "w8 ANYPREC_DECODE_WARPS=8")
+WARP_MS=2,4,8,9,12,16
+CFGS="fp16 16|uniform 4|lut 3|lut 4"
 if [ "${QUICK:-0}" = 1 ]; then
-  [[ "$SETS" == *" warps "* ]] && AB_SET=warps ab_switch_passes "wbase" "wave2 ANYPREC_DECODE_WAVE=2" \
-    "w8 ANYPREC_DECODE_WARPS=8" -- --schemes lut --bits 2,3,4,5,6,7,8 --ms 2,8,9,16
+  WARP_VARIANTS=("wave2 ANYPREC_DECODE_WAVE=2" "w8 ANYPREC_DECODE_WARPS=8")
+  WARP_MS=2,8,9,16
   CFGS="fp16 16|uniform 4|lut 4"
-else
-  [[ "$SETS" == *" warps "* ]] && AB_SET=warps ab_switch_passes "wbase" "wave2 ANYPREC_DECODE_WAVE=2" "w2 ANYPREC_DECODE_WARPS=2" \
-    "w8 ANYPREC_DECODE_WARPS=8" -- --schemes lut --bits 2,3,4,5,6,7,8 --ms 2,4,8,9,12,16
-  [[ "$SETS" == *" lp "* ]] && AB_SET=lp ab_switch_passes "lprule" "lp0 ANYPREC_LUT_PIPE=0" "lp2 ANYPREC_LUT_PIPE=2" -- \
-    --schemes lut --bits 2,3,4 --ms 1
-  CFGS="fp16 16|uniform 4|lut 3|lut 4"
+fi
+
+if want pairs; then
+  AB_SET=pairs ab_switch_passes "pairrule" "pair0 ANYPREC_LUT_PAIR=0" "pair2 ANYPREC_LUT_PAIR=2" \
+    -- --schemes lut --bits 4 --ms 1,2,4,8,9,12,16
+fi
+if want warps; then
+  AB_SET=warps ab_switch_passes "wbase" "${WARP_VARIANTS[@]}" \
+    -- --schemes lut --bits 2,3,4,5,6,7,8 --ms "$WARP_MS"
+fi
+if want lp && [ "${QUICK:-0}" != 1 ]; then
+  AB_SET=lp ab_switch_passes "lprule" "lp0 ANYPREC_LUT_PIPE=0" "lp2 ANYPREC_LUT_PIPE=2" \
+    -- --schemes lut --bits 2,3,4 --ms 1
 fi
 echo "lut switches done in $(( $(date +%s) - AB_START )) s"
-[[ "$SETS" == *" ncu "* ]] || exit 0
+want ncu || exit 0
 OUT=$OUT RAW_NAME=ncu_m16_raw.txt M=16 KNS="4096 28672" CFGS="$CFGS" \
   PIPES=1 PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} \
   bash benchmarks/experiments/h100_record/profile_m1.sh > "$OUT/ncu_m16_summary.txt" 2>&1
