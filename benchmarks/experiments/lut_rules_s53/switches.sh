@@ -51,8 +51,6 @@ if want lp && [ "${QUICK:-0}" != 1 ]; then
     -- --schemes lut --bits 2,3,4 --ms 1
 fi
 echo "lut switches done in $(( $(date +%s) - AB_START )) s"
-want ncu || exit 0
-OUT=$OUT RAW_NAME=ncu_m16_raw.txt M=16 KNS="4096 28672" CFGS="$CFGS" \
-  PIPES=1 PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} \
-  bash benchmarks/experiments/h100_record/profile_m1.sh > "$OUT/ncu_m16_summary.txt" 2>&1
-cat "$OUT/ncu_m16_summary.txt"
+if want ncu; then  # (ab_lib's ncu_op_cells: the build again, a no-op, then profile_m1.sh)
+  ncu_op_cells ncu_m16 16 "4096 28672" "$CFGS"
+fi
