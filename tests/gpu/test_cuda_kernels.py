@@ -284,12 +284,13 @@ def test_m1_kernel_switches(env, tests):
         take = "take=1" if extra["ANYPREC_LUT_PAIR"] == "2" else "take=0"
         assert pair_lines and all(ln.endswith(take) for ln in pair_lines), pair_lines[:20]
     if extra.get("ANYPREC_LUT_PAIR") == "1":
-        # On 132 SMs (H100 / H200 SXM): 256 n-tiles take the pair tables at M = 1 and 4 (bounds
-        # 4 and 7 per SM); 1792 n-tiles of 16 chunks take them at no M (at M = 16 the bound is
-        # 2); (14336, 4096) (56 chunks) at every M.
+        # On 132 SMs (H100 / H200 SXM): 256 and 384 n-tiles take the pair tables at M = 1, 4
+        # and 16 (bounds 4, 7 and 3 per SM); 1792 n-tiles of 16 chunks take them at no M;
+        # (14336, 4096) (56 chunks) at every M.
         lines = pair_lines
         assert all(ln.endswith("take=1") for ln in lines
-                   if "N16=256 " in ln and ("M=1 " in ln or "M=4 " in ln)), lines[:20]
+                   if "N16=256 " in ln or "N16=384 " in ln), lines[:20]
+        assert any("N16=384 " in ln and "M=16 " in ln for ln in lines), lines[:20]
         assert all(ln.endswith("take=1") for ln in lines if " C=56 " in ln), lines[:20]
         assert any(" C=56 " in ln and "M=16 " in ln for ln in lines), lines[:20]
         wide = [ln for ln in lines if "N16=1792 C=16 " in ln]

@@ -1903,7 +1903,12 @@ inline bool lut_pipe_enabled(const GemmArgs& a) {
 // ((8192, 28672), 1792 n-tiles: 1.16 / 1.10 / 1.03-1.06x at M = 1 / 4 / 16), hence the chunks.
 // The bounds are the smallest with the least cost given the chunks rule (pair_rule.py): 4
 // n-tiles per SM at M = 1, 7 at M = 2..8, 2 at M = 9..16, 0.0 / 0.3 / 0.0% above the better
-// form of each cell on the geometric mean (worst cell 1.04x, M = 4). Switches (read once):
+// form of each cell on the geometric mean (worst cell 1.04x, M = 4).
+// M = 9..16 is 3 since session 54 (H100, session 52's code, two passes, never / always / rule
+// over the Llama-3-8B weights, benchmarks/experiments/lut_rules_s53/): (4096, 6144) (384
+// n-tiles, 2.9 per SM) now wins with the pair tables at M = 9 / 12 / 16, 10.6 -> 8.0, 10.9 ->
+// 8.8, 11.3 -> 10.0 us (the H200 in session 36: 0.98x at M = 16), and 3 is the smallest bound
+// of no cost there at every M; (4096, 28672) still loses (0.90-0.93x). Switches (read once):
 // ANYPREC_LUT_PAIR = 0 never, 1 the rule (default), 2 always; ANYPREC_LUT_PAIR_TILES_PER_SM, if
 // set, the bound at every M.
 #ifndef ANYPREC_LUT_PAIR_MIN_CHUNKS
@@ -1916,7 +1921,7 @@ inline bool lut_pipe_enabled(const GemmArgs& a) {
 #define ANYPREC_LUT_PAIR_TILES_PER_SM_M8 7
 #endif
 #ifndef ANYPREC_LUT_PAIR_TILES_PER_SM_M16
-#define ANYPREC_LUT_PAIR_TILES_PER_SM_M16 2
+#define ANYPREC_LUT_PAIR_TILES_PER_SM_M16 3
 #endif
 inline bool lut_pairs_take(const GemmArgs& a, int sms) {
   static const int mode = env_int("ANYPREC_LUT_PAIR", 1);
@@ -2264,8 +2269,11 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     // passes, session 43 (benchmarks/experiments/record_s43/, ANYPREC_DECODE_WARPS=8 against
     // this rule): (4096, 28672) 49.3 -> 43.7 us; b = 2..6 took 1-13% longer with 8 there (b = 7
     // tied), and the weights the wave model plans ((4096, 6144), (4096, 4096), (14336, 4096)) do
-    // not come here.
-    const int lut_min_warps = ptab > 48 * 1024 || (B == 8 && a.M == 1) ? 8 : 4;
+    // not come here. At M = 2..16 too since session 54 (H100, two passes, the same switch
+    // against the rule, benchmarks/experiments/lut_rules_s53/): (4096, 28672) b = 8 M = 2 / 4 /
+    // 8 / 16 49.5 -> 44.6, 51.2 -> 45.1, 53.1 -> 48.9, 59.2 -> 57.6 us; b = 7 0.97-1.05x and
+    // b = 6 0.93-1.00x there, so those stay at 4.
+    const int lut_min_warps = ptab > 48 * 1024 || B == 8 ? 8 : 4;
     if (LUT && nwarps < lut_min_warps) nwarps = lut_min_warps;
     nwarps = nwarps < 1 ? 1 : nwarps;
   }
