@@ -8,14 +8,16 @@
 # another activation row count (default 1; from 17 on the Hopper prefill kernel runs, and ncu
 # takes it, not its permute pass).
 # PIPES=1 adds each pipe's issued instructions as % of its peak (the ALU pipe: shifts, logic,
-# compares; fma / fmaheavy: IMAD and fp32; see ../sass/pipes.py). RAW_NAME: another raw file
-# name in OUT.
-# Usage: OUT=dir [CFGS="uniform 5|uniform 4"] [KNS="4096 28672"] [M=16] [PIPES=1] \
+# compares; fma / fmaheavy: IMAD and fp32; see ../sass/pipes.py). MEM=1 adds the L1 and L2
+# traffic (bytes per second, hit rates, % of peak; in the raw file only: where x, read by every
+# n-tile, is served from). RAW_NAME: another raw file name in OUT.
+# Usage: OUT=dir [CFGS="uniform 5|uniform 4"] [KNS="4096 28672"] [M=16] [PIPES=1] [MEM=1] \
 #   bash benchmarks/experiments/h100_record/profile_m1.sh
 source benchmarks/experiments/ab_lib.sh  # (set -uo pipefail, ncu_init)
 ncu_init "${RAW_NAME:-ncu_m1_raw.txt}"
 METRICS="gpu__time_duration.sum,smsp__inst_executed.sum,dram__bytes_read.sum.per_second,dram__throughput.avg.pct_of_peak_sustained_elapsed,smsp__issue_active.avg.per_cycle_active,smsp__warps_active.avg.per_cycle_active,smsp__warps_eligible.avg.per_cycle_active,launch__registers_per_thread,launch__block_size,launch__grid_size,regex:smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio"
 [ "${PIPES:-0}" = 1 ] && METRICS="$METRICS,regex:sm__inst_executed_pipe_(alu|fma|fmaheavy|fmalite|lsu|uniform|tensor_op_hmma)\.avg\.pct_of_peak_sustained_active"
+[ "${MEM:-0}" = 1 ] && METRICS="$METRICS,lts__t_bytes.sum.per_second,lts__t_sector_hit_rate.pct,lts__throughput.avg.pct_of_peak_sustained_elapsed,l1tex__t_bytes.sum.per_second,l1tex__t_sector_hit_rate.pct,l1tex__m_xbar2l1tex_read_bytes.sum.per_second,l1tex__throughput.avg.pct_of_peak_sustained_active"
 IFS='|' read -ra KNL <<< "${KNS:-4096 28672|14336 4096}"
 IFS='|' read -ra CFGL <<< "${CFGS:-fp16 16|uniform 2|uniform 3|uniform 4|uniform 8|lut 4|lut 8}"
 MROWS=${M:-1}

@@ -6,9 +6,14 @@
 # 52 timed the uncapped kernel at 4 and 8 warps (level / slower), never MC itself above 1 warp.
 # One set, two alternating passes on one build (the tree), run-time switches only: MC with 1, 2
 # and 4 warps per block (ANYPREC_MT2_CAP=2 ANYPREC_DECODE_WARPS=N) against the rule, uniform
-# b = 3, 4, M = 9, 12, 16, every Llama-3-8B weight. ~1.5 min on a built tree.
+# b = 3, 4, M = 9, 12, 16, every Llama-3-8B weight. Then where x is served from: the ncu with
+# the L1 / L2 traffic (profile_m1.sh MEM=1) of cuBLAS fp16, uniform b = 4 and LUT b = 4 at M = 16
+# and uniform b = 4 at M = 4 on (4096, 28672). At M = 16 every 16-row n-tile reads all of x
+# (16 x 4096 fp16, 128 KB): 1792 n-tiles read 235 MB of x against 59 MB of b = 4 weights,
+# which L1 or L2 must serve. ~2.5 min on a built tree.
 # OUT/mc_warps.tgz: gpu.txt, table_mc.txt, ratios_mc.txt (rule time / switch time: > 1, the
-# switch is faster); OUT/runs.tgz.
+# switch is faster); OUT/runs.tgz; OUT/ncu_mem_m16_raw.txt, OUT/ncu_mem_m4_raw.txt and their
+# summaries.
 # Usage: OUT=$OUT bash benchmarks/experiments/mc_warps_s54/switches.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
@@ -19,3 +24,10 @@ AB_SET=mc ab_switch_passes "mcrule" "mc1 ANYPREC_MT2_CAP=2 ANYPREC_DECODE_WARPS=
   "mc2 ANYPREC_MT2_CAP=2 ANYPREC_DECODE_WARPS=2" "mc4 ANYPREC_MT2_CAP=2 ANYPREC_DECODE_WARPS=4" \
   -- --schemes uniform --bits 3,4 --ms 9,12,16
 echo "mc switches done in $(( $(date +%s) - AB_START )) s"
+for m in 16 4; do
+  cfgs="fp16 16|uniform 4|lut 4"
+  [ "$m" = 4 ] && cfgs="uniform 4"
+  OUT=$OUT RAW_NAME=ncu_mem_m${m}_raw.txt M=$m KNS="4096 28672" CFGS="$cfgs" PIPES=1 MEM=1 \
+    PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} bash benchmarks/experiments/h100_record/profile_m1.sh \
+    2>&1 | tee "$OUT/ncu_mem_m${m}_summary.txt"
+done
