@@ -12,8 +12,8 @@
 # (16 x 4096 fp16, 128 KB): 1792 n-tiles read 235 MB of x against 59 MB of b = 4 weights,
 # which L1 or L2 must serve. ~2.5 min on a built tree.
 # OUT/mc_warps.tgz: gpu.txt, table_mc.txt, ratios_mc.txt (rule time / switch time: > 1, the
-# switch is faster); OUT/runs.tgz; OUT/ncu_mem_m16_raw.txt, OUT/ncu_mem_m4_raw.txt and their
-# summaries.
+# switch is faster); OUT/runs.tgz; OUT/ncu_mem.tgz (ncu_mem_m16_raw.txt, ncu_mem_m4_raw.txt and
+# their summaries).
 # Usage: OUT=$OUT bash benchmarks/experiments/mc_warps_s54/switches.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
@@ -31,3 +31,5 @@ for m in 16 4; do
     PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} bash benchmarks/experiments/h100_record/profile_m1.sh \
     2>&1 | tee "$OUT/ncu_mem_m${m}_summary.txt"
 done
+# (one file for the four: a call brings back at most 8)
+(cd "$OUT" && tar czf ncu_mem.tgz ncu_mem_m* && rm -f ncu_mem_m*)
