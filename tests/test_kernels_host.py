@@ -426,6 +426,16 @@ SWITCHES = {
                "fused_gemm_kernel<__half, 4, "),
     "pairs2": ("ANYPREC_LUT_PAIR=2", 4, "lut", (203, 1056, -1), [1, 5, 16],
                "fused_gemm_kernel<__half, 4, "),
+    # The pair tables' rule (lut_pairs_take) by n-tiles per SM: this weight's 13 n-tiles (5
+    # chunks, under the chunks bound) on emulated GPUs of 2..5 SMs. M = 1's bound is 6 per SM:
+    # 3 SMs (4.3 per SM) take the tables, 2 (6.5) do not; M = 9..16's is 3: 5 SMs (2.6) take
+    # them, 4 (3.25) do not.
+    "pairsm1": ("SIMT_SMS=3", 4, "lut", (203, 1056, -1), [1], "fused_gemm_kernel<__half, 4, "),
+    "pairsnp1": ("SIMT_SMS=2", 4, "lut", (203, 1056, -1), [1], "fused_gemm_kernel<__half, 4, "),
+    "pairsm16": ("SIMT_SMS=5", 4, "lut", (203, 1056, -1), [9, 16],
+                 "fused_gemm_kernel<__half, 4, "),
+    "pairsnp16": ("SIMT_SMS=4", 4, "lut", (203, 1056, -1), [9, 16],
+                  "fused_gemm_kernel<__half, 4, "),
 }
 
 
@@ -450,7 +460,7 @@ def test_decode_kernel_switches(builds, name):
         assert not any("m1pt" in s for s in seen), seen
     if name.startswith("pairs"):
         # the NP instances (single-code tables) end in "true>", the pair tables' in "false>"
-        np_flag = "true>" if name == "pairs0" else "false>"
+        np_flag = "true>" if name in ("pairs0", "pairsnp1", "pairsnp16") else "false>"
         assert all(s.split(" block=")[0].endswith(np_flag) for s in seen), seen
 
 

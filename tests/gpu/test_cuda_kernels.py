@@ -285,7 +285,7 @@ def test_m1_kernel_switches(env, tests):
         assert pair_lines and all(ln.endswith(take) for ln in pair_lines), pair_lines[:20]
     if extra.get("ANYPREC_LUT_PAIR") == "1":
         # On 132 SMs (H100 / H200 SXM): 256 and 384 n-tiles take the pair tables at M = 1, 4
-        # and 16 (bounds 4, 7 and 3 per SM); 1792 n-tiles of 16 chunks take them at no M;
+        # and 16 (bounds 6, 7 and 3 per SM); 1792 n-tiles of 16 chunks take them at no M;
         # (14336, 4096) (56 chunks) at every M.
         lines = pair_lines
         assert all(ln.endswith("take=1") for ln in lines

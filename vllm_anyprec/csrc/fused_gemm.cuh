@@ -1908,14 +1908,20 @@ inline bool lut_pipe_enabled(const GemmArgs& a) {
 // over the Llama-3-8B weights, benchmarks/experiments/lut_rules_s53/): (4096, 6144) (384
 // n-tiles, 2.9 per SM) now wins with the pair tables at M = 9 / 12 / 16, 10.6 -> 8.0, 10.9 ->
 // 8.8, 11.3 -> 10.0 us (the H200 in session 36: 0.98x at M = 16), and 3 is the smallest bound
-// of no cost there at every M; (4096, 28672) still loses (0.90-0.93x). Switches (read once):
+// of no cost there at every M; (4096, 28672) still loses (0.90-0.93x). M = 1 is 6 since
+// session 54: over twelve weights on two H100s (record_s54/runs/pairs_wide/, h200_rules_s54/ run
+// on an H100), 640 and 768 n-tiles ((4096, 10240), (4096, 12288)) win with the pair tables at
+// M = 1 (1.04-1.06x, 1.10-1.11x) and 896 loses (0.85x): 6 was the least-cost bound on both
+// (1.002-1.003 of the better form against 4's 1.016-1.020). (The H200 in session 36, older code:
+// 640 lost there, 0.92x.) The M = 2..8 bound (7) is within 1% of the best (4) on both. Switches
+// (read once):
 // ANYPREC_LUT_PAIR = 0 never, 1 the rule (default), 2 always; ANYPREC_LUT_PAIR_TILES_PER_SM, if
 // set, the bound at every M.
 #ifndef ANYPREC_LUT_PAIR_MIN_CHUNKS
 #define ANYPREC_LUT_PAIR_MIN_CHUNKS 32
 #endif
 #ifndef ANYPREC_LUT_PAIR_TILES_PER_SM_M1
-#define ANYPREC_LUT_PAIR_TILES_PER_SM_M1 4
+#define ANYPREC_LUT_PAIR_TILES_PER_SM_M1 6
 #endif
 #ifndef ANYPREC_LUT_PAIR_TILES_PER_SM_M8
 #define ANYPREC_LUT_PAIR_TILES_PER_SM_M8 7
