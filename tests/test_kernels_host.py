@@ -395,6 +395,15 @@ SWITCHES = {
             "fused_gemm_xb_kernel<"),
     "xb3": ("ANYPREC_DECODE_XB=2 ANYPREC_XB_WARPS=3", 7, "uniform", (203, 1056, -1), [13],
             "fused_gemm_xb_kernel<"),
+    # XB's rule (on by default since session 54: b = 6 alone, M >= 9, at least one 8-tile block
+    # per SM): this weight's 13 n-tiles make 2 blocks, one per SM on an emulated 2-SM GPU. b = 6
+    # takes XB at M = 9 and 16; M = 8, b = 5 and b = 7 do not; on 3 SMs (fewer blocks than SMs)
+    # b = 6 does not either.
+    "xbrule6": ("SIMT_SMS=2", 6, "uniform", (203, 1056, 128), [9, 16], "fused_gemm_xb_kernel<"),
+    "xbrulem8": ("SIMT_SMS=2", 6, "uniform", (203, 1056, 128), [8], "fused_gemm_kernel<"),
+    "xbrule5": ("SIMT_SMS=2", 5, "uniform", (203, 1056, 128), [12], "fused_gemm_"),
+    "xbrule7": ("SIMT_SMS=2", 7, "uniform", (203, 1056, 128), [12], "fused_gemm_"),
+    "xbrulesms": ("SIMT_SMS=3", 6, "uniform", (203, 1056, 128), [12], "fused_gemm_"),
     "lpall": ("ANYPREC_LUT_PIPE=2", 3, "lut", (203, 1056, -1), [1], "fused_gemm_lutpipe_kernel<"),
     # LP's rule with its work bound lowered to this small weight: b = 4 takes LP by the default
     # widths (b = 4 alone), b = 3 leaves it (the register kernel), and takes it again when
@@ -458,6 +467,8 @@ def test_decode_kernel_switches(builds, name):
         assert not any("x8" in s for s in seen), seen
     if name == "ptrule":
         assert not any("m1pt" in s for s in seen), seen
+    if name in ("xbrulem8", "xbrule5", "xbrule7", "xbrulesms"):
+        assert not any("_xb_" in s for s in seen), seen
     if name.startswith("pairs"):
         # the NP instances (single-code tables) end in "true>", the pair tables' in "false>"
         np_flag = "true>" if name in ("pairs0", "pairsnp1", "pairsnp16") else "false>"

@@ -126,10 +126,11 @@ def test_gemm_m9_16_every_fold(bits, gs):
 
 @pytest.mark.parametrize("bits", [6, 7, 8])
 def test_gemm_xb_rule_wide(bits):
-    # XB's rule (off by default since session 40; b >= 7, M >= 8, at least one 8-tile block per
-    # SM: 145 blocks here, 132 SMs on an H100 / H200) takes this weight at b = 7, 8 (b = 6 stays
-    # on fused_gemm_kernel): ragged N, K, chunk and group; odd M. The switch run "xbrule" below
-    # (the rule on) checks that XB launched.
+    # XB's rule (on by default since session 54: b = 6 alone, M >= 9, at least one 8-tile block
+    # per SM: 145 blocks here, 132 SMs on an H100 / H200) takes this weight at b = 6, M = 13 and
+    # 16 (b = 7, 8 and M = 8 stay on the other kernels): ragged N, K, chunk and group; odd M.
+    # The switch run "xbrule" below checks that XB launched at b = 6 alone; "xboff" runs them
+    # without it.
     layer = random_layer("uniform", bits, 18500, 600, 128, seed=bits * 43)
     for dtype in DTYPES:
         check_gemm(layer, dtype, [8, 13, 16], paths=(FUSED,))
@@ -274,6 +275,9 @@ def test_m1_kernel_switches(env, tests):
     assert " passed" in res.stdout and "skipped" not in res.stdout.splitlines()[-1]
     for text in expect:
         assert text in res.stderr, (text, res.stderr[-2000:])
+    if extra.get("ANYPREC_DECODE_XB") == "1":  # the rule: b = 6 alone, at M >= 9
+        xb = [ln for ln in res.stderr.splitlines() if ln.startswith("anyprec XB:")]
+        assert xb and all(" b=6 " in ln and " M=8 " not in ln for ln in xb), xb[:20]
     if extra.get("ANYPREC_LUT_PIPE_BITS") == "0x10":  # the widths it leaves out never launch LP
         assert all(f"anyprec ring: b={b} lut=1" not in res.stderr for b in (2, 3)), \
             res.stderr[-2000:]

@@ -2060,9 +2060,8 @@ bool launch_x8(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
 // XB: at M = 5..16 the per-warp x copies of fused_gemm_kernel and X8 move M x 512 bytes of x
 // per 256-k chunk of a 16-row tile, 2-4x the tile's b = 4 weights (X8 lost up to 17% at M = 8
 // for it); XB copies x once per block of nw tiles, but has no K split, so it needs many tiles.
-// Rule, measured on the H200 (session 19, benchmarks/experiments/decode_xb/): uniform, b >=
-// ANYPREC_XB_MIN_BITS (default 7), M >= ANYPREC_XB_MIN_M (default 8), and at least one block
-// per SM (N16 >= nw x SMs). There (4096, 28672) at M = 8 / 12 / 16 ran, b = 8: 35.5 / 45.4 /
+// Rule, measured on the H200 (session 19, benchmarks/experiments/decode_xb/): uniform, b >= 7,
+// M >= 8, and at least one block per SM (N16 >= nw x SMs). There (4096, 28672) at M = 8 / 12 / 16 ran, b = 8: 35.5 / 45.4 /
 // 48.7 -> 34.0 / 41.0 / 42.8 us; b = 7: 33.1 / 44.4 / 48.1 -> 30.3 / 42.2 / 43.7. At b = 6 it
 // was 18% slower at M = 12, 16, at b <= 5 within +-6% either way, and on weights of 256 or 384
 // n-tiles (32 or 48 blocks) up to 3.4x slower. Off by default since session 40: after MR (b = 7
@@ -2070,24 +2069,37 @@ bool launch_x8(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
 // without XB on both cards, over 72 cells (b = 6..8, M = 8..16) 1.04x on the H200 (up to 1.24x,
 // record_s40/) and 3-6% per M at b = 7, 8 on the H100 (up to 22% on (4096, 22016),
 // record_s39/); XB won only (8192, 28672) b = 8 on the H100 (2%) and M = 8 b = 7 on one H200
-// weight (8%). Switches (read once): ANYPREC_DECODE_XB = 0 off (default ANYPREC_XB), 1 the
-// rule, 2 at every M >= 2 and any weight; ANYPREC_XB_WARPS: tiles (warps) per block (default
-// 8; 4 and 2 were slower). ANYPREC_PT_DEBUG=1 prints each launch.
+// weight (8%).
+// On again since session 54 for b = 6 alone, at M >= 9 (ANYPREC_XB_BITS, a mask of widths, and
+// ANYPREC_XB_MIN_M): on two H100s (sessions 52 and 54, benchmarks/experiments/
+// decode_switches_s52/ and h200_rules_s54/, the rule at b >= 3 against off, two passes each)
+// (4096, 28672) at b = 6, M = 9 / 12 / 16 ran 38.4 / 38.7 / 39.5 -> 36.7 / 36.6 / 36.9 us
+// (1.045-1.07x; 7% in session 52), while b = 3, 4, 7, 8 lost 4-19% there. The blocks bound keeps
+// it off the weights below 132 x 8 n-tiles. (The H200 had b = 6 18% slower in session 19, on
+// older code; not re-asked.)
+// Switches (read once): ANYPREC_DECODE_XB = 0 off, 1 the rule (default ANYPREC_XB), 2 at every
+// M >= 2 and any weight; ANYPREC_XB_MIN_BITS > 0: the rule at every b >= it instead of the mask;
+// ANYPREC_XB_WARPS: tiles (warps) per block (default 8; 4 and 2 were slower).
+// ANYPREC_PT_DEBUG=1 prints each launch.
 #ifndef ANYPREC_XB
-#define ANYPREC_XB 0
+#define ANYPREC_XB 1
 #endif
-#ifndef ANYPREC_XB_MIN_BITS
-#define ANYPREC_XB_MIN_BITS 7
+#ifndef ANYPREC_XB_BITS
+#define ANYPREC_XB_BITS 0x40
+#endif
+#ifndef ANYPREC_XB_MIN_M
+#define ANYPREC_XB_MIN_M 9
 #endif
 template <typename T, int B, int MT, int FOLD>
 bool launch_xb(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   static const int mode = env_int("ANYPREC_DECODE_XB", ANYPREC_XB);
-  static const int min_m = env_int("ANYPREC_XB_MIN_M", 8);
-  static const int min_bits = env_int("ANYPREC_XB_MIN_BITS", ANYPREC_XB_MIN_BITS);
+  static const int min_m = env_int("ANYPREC_XB_MIN_M", ANYPREC_XB_MIN_M);
+  static const int min_bits = env_int("ANYPREC_XB_MIN_BITS", 0);
+  static const int bits_mask = env_int("ANYPREC_XB_BITS", ANYPREC_XB_BITS);
   static const int nw_env = env_int("ANYPREC_XB_WARPS", 8);
   static const bool debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
   if (mode == 0 || a.M > 8 * MT || a.M < (mode == 2 ? 2 : min_m)) return false;
-  if (mode == 1 && B < min_bits) return false;
+  if (mode == 1 && (min_bits > 0 ? B < min_bits : !((bits_mask >> B) & 1))) return false;
   constexpr int kFolds = folds_per_chunk(FOLD);
   const int nw = std::max(1, std::min(nw_env, kMaxWarps));
   const size_t smem = (size_t)kXbStages * xb_stage_uint4(B, kFolds, a.M, nw) * 16;
