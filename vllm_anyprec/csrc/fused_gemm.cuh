@@ -2063,9 +2063,8 @@ bool launch_x8(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
 // Rule, measured on the H200 (session 19, benchmarks/experiments/decode_xb/): uniform, b >= 7,
 // M >= 8, and at least one block per SM (N16 >= nw x SMs). There (4096, 28672) at M = 8 / 12 /
 // 16 ran, b = 8: 35.5 / 45.4 / 48.7 -> 34.0 / 41.0 / 42.8 us; b = 7: 33.1 / 44.4 / 48.1 -> 30.3 /
-// 42.2 / 43.7. At b = 6 it
-// was 18% slower at M = 12, 16, at b <= 5 within +-6% either way, and on weights of 256 or 384
-// n-tiles (32 or 48 blocks) up to 3.4x slower. Off by default since session 40: after MR (b = 7
+// 42.2 / 43.7. At b = 6 it was 18% slower at M = 12, 16, at b <= 5 within +-6% either way, and
+// on weights of 256 or 384 n-tiles (32 or 48 blocks) up to 3.4x slower. Off by default since session 40: after MR (b = 7
 // under a register cap, session 36) and X_FULL (session 39) the rule's weights ran faster
 // without XB on both cards, over 72 cells (b = 6..8, M = 8..16) 1.04x on the H200 (up to 1.24x,
 // record_s40/) and 3-6% per M at b = 7, 8 on the H100 (up to 22% on (4096, 22016),
