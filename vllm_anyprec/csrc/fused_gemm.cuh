@@ -2057,19 +2057,19 @@ bool launch_x8(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   return true;
 }
 
-// XB: at M = 5..16 the per-warp x copies of fused_gemm_kernel and X8 move M x 512 bytes of x
-// per 256-k chunk of a 16-row tile, 2-4x the tile's b = 4 weights (X8 lost up to 17% at M = 8
-// for it); XB copies x once per block of nw tiles, but has no K split, so it needs many tiles.
-// Rule, measured on the H200 (session 19, benchmarks/experiments/decode_xb/): uniform, b >= 7,
-// M >= 8, and at least one block per SM (N16 >= nw x SMs). There (4096, 28672) at M = 8 / 12 /
-// 16 ran, b = 8: 35.5 / 45.4 / 48.7 -> 34.0 / 41.0 / 42.8 us; b = 7: 33.1 / 44.4 / 48.1 -> 30.3 /
-// 42.2 / 43.7. At b = 6 it was 18% slower at M = 12, 16, at b <= 5 within +-6% either way, and
-// on weights of 256 or 384 n-tiles (32 or 48 blocks) up to 3.4x slower. Off by default since session 40: after MR (b = 7
-// under a register cap, session 36) and X_FULL (session 39) the rule's weights ran faster
-// without XB on both cards, over 72 cells (b = 6..8, M = 8..16) 1.04x on the H200 (up to 1.24x,
-// record_s40/) and 3-6% per M at b = 7, 8 on the H100 (up to 22% on (4096, 22016),
-// record_s39/); XB won only (8192, 28672) b = 8 on the H100 (2%) and M = 8 b = 7 on one H200
-// weight (8%).
+// XB: at M = 5..16 the per-warp x copies of fused_gemm_kernel and X8 move M x 512 bytes of x per
+// 256-k chunk of a 16-row tile, 2-4x the tile's b = 4 weights (X8 lost up to 17% at M = 8 for it);
+// XB copies x once per block of nw tiles, but has no K split, so it needs many tiles. Rule,
+// measured on the H200 (session 19, benchmarks/experiments/decode_xb/): uniform, b >= 7, M >= 8,
+// and at least one block per SM (N16 >= nw x SMs). There (4096, 28672) at M = 8 / 12 / 16 ran,
+// b = 8: 35.5 / 45.4 / 48.7 -> 34.0 / 41.0 / 42.8 us; b = 7:
+// 33.1 / 44.4 / 48.1 -> 30.3 / 42.2 / 43.7. At b = 6 it was 18% slower at M = 12, 16, at b <= 5
+// within +-6% either way, and on weights of 256 or 384 n-tiles (32 or 48 blocks) up to 3.4x slower.
+// Off by default since session 40: after MR (b = 7 under a register cap, session 36) and X_FULL
+// (session 39) the rule's weights ran faster without XB on both cards, over 72 cells (b = 6..8,
+// M = 8..16) 1.04x on the H200 (up to 1.24x, record_s40/) and 3-6% per M at b = 7, 8 on the H100
+// (up to 22% on (4096, 22016), record_s39/); XB won only (8192, 28672) b = 8 on the H100 (2%) and
+// M = 8 b = 7 on one H200 weight (8%).
 // On again since session 54 for b = 6 alone, at M >= 9 (ANYPREC_XB_BITS, a mask of widths, and
 // ANYPREC_XB_MIN_M): on two H100s (sessions 52 and 54, benchmarks/experiments/
 // decode_switches_s52/ and h200_rules_s54/, the rule at b >= 3 against off, two passes each)
