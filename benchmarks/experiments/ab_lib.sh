@@ -291,9 +291,10 @@ ncu_prefill_cells() {
   done
   ncu_prefill_summary
 }
-ncu_op_cells() {
+ncu_op_cells() {  # NAME M "K N" CFGS; MEM=1 in the caller's environment adds the L1 / L2 traffic
   ab_build
-  OUT=$OUT RAW_NAME="$1_raw.txt" M=$2 KNS=$3 CFGS=$4 PIPES=1 PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} \
+  OUT=$OUT RAW_NAME="$1_raw.txt" M=$2 KNS=$3 CFGS=$4 PIPES=1 MEM=${MEM:-0} \
+    PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} \
     bash benchmarks/experiments/h100_record/profile_m1.sh 2>&1 | tee "$OUT/$1_summary.txt"
 }
 ncu_prefill_pair() {

@@ -2094,12 +2094,14 @@ template <typename T, int B, int MT, int FOLD>
 bool launch_xb(const GemmArgs& a, cudaStream_t stream, cudaError_t& err) {
   static const int mode = env_int("ANYPREC_DECODE_XB", ANYPREC_XB);
   static const int min_m = env_int("ANYPREC_XB_MIN_M", ANYPREC_XB_MIN_M);
+  // the rule's widths as one mask (ANYPREC_XB_MIN_BITS, if set, as every b >= it)
   static const int min_bits = env_int("ANYPREC_XB_MIN_BITS", 0);
-  static const int bits_mask = env_int("ANYPREC_XB_BITS", ANYPREC_XB_BITS);
+  static const int bits_mask =
+      min_bits > 0 ? ~((1 << min_bits) - 1) : env_int("ANYPREC_XB_BITS", ANYPREC_XB_BITS);
   static const int nw_env = env_int("ANYPREC_XB_WARPS", 8);
   static const bool debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
   if (mode == 0 || a.M > 8 * MT || a.M < (mode == 2 ? 2 : min_m)) return false;
-  if (mode == 1 && (min_bits > 0 ? B < min_bits : !((bits_mask >> B) & 1))) return false;
+  if (mode == 1 && !((bits_mask >> B) & 1)) return false;
   constexpr int kFolds = folds_per_chunk(FOLD);
   const int nw = std::max(1, std::min(nw_env, kMaxWarps));
   const size_t smem = (size_t)kXbStages * xb_stage_uint4(B, kFolds, a.M, nw) * 16;

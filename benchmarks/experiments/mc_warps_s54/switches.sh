@@ -24,12 +24,7 @@ AB_SET=mc ab_switch_passes "mcrule" "mc1 ANYPREC_MT2_CAP=2 ANYPREC_DECODE_WARPS=
   "mc2 ANYPREC_MT2_CAP=2 ANYPREC_DECODE_WARPS=2" "mc4 ANYPREC_MT2_CAP=2 ANYPREC_DECODE_WARPS=4" \
   -- --schemes uniform --bits 3,4 --ms 9,12,16
 echo "mc switches done in $(( $(date +%s) - AB_START )) s"
-for m in 16 4; do
-  cfgs="fp16 16|uniform 4|lut 4"
-  [ "$m" = 4 ] && cfgs="uniform 4"
-  OUT=$OUT RAW_NAME=ncu_mem_m${m}_raw.txt M=$m KNS="4096 28672" CFGS="$cfgs" PIPES=1 MEM=1 \
-    PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} bash benchmarks/experiments/h100_record/profile_m1.sh \
-    2>&1 | tee "$OUT/ncu_mem_m${m}_summary.txt"
-done
+MEM=1 ncu_op_cells ncu_mem_m16 16 "4096 28672" "fp16 16|uniform 4|lut 4"
+MEM=1 ncu_op_cells ncu_mem_m4 4 "4096 28672" "uniform 4"
 # (one file for the four: a call brings back at most 8)
 (cd "$OUT" && tar czf ncu_mem.tgz ncu_mem_m* && rm -f ncu_mem_m*)
