@@ -108,13 +108,19 @@ def write_model_dir(path: Path, preset: str, name: str, dtype: str, layers: int 
 
 
 def decode_rows(timings: dict[int, tuple[float, float]], output_len: int) -> list[dict]:
-    """Rows from {B: (median seconds with 1 new token, median seconds with O new tokens)}."""
+    """Rows from {B: (median seconds with 1 new token, median seconds with O new tokens)}.
+
+    TPOT is the difference of two medians over the O - 1 extra steps. Where the O-token run did
+    not take longer than the 1-token run (timing noise larger than the decode steps: a loaded
+    CPU, a tiny model, a short --output-len) there is no measurement, and the row says so with
+    None rather than a zero or negative time."""
     rows = []
     for b, (t1, to) in sorted(timings.items()):
         tpot = (to - t1) / (output_len - 1)
+        ok = tpot > 0
         rows.append({"batch": b, "prefill_ms": round(t1 * 1e3, 3), "total_ms": round(to * 1e3, 3),
-                     "tpot_ms": round(tpot * 1e3, 4),
-                     "decode_tok_s": round(b / tpot, 1) if tpot > 0 else None})
+                     "tpot_ms": round(tpot * 1e3, 4) if ok else None,
+                     "decode_tok_s": round(b / tpot, 1) if ok else None})
     return rows
 
 
@@ -204,11 +210,19 @@ def run_child(args) -> None:
     timings = {}
     for b in batches:
         timed(b, min(args.output_len, 8))  # warm-up: first-use allocations and autotuning
-        t1 = statistics.median(timed(b, 1) for _ in range(args.iters))
-        to = statistics.median(timed(b, args.output_len) for _ in range(args.iters))
+        # The two runs alternate, so that a slow spell of the machine lands on both medians.
+        ones, outs = [], []
+        for _ in range(args.iters):
+            ones.append(timed(b, 1))
+            outs.append(timed(b, args.output_len))
+        t1, to = statistics.median(ones), statistics.median(outs)
         timings[b] = (t1, to)
         print(f"[{args.child}] B={b}: 1 token {t1 * 1e3:.1f} ms, {args.output_len} tokens "
               f"{to * 1e3:.1f} ms", flush=True)
+        if to <= t1:
+            print(f"[{args.child}] B={b}: warning: {args.output_len} tokens took no longer than "
+                  "1, so no TPOT (timing noise above the decode steps): raise --output-len or "
+                  "--iters", flush=True)
     result = {"config": args.child, "startup_s": round(startup, 1),
               "rows": decode_rows(timings, args.output_len)}
     Path(args.result).write_text(json.dumps(result))
@@ -229,10 +243,12 @@ def table_lines(results: list[dict]) -> list[str]:
     for res in results:
         for r in res["rows"]:
             x = fp16.get(r["batch"])
-            xs = f"{x / r['tpot_ms']:7.2f}" if x and r["tpot_ms"] > 0 else "      -"
+            t = r["tpot_ms"]
+            xs = f"{x / t:7.2f}" if x and t else "      -"
             tok = f"{r['decode_tok_s']:9.1f}" if r["decode_tok_s"] else "        -"
-            lines.append(f"{res['config']:>10} {r['batch']:>4} {r['prefill_ms']:11.2f} "
-                         f"{r['tpot_ms']:9.3f} {tok} {xs}")
+            tp = f"{t:9.3f}" if t else "        -"
+            lines.append(f"{res['config']:>10} {r['batch']:>4} {r['prefill_ms']:11.2f} {tp} {tok} "
+                         f"{xs}")
     return lines
 
 
@@ -246,9 +262,10 @@ def plot(results: list[dict], path: Path, title: str) -> None:
             for r in res["rows"]}
     for i, res in enumerate(results):
         color = f"C{i % 10}"  # one color per configuration in both panels
-        pts = [(r["batch"], r["tpot_ms"]) for r in res["rows"]]
-        ax1.plot(*zip(*pts), marker="o", color=color, label=res["config"])
-        sp = [(b, fp16[b] / t) for b, t in pts if b in fp16 and t > 0]
+        pts = [(r["batch"], r["tpot_ms"]) for r in res["rows"] if r["tpot_ms"]]
+        if pts:
+            ax1.plot(*zip(*pts), marker="o", color=color, label=res["config"])
+        sp = [(b, fp16[b] / t) for b, t in pts if fp16.get(b)]
         if sp and res["config"] != "fp16":
             ax2.plot(*zip(*sp), marker="o", color=color, label=res["config"])
     for ax, ylabel in ((ax1, "time per output token (ms)"), (ax2, "TPOT speedup over fp16")):

@@ -71,6 +71,19 @@ def test_decode_rows():
     assert rows[1]["prefill_ms"] == pytest.approx(30.0)
 
 
+def test_decode_rows_without_a_decode_measurement(tmp_path):
+    # Two medians that invert under load (the O-token run no slower than the 1-token run): no
+    # TPOT, rather than a zero or negative one, and the table and plot skip it.
+    rows = bench.decode_rows({1: (0.020, 0.019), 2: (0.020, 0.020), 4: (0.020, 0.026)}, 4)
+    assert [(r["tpot_ms"], r["decode_tok_s"]) for r in rows[:2]] == [(None, None)] * 2
+    assert rows[2]["tpot_ms"] == pytest.approx(2.0)
+    results = [{"config": "fp16", "rows": rows}, {"config": "lut3", "rows": rows}]
+    lines = bench.table_lines(results)
+    assert lines[1].split()[3:] == ["-", "-", "-"] and lines[6].split()[-1] == "1.00"
+    bench.plot(results, tmp_path / "p.png", "t")
+    assert (tmp_path / "p.png").stat().st_size > 1000
+
+
 def test_table_speedup_against_fp16_at_the_same_batch():
     results = [{"config": "fp16", "rows": [{"batch": 1, "prefill_ms": 5, "tpot_ms": 8.0,
                                             "decode_tok_s": 125.0}]},
@@ -90,7 +103,7 @@ def test_served_by_reads_both_log_forms():
 
 
 # A run small enough for the CPU build: the tiny preset, two batch sizes, a few tokens.
-TINY = ["--preset", "tiny", "--batch-sizes", "1,3", "--input-len", "12", "--output-len", "4",
+TINY = ["--preset", "tiny", "--batch-sizes", "1,3", "--input-len", "12", "--output-len", "8",
         "--iters", "1", "--eager", "--kv-cache-mib", "64"]
 
 
