@@ -429,6 +429,15 @@ SWITCHES = {
                [1], "fused_gemm_m1pt_kernel<__half, 4, 4, 2>"),
     "mcall": ("ANYPREC_MT2_CAP=2", 3, "uniform", (203, 1056, 128), [9, 16],
               "fused_gemm_mt2cap_kernel<"),
+    # MC3 (ANYPREC_MC3=2: MC's weights through a per-warp cp.async ring of 2..4 stages): the
+    # chunk that crosses K (K = 1056) from each stage position, several warps per block (the
+    # wave model's plan for 5 chunks), groups of 128 and 64, both widths MC serves.
+    "mc3": ("ANYPREC_MT2_CAP=2 ANYPREC_MC3=2", 4, "uniform", (203, 1056, 128), [9, 12, 16],
+            "fused_gemm_mt2cap3_kernel<__half, 4, 4, 3>"),
+    "mc3st2": ("ANYPREC_MT2_CAP=2 ANYPREC_MC3=2 ANYPREC_MC3_STAGES=2", 3, "uniform",
+               (203, 1056, 128), [9, 16], "fused_gemm_mt2cap3_kernel<__half, 3, 4, 2>"),
+    "mc3st4": ("ANYPREC_MT2_CAP=2 ANYPREC_MC3=2 ANYPREC_MC3_STAGES=4", 4, "uniform",
+               (203, 1056, 64), [10, 16], "fused_gemm_mt2cap3_kernel<__half, 4, 2, 4>"),
     "mrall": ("ANYPREC_MT2_CAP=2", 7, "uniform", (203, 1056, 128), [12],
               "fused_gemm_mt2reg_kernel<"),
     "pairs0": ("ANYPREC_LUT_PAIR=0", 4, "lut", (203, 1056, -1), [1, 5, 16],

@@ -257,7 +257,7 @@ constexpr size_t lut_pair_table_bytes() {
 // every warp's weights and metadata; a block barrier per chunk, no reduction; see launch_xb.
 template <typename T, int B, int MT, bool LUT, bool XS, int FOLD, bool M1, int ST, bool SK = false,
           bool PT = false, int MW = kMaxWarps, bool X8 = false, bool XB = false,
-          bool XA = false, bool NP = false>
+          bool XA = false, bool NP = false, int WR = 0>
 __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                                                 const uint4* __restrict__ qw,
                                                 const MetaWord<B>* __restrict__ meta,
@@ -278,6 +278,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                 "LP: M = 1, the ring only");
   static_assert(lut_pair_table_bytes<B, LUT, MT>() == 0 || !XS,
                 "the LUT pair tables take the dynamic shared memory XS would use");
+  static_assert(WR == 0 || (WR >= 2 && !kPipe && !XS && !LUT && !M1 && ANYPREC_META_AHEAD == 0),
+                "WR: the uniform register kernels, metadata at the chunk start");
   static_assert(!SK || kPipe, "SK: the pipelined M1 kernel");
   static_assert(!PT || (kPipe && !SK), "PT: the pipelined M1 kernel, not stream-K");
   // PT (persistent tiles): block b runs n-tiles b, b + gridDim.x, ... one after another, its
@@ -907,10 +909,28 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         for (int mt = 0; mt < MT; ++mt) dst[q][mt] = load_x(cc * kChunkK + q * 32 + 8 * t, mt);
     };
     int c = warp;
-    if (c < C) {
+    if (WR == 0 && c < C) {
 #pragma unroll
       for (int p = 0; p < B; ++p) cur[p] = ld_stream(qbase + ((size_t)c * B + p) * 32);
       if constexpr (kMetaAhead) load_meta(c, mcur);
+    }
+    // WR: this warp's weight ring in the dynamic shared memory, WR stages of one chunk's B x 512
+    // bytes; chunk j of the warp (c = warp + j nwarps) goes to stage j % WR. Each lane copies
+    // its own 16 bytes per plane and reads back only those, so its own cp.async wait is the
+    // only synchronization.
+    uint4* const wring = xs_tile + (size_t)warp * (WR > 0 ? WR : 1) * B * 32 + lane;
+    auto wissue = [&](int j) {
+      const int cc = warp + j * nwarps;
+      if (cc < C) {
+        uint4* s = wring + (j % WR) * B * 32;
+#pragma unroll
+        for (int p = 0; p < B; ++p) cp_async_stream(s + p * 32, qbase + ((size_t)cc * B + p) * 32);
+      }
+      cp_async_commit();  // (an empty group past the last chunk keeps the wait counts)
+    };
+    if constexpr (WR > 0) {
+#pragma unroll
+      for (int j = 0; j < WR - 1; ++j) wissue(j);
     }
     fill_tables();
     if constexpr (kEarlyW) wait_prev();  // (x is first read in the first trip)
@@ -962,7 +982,28 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     // crosses K, if it has it (the last chunk, C - 1, when K % 256 != 0), runs after them,
     // checked, so the loop keeps the register allocation of the check-free body.
     const int cend = kXFull ? K / kChunkK : C;
-    if constexpr (kSwap) {
+    if constexpr (WR > 0) {
+      // Weight ring (MC3, see fused_gemm_mt2cap3_kernel): WR - 1 chunks' weights in flight per
+      // warp during each chunk's math, in shared memory instead of registers (the register
+      // double buffer above holds one, and its copy waits at each trip's end for the loads
+      // issued at its start). x and the metadata load as in the register kernel.
+      auto wtrip = [&](int j, int cc, bool whole) {
+        cp_async_wait<WR - 2>();  // this lane's copies of chunk j have landed
+        uint4 cw[B];
+        const uint4* s = wring + (j % WR) * B * 32;
+#pragma unroll
+        for (int p = 0; p < B; ++p) cw[p] = s[p * 32];
+        wissue(j + WR - 1);  // (into the stage chunk j - 1 was read from, a trip ago)
+        load_meta(cc, mcur);
+        if constexpr (kXChunk) load_xc(cc, xc, whole);
+        chunk(cw, mcur, make_uint4(0, 0, 0, 0), cc, nullptr);
+      };
+      int j = 0;
+      for (; c < cend; c += nwarps, ++j) wtrip(j, c, kXFull);
+      if constexpr (kXFull) {
+        if (c < C) wtrip(j, c, false);  // the chunk that crosses K, checked
+      }
+    } else if constexpr (kSwap) {
       for (; c < cend; c += 2 * nwarps) {
         trip(c, cur, mcur, nxt, mnxt, kXFull);
         if (c + nwarps < cend) {
@@ -1338,6 +1379,23 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 2)
                   true>(x, qw, meta, lut, y, M, N, K, C, group_size);
 }
 
+// MC3 (ANYPREC_MC3, off by default; an experiment of session 55): MC with its weights through
+// a ring of ST cp.async stages per warp in shared memory (WR; B x 512 bytes a stage; ST = 2, 3
+// or 4 by ANYPREC_MC3_STAGES at run time) instead of the register double buffer. Session 54's ncu of MC at M = 16 on
+// (4096, 28672) (b = 4, 1-warp blocks, 13.6 warps per SM from the grid) found it latency-bound:
+// DRAM 48%, 0.37 eligible warps per scheduler, long scoreboard first; the double buffer's copy
+// waits at each trip's end for the loads issued at its start, so a trip lasts a DRAM latency.
+// A triple buffer in registers spilled 24-64 bytes under 144 registers (the most that keep 14
+// one-warp blocks per SM); the ring frees the second buffer's registers instead.
+template <typename T, int B, int FOLD, int ST>
+__global__ void __launch_bounds__(kMaxWarps * 32, 2)
+    fused_gemm_mt2cap3_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                              const MetaWord<B>* __restrict__ meta, const T* __restrict__ lut,
+                              T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+  fused_gemm_body<T, B, 2, false, false, FOLD, false, 0, false, false, kMaxWarps, false, false,
+                  true, false, ST>(x, qw, meta, lut, y, M, N, K, C, group_size);
+}
+
 // MR (uniform, M = 9..16, b >= 5 where ANYPREC_MT2_REGS_Bb > 0: b = 7 by default): the kernel
 // of fused_gemm_kernel under a register cap of that many per thread, where the uncapped kernel
 // sits just above a step of resident warps: at g128, b = 5 / 6 / 7 / 8 take 157 / 168 / 174 /
@@ -1657,6 +1715,17 @@ inline int mt2_cap_mode() {
 // alone; the plans of equal cost ((4096, 6144)) stay uncapped. MR (b = 7) keeps the warp
 // condition: its capped kernel was level with the rule on that weight and was not timed on
 // the others under the looser rule.
+// MC3 (fused_gemm_mt2cap3_kernel) in place of MC: ANYPREC_MC3=0 never (default), 2 wherever MC
+// runs, its warps per block planned again by the wave model for its own residency and ring
+// (read once).
+inline int mc3_mode() {
+  static const int mode = env_int("ANYPREC_MC3", 0);
+  return mode;
+}
+inline int mc3_stages() {
+  static const int st = env_int("ANYPREC_MC3_STAGES", 3);
+  return st;
+}
 inline bool mt2_cap_wins(long long cost, int nw, long long cost_cap, int nw_cap, bool any_warps) {
   return cost_cap >= 0 && (cost < 0 || (cost_cap < cost && (any_warps || nw_cap >= nw)));
 }
@@ -2270,6 +2339,22 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
           mc = true;
         }
       }
+      if constexpr (B <= 4) {
+        const int st = mc3_stages();
+        if (mc && mc3_mode() == 2 && st >= 2 && st <= 4) {
+          static int occ3[3][64][kMaxWarps + 1] = {};
+          static const bool opted =
+              opt_in_smem(fused_gemm_mt2cap3_kernel<T, B, FOLD, 2>, kMaxWarps * 2 * B * 512) &&
+              opt_in_smem(fused_gemm_mt2cap3_kernel<T, B, FOLD, 3>, kMaxWarps * 3 * B * 512) &&
+              opt_in_smem(fused_gemm_mt2cap3_kernel<T, B, FOLD, 4>, kMaxWarps * 4 * B * 512);
+          if (!opted) return cudaErrorInvalidConfiguration;
+          kernel = st == 2   ? fused_gemm_mt2cap3_kernel<T, B, FOLD, 2>
+                   : st == 3 ? fused_gemm_mt2cap3_kernel<T, B, FOLD, 3>
+                             : fused_gemm_mt2cap3_kernel<T, B, FOLD, 4>;
+          pipe_warp_bytes = (size_t)st * B * 512;
+          nwarps = wave_warps(kernel, dev, blocks, a.C, occ3[st - 2], pipe_warp_bytes);
+        }
+      }
     }
   } else {
     // Warp target: enough warps in flight to cover DRAM latency (24 per SM: measured on the
@@ -2307,9 +2392,9 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
                  (int)LUT, FOLD, (int)wide, a.N16, a.C, nwarps);
   }
   static const bool mc_debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
-  if (mc_debug && mc) {
-    std::fprintf(stderr, "anyprec MC: b=%d fold=%d M=%d N16=%d C=%d warps=%d\n", B, FOLD, a.M,
-                 a.N16, a.C, nwarps);
+  if (mc_debug && mc) {  // (MC3: MC with the weight ring, pipe_warp_bytes per warp)
+    std::fprintf(stderr, "anyprec MC%s: b=%d fold=%d M=%d N16=%d C=%d warps=%d\n",
+                 pipe_warp_bytes ? "3" : "", B, FOLD, a.M, a.N16, a.C, nwarps);
   }
   const size_t smem = xs ? xs_bytes : ptab + nwarps * pipe_warp_bytes;
   // LUT: not a grid that an early start would pack onto too few SMs (pdl_grid_ok). Uniform
