@@ -438,6 +438,14 @@ SWITCHES = {
                (203, 1056, 128), [9, 16], "fused_gemm_mt2cap3_kernel<__half, 3, 4, 2>"),
     "mc3st4": ("ANYPREC_MT2_CAP=2 ANYPREC_MC3=2 ANYPREC_MC3_STAGES=4", 4, "uniform",
                (203, 1056, 64), [10, 16], "fused_gemm_mt2cap3_kernel<__half, 4, 2, 4>"),
+    # WR (ANYPREC_WR=2: the plain uniform register kernel's weights through the ring) at
+    # M = 2..8 (MT = 1) and 9..16 (MT = 2), by the wave model's plan and with the warps forced.
+    "wr4": ("ANYPREC_WR=2", 4, "uniform", (203, 1056, 128), [2, 5, 8],
+            "fused_gemm_wr_kernel<__half, 4, 1, 4>"),
+    "wr8": ("ANYPREC_WR=2", 8, "uniform", (203, 1056, 64), [3, 9, 16],
+            "fused_gemm_wr_kernel<__half, 8, 2, 2>"),
+    "wr3": ("ANYPREC_WR=2 ANYPREC_MT2_CAP=0 ANYPREC_DECODE_WARPS=3", 3, "uniform",
+            (203, 1056, -1), [4, 12], "fused_gemm_wr_kernel<"),
     "mrall": ("ANYPREC_MT2_CAP=2", 7, "uniform", (203, 1056, 128), [12],
               "fused_gemm_mt2reg_kernel<"),
     "pairs0": ("ANYPREC_LUT_PAIR=0", 4, "lut", (203, 1056, -1), [1, 5, 16],

@@ -241,6 +241,9 @@ LUT_PAIR_TESTS = ("lut_m1_ring or (all_m_odd_shape and lut) or (llama_shapes and
     ("ANYPREC_MT2_CAP=2 ANYPREC_MC3=2", "m9_16 or mt2_cap_rule or cuda_graph or llama_shapes"),
     ("ANYPREC_MT2_CAP=2 ANYPREC_MC3=2 ANYPREC_MC3_STAGES=2", "m9_16"),
     ("ANYPREC_MT2_CAP=2 ANYPREC_MC3=2 ANYPREC_MC3_STAGES=4", "m9_16 or llama_shapes"),
+    # WR (the plain uniform register kernel's weights through the ring, off by default): at
+    # every M = 2..16 it runs, every fold, odd shapes, the Llama weights and graphs.
+    ("ANYPREC_WR=2", X8_TESTS + " or m9_16 or cuda_graph or llama_shapes or chunk_tails"),
     # The LUT b = 4 pair tables (fused_gemm.cuh lut_pairs_take): never (the single-code
     # per-lane tables, the NP instances), always (the Llama weights up to 1792 n-tiles, every
     # M <= 16 and the ring), and by the rule, which must both take them (256 n-tiles) and
@@ -251,7 +254,7 @@ LUT_PAIR_TESTS = ("lut_m1_ring or (all_m_odd_shape and lut) or (llama_shapes and
 ], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl1", "pdl0", "pdlrule0", "pt0", "pt1b0",
         "pt2g3", "pt2g2c", "ptst", "xs1", "wide0", "eight0", "eightrule", "eightring", "eightringt",
         "eightpt", "eightpt3", "xb8", "xb3", "xbrule", "xboff", "lp0", "lprule", "lpall", "lpbits",
-        "lpwide", "mcall", "mcrule", "mc0", "mcring", "mcring2", "mcring4", "pairs0", "pairs2", "pairsrule"])
+        "lpwide", "mcall", "mcrule", "mc0", "mcring", "mcring2", "mcring4", "wring", "pairs0", "pairs2", "pairsrule"])
 # (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
@@ -267,6 +270,8 @@ def test_m1_kernel_switches(env, tests):
         expect = ["anyprec PT x8:" if extra["ANYPREC_X8_PT"] == "2" else "anyprec ring x8:"]
     elif extra.get("ANYPREC_LUT_PIPE") in ("1", "2"):
         expect = ["anyprec ring: b=4 lut=1"]
+    elif extra.get("ANYPREC_WR") == "2":
+        expect = ["anyprec WR:"]
     elif extra.get("ANYPREC_MC3") == "2":
         expect = ["anyprec MC3:"]
     elif extra.get("ANYPREC_MT2_CAP") in ("1", "2"):

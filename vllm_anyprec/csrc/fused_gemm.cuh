@@ -1347,6 +1347,24 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
                   NP>(x, qw, meta, lut, y, M, N, K, C, group_size);
 }
 
+// WR (ANYPREC_WR, off by default; session 55): the uniform register kernel above at M >= 2
+// (MT = 1, 2, where neither X8, XB nor MC runs) with its weights through a per-warp cp.async
+// ring of ANYPREC_WR_STAGES stages (default 3) in shared memory instead of the register double
+// buffer, as MC3 for MC (see fused_gemm_mt2cap3_kernel).
+#ifndef ANYPREC_WR_STAGES
+#define ANYPREC_WR_STAGES 3
+#endif
+template <typename T, int B, int MT, int FOLD>
+__global__ void __launch_bounds__(kMaxWarps * 32,
+                                  MT == 2 ? (B <= 2 ? 2 : ANYPREC_MT2_MIN_BLOCKS)
+                                          : ANYPREC_MIN_BLOCKS)
+    fused_gemm_wr_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                         const MetaWord<B>* __restrict__ meta, const T* __restrict__ lut,
+                         T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+  fused_gemm_body<T, B, MT, false, false, FOLD, false, 0, false, false, kMaxWarps, false, false,
+                  false, false, ANYPREC_WR_STAGES>(x, qw, meta, lut, y, M, N, K, C, group_size);
+}
+
 // LC (experiment, session 41, rejected; benchmarks/experiments/lut_cap/README.md): LUT at
 // M <= 8 (MT = 1), b >= 5, under a register cap. The plain kernel takes 120 registers at b = 8
 // (launch bounds of two 8-warp blocks), so its 4-warp blocks sit 4 per SM (16 warps) although
@@ -1718,6 +1736,10 @@ inline int mt2_cap_mode() {
 // MC3 (fused_gemm_mt2cap3_kernel) in place of MC: ANYPREC_MC3=0 never (default), 2 wherever MC
 // runs, its warps per block planned again by the wave model for its own residency and ring
 // (read once).
+inline int wr_mode() {  // WR (fused_gemm_wr_kernel): 0 never (default), 2 wherever it can run
+  static const int mode = env_int("ANYPREC_WR", 0);
+  return mode;
+}
 inline int mc3_mode() {
   static const int mode = env_int("ANYPREC_MC3", 0);
   return mode;
@@ -2381,6 +2403,27 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     const int lut_min_warps = ptab > 48 * 1024 || B == 8 ? 8 : 4;
     if (LUT && nwarps < lut_min_warps) nwarps = lut_min_warps;
     nwarps = nwarps < 1 ? 1 : nwarps;
+  }
+  // WR where asked (ANYPREC_WR=2): the plain uniform register kernel at M >= 2 (not MC, X8, XB,
+  // which returned above, M1 or XS) through the weight ring, its warps planned again where the
+  // wave model plans.
+  if constexpr (!LUT && MT <= 2) {
+    if (wr_mode() == 2 && !mc && !m1 && !xs && pipe_warp_bytes == 0 && a.M >= 2) {
+      kernel = fused_gemm_wr_kernel<T, B, MT, FOLD>;
+      constexpr size_t kWrWarpBytes = (size_t)ANYPREC_WR_STAGES * B * 512;
+      static const bool opted = opt_in_smem(kernel, kMaxWarps * kWrWarpBytes);
+      if (!opted) return cudaErrorInvalidConfiguration;
+      pipe_warp_bytes = kWrWarpBytes;
+      if (forced <= 0 && use_wave_model<MT, LUT>(a, false)) {
+        static int occ_wr[64][kMaxWarps + 1] = {};
+        nwarps = wave_warps(kernel, dev, (int)(grid.x * grid.y), a.C, occ_wr, pipe_warp_bytes);
+      }
+      static const bool wr_debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
+      if (wr_debug) {
+        std::fprintf(stderr, "anyprec WR: b=%d mt=%d fold=%d M=%d N16=%d C=%d warps=%d\n", B, MT,
+                     FOLD, a.M, a.N16, a.C, nwarps);
+      }
+    }
   }
   // Every rule and the override: at most the kernel's warps (kMaxWarps, or kRingWideWarps for
   // the wide ring: they size the reduction arrays and the rings' shared-memory opt-in) and at
