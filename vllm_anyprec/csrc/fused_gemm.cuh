@@ -1399,12 +1399,13 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 2)
 
 // MC3 (ANYPREC_MC3, off by default; an experiment of session 55): MC with its weights through
 // a ring of ST cp.async stages per warp in shared memory (WR; B x 512 bytes a stage; ST = 2, 3
-// or 4 by ANYPREC_MC3_STAGES at run time) instead of the register double buffer. Session 54's ncu of MC at M = 16 on
-// (4096, 28672) (b = 4, 1-warp blocks, 13.6 warps per SM from the grid) found it latency-bound:
-// DRAM 48%, 0.37 eligible warps per scheduler, long scoreboard first; the double buffer's copy
-// waits at each trip's end for the loads issued at its start, so a trip lasts a DRAM latency.
-// A triple buffer in registers spilled 24-64 bytes under 144 registers (the most that keep 14
-// one-warp blocks per SM); the ring frees the second buffer's registers instead.
+// or 4 by ANYPREC_MC3_STAGES at run time) instead of the register double buffer. Session 54's
+// ncu of MC at M = 16 on (4096, 28672) (b = 4, 1-warp blocks, 13.6 warps per SM from the grid)
+// found it latency-bound: DRAM 48%, 0.37 eligible warps per scheduler, long scoreboard first;
+// the double buffer's copy waits at each trip's end for the loads issued at its start, so a
+// trip lasts a DRAM latency. A triple buffer in registers spilled 24-64 bytes under 144
+// registers (the most that keep 14 one-warp blocks per SM); the ring frees the second buffer's
+// registers instead (b = 3, 4 at g128: 126-128 registers, no spills).
 template <typename T, int B, int FOLD, int ST>
 __global__ void __launch_bounds__(kMaxWarps * 32, 2)
     fused_gemm_mt2cap3_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
@@ -1733,13 +1734,14 @@ inline int mt2_cap_mode() {
 // alone; the plans of equal cost ((4096, 6144)) stay uncapped. MR (b = 7) keeps the warp
 // condition: its capped kernel was level with the rule on that weight and was not timed on
 // the others under the looser rule.
-// MC3 (fused_gemm_mt2cap3_kernel) in place of MC: ANYPREC_MC3=0 never (default), 2 wherever MC
-// runs, its warps per block planned again by the wave model for its own residency and ring
-// (read once).
-inline int wr_mode() {  // WR (fused_gemm_wr_kernel): 0 never (default), 2 wherever it can run
+// WR (fused_gemm_wr_kernel): ANYPREC_WR=0 never (default), 2 wherever it can run (read once).
+inline int wr_mode() {
   static const int mode = env_int("ANYPREC_WR", 0);
   return mode;
 }
+// MC3 (fused_gemm_mt2cap3_kernel) in place of MC: ANYPREC_MC3=0 never (default), 2 wherever MC
+// runs, its warps per block planned again by the wave model for its own residency and ring;
+// ANYPREC_MC3_STAGES its stages, 2..4 (default 3; read once).
 inline int mc3_mode() {
   static const int mode = env_int("ANYPREC_MC3", 0);
   return mode;
