@@ -254,7 +254,8 @@ LUT_PAIR_TESTS = ("lut_m1_ring or (all_m_odd_shape and lut) or (llama_shapes and
 ], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl1", "pdl0", "pdlrule0", "pt0", "pt1b0",
         "pt2g3", "pt2g2c", "ptst", "xs1", "wide0", "eight0", "eightrule", "eightring", "eightringt",
         "eightpt", "eightpt3", "xb8", "xb3", "xbrule", "xboff", "lp0", "lprule", "lpall", "lpbits",
-        "lpwide", "mcall", "mcrule", "mc0", "mcring", "mcring2", "mcring4", "wring", "pairs0", "pairs2", "pairsrule"])
+        "lpwide", "mcall", "mcrule", "mc0", "mcring", "mcring2", "mcring4", "wring", "pairs0",
+        "pairs2", "pairsrule"])
 # (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
