@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Session 55: ab.sh and ab2.sh in one call (README.md here), the timings first and the GPU
 # tests last under their own time limits, so that a call cut short keeps the A/Bs: the build,
-# MC vs MC3 (3 / 4 stages), the rule vs WR, the ncu of MC3, then the tests (mcring, wring; the
-# 2- and 4-stage runs mcring2 / mcring4 are ab.sh's). ~8 min with the build. OUT: build.log,
+# MC vs MC3 (3 stages; 2 and 4 are ab.sh's), the rule vs WR, the ncu of MC3, then the tests
+# (mcring, wring; mcring2 / mcring4 are ab.sh's). ~7 min with the build. OUT: build.log,
 # mc3.tgz, wr.tgz, runs.tgz (both A/Bs), mc3_ncu_raw.txt, mc3_ncu_summary.txt, tests_mc3.log.
 # Usage: OUT=$OUT bash benchmarks/experiments/mc3_s55/all.sh
 set -uo pipefail
@@ -10,10 +10,8 @@ source benchmarks/experiments/ab_lib.sh
 ab_start mc3
 ls vllm_anyprec/_C*.so > /dev/null 2>&1 || ab_build
 echo "built in $(( $(date +%s) - AB_START )) s"
-AB_SET=mc3 ab_switch_passes "mc" \
-  "st3 ANYPREC_MC3=2 ANYPREC_MC3_STAGES=3" "st4 ANYPREC_MC3=2 ANYPREC_MC3_STAGES=4" \
-  -- --schemes uniform --bits 3,4 --ms 9,12,16 \
-  --shapes 4096x28672,4096x4096,14336x4096,4096x14336,8192x28672
+AB_SET=mc3 ab_switch_passes "mc" "st3 ANYPREC_MC3=2 ANYPREC_MC3_STAGES=3" \
+  -- --schemes uniform --bits 3,4 --ms 9,12,16 --shapes 4096x28672,4096x4096,14336x4096,8192x28672
 echo "MC3 A/B done at $(( $(date +%s) - AB_START )) s"
 ab_rundir wr
 AB_SET=wr ab_switch_passes "base" "wr ANYPREC_WR=2" -- --schemes uniform --bits 3,4,5,7,8 \
