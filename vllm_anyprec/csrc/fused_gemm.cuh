@@ -1350,7 +1350,9 @@ __global__ void __launch_bounds__(kMaxWarps * 32,
 // WR (ANYPREC_WR, off by default; session 55): the uniform register kernel above at M >= 2
 // (MT = 1, 2, where neither X8, XB nor MC runs) with its weights through a per-warp cp.async
 // ring of ANYPREC_WR_STAGES stages (default 3) in shared memory instead of the register double
-// buffer, as MC3 for MC (see fused_gemm_mt2cap3_kernel).
+// buffer, as MC3 for MC (see fused_gemm_mt2cap3_kernel). Measured on the H100 against the
+// rule (benchmarks/experiments/mc3_s55/): 0.82-0.86 of the speed at M = 4 b = 4, 5 and M = 16
+// b = 5, 8 (b = 8 MT = 2 at 148 registers instead of 198), as MC3. Off.
 #ifndef ANYPREC_WR_STAGES
 #define ANYPREC_WR_STAGES 3
 #endif
@@ -1405,7 +1407,11 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 2)
 // the double buffer's copy waits at each trip's end for the loads issued at its start, so a
 // trip lasts a DRAM latency. A triple buffer in registers spilled 24-64 bytes under 144
 // registers (the most that keep 14 one-warp blocks per SM); the ring frees the second buffer's
-// registers instead (b = 3, 4 at g128: 126-128 registers, no spills).
+// registers instead (b = 3, 4 at g128: 126-128 registers, no spills). Measured on the H100
+// (benchmarks/experiments/mc3_s55/, against MC, same build): slower, by more the more stages
+// ((4096, 28672) b = 4 M = 16 27.7 -> 31.2 / 32.5 / 38.4 us at 2 / 3 / 4 stages; 1.09-1.16x
+// the time at b = 3, 4, M = 9..16): the ring's shared memory takes L1 from x (hit rate 73 ->
+// 63%), whose 8 KB per chunk at M = 16 set the pace, not the weights' DRAM latency. Off.
 template <typename T, int B, int FOLD, int ST>
 __global__ void __launch_bounds__(kMaxWarps * 32, 2)
     fused_gemm_mt2cap3_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
