@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Session 55: ab.sh and ab2.sh in one call (README.md here), the timings first and the GPU
-# tests last under their own time limits, so that a call cut short keeps the A/Bs: the build,
+# tests last under their own time limit, so that a call cut short keeps the A/Bs: the build,
 # MC vs MC3 (3 stages; 2 and 4 are ab.sh's), the rule vs WR, the ncu of MC3, then the tests
 # (mcring, wring; mcring2 / mcring4 are ab.sh's). ~7 min with the build. OUT: build.log,
 # mc3.tgz, wr.tgz, runs.tgz (both A/Bs), mc3_ncu_raw.txt, mc3_ncu_summary.txt, tests_mc3.log.
+# The sets (environment, defaults below): MC3_BITS MC3_MS MC3_SHAPES, WR_BITS WR_MS WR_SHAPES;
+# NCU=0 leaves the ncu out; TEST_SECS (170). mini.sh is this on fewer cells.
 # Usage: OUT=$OUT bash benchmarks/experiments/mc3_s55/all.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
@@ -11,13 +13,15 @@ ab_start mc3
 ls vllm_anyprec/_C*.so > /dev/null 2>&1 || ab_build
 echo "built in $(( $(date +%s) - AB_START )) s"
 AB_SET=mc3 ab_switch_passes "mc" "st3 ANYPREC_MC3=2 ANYPREC_MC3_STAGES=3" \
-  -- --schemes uniform --bits 3,4 --ms 9,12,16 --shapes 4096x28672,4096x4096,14336x4096,8192x28672
+  -- --schemes uniform --bits "${MC3_BITS:-3,4}" --ms "${MC3_MS:-9,12,16}" \
+  --shapes "${MC3_SHAPES:-4096x28672,4096x4096,14336x4096,8192x28672}"
 echo "MC3 A/B done at $(( $(date +%s) - AB_START )) s"
 ab_rundir wr
-AB_SET=wr ab_switch_passes "base" "wr ANYPREC_WR=2" -- --schemes uniform --bits 3,4,5,7,8 \
-  --ms 4,8,12,16 --shapes 4096x28672,4096x6144,14336x4096
+AB_SET=wr ab_switch_passes "base" "wr ANYPREC_WR=2" -- --schemes uniform \
+  --bits "${WR_BITS:-3,4,5,7,8}" --ms "${WR_MS:-4,8,12,16}" \
+  --shapes "${WR_SHAPES:-4096x28672,4096x6144,14336x4096}"
 echo "WR A/B done at $(( $(date +%s) - AB_START )) s"
-ANYPREC_MC3=2 MEM=1 ncu_op_cells mc3_ncu 16 "4096 28672" "uniform 4"
-ab_pytest "$OUT/tests_mc3.log" 170 tests/gpu/test_cuda_kernels.py \
+[ "${NCU:-1}" = 0 ] || ANYPREC_MC3=2 MEM=1 ncu_op_cells mc3_ncu 16 "4096 28672" "uniform 4"
+ab_pytest "$OUT/tests_mc3.log" "${TEST_SECS:-170}" tests/gpu/test_cuda_kernels.py \
   -k "(mcring and not mcring2 and not mcring4) or wring"
 echo "all done at $(( $(date +%s) - AB_START )) s"
