@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# Session 55: ab.sh and ab2.sh in one call (README.md here), the timings first and the GPU
-# tests last under their own time limit, so that a call cut short keeps the A/Bs: the build,
-# MC vs MC3 (3 stages; 2 and 4 are ab.sh's), the rule vs WR, the ncu of MC3, then the tests
-# (mcring, wring; mcring2 / mcring4 are ab.sh's). ~7 min with the build. OUT: build.log,
-# mc3.tgz, wr.tgz, runs.tgz (both A/Bs), mc3_ncu_raw.txt, mc3_ncu_summary.txt, tests_mc3.log.
-# The sets (environment, defaults below): MC3_BITS MC3_MS MC3_SHAPES, WR_BITS WR_MS WR_SHAPES;
-# NCU=0 leaves the ncu out; TEST_SECS (170). mini.sh is this on fewer cells.
+# Session 55 (README.md here), one call with the timings first and the GPU tests last under
+# their own time limit, so that a call cut short keeps the A/Bs: the build, MC vs MC3, the rule
+# vs WR (ANYPREC_WR=2), the ncu of MC3 at M = 16 on (4096, 28672), b = 4, then the tests
+# (mcring, wring: each must log its kernel). ~7 min with the build. OUT: build.log, mc3.tgz,
+# wr.tgz, runs.tgz (both A/Bs), mc3_ncu_raw.txt, mc3_ncu_summary.txt, tests_mc3.log.
+# The sets (environment, defaults below): MC3_STAGES (space-separated ring depths, one MC3
+# variant each), MC3_BITS MC3_MS MC3_SHAPES, WR_BITS WR_MS WR_SHAPES; NCU=0 leaves the ncu out;
+# TEST_SECS (170). mini.sh is this on fewer cells.
 # Usage: OUT=$OUT bash benchmarks/experiments/mc3_s55/all.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
 ab_start mc3
 ls vllm_anyprec/_C*.so > /dev/null 2>&1 || ab_build
 echo "built in $(( $(date +%s) - AB_START )) s"
-AB_SET=mc3 ab_switch_passes "mc" "st3 ANYPREC_MC3=2 ANYPREC_MC3_STAGES=3" \
-  -- --schemes uniform --bits "${MC3_BITS:-3,4}" --ms "${MC3_MS:-9,12,16}" \
+specs=()
+for st in ${MC3_STAGES:-3}; do specs+=("st$st ANYPREC_MC3=2 ANYPREC_MC3_STAGES=$st"); done
+AB_SET=mc3 ab_switch_passes "mc" "${specs[@]}" -- --schemes uniform --bits "${MC3_BITS:-3,4}" --ms "${MC3_MS:-9,12,16}" \
   --shapes "${MC3_SHAPES:-4096x28672,4096x4096,14336x4096,8192x28672}"
 echo "MC3 A/B done at $(( $(date +%s) - AB_START )) s"
 ab_rundir wr
