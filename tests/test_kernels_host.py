@@ -446,6 +446,26 @@ SWITCHES = {
             "fused_gemm_wr_kernel<__half, 8, 2, 2>"),
     "wr3": ("ANYPREC_WR=2 ANYPREC_MT2_CAP=0 ANYPREC_DECODE_WARPS=3", 3, "uniform",
             (203, 1056, -1), [4, 12], "fused_gemm_wr_kernel<"),
+    # NT2 (ANYPREC_NT2=2: MC with two n-tiles per block): 13 n-tiles (the last block has no
+    # second tile), the chunk that crosses K, groups of 128, 168 registers; whole-chunk groups
+    # (FOLD 8's group counter stepped once per chunk for both tiles) on 12 n-tiles with ragged
+    # rows, 2 warps per block, b = 3's default (168, tile B on tile A's sums of x); groups of 64
+    # (uncapped: 168 registers spill there) in 3-warp blocks; the shared sums at b = 4.
+    "nt2": ("ANYPREC_MT2_CAP=2 ANYPREC_NT2=2 ANYPREC_NT2_REGS=168", 4, "uniform",
+            (203, 1056, 128), [9, 12, 16], "fused_gemm_mt2n2_kernel<__half, 4, 4, 168, 1>"),
+    "nt2g256": ("ANYPREC_MT2_CAP=2 ANYPREC_NT2=2 ANYPREC_DECODE_WARPS=2", 3, "uniform",
+                (190, 1056, 256), [10, 16], "fused_gemm_mt2n2_kernel<__half, 3, 8, 168, 2>"),
+    "nt2sums": ("ANYPREC_MT2_CAP=2 ANYPREC_NT2=2 ANYPREC_NT2_SUMS=1 ANYPREC_NT2_REGS=168", 4,
+                "uniform", (203, 1056, 128), [9, 16],
+                "fused_gemm_mt2n2_kernel<__half, 4, 4, 168, 2>"),
+    # NT2's rule (ANYPREC_NT2=1): fp16 alone, at least 10 n-tiles per SM: this weight's 13 on
+    # one emulated SM take it (b = 4's default: uncapped, its own sums), on 2 SMs they do not.
+    "nt2rule": ("ANYPREC_MT2_CAP=2 ANYPREC_NT2=1 SIMT_SMS=1", 4, "uniform", (203, 1056, 128),
+                [16], "fused_gemm_mt2n2_kernel<__half, 4, 4, 255, 1>"),
+    "nt2rulesms": ("ANYPREC_MT2_CAP=2 ANYPREC_NT2=1 SIMT_SMS=2", 4, "uniform", (203, 1056, 128),
+                   [16], "fused_gemm_mt2cap_kernel<"),
+    "nt2g64": ("ANYPREC_MT2_CAP=2 ANYPREC_NT2=2 ANYPREC_DECODE_WARPS=3", 4, "uniform",
+               (203, 1056, 64), [9, 16], "fused_gemm_mt2n2_kernel<__half, 4, 2, 255, 1>"),
     "mrall": ("ANYPREC_MT2_CAP=2", 7, "uniform", (203, 1056, 128), [12],
               "fused_gemm_mt2reg_kernel<"),
     "pairs0": ("ANYPREC_LUT_PAIR=0", 4, "lut", (203, 1056, -1), [1, 5, 16],
@@ -486,6 +506,10 @@ def test_decode_kernel_switches(builds, name):
         assert not any("m1pt" in s for s in seen), seen
     if name in ("xbrulem8", "xbrule5", "xbrule7", "xbrulesms"):
         assert not any("_xb_" in s for s in seen), seen
+    if name == "nt2rule":  # (bf16 stays on MC)
+        assert not any("mt2n2_kernel<__nv_bfloat16" in s for s in seen), seen
+    if name == "nt2rulesms":
+        assert not any("mt2n2" in s for s in seen), seen
     if name.startswith("pairs"):
         # the NP instances (single-code tables) end in "true>", the pair tables' in "false>"
         np_flag = "true>" if name in ("pairs0", "pairsnp1", "pairsnp16") else "false>"

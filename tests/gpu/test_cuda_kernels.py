@@ -241,6 +241,17 @@ LUT_PAIR_TESTS = ("lut_m1_ring or (all_m_odd_shape and lut) or (llama_shapes and
     ("ANYPREC_MT2_CAP=2 ANYPREC_MC3=2", "m9_16 or mt2_cap_rule or cuda_graph or llama_shapes"),
     ("ANYPREC_MT2_CAP=2 ANYPREC_MC3=2 ANYPREC_MC3_STAGES=2", "m9_16"),
     ("ANYPREC_MT2_CAP=2 ANYPREC_MC3=2 ANYPREC_MC3_STAGES=4", "m9_16 or llama_shapes"),
+    # NT2 (MC with two n-tiles per block, off by default): wherever MC runs (odd tile counts:
+    # a last block with one tile) by its widths' defaults (b = 3 168 registers and tile B on
+    # tile A's sums of x, b = 4 uncapped), uncapped with its own sums, at 168 with the sums
+    # shared; and by its rule (ANYPREC_NT2=1: fp16 b = 3, 4 on >= 10 n-tiles per SM: the Llama
+    # weight (4096, 28672) at b = 3 must take it, no weight under 1320 n-tiles may).
+    ("ANYPREC_MT2_CAP=2 ANYPREC_NT2=2", "m9_16 or mt2_cap_rule or cuda_graph or llama_shapes"),
+    ("ANYPREC_MT2_CAP=2 ANYPREC_NT2=2 ANYPREC_NT2_REGS=255 ANYPREC_NT2_SUMS=0",
+     "m9_16 or llama_shapes"),
+    ("ANYPREC_MT2_CAP=2 ANYPREC_NT2=2 ANYPREC_NT2_SUMS=1 ANYPREC_NT2_REGS=168",
+     "m9_16 or llama_shapes"),
+    ("ANYPREC_NT2=1", "llama_shapes or mt2_cap_rule"),
     # WR (the plain uniform register kernel's weights through the ring, off by default): at
     # every M = 2..16 it runs, every fold, odd shapes, the Llama weights and graphs.
     ("ANYPREC_WR=2", X8_TESTS + " or m9_16 or cuda_graph or llama_shapes or chunk_tails"),
@@ -254,8 +265,8 @@ LUT_PAIR_TESTS = ("lut_m1_ring or (all_m_odd_shape and lut) or (llama_shapes and
 ], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl1", "pdl0", "pdlrule0", "pt0", "pt1b0",
         "pt2g3", "pt2g2c", "ptst", "xs1", "wide0", "eight0", "eightrule", "eightring", "eightringt",
         "eightpt", "eightpt3", "xb8", "xb3", "xbrule", "xboff", "lp0", "lprule", "lpall", "lpbits",
-        "lpwide", "mcall", "mcrule", "mc0", "mcring", "mcring2", "mcring4", "wring", "pairs0",
-        "pairs2", "pairsrule"])
+        "lpwide", "mcall", "mcrule", "mc0", "mcring", "mcring2", "mcring4", "ntwo", "ntwofree",
+        "ntwosums", "ntworule", "wring", "pairs0", "pairs2", "pairsrule"])
 # (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
@@ -275,6 +286,8 @@ def test_m1_kernel_switches(env, tests):
         expect = ["anyprec WR:"]
     elif extra.get("ANYPREC_MC3") == "2":
         expect = ["anyprec MC3:"]
+    elif extra.get("ANYPREC_NT2") in ("1", "2"):
+        expect = ["anyprec MC NT2:"]
     elif extra.get("ANYPREC_MT2_CAP") in ("1", "2"):
         expect = ["anyprec MC:"]
     elif "ANYPREC_LUT_PAIR" in extra:
@@ -291,6 +304,9 @@ def test_m1_kernel_switches(env, tests):
     if extra.get("ANYPREC_DECODE_XB") == "1":  # the rule: b = 6 alone, at M >= 9
         xb = [ln for ln in res.stderr.splitlines() if ln.startswith("anyprec XB:")]
         assert xb and all(" b=6 " in ln and " M=8 " not in ln for ln in xb), xb[:20]
+    if extra.get("ANYPREC_NT2") == "1":  # the rule: >= 10 n-tiles per SM (132 SMs)
+        nt = [ln for ln in res.stderr.splitlines() if ln.startswith("anyprec MC NT2:")]
+        assert nt and all(int(ln.split("N16=")[1].split()[0]) >= 1320 for ln in nt), nt[:20]
     if extra.get("ANYPREC_LUT_PIPE_BITS") == "0x10":  # the widths it leaves out never launch LP
         assert all(f"anyprec ring: b={b} lut=1" not in res.stderr for b in (2, 3)), \
             res.stderr[-2000:]

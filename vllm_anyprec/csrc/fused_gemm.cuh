@@ -257,7 +257,7 @@ constexpr size_t lut_pair_table_bytes() {
 // every warp's weights and metadata; a block barrier per chunk, no reduction; see launch_xb.
 template <typename T, int B, int MT, bool LUT, bool XS, int FOLD, bool M1, int ST, bool SK = false,
           bool PT = false, int MW = kMaxWarps, bool X8 = false, bool XB = false,
-          bool XA = false, bool NP = false, int WR = 0>
+          bool XA = false, bool NP = false, int WR = 0, int NT2 = 0>
 __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                                                 const uint4* __restrict__ qw,
                                                 const MetaWord<B>* __restrict__ meta,
@@ -280,6 +280,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                 "the LUT pair tables take the dynamic shared memory XS would use");
   static_assert(WR == 0 || (WR >= 2 && !kPipe && !XS && !LUT && !M1 && ANYPREC_META_AHEAD == 0),
                 "WR: the uniform register kernels, metadata at the chunk start");
+  static_assert(!NT2 || (!kPipe && !XS && !LUT && !M1 && WR == 0 && ANYPREC_META_AHEAD == 0),
+                "NT2: the uniform register kernels, metadata at the chunk start");
   static_assert(!SK || kPipe, "SK: the pipelined M1 kernel");
   static_assert(!PT || (kPipe && !SK), "PT: the pipelined M1 kernel, not stream-K");
   // PT (persistent tiles): block b runs n-tiles b, b + gridDim.x, ... one after another, its
@@ -289,7 +291,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   const int warp = threadIdx.x >> 5;
   const int nwarps = blockDim.x >> 5;
   const int g = lane >> 2, t = lane & 3;
-  const int ntile = XB ? blockIdx.x * nwarps + warp : blockIdx.x;  // XB: a tile per warp
+  // XB: a tile per warp; NT2: two tiles per block, ntile and ntile + 1 (see the NT2 loop)
+  const int ntile = XB ? blockIdx.x * nwarps + warp : NT2 ? 2 * blockIdx.x : blockIdx.x;
   const int n0 = ntile * kTileN;
   const int mbase = blockIdx.y * 8 * MT;
   // PDL (launch_decode): x may be written by the kernel before this one and y read by it, so
@@ -543,6 +546,10 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // (XA: the capped M = 9..16 kernel, which takes them at every b it runs at.)
   constexpr bool kSumXA = !LUT && !M1 && (XA || sum_xa_wins(B, MT));
   float sxa[kSumXA ? MT : 1][4] = {};
+  // NT2: tile B's output sums (the chunk math runs on acc, swapped with these around tile B's
+  // call; the group sums gacc / sx / sxa are zero at every chunk's end, a fold never straddling
+  // a chunk, so they need no second set).
+  float acc2[NT2 ? MT : 1][4] = {};
 #pragma unroll
   for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
@@ -572,7 +579,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // (LUT: no groups, and group_size is 0: no division, which a host build would trap on)
   const int G = LUT ? 1 : (K + group_size - 1) / group_size;
   const MetaWord<B>* mbase_ptr = meta + (size_t)ntile * 8 + g;
-  const int mstride = (SK || PT || XB ? n16 : gridDim.x) * 8;
+  const int mstride = (SK || PT || XB || NT2 ? n16 : gridDim.x) * 8;
   const int cpg = FOLD == 8 ? gsub >> 3 : 1;
   int gq = 0, gr = 0, dq = 0, dr = 0;  // FOLD = 8: the next chunk to load is gq * cpg + gr
   if constexpr (FOLD == 8 && !LUT) {
@@ -615,11 +622,22 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   };
 
   const uint4* qbase = qw + (size_t)ntile * C * B * 32 + lane;
+  // NT2: tile B = ntile + 1, if the weight has it (else tile A's words again, never stored)
+  const bool has2 = NT2 && ntile + 1 < n16;
+  const uint4* qbase2 = has2 ? qbase + (size_t)C * B * 32 : qbase;
+  const MetaWord<B>* mbase2 = mbase_ptr + (has2 ? 8 : 0);
   uint4 xc[kXChunk ? 8 : 1][MT];  // (not PIPE) x of the chunk, see kXChunk
   // The math of chunk cc: cw = its B plane vectors of this lane, mc = its folds' metadata, xa =
   // x[8 lane, 8 lane + 8) of the chunk (M1 sums); PIPE: xsm = the chunk's x in shared memory.
-  auto chunk = [&](const uint4 (&cw)[B], const MetaWord<B> (&mc)[kFolds], uint4 xa, int cc,
-                   const uint4* xsm) {
+  // role (a constant at every call, so that the inlined copies fold their branches; a generic
+  // lambda with an integral_constant crashed cicc 13.0): 0 the plain chunk; NT2 = 2's tile A
+  // (1: its folds' sums of x kept in ssum) and tile B (2: ssum taken instead of the sums' mma
+  // and shuffles).
+  static_assert(NT2 != 2 || kSumXA, "NT2 = 2 shares the sums of x as A");
+  constexpr int kSsumFolds = NT2 == 2 ? kFolds : 1;
+  float ssum[kSsumFolds][MT][2];
+  auto chunk_r = [&](const uint4 (&cw)[B], const MetaWord<B> (&mc)[kFolds], uint4 xa, int cc,
+                     const uint4* xsm, const int role) {
     float fsum[kSumMma ? kFolds : 1];
     if constexpr (kSumMma) {
       const uint32_t xa4[4] = {xa.x, xa.y, xa.z, xa.w};
@@ -656,10 +674,12 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
           }
         }
         if constexpr (kSumXA) {
+          if (role != 2) {
 #pragma unroll
-          for (int mt = 0; mt < MT; ++mt) {
-            const uint32_t xa4[4] = {xv[mt].x, xv[mt].y, xv[mt].z, xv[mt].w};
-            mma16816<T>(sxa[mt], xa4, Magic<T>::kOnes, Magic<T>::kOnes);
+            for (int mt = 0; mt < MT; ++mt) {
+              const uint32_t xa4[4] = {xv[mt].x, xv[mt].y, xv[mt].z, xv[mt].w};
+              mma16816<T>(sxa[mt], xa4, Magic<T>::kOnes, Magic<T>::kOnes);
+            }
           }
         }
 #pragma unroll
@@ -799,10 +819,20 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
               }
               if constexpr (kSumMma) s0 = s1 = fsum[q / kFoldSubs];  // (column 1: not stored)
               if constexpr (kSumXA) {
-                // columns 2t, 2t + 1 of tile mt = activation rows 2t, 2t + 1: lanes 8t, 8t + 4
-                const float v = sxa[mt][0] + sxa[mt][2];
-                s0 = __shfl_sync(0xFFFFFFFFu, v, 8 * t);
-                s1 = __shfl_sync(0xFFFFFFFFu, v, 8 * t + 4);
+                float (&sv)[2] = ssum[NT2 == 2 ? q / kFoldSubs : 0][mt];
+                if (role == 2) {
+                  s0 = sv[0];
+                  s1 = sv[1];
+                } else {
+                  // columns 2t, 2t + 1 of tile mt = activation rows 2t, 2t + 1: lanes 8t, 8t + 4
+                  const float v = sxa[mt][0] + sxa[mt][2];
+                  s0 = __shfl_sync(0xFFFFFFFFu, v, 8 * t);
+                  s1 = __shfl_sync(0xFFFFFFFFu, v, 8 * t + 4);
+                  if (role == 1) {
+                    sv[0] = s0;
+                    sv[1] = s1;
+                  }
+                }
               }
               acc[mt][0] = fold_acc<B, MT>(acc[mt][0], m.x, m.y, gs[0], s0);
               acc[mt][1] = fold_acc<B, MT>(acc[mt][1], m.x, m.y, gs[1], s1);
@@ -815,13 +845,19 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                   gacc[e][mt][j] = 0.f;
                   if constexpr (!kSumMma) sx[e][mt][j] = 0.f;
                 }
-                if constexpr (kSumXA) sxa[mt][j] = 0.f;
+                if constexpr (kSumXA) {
+                  if (role != 2) sxa[mt][j] = 0.f;
+                }
               }
             }
           }
         }
       }
     }
+  };
+  auto chunk = [&](const uint4 (&cw)[B], const MetaWord<B> (&mc)[kFolds], uint4 xa, int cc,
+                   const uint4* xsm) {
+    chunk_r(cw, mc, xa, cc, xsm, 0);
   };
 
   if constexpr (XB) {
@@ -892,6 +928,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   } else if constexpr (!kPipe) {
     uint4 cur[B], nxt[B];
     MetaWord<B> mcur[kFolds], mnxt[kFolds];
+    uint4 wb[NT2 ? B : 1];  // NT2: tile B's weights (see the NT2 loop)
+    MetaWord<B> mb[NT2 ? kFolds : 1];
     // (kXFull: `whole` = chunk cc lies inside K, so no load is checked)
     auto load_xc = [&](int cc, uint4 (&dst)[kXChunk ? 8 : 1][MT], bool whole) {
       if (kXFull && whole) {
@@ -913,6 +951,10 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 #pragma unroll
       for (int p = 0; p < B; ++p) cur[p] = ld_stream(qbase + ((size_t)c * B + p) * 32);
       if constexpr (kMetaAhead) load_meta(c, mcur);
+      if constexpr (NT2) {
+#pragma unroll
+        for (int p = 0; p < B; ++p) wb[p] = ld_stream(qbase2 + ((size_t)c * B + p) * 32);
+      }
     }
     // WR: this warp's weight ring in the dynamic shared memory, WR stages of one chunk's B x 512
     // bytes; chunk j of the warp (c = warp + j nwarps) goes to stage j % WR. Each lane copies
@@ -956,7 +998,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 #endif
     constexpr bool kSwap =
         ANYPREC_DECODE_SWAP == 2 ||
-        (ANYPREC_DECODE_SWAP != 0 && !M1 && !XA &&
+        (ANYPREC_DECODE_SWAP != 0 && !M1 && !XA && !NT2 &&
          (LUT ? MT <= 2 && B >= 6 : FOLD >= 2 && (MT == 1 ? B >= 4 : MT == 2 && B == 8)));
     // One chunk's trip: the loads of chunk cc + nwarps into nw / mn (double buffer in
     // registers: in flight during this chunk's math), then chunk cc's math from cw / mw.
@@ -982,7 +1024,48 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
     // crosses K, if it has it (the last chunk, C - 1, when K % 256 != 0), runs after them,
     // checked, so the loop keeps the register allocation of the check-free body.
     const int cend = kXFull ? K / kChunkK : C;
-    if constexpr (WR > 0) {
+    if constexpr (NT2) {
+      // NT2 (fused_gemm_mt2n2_kernel): each warp runs its chunks of both of the block's tiles,
+      // so one load of a chunk's x (8 KB per warp at M = 16) serves 32 rows of weights instead
+      // of 16. Each tile's weights have one register buffer, and the two take turns as the
+      // double buffer: tile A's next chunk is loaded right after A's math and lands during B's,
+      // B's during the next chunk's x loads and A's math.
+      auto trip2 = [&](int cc, bool whole) {
+        const int cn = cc + nwarps;
+#pragma unroll
+        for (int f = 0; f < kFolds; ++f) mb[f] = mbase2[group_of(cc, f) * mstride];
+        load_meta(cc, mcur);  // (after tile B's: it steps FOLD = 8's group counter)
+        if constexpr (kXChunk) load_xc(cc, xc, whole);
+        chunk_r(cur, mcur, make_uint4(0, 0, 0, 0), cc, nullptr,
+                NT2 == 2 ? 1 : 0);
+        if (cn < C) {
+#pragma unroll
+          for (int p = 0; p < B; ++p) cur[p] = ld_stream(qbase + ((size_t)cn * B + p) * 32);
+        }
+        auto swap_acc = [&]() {
+#pragma unroll
+          for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+            for (int j = 0; j < 4; ++j) {
+              const float v = acc[mt][j];
+              acc[mt][j] = acc2[mt][j];
+              acc2[mt][j] = v;
+            }
+        };
+        swap_acc();
+        chunk_r(wb, mb, make_uint4(0, 0, 0, 0), cc, nullptr,
+                NT2 == 2 ? 2 : 0);
+        swap_acc();
+        if (cn < C) {
+#pragma unroll
+          for (int p = 0; p < B; ++p) wb[p] = ld_stream(qbase2 + ((size_t)cn * B + p) * 32);
+        }
+      };
+      for (; c < cend; c += nwarps) trip2(c, kXFull);
+      if constexpr (kXFull) {
+        if (c < C) trip2(c, false);  // the chunk that crosses K, checked
+      }
+    } else if constexpr (WR > 0) {
       // Weight ring (MC3, see fused_gemm_mt2cap3_kernel): WR - 1 chunks' weights in flight per
       // warp during each chunk's math, in shared memory instead of registers (the register
       // double buffer above holds one, and its copy waits at each trip's end for the loads
@@ -1326,6 +1409,24 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       const int m = mbase + mt * 8 + 2 * (l & 3) + (j & 1);
       if (n < N && m < M) y[(size_t)m * N + n] = from_float<T>(v);
     }
+    if constexpr (NT2) {  // tile B's the same way, once every thread has read tile A's
+      __syncthreads();
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+        for (int j = 0; j < 4; ++j) red[warp][mt * 4 + j][lane] = acc2[mt][j];
+      __syncthreads();
+      if (has2) {
+        for (int e = threadIdx.x; e < MT * 4 * 32; e += blockDim.x) {
+          const int l = e & 31, mj = e >> 5, mt = mj >> 2, j = mj & 3;
+          float v = 0.f;
+          for (int wi = 0; wi < nwarps; ++wi) v += red[wi][mj][l];
+          const int n = n0 + kTileN + (l >> 2) + 8 * (j >> 1);
+          const int m = mbase + mt * 8 + 2 * (l & 3) + (j & 1);
+          if (n < N && m < M) y[(size_t)m * N + n] = from_float<T>(v);
+        }
+      }
+    }
   }
 }
 
@@ -1397,6 +1498,25 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 2)
                              T* __restrict__ y, int M, int N, int K, int C, int group_size) {
   fused_gemm_body<T, B, 2, false, false, FOLD, false, 0, false, false, kMaxWarps, false, false,
                   true>(x, qw, meta, lut, y, M, N, K, C, group_size);
+}
+
+// NT2 (ANYPREC_NT2, off by default; an experiment of session 56): MC with two n-tiles per
+// block (grid N16 / 2), each warp running its chunks of both tiles, so that one load of a
+// chunk's x serves 32 rows of weights (see the NT2 loop in the body). Session 55 found MC at
+// M = 16 paced by x: 8 KB of x per warp per chunk against 2 KB of weights. The second tile
+// costs its output sums and metadata in registers (its weights take the double buffer's place):
+// ptxas takes 240-255 registers uncapped (b = 3, 4), and at g128 / whole-chunk groups fits 168
+// without spills (12 warps per SM), while 152 spills up to 164 bytes and 128 over 500 (at
+// g32 / g64 / irregular groups 168 spills 96-216 bytes: those run uncapped). REGS: 168 or 255
+// (no cap; 8 warps per SM), by ANYPREC_NT2_REGS at run time. NT: 1, or 2 = tile B takes tile
+// A's sums of x per fold instead of their mma and shuffles (ANYPREC_NT2_SUMS=1, at 168).
+template <typename T, int B, int FOLD, int REGS, int NT = 1>
+__global__ void __maxnreg__(REGS)
+    fused_gemm_mt2n2_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                            const MetaWord<B>* __restrict__ meta, const T* __restrict__ lut,
+                            T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+  fused_gemm_body<T, B, 2, false, false, FOLD, false, 0, false, false, kMaxWarps, false, false,
+                  true, false, 0, NT>(x, qw, meta, lut, y, M, N, K, C, group_size);
 }
 
 // MC3 (ANYPREC_MC3, off by default; an experiment of session 55): MC with its weights through
@@ -1755,6 +1875,38 @@ inline int mc3_mode() {
 inline int mc3_stages() {
   static const int st = env_int("ANYPREC_MC3_STAGES", 3);
   return st;
+}
+// NT2 (fused_gemm_mt2n2_kernel) in place of MC, on half the blocks, its warps per block planned
+// again by the wave model: ANYPREC_NT2=0 never, 1 by nt2_takes (default), 2 wherever MC runs
+// (read once).
+inline int nt2_mode() {
+  static const int mode = env_int("ANYPREC_NT2", 1);
+  return mode;
+}
+// NT2's rule (ANYPREC_NT2=1): the widths of ANYPREC_NT2_BITS (a mask, bit b; default b = 3, 4),
+// the activation types of ANYPREC_NT2_DTYPES (1 fp16, 2 bf16; default fp16), on weights of at
+// least ANYPREC_NT2_MIN_TILES n-tiles per SM (default 10; (4096, 28672) has 13.6 on 132 SMs).
+template <typename T, int B>
+bool nt2_takes(int n16, int sms) {
+  static const int bits = env_int("ANYPREC_NT2_BITS", 0x18);
+  static const int dtypes = env_int("ANYPREC_NT2_DTYPES", 1);
+  static const int min_tiles = env_int("ANYPREC_NT2_MIN_TILES", 10);
+  constexpr int kDtype = std::is_same_v<T, __half> ? 1 : 2;
+  return ((bits >> B) & 1) && (dtypes & kDtype) && (long long)n16 >= (long long)min_tiles * sms;
+}
+// Its register cap (ANYPREC_NT2_REGS: 168, 184, 192, 200 or 255 = none; groups of 128 and whole
+// chunks, the others always 255) and whether tile B takes tile A's sums of x (ANYPREC_NT2_SUMS=1;
+// those groups only); by default per width: b = 3 168 with the sums shared, b = 4 255 without
+// (read once).
+template <int B>
+int nt2_regs() {
+  static const int regs = env_int("ANYPREC_NT2_REGS", B == 3 ? 168 : 255);
+  return regs;
+}
+template <int B>
+bool nt2_sums() {
+  static const bool on = env_int("ANYPREC_NT2_SUMS", B == 3 ? 1 : 0) != 0;
+  return on;
 }
 inline bool mt2_cap_wins(long long cost, int nw, long long cost_cap, int nw_cap, bool any_warps) {
   return cost_cap >= 0 && (cost < 0 || (cost_cap < cost && (any_warps || nw_cap >= nw)));
@@ -2236,6 +2388,16 @@ constexpr auto mt2_capped_kernel() {
   }
 }
 
+// NT2's instance with the register cap regs (see nt2_regs; FOLD 4, 8).
+template <typename T, int B, int FOLD, int NT>
+constexpr auto nt2_kernel_for(int regs) {
+  return regs == 184   ? fused_gemm_mt2n2_kernel<T, B, FOLD, 184, NT>
+         : regs == 192 ? fused_gemm_mt2n2_kernel<T, B, FOLD, 192, NT>
+         : regs == 200 ? fused_gemm_mt2n2_kernel<T, B, FOLD, 200, NT>
+         : regs == 255 ? fused_gemm_mt2n2_kernel<T, B, FOLD, 255, NT>
+                       : fused_gemm_mt2n2_kernel<T, B, FOLD, 168, NT>;
+}
+
 // Picks the kernel (XS, M1 or plain) and its warps per block (the K split), then launches.
 template <typename T, int B, int MT, bool LUT, int FOLD>
 cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
@@ -2412,6 +2574,30 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     if (LUT && nwarps < lut_min_warps) nwarps = lut_min_warps;
     nwarps = nwarps < 1 ? 1 : nwarps;
   }
+  // NT2 where its rule takes it or where asked (ANYPREC_NT2): MC with two n-tiles per block.
+  bool nt2 = false;
+  if constexpr (kHasMc && B <= 4) {
+    const int nt2m = nt2_mode();
+    if (mc && pipe_warp_bytes == 0 &&
+        (nt2m == 2 || (nt2m == 1 && nt2_takes<T, B>(a.N16, device_info(dev).sms)))) {
+      int slot = 0;  // the instance's residency cache: its index in kNt2Regs, + 5 with sums
+      kernel = fused_gemm_mt2n2_kernel<T, B, FOLD, 255>;
+      if constexpr (mt2_reg_folds(FOLD)) {
+        const int r = nt2_regs<B>();
+        const bool sums = nt2_sums<B>();
+        slot = (r == 168 ? 0 : r == 184 ? 1 : r == 192 ? 2 : r == 200 ? 3 : 4) + 5 * sums;
+        kernel = sums ? nt2_kernel_for<T, B, FOLD, 2>(r) : nt2_kernel_for<T, B, FOLD, 1>(r);
+      } else {
+        slot = 4;
+      }
+      nt2 = true;
+      grid.x = (a.N16 + 1) / 2;
+      if (forced <= 0 && use_wave_model<MT, LUT>(a, false)) {
+        static int occ_nt2[10][64][kMaxWarps + 1] = {};
+        nwarps = wave_warps(kernel, dev, (int)(grid.x * grid.y), a.C, occ_nt2[slot]);
+      }
+    }
+  }
   // WR where asked (ANYPREC_WR=2): the plain uniform register kernel at M >= 2 (not MC, X8, XB,
   // which returned above, M1 or XS) through the weight ring, its warps planned again where the
   // wave model plans.
@@ -2445,7 +2631,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
   static const bool mc_debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
   if (mc_debug && mc) {  // (MC3: MC with the weight ring, pipe_warp_bytes per warp)
     std::fprintf(stderr, "anyprec MC%s: b=%d fold=%d M=%d N16=%d C=%d warps=%d\n",
-                 pipe_warp_bytes ? "3" : "", B, FOLD, a.M, a.N16, a.C, nwarps);
+                 pipe_warp_bytes ? "3" : nt2 ? " NT2" : "", B, FOLD, a.M, a.N16, a.C, nwarps);
   }
   const size_t smem = xs ? xs_bytes : ptab + nwarps * pipe_warp_bytes;
   // LUT: not a grid that an early start would pack onto too few SMs (pdl_grid_ok). Uniform
