@@ -458,11 +458,14 @@ SWITCHES = {
     "nt2sums": ("ANYPREC_MT2_CAP=2 ANYPREC_NT2=2 ANYPREC_NT2_SUMS=1 ANYPREC_NT2_REGS=168", 4,
                 "uniform", (203, 1056, 128), [9, 16],
                 "fused_gemm_mt2n2_kernel<__half, 4, 4, 168, 2>"),
-    # NT2's rule (ANYPREC_NT2=1): fp16 alone, at least 10 n-tiles per SM: this weight's 13 on
-    # one emulated SM take it (b = 4's default: uncapped, its own sums), on 2 SMs they do not.
-    "nt2rule": ("ANYPREC_MT2_CAP=2 ANYPREC_NT2=1 SIMT_SMS=1", 4, "uniform", (203, 1056, 128),
-                [16], "fused_gemm_mt2n2_kernel<__half, 4, 4, 255, 1>"),
-    "nt2rulesms": ("ANYPREC_MT2_CAP=2 ANYPREC_NT2=1 SIMT_SMS=2", 4, "uniform", (203, 1056, 128),
+    # NT2's rule (ANYPREC_NT2=1, the default): at least 6 n-tiles per SM: this weight's 13 on
+    # 2 emulated SMs take it (the defaults: uncapped, the sums shared), on 3 SMs they do not;
+    # fp16 alone with ANYPREC_NT2_DTYPES=1.
+    "nt2rule": ("ANYPREC_MT2_CAP=2 SIMT_SMS=2", 4, "uniform", (203, 1056, 128),
+                [16], "fused_gemm_mt2n2_kernel<__half, 4, 4, 255, 2>"),
+    "nt2rulefp16": ("ANYPREC_MT2_CAP=2 SIMT_SMS=2 ANYPREC_NT2_DTYPES=1", 3, "uniform",
+                    (203, 1056, 128), [9], "fused_gemm_mt2n2_kernel<__half, 3, 4, 255, 2>"),
+    "nt2rulesms": ("ANYPREC_MT2_CAP=2 SIMT_SMS=3", 4, "uniform", (203, 1056, 128),
                    [16], "fused_gemm_mt2cap_kernel<"),
     "nt2g64": ("ANYPREC_MT2_CAP=2 ANYPREC_NT2=2 ANYPREC_DECODE_WARPS=3", 4, "uniform",
                (203, 1056, 64), [9, 16], "fused_gemm_mt2n2_kernel<__half, 4, 2, 255, 1>"),
@@ -506,7 +509,9 @@ def test_decode_kernel_switches(builds, name):
         assert not any("m1pt" in s for s in seen), seen
     if name in ("xbrulem8", "xbrule5", "xbrule7", "xbrulesms"):
         assert not any("_xb_" in s for s in seen), seen
-    if name == "nt2rule":  # (bf16 stays on MC)
+    if name == "nt2rule":  # both dtypes
+        assert any("mt2n2_kernel<__nv_bfloat16" in s for s in seen), seen
+    if name == "nt2rulefp16":  # (bf16 stays on MC)
         assert not any("mt2n2_kernel<__nv_bfloat16" in s for s in seen), seen
     if name == "nt2rulesms":
         assert not any("mt2n2" in s for s in seen), seen

@@ -12,7 +12,8 @@
 // body); on weights with many n-tiles, uniform, its persistent form (PT: each block runs several
 // n-tiles one after another, see launch_pt).
 // At M = 2..4 (uniform: b = 2, and b >= 6 on wide weights) the same ring carries the M rows of x
-// (X8, see launch_x8).
+// (X8, see launch_x8). At M = 9..16 (uniform b = 3, 4) on weights with many n-tiles a block owns
+// two n-tiles instead, so that each load of x serves both (NT2, see nt2_takes).
 //
 // Uniform scheme: the A values are the codes plus a constant C (the magic offset), never scaled
 // per element: sum_k s (q - z) x = s * sum (q + C) x - s (z + C) * sum x, per group. sum x comes
@@ -1884,28 +1885,36 @@ inline int nt2_mode() {
   return mode;
 }
 // NT2's rule (ANYPREC_NT2=1): the widths of ANYPREC_NT2_BITS (a mask, bit b; default b = 3, 4),
-// the activation types of ANYPREC_NT2_DTYPES (1 fp16, 2 bf16; default fp16), on weights of at
-// least ANYPREC_NT2_MIN_TILES n-tiles per SM (default 10; (4096, 28672) has 13.6 on 132 SMs).
+// the activation types of ANYPREC_NT2_DTYPES (1 fp16, 2 bf16; default both), on weights of at
+// least ANYPREC_NT2_MIN_TILES n-tiles per SM (default 6). Measured on the H100 (session 56,
+// benchmarks/experiments/nt2_s56/, two passes, against MC): uncapped with the sums shared, 1.06-
+// 1.15x at b = 3, 4 fp16 and 1.01-1.05x bf16 on (4096, 28672) (13.6 n-tiles per SM; b = 4 M = 16
+// fp16 27.6 -> 25.6 us) and (4096, 14336) (6.8). On the weights of 1.9-2.9 per SM ((4096, 6144),
+// (4096, 4096), (14336, 4096)) the three forms the first call timed (168 registers with its own
+// sums or the shared ones, uncapped with its own) took 0.68-1.02x (half the blocks leave too
+// few warps); the threshold sits between the two measured sides.
 template <typename T, int B>
 bool nt2_takes(int n16, int sms) {
   static const int bits = env_int("ANYPREC_NT2_BITS", 0x18);
-  static const int dtypes = env_int("ANYPREC_NT2_DTYPES", 1);
-  static const int min_tiles = env_int("ANYPREC_NT2_MIN_TILES", 10);
+  static const int dtypes = env_int("ANYPREC_NT2_DTYPES", 3);
+  static const int min_tiles = env_int("ANYPREC_NT2_MIN_TILES", 6);
   constexpr int kDtype = std::is_same_v<T, __half> ? 1 : 2;
   return ((bits >> B) & 1) && (dtypes & kDtype) && (long long)n16 >= (long long)min_tiles * sms;
 }
-// Its register cap (ANYPREC_NT2_REGS: 168, 184, 192, 200 or 255 = none; groups of 128 and whole
-// chunks, the others always 255) and whether tile B takes tile A's sums of x (ANYPREC_NT2_SUMS=1;
-// those groups only); by default per width: b = 3 168 with the sums shared, b = 4 255 without
-// (read once).
+// Its register cap (ANYPREC_NT2_REGS: 168, 184, 192, 200 or 255 = none, the default; groups of
+// 128 and whole chunks, the others always 255) and whether tile B takes tile A's sums of x
+// (ANYPREC_NT2_SUMS=1, the default; those groups only) (read once). Session 56 on the two
+// weights above: no cap with the shared sums best or within 2% of the best cap everywhere but
+// b = 3 on (4096, 14336) (168: 12.6 against 13.4 us at M = 9), and its own sums lost 13-17% at
+// b = 3 (the spills and the second set of x sums' mma).
 template <int B>
 int nt2_regs() {
-  static const int regs = env_int("ANYPREC_NT2_REGS", B == 3 ? 168 : 255);
+  static const int regs = env_int("ANYPREC_NT2_REGS", 255);
   return regs;
 }
 template <int B>
 bool nt2_sums() {
-  static const bool on = env_int("ANYPREC_NT2_SUMS", B == 3 ? 1 : 0) != 0;
+  static const bool on = env_int("ANYPREC_NT2_SUMS", 1) != 0;
   return on;
 }
 inline bool mt2_cap_wins(long long cost, int nw, long long cost_cap, int nw_cap, bool any_warps) {
