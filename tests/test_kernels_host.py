@@ -449,12 +449,13 @@ SWITCHES = {
     # NT2 (ANYPREC_NT2=2: MC with two n-tiles per block): 13 n-tiles (the last block has no
     # second tile), the chunk that crosses K, groups of 128, 168 registers; whole-chunk groups
     # (FOLD 8's group counter stepped once per chunk for both tiles) on 12 n-tiles with ragged
-    # rows, 2 warps per block, b = 3's default (168, tile B on tile A's sums of x); groups of 64
-    # (uncapped: 168 registers spill there) in 3-warp blocks; the shared sums at b = 4.
-    "nt2": ("ANYPREC_MT2_CAP=2 ANYPREC_NT2=2 ANYPREC_NT2_REGS=168", 4, "uniform",
-            (203, 1056, 128), [9, 12, 16], "fused_gemm_mt2n2_kernel<__half, 4, 4, 168, 1>"),
+    # rows, 2 warps per block, the defaults (uncapped, tile B on tile A's sums of x); groups of
+    # 64 (always uncapped: 168 registers spill there) in 3-warp blocks; the shared sums at 168.
+    "nt2": ("ANYPREC_MT2_CAP=2 ANYPREC_NT2=2 ANYPREC_NT2_REGS=168 ANYPREC_NT2_SUMS=0", 4,
+            "uniform", (203, 1056, 128), [9, 12, 16],
+            "fused_gemm_mt2n2_kernel<__half, 4, 4, 168, 1>"),
     "nt2g256": ("ANYPREC_MT2_CAP=2 ANYPREC_NT2=2 ANYPREC_DECODE_WARPS=2", 3, "uniform",
-                (190, 1056, 256), [10, 16], "fused_gemm_mt2n2_kernel<__half, 3, 8, 168, 2>"),
+                (190, 1056, 256), [10, 16], "fused_gemm_mt2n2_kernel<__half, 3, 8, 255, 2>"),
     "nt2sums": ("ANYPREC_MT2_CAP=2 ANYPREC_NT2=2 ANYPREC_NT2_SUMS=1 ANYPREC_NT2_REGS=168", 4,
                 "uniform", (203, 1056, 128), [9, 16],
                 "fused_gemm_mt2n2_kernel<__half, 4, 4, 168, 2>"),
