@@ -1037,8 +1037,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         for (int f = 0; f < kFolds; ++f) mb[f] = mbase2[group_of(cc, f) * mstride];
         load_meta(cc, mcur);  // (after tile B's: it steps FOLD = 8's group counter)
         if constexpr (kXChunk) load_xc(cc, xc, whole);
-        chunk_r(cur, mcur, make_uint4(0, 0, 0, 0), cc, nullptr,
-                NT2 == 2 ? 1 : 0);
+        chunk_r(cur, mcur, make_uint4(0, 0, 0, 0), cc, nullptr, NT2 == 2 ? 1 : 0);
         if (cn < C) {
 #pragma unroll
           for (int p = 0; p < B; ++p) cur[p] = ld_stream(qbase + ((size_t)cn * B + p) * 32);
@@ -1054,8 +1053,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
             }
         };
         swap_acc();
-        chunk_r(wb, mb, make_uint4(0, 0, 0, 0), cc, nullptr,
-                NT2 == 2 ? 2 : 0);
+        chunk_r(wb, mb, make_uint4(0, 0, 0, 0), cc, nullptr, NT2 == 2 ? 2 : 0);
         swap_acc();
         if (cn < C) {
 #pragma unroll
@@ -1501,16 +1499,17 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 2)
                   true>(x, qw, meta, lut, y, M, N, K, C, group_size);
 }
 
-// NT2 (ANYPREC_NT2, off by default; an experiment of session 56): MC with two n-tiles per
-// block (grid N16 / 2), each warp running its chunks of both tiles, so that one load of a
-// chunk's x serves 32 rows of weights (see the NT2 loop in the body). Session 55 found MC at
-// M = 16 paced by x: 8 KB of x per warp per chunk against 2 KB of weights. The second tile
-// costs its output sums and metadata in registers (its weights take the double buffer's place):
-// ptxas takes 240-255 registers uncapped (b = 3, 4), and at g128 / whole-chunk groups fits 168
-// without spills (12 warps per SM), while 152 spills up to 164 bytes and 128 over 500 (at
-// g32 / g64 / irregular groups 168 spills 96-216 bytes: those run uncapped). REGS: 168 or 255
-// (no cap; 8 warps per SM), by ANYPREC_NT2_REGS at run time. NT: 1, or 2 = tile B takes tile
-// A's sums of x per fold instead of their mma and shuffles (ANYPREC_NT2_SUMS=1, at 168).
+// NT2 (session 56; on by a rule, nt2_takes): MC with two n-tiles per block (grid N16 / 2), each
+// warp running its chunks of both tiles, so that one load of a chunk's x serves 32 rows of
+// weights (see the NT2 loop in the body). Session 55 found MC at M = 16 paced by x: 8 KB of x
+// per warp per chunk against 2 KB of weights; without x loads MC took 14-25% less time. The
+// second tile costs its output sums and metadata in registers (its weights take the double
+// buffer's place): ptxas takes 172-255 registers uncapped (b = 3, 4), and at g128 fits 168
+// without spills at b = 4 (12 warps per SM), while 152 spills up to 164 bytes and 128 over 500
+// (at g32 / g64 / irregular groups 168 spills 96-216 bytes: those run uncapped). REGS: 168,
+// 184, 192, 200 or 255 (no cap; 8 warps per SM at b = 4), by ANYPREC_NT2_REGS at run time. NT:
+// 1, or 2 = tile B takes tile A's sums of x per fold instead of their mma and shuffles
+// (ANYPREC_NT2_SUMS).
 template <typename T, int B, int FOLD, int REGS, int NT = 1>
 __global__ void __maxnreg__(REGS)
     fused_gemm_mt2n2_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
@@ -1907,13 +1906,11 @@ bool nt2_takes(int n16, int sms) {
 // weights above: no cap with the shared sums best or within 2% of the best cap everywhere but
 // b = 3 on (4096, 14336) (168: 12.6 against 13.4 us at M = 9), and its own sums lost 13-17% at
 // b = 3 (the spills and the second set of x sums' mma).
-template <int B>
-int nt2_regs() {
+inline int nt2_regs() {
   static const int regs = env_int("ANYPREC_NT2_REGS", 255);
   return regs;
 }
-template <int B>
-bool nt2_sums() {
+inline bool nt2_sums() {
   static const bool on = env_int("ANYPREC_NT2_SUMS", 1) != 0;
   return on;
 }
@@ -2589,11 +2586,11 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     const int nt2m = nt2_mode();
     if (mc && pipe_warp_bytes == 0 &&
         (nt2m == 2 || (nt2m == 1 && nt2_takes<T, B>(a.N16, device_info(dev).sms)))) {
-      int slot = 0;  // the instance's residency cache: its index in kNt2Regs, + 5 with sums
+      int slot = 0;  // the instance's residency cache: 0..4 by its cap (as listed), + 5 with sums
       kernel = fused_gemm_mt2n2_kernel<T, B, FOLD, 255>;
       if constexpr (mt2_reg_folds(FOLD)) {
-        const int r = nt2_regs<B>();
-        const bool sums = nt2_sums<B>();
+        const int r = nt2_regs();
+        const bool sums = nt2_sums();
         slot = (r == 168 ? 0 : r == 184 ? 1 : r == 192 ? 2 : r == 200 ? 3 : 4) + 5 * sums;
         kernel = sums ? nt2_kernel_for<T, B, FOLD, 2>(r) : nt2_kernel_for<T, B, FOLD, 1>(r);
       } else {
