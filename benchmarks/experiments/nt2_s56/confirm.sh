@@ -4,8 +4,9 @@
 # (ANYPREC_NT2=0), uniform b = 3, 4, M = 9, 12, 16 on the four Llama-3-8B weights and
 # (4096, 14336) (CONFIRM_MS, CONFIRM_SHAPES), two alternating passes; then the GPU tests: the
 # NT2 switch runs (ntwo, ntwofree, ntwosums, ntworule) and the default's M = 9..16 tests
-# (m9_16, mt2_cap_rule, the Llama weights, graphs). OUT: build.log, confirm.tgz (R/table_rule.txt, R/ratios_rule.txt,
-# R/launches.txt), runs.tgz, tests_switch.log, tests_default.log. ~6 min with the build.
+# (m9_16, mt2_cap_rule, the Llama weights, graphs). OUT: build.log, confirm.tgz
+# (R/table_rule.txt, R/ratios_rule.txt, R/launches.txt), runs.tgz, tests_switch.log,
+# tests_default.log. ~6 min with the build.
 # Usage: OUT=$OUT bash benchmarks/experiments/nt2_s56/confirm.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
