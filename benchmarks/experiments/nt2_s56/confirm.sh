@@ -6,7 +6,8 @@
 # NT2 switch runs (ntwo, ntwofree, ntwosums, ntworule) and the default's M = 9..16 tests
 # (m9_16, mt2_cap_rule, the Llama weights, graphs). OUT: build.log, confirm.tgz
 # (R/table_rule.txt, R/ratios_rule.txt, R/launches.txt), runs.tgz, tests_switch.log,
-# tests_default.log. ~6 min with the build.
+# tests_default.log (DEFAULT_TESTS=0: not run; ntworule covers the Llama weights and
+# mt2_cap_rule under the default). ~6 min with the build.
 # Usage: OUT=$OUT bash benchmarks/experiments/nt2_s56/confirm.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
@@ -23,6 +24,7 @@ cat "$R/launches.txt"
 ab_pack
 echo "A/B done at $(( $(date +%s) - AB_START )) s"
 ab_pytest "$OUT/tests_switch.log" "${TEST_SECS:-150}" tests/gpu/test_cuda_kernels.py -k "ntwo"
-ab_pytest "$OUT/tests_default.log" "${TEST_SECS:-150}" tests/gpu/test_cuda_kernels.py \
+[ "${DEFAULT_TESTS:-1}" = 0 ] || ab_pytest "$OUT/tests_default.log" "${TEST_SECS:-150}" \
+  tests/gpu/test_cuda_kernels.py \
   -k "(m9_16 or mt2_cap_rule or llama_shapes or cuda_graph) and not m1_kernel_switches"
 echo "all done at $(( $(date +%s) - AB_START )) s"
