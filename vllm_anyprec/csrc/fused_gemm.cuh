@@ -1394,37 +1394,28 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
           acc[mt][j] = gacc[0][mt][j] + (kSets == 2 ? gacc[kSets - 1][mt][j] : 0.f);
     }
 
-    // Block reduction over the warps' K slices.
-#pragma unroll
-    for (int mt = 0; mt < MT; ++mt)
-#pragma unroll
-      for (int j = 0; j < 4; ++j) red[warp][mt * 4 + j][lane] = acc[mt][j];
-    __syncthreads();
-    for (int e = threadIdx.x; e < MT * 4 * 32; e += blockDim.x) {
-      const int l = e & 31, mj = e >> 5, mt = mj >> 2, j = mj & 3;
-      float v = 0.f;
-      for (int wi = 0; wi < nwarps; ++wi) v += red[wi][mj][l];
-      const int n = n0 + (l >> 2) + 8 * (j >> 1);
-      const int m = mbase + mt * 8 + 2 * (l & 3) + (j & 1);
-      if (n < N && m < M) y[(size_t)m * N + n] = from_float<T>(v);
-    }
-    if constexpr (NT2) {  // tile B's the same way, once every thread has read tile A's
-      __syncthreads();
+    // Block reduction over the warps' K slices: the sums of tile rows n00.. (NT2: each tile's in
+    // turn, the second after every thread has read the first's).
+    auto reduce_store = [&](const float (&sums)[MT][4], int n00, bool store) {
 #pragma unroll
       for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
-        for (int j = 0; j < 4; ++j) red[warp][mt * 4 + j][lane] = acc2[mt][j];
+        for (int j = 0; j < 4; ++j) red[warp][mt * 4 + j][lane] = sums[mt][j];
       __syncthreads();
-      if (has2) {
-        for (int e = threadIdx.x; e < MT * 4 * 32; e += blockDim.x) {
-          const int l = e & 31, mj = e >> 5, mt = mj >> 2, j = mj & 3;
-          float v = 0.f;
-          for (int wi = 0; wi < nwarps; ++wi) v += red[wi][mj][l];
-          const int n = n0 + kTileN + (l >> 2) + 8 * (j >> 1);
-          const int m = mbase + mt * 8 + 2 * (l & 3) + (j & 1);
-          if (n < N && m < M) y[(size_t)m * N + n] = from_float<T>(v);
-        }
+      if (!store) return;
+      for (int e = threadIdx.x; e < MT * 4 * 32; e += blockDim.x) {
+        const int l = e & 31, mj = e >> 5, mt = mj >> 2, j = mj & 3;
+        float v = 0.f;
+        for (int wi = 0; wi < nwarps; ++wi) v += red[wi][mj][l];
+        const int n = n00 + (l >> 2) + 8 * (j >> 1);
+        const int m = mbase + mt * 8 + 2 * (l & 3) + (j & 1);
+        if (n < N && m < M) y[(size_t)m * N + n] = from_float<T>(v);
       }
+    };
+    reduce_store(acc, n0, true);
+    if constexpr (NT2) {
+      __syncthreads();
+      reduce_store(acc2, n0 + kTileN, has2);
     }
   }
 }
@@ -2394,14 +2385,18 @@ constexpr auto mt2_capped_kernel() {
   }
 }
 
-// NT2's instance with the register cap regs (see nt2_regs; FOLD 4, 8).
+// NT2's register caps (see nt2_regs; FOLD 4, 8): the index of a cap (an unknown one: 255's),
+// and the instance of the cap at that index.
+inline int nt2_cap_index(int regs) {
+  return regs == 168 ? 0 : regs == 184 ? 1 : regs == 192 ? 2 : regs == 200 ? 3 : 4;
+}
 template <typename T, int B, int FOLD, int NT>
-constexpr auto nt2_kernel_for(int regs) {
-  return regs == 184   ? fused_gemm_mt2n2_kernel<T, B, FOLD, 184, NT>
-         : regs == 192 ? fused_gemm_mt2n2_kernel<T, B, FOLD, 192, NT>
-         : regs == 200 ? fused_gemm_mt2n2_kernel<T, B, FOLD, 200, NT>
-         : regs == 255 ? fused_gemm_mt2n2_kernel<T, B, FOLD, 255, NT>
-                       : fused_gemm_mt2n2_kernel<T, B, FOLD, 168, NT>;
+constexpr auto nt2_kernel_for(int cap) {
+  return cap == 0   ? fused_gemm_mt2n2_kernel<T, B, FOLD, 168, NT>
+         : cap == 1 ? fused_gemm_mt2n2_kernel<T, B, FOLD, 184, NT>
+         : cap == 2 ? fused_gemm_mt2n2_kernel<T, B, FOLD, 192, NT>
+         : cap == 3 ? fused_gemm_mt2n2_kernel<T, B, FOLD, 200, NT>
+                    : fused_gemm_mt2n2_kernel<T, B, FOLD, 255, NT>;
 }
 
 // Picks the kernel (XS, M1 or plain) and its warps per block (the K split), then launches.
@@ -2586,15 +2581,13 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     const int nt2m = nt2_mode();
     if (mc && pipe_warp_bytes == 0 &&
         (nt2m == 2 || (nt2m == 1 && nt2_takes<T, B>(a.N16, device_info(dev).sms)))) {
-      int slot = 0;  // the instance's residency cache: 0..4 by its cap (as listed), + 5 with sums
+      int slot = 4;  // the instance's residency cache: its cap's index, + 5 with the sums shared
       kernel = fused_gemm_mt2n2_kernel<T, B, FOLD, 255>;
       if constexpr (mt2_reg_folds(FOLD)) {
-        const int r = nt2_regs();
+        const int cap = nt2_cap_index(nt2_regs());
         const bool sums = nt2_sums();
-        slot = (r == 168 ? 0 : r == 184 ? 1 : r == 192 ? 2 : r == 200 ? 3 : 4) + 5 * sums;
-        kernel = sums ? nt2_kernel_for<T, B, FOLD, 2>(r) : nt2_kernel_for<T, B, FOLD, 1>(r);
-      } else {
-        slot = 4;
+        slot = cap + 5 * sums;
+        kernel = sums ? nt2_kernel_for<T, B, FOLD, 2>(cap) : nt2_kernel_for<T, B, FOLD, 1>(cap);
       }
       nt2 = true;
       grid.x = (a.N16 + 1) / 2;

@@ -17,9 +17,7 @@ echo "built in $(( $(date +%s) - AB_START )) s"
 AB_SET=rule ab_switch_passes "base ANYPREC_NT2=0 ANYPREC_PT_DEBUG=1" "rule ANYPREC_PT_DEBUG=1" \
   -- --schemes uniform --bits 3,4 --ms "${CONFIRM_MS:-9,12,16}" \
   --shapes "${CONFIRM_SHAPES:-4096x28672,4096x14336,14336x4096,4096x6144,4096x4096}"
-for v in "$RUNS"/rule1.log; do
-  grep -h "anyprec MC" "$v" | sed 's/ M=[0-9]*//' | sort | uniq -c
-done > "$R/launches.txt"
+grep -h "anyprec MC" "$RUNS/rule1.log" | sed 's/ M=[0-9]*//' | sort | uniq -c > "$R/launches.txt"
 cat "$R/launches.txt"
 ab_pack
 echo "A/B done at $(( $(date +%s) - AB_START )) s"
