@@ -1394,28 +1394,37 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
           acc[mt][j] = gacc[0][mt][j] + (kSets == 2 ? gacc[kSets - 1][mt][j] : 0.f);
     }
 
-    // Block reduction over the warps' K slices: the sums of tile rows n00.. (NT2: each tile's in
-    // turn, the second after every thread has read the first's).
-    auto reduce_store = [&](const float (&sums)[MT][4], int n00, bool store) {
+    // Block reduction over the warps' K slices.
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+      for (int j = 0; j < 4; ++j) red[warp][mt * 4 + j][lane] = acc[mt][j];
+    __syncthreads();
+    for (int e = threadIdx.x; e < MT * 4 * 32; e += blockDim.x) {
+      const int l = e & 31, mj = e >> 5, mt = mj >> 2, j = mj & 3;
+      float v = 0.f;
+      for (int wi = 0; wi < nwarps; ++wi) v += red[wi][mj][l];
+      const int n = n0 + (l >> 2) + 8 * (j >> 1);
+      const int m = mbase + mt * 8 + 2 * (l & 3) + (j & 1);
+      if (n < N && m < M) y[(size_t)m * N + n] = from_float<T>(v);
+    }
+    if constexpr (NT2) {  // tile B's the same way, once every thread has read tile A's
+      __syncthreads();
 #pragma unroll
       for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
-        for (int j = 0; j < 4; ++j) red[warp][mt * 4 + j][lane] = sums[mt][j];
+        for (int j = 0; j < 4; ++j) red[warp][mt * 4 + j][lane] = acc2[mt][j];
       __syncthreads();
-      if (!store) return;
-      for (int e = threadIdx.x; e < MT * 4 * 32; e += blockDim.x) {
-        const int l = e & 31, mj = e >> 5, mt = mj >> 2, j = mj & 3;
-        float v = 0.f;
-        for (int wi = 0; wi < nwarps; ++wi) v += red[wi][mj][l];
-        const int n = n00 + (l >> 2) + 8 * (j >> 1);
-        const int m = mbase + mt * 8 + 2 * (l & 3) + (j & 1);
-        if (n < N && m < M) y[(size_t)m * N + n] = from_float<T>(v);
+      if (has2) {
+        for (int e = threadIdx.x; e < MT * 4 * 32; e += blockDim.x) {
+          const int l = e & 31, mj = e >> 5, mt = mj >> 2, j = mj & 3;
+          float v = 0.f;
+          for (int wi = 0; wi < nwarps; ++wi) v += red[wi][mj][l];
+          const int n = n0 + kTileN + (l >> 2) + 8 * (j >> 1);
+          const int m = mbase + mt * 8 + 2 * (l & 3) + (j & 1);
+          if (n < N && m < M) y[(size_t)m * N + n] = from_float<T>(v);
+        }
       }
-    };
-    reduce_store(acc, n0, true);
-    if constexpr (NT2) {
-      __syncthreads();
-      reduce_store(acc2, n0 + kTileN, has2);
     }
   }
 }
