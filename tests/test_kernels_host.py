@@ -470,6 +470,16 @@ SWITCHES = {
                    [16], "fused_gemm_mt2cap_kernel<"),
     "nt2g64": ("ANYPREC_MT2_CAP=2 ANYPREC_NT2=2 ANYPREC_DECODE_WARPS=3", 4, "uniform",
                (203, 1056, 64), [9, 16], "fused_gemm_mt2n2_kernel<__half, 4, 2, 255, 1>"),
+    # NT2P (ANYPREC_NT2P=2: the plain uniform register kernel with two n-tiles per block) at
+    # M = 2..8 (MT = 1) and 9..16 (MT = 2): 13 n-tiles (a last block with one tile), the chunk
+    # that crosses K, groups of 128 by the wave model's warps; whole-chunk groups (FOLD 8's
+    # counter) with the warps forced; b = 8 (the most registers) and b = 5.
+    "nt2p4": ("ANYPREC_NT2P=2 ANYPREC_DECODE_X8=0", 4, "uniform", (203, 1056, 128), [2, 5, 8],
+              "fused_gemm_n2_kernel<__half, 4, 1, 4>"),
+    "nt2p8": ("ANYPREC_NT2P=2 ANYPREC_DECODE_X8=0", 8, "uniform", (203, 1056, 128), [3, 9, 16],
+              "fused_gemm_n2_kernel<__half, 8, 2, 4>"),
+    "nt2p5g256": ("ANYPREC_NT2P=2 ANYPREC_DECODE_WARPS=2", 5, "uniform", (190, 1056, 256),
+                  [4, 12], "fused_gemm_n2_kernel<__half, 5, "),
     "mrall": ("ANYPREC_MT2_CAP=2", 7, "uniform", (203, 1056, 128), [12],
               "fused_gemm_mt2reg_kernel<"),
     "pairs0": ("ANYPREC_LUT_PAIR=0", 4, "lut", (203, 1056, -1), [1, 5, 16],

@@ -1519,6 +1519,23 @@ __global__ void __maxnreg__(REGS)
                   true, false, 0, NT>(x, qw, meta, lut, y, M, N, K, C, group_size);
 }
 
+// NT2P (ANYPREC_NT2P, off by default; an experiment of session 57): NT2's two n-tiles per block
+// for the plain uniform register kernel at M >= 2 (fused_gemm_kernel's MT = 1, 2 instances where
+// neither X8, XB, MC, MR nor XS runs: b = 4, 5 at M = 2..8 on the wide weights, b = 2, 5, 8 at
+// M = 9..16), so that a chunk's x (4 KB per warp at M = 8, 8 KB at M = 16) serves 32 rows of
+// weights. Tile B keeps its own sums of x (NT2 = 1: the plain kernel's all-ones sums, or its
+// sums of x as A where sum_xa_wins). No register cap, no spills (ptxas, sm_90a, g128, fp16):
+// b = 4 MT = 1 / 2 116 -> 128 / 163 -> 178 registers against the plain kernel, b = 8 144 -> 166
+// / 198 -> 232 (bf16 up to 244). g128 and whole-chunk groups only.
+template <typename T, int B, int MT, int FOLD>
+__global__ void __launch_bounds__(kMaxWarps * 32)
+    fused_gemm_n2_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                         const MetaWord<B>* __restrict__ meta, const T* __restrict__ lut,
+                         T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+  fused_gemm_body<T, B, MT, false, false, FOLD, false, 0, false, false, kMaxWarps, false, false,
+                  false, false, 0, 1>(x, qw, meta, lut, y, M, N, K, C, group_size);
+}
+
 // MC3 (ANYPREC_MC3, off by default; an experiment of session 55): MC with its weights through
 // a ring of ST cp.async stages per warp in shared memory (WR; B x 512 bytes a stage; ST = 2, 3
 // or 4 by ANYPREC_MC3_STAGES at run time) instead of the register double buffer. Session 54's
@@ -1913,6 +1930,12 @@ inline int nt2_regs() {
 inline bool nt2_sums() {
   static const bool on = env_int("ANYPREC_NT2_SUMS", 1) != 0;
   return on;
+}
+// NT2P (fused_gemm_n2_kernel): ANYPREC_NT2P=0 never (default), 2 wherever the plain uniform
+// register kernel runs at M >= 2 with g128 or whole-chunk groups (read once).
+inline int nt2p_mode() {
+  static const int mode = env_int("ANYPREC_NT2P", 0);
+  return mode;
 }
 inline bool mt2_cap_wins(long long cost, int nw, long long cost_cap, int nw_cap, bool any_warps) {
   return cost_cap >= 0 && (cost < 0 || (cost_cap < cost && (any_warps || nw_cap >= nw)));
@@ -2606,11 +2629,35 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
       }
     }
   }
+  // NT2P where asked (ANYPREC_NT2P=2): the plain uniform register kernel with two n-tiles per
+  // block, its warps planned again for half the blocks (the wave model, or the warp target).
+  bool nt2p = false;
+  if constexpr (!LUT && MT <= 2 && mt2_reg_folds(FOLD)) {
+    if (nt2p_mode() == 2 && !nt2 && !mc && !m1 && !xs && pipe_warp_bytes == 0 && a.M >= 2) {
+      kernel = fused_gemm_n2_kernel<T, B, MT, FOLD>;
+      nt2p = true;
+      grid.x = (a.N16 + 1) / 2;
+      if (forced <= 0) {
+        if (use_wave_model<MT, LUT>(a, false)) {
+          static int occ_nt2p[64][kMaxWarps + 1] = {};
+          nwarps = wave_warps(kernel, dev, (int)(grid.x * grid.y), a.C, occ_nt2p);
+        } else {
+          const int target = device_info(dev).sms * ANYPREC_WARPS_PER_SM;
+          nwarps = std::max(1, (target + (int)grid.x - 1) / (int)grid.x);
+        }
+      }
+      static const bool nt2p_debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
+      if (nt2p_debug) {
+        std::fprintf(stderr, "anyprec NT2P: b=%d mt=%d fold=%d M=%d N16=%d C=%d warps=%d\n", B,
+                     MT, FOLD, a.M, a.N16, a.C, std::min({nwarps, kMaxWarps, a.C}));
+      }
+    }
+  }
   // WR where asked (ANYPREC_WR=2): the plain uniform register kernel at M >= 2 (not MC, X8, XB,
   // which returned above, M1 or XS) through the weight ring, its warps planned again where the
   // wave model plans.
   if constexpr (!LUT && MT <= 2) {
-    if (wr_mode() == 2 && !mc && !m1 && !xs && pipe_warp_bytes == 0 && a.M >= 2) {
+    if (wr_mode() == 2 && !mc && !nt2p && !m1 && !xs && pipe_warp_bytes == 0 && a.M >= 2) {
       kernel = fused_gemm_wr_kernel<T, B, MT, FOLD>;
       constexpr size_t kWrWarpBytes = (size_t)ANYPREC_WR_STAGES * B * 512;
       static const bool opted = opt_in_smem(kernel, kMaxWarps * kWrWarpBytes);
