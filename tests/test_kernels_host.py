@@ -475,11 +475,18 @@ SWITCHES = {
     # that crosses K, groups of 128 by the wave model's warps; whole-chunk groups (FOLD 8's
     # counter) with the warps forced; b = 8 (the most registers) and b = 5.
     "nt2p4": ("ANYPREC_NT2P=2 ANYPREC_DECODE_X8=0", 4, "uniform", (203, 1056, 128), [2, 5, 8],
-              "fused_gemm_n2_kernel<__half, 4, 1, 4>"),
+              "fused_gemm_n2_kernel<__half, 4, 1, 4, 2>"),
     "nt2p8": ("ANYPREC_NT2P=2 ANYPREC_DECODE_X8=0", 8, "uniform", (203, 1056, 128), [3, 9, 16],
-              "fused_gemm_n2_kernel<__half, 8, 2, 4>"),
+              "fused_gemm_n2_kernel<__half, 8, 2, 4, 2>"),
     "nt2p5g256": ("ANYPREC_NT2P=2 ANYPREC_DECODE_WARPS=2", 5, "uniform", (190, 1056, 256),
                   [4, 12], "fused_gemm_n2_kernel<__half, 5, "),
+    # NT4 (ANYPREC_NT2P_TILES=4, M <= 8): four tiles per block: 13 n-tiles make 4 blocks, the
+    # last with one tile (three missing: tile A's words again, never stored), 14 n-tiles
+    # (N = 210) two missing; groups of 128 and whole chunks; M = 9..16 keeps two tiles.
+    "nt4p3": ("ANYPREC_NT2P=2 ANYPREC_NT2P_TILES=4 ANYPREC_DECODE_X8=0", 3, "uniform",
+              (203, 1056, 128), [2, 8, 9, 16], "fused_gemm_n2_kernel<__half, 3, 1, 4, 4>"),
+    "nt4p5": ("ANYPREC_NT2P=2 ANYPREC_NT2P_TILES=4 ANYPREC_DECODE_WARPS=3", 5, "uniform",
+              (210, 1056, 256), [5, 16], "fused_gemm_n2_kernel<__half, 5, 1, 8, 4>"),
     "mrall": ("ANYPREC_MT2_CAP=2", 7, "uniform", (203, 1056, 128), [12],
               "fused_gemm_mt2reg_kernel<"),
     "pairs0": ("ANYPREC_LUT_PAIR=0", 4, "lut", (203, 1056, -1), [1, 5, 16],
@@ -526,6 +533,8 @@ def test_decode_kernel_switches(builds, name):
         assert not any("mt2n2_kernel<__nv_bfloat16" in s for s in seen), seen
     if name == "nt2rulesms":
         assert not any("mt2n2" in s for s in seen), seen
+    if name == "nt4p5":  # M = 16 (MT = 2) with two tiles
+        assert any(s.startswith("fused_gemm_n2_kernel<__half, 5, 2, 8, 2>") for s in seen), seen
     if name.startswith("pairs"):
         # the NP instances (single-code tables) end in "true>", the pair tables' in "false>"
         np_flag = "true>" if name in ("pairs0", "pairsnp1", "pairsnp16") else "false>"

@@ -257,6 +257,9 @@ LUT_PAIR_TESTS = ("lut_m1_ring or (all_m_odd_shape and lut) or (llama_shapes and
     # (X8 off, so that b = 2, 6..8 take it at M = 2..8 too) and graphs.
     ("ANYPREC_NT2P=2 ANYPREC_DECODE_X8=0",
      X8_TESTS + " or m9_16 or cuda_graph or llama_shapes or chunk_tails"),
+    # and the same with four tiles per block at M <= 8 (NT4)
+    ("ANYPREC_NT2P=2 ANYPREC_NT2P_TILES=4 ANYPREC_DECODE_X8=0",
+     X8_TESTS + " or m9_16 or cuda_graph or llama_shapes or chunk_tails"),
     # WR (the plain uniform register kernel's weights through the ring, off by default): at
     # every M = 2..16 it runs, every fold, odd shapes, the Llama weights and graphs.
     ("ANYPREC_WR=2", X8_TESTS + " or m9_16 or cuda_graph or llama_shapes or chunk_tails"),
@@ -271,7 +274,7 @@ LUT_PAIR_TESTS = ("lut_m1_ring or (all_m_odd_shape and lut) or (llama_shapes and
         "pt2g3", "pt2g2c", "ptst", "xs1", "wide0", "eight0", "eightrule", "eightring", "eightringt",
         "eightpt", "eightpt3", "xb8", "xb3", "xbrule", "xboff", "lp0", "lprule", "lpall", "lpbits",
         "lpwide", "mcall", "mcrule", "mc0", "mcring", "mcring2", "mcring4", "ntwo", "ntwofree",
-        "ntwosums", "ntworule", "ntwoplain", "wring", "pairs0", "pairs2", "pairsrule"])
+        "ntwosums", "ntworule", "ntwoplain", "ntfourplain", "wring", "pairs0", "pairs2", "pairsrule"])
 # (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
@@ -288,7 +291,9 @@ def test_m1_kernel_switches(env, tests):
     elif extra.get("ANYPREC_LUT_PIPE") in ("1", "2"):
         expect = ["anyprec ring: b=4 lut=1"]
     elif extra.get("ANYPREC_NT2P") == "2":
-        expect = ["anyprec NT2P: b=4 mt=1", "anyprec NT2P: b=8 mt=2"]
+        tiles = extra.get("ANYPREC_NT2P_TILES", "2")
+        expect = [f"anyprec NT2P: b=4 mt=1 fold=4 tiles={tiles}",  # (M <= 8 alone take NT4)
+                  "anyprec NT2P: b=8 mt=2 fold=4 tiles=2"]
     elif extra.get("ANYPREC_WR") == "2":
         expect = ["anyprec WR:"]
     elif extra.get("ANYPREC_MC3") == "2":

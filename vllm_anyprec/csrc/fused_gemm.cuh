@@ -258,7 +258,7 @@ constexpr size_t lut_pair_table_bytes() {
 // every warp's weights and metadata; a block barrier per chunk, no reduction; see launch_xb.
 template <typename T, int B, int MT, bool LUT, bool XS, int FOLD, bool M1, int ST, bool SK = false,
           bool PT = false, int MW = kMaxWarps, bool X8 = false, bool XB = false,
-          bool XA = false, bool NP = false, int WR = 0, int NT2 = 0>
+          bool XA = false, bool NP = false, int WR = 0, int NT2 = 0, int NTL = 2>
 __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                                                 const uint4* __restrict__ qw,
                                                 const MetaWord<B>* __restrict__ meta,
@@ -283,6 +283,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                 "WR: the uniform register kernels, metadata at the chunk start");
   static_assert(!NT2 || (!kPipe && !XS && !LUT && !M1 && WR == 0 && ANYPREC_META_AHEAD == 0),
                 "NT2: the uniform register kernels, metadata at the chunk start");
+  static_assert(NTL >= 2 && NTL <= 4, "NT2: 2..4 tiles per block");
   static_assert(!SK || kPipe, "SK: the pipelined M1 kernel");
   static_assert(!PT || (kPipe && !SK), "PT: the pipelined M1 kernel, not stream-K");
   // PT (persistent tiles): block b runs n-tiles b, b + gridDim.x, ... one after another, its
@@ -292,8 +293,9 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   const int warp = threadIdx.x >> 5;
   const int nwarps = blockDim.x >> 5;
   const int g = lane >> 2, t = lane & 3;
-  // XB: a tile per warp; NT2: two tiles per block, ntile and ntile + 1 (see the NT2 loop)
-  const int ntile = XB ? blockIdx.x * nwarps + warp : NT2 ? 2 * blockIdx.x : blockIdx.x;
+  // XB: a tile per warp; NT2: NTL tiles per block (two but in NT2P's NT4 form), ntile, ntile + 1,
+  // ... (see the NT2 loop)
+  const int ntile = XB ? blockIdx.x * nwarps + warp : NT2 ? NTL * blockIdx.x : blockIdx.x;
   const int n0 = ntile * kTileN;
   const int mbase = blockIdx.y * 8 * MT;
   // PDL (launch_decode): x may be written by the kernel before this one and y read by it, so
@@ -547,10 +549,11 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // (XA: the capped M = 9..16 kernel, which takes them at every b it runs at.)
   constexpr bool kSumXA = !LUT && !M1 && (XA || sum_xa_wins(B, MT));
   float sxa[kSumXA ? MT : 1][4] = {};
-  // NT2: tile B's output sums (the chunk math runs on acc, swapped with these around tile B's
-  // call; the group sums gacc / sx / sxa are zero at every chunk's end, a fold never straddling
-  // a chunk, so they need no second set).
-  float acc2[NT2 ? MT : 1][4] = {};
+  // NT2: the output sums of tiles B, ... (the chunk math runs on acc, swapped with these around
+  // each of their calls; the group sums gacc / sx / sxa are zero at every chunk's end, a fold
+  // never straddling a chunk, so they need no second set).
+  constexpr int kNtX = NT2 ? NTL - 1 : 1;  // the tiles after tile A (arrays' extent)
+  float acc2[kNtX][NT2 ? MT : 1][4] = {};
 #pragma unroll
   for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
@@ -623,10 +626,17 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   };
 
   const uint4* qbase = qw + (size_t)ntile * C * B * 32 + lane;
-  // NT2: tile B = ntile + 1, if the weight has it (else tile A's words again, never stored)
-  const bool has2 = NT2 && ntile + 1 < n16;
-  const uint4* qbase2 = has2 ? qbase + (size_t)C * B * 32 : qbase;
-  const MetaWord<B>* mbase2 = mbase_ptr + (has2 ? 8 : 0);
+  // NT2: tile u + 1 = ntile + u + 1, if the weight has it (else tile A's words again, never
+  // stored)
+  bool has2[kNtX];
+  const uint4* qbase2[kNtX];
+  const MetaWord<B>* mbase2[kNtX];
+#pragma unroll
+  for (int u = 0; u < kNtX; ++u) {
+    has2[u] = NT2 && ntile + u + 1 < n16;
+    qbase2[u] = has2[u] ? qbase + (size_t)(u + 1) * C * B * 32 : qbase;
+    mbase2[u] = mbase_ptr + (has2[u] ? 8 * (u + 1) : 0);
+  }
   uint4 xc[kXChunk ? 8 : 1][MT];  // (not PIPE) x of the chunk, see kXChunk
   // The math of chunk cc: cw = its B plane vectors of this lane, mc = its folds' metadata, xa =
   // x[8 lane, 8 lane + 8) of the chunk (M1 sums); PIPE: xsm = the chunk's x in shared memory.
@@ -929,8 +939,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   } else if constexpr (!kPipe) {
     uint4 cur[B], nxt[B];
     MetaWord<B> mcur[kFolds], mnxt[kFolds];
-    uint4 wb[NT2 ? B : 1];  // NT2: tile B's weights (see the NT2 loop)
-    MetaWord<B> mb[NT2 ? kFolds : 1];
+    uint4 wb[kNtX][NT2 ? B : 1];  // NT2: the weights of tiles B, ... (see the NT2 loop)
+    MetaWord<B> mb[kNtX][NT2 ? kFolds : 1];
     // (kXFull: `whole` = chunk cc lies inside K, so no load is checked)
     auto load_xc = [&](int cc, uint4 (&dst)[kXChunk ? 8 : 1][MT], bool whole) {
       if (kXFull && whole) {
@@ -954,7 +964,10 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       if constexpr (kMetaAhead) load_meta(c, mcur);
       if constexpr (NT2) {
 #pragma unroll
-        for (int p = 0; p < B; ++p) wb[p] = ld_stream(qbase2 + ((size_t)c * B + p) * 32);
+        for (int u = 0; u < kNtX; ++u)
+#pragma unroll
+          for (int p = 0; p < B; ++p)
+            wb[u][p] = ld_stream(qbase2[u] + ((size_t)c * B + p) * 32);
       }
     }
     // WR: this warp's weight ring in the dynamic shared memory, WR stages of one chunk's B x 512
@@ -1030,11 +1043,14 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       // so one load of a chunk's x (8 KB per warp at M = 16) serves 32 rows of weights instead
       // of 16. Each tile's weights have one register buffer, and the two take turns as the
       // double buffer: tile A's next chunk is loaded right after A's math and lands during B's,
-      // B's during the next chunk's x loads and A's math.
+      // B's during the next chunk's x loads and A's math. (NTL > 2, NT2P's NT4 form: tiles B,
+      // C, ... in turn after A, the same way.)
       auto trip2 = [&](int cc, bool whole) {
         const int cn = cc + nwarps;
 #pragma unroll
-        for (int f = 0; f < kFolds; ++f) mb[f] = mbase2[group_of(cc, f) * mstride];
+        for (int u = 0; u < kNtX; ++u)
+#pragma unroll
+          for (int f = 0; f < kFolds; ++f) mb[u][f] = mbase2[u][group_of(cc, f) * mstride];
         load_meta(cc, mcur);  // (after tile B's: it steps FOLD = 8's group counter)
         if constexpr (kXChunk) load_xc(cc, xc, whole);
         chunk_r(cur, mcur, make_uint4(0, 0, 0, 0), cc, nullptr, NT2 == 2 ? 1 : 0);
@@ -1042,22 +1058,26 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
 #pragma unroll
           for (int p = 0; p < B; ++p) cur[p] = ld_stream(qbase + ((size_t)cn * B + p) * 32);
         }
-        auto swap_acc = [&]() {
+        auto swap_acc = [&](float (&other)[NT2 ? MT : 1][4]) {
 #pragma unroll
           for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
             for (int j = 0; j < 4; ++j) {
               const float v = acc[mt][j];
-              acc[mt][j] = acc2[mt][j];
-              acc2[mt][j] = v;
+              acc[mt][j] = other[mt][j];
+              other[mt][j] = v;
             }
         };
-        swap_acc();
-        chunk_r(wb, mb, make_uint4(0, 0, 0, 0), cc, nullptr, NT2 == 2 ? 2 : 0);
-        swap_acc();
-        if (cn < C) {
 #pragma unroll
-          for (int p = 0; p < B; ++p) wb[p] = ld_stream(qbase2 + ((size_t)cn * B + p) * 32);
+        for (int u = 0; u < kNtX; ++u) {
+          swap_acc(acc2[u]);
+          chunk_r(wb[u], mb[u], make_uint4(0, 0, 0, 0), cc, nullptr, NT2 == 2 ? 2 : 0);
+          swap_acc(acc2[u]);
+          if (cn < C) {
+#pragma unroll
+            for (int p = 0; p < B; ++p)
+              wb[u][p] = ld_stream(qbase2[u] + ((size_t)cn * B + p) * 32);
+          }
         }
       };
       for (; c < cend; c += nwarps) trip2(c, kXFull);
@@ -1408,21 +1428,24 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       const int m = mbase + mt * 8 + 2 * (l & 3) + (j & 1);
       if (n < N && m < M) y[(size_t)m * N + n] = from_float<T>(v);
     }
-    if constexpr (NT2) {  // tile B's the same way, once every thread has read tile A's
-      __syncthreads();
+    if constexpr (NT2) {  // tile B's the same way, once every thread has read tile A's (C, ...)
 #pragma unroll
-      for (int mt = 0; mt < MT; ++mt)
+      for (int u = 0; u < kNtX; ++u) {
+        __syncthreads();
 #pragma unroll
-        for (int j = 0; j < 4; ++j) red[warp][mt * 4 + j][lane] = acc2[mt][j];
-      __syncthreads();
-      if (has2) {
-        for (int e = threadIdx.x; e < MT * 4 * 32; e += blockDim.x) {
-          const int l = e & 31, mj = e >> 5, mt = mj >> 2, j = mj & 3;
-          float v = 0.f;
-          for (int wi = 0; wi < nwarps; ++wi) v += red[wi][mj][l];
-          const int n = n0 + kTileN + (l >> 2) + 8 * (j >> 1);
-          const int m = mbase + mt * 8 + 2 * (l & 3) + (j & 1);
-          if (n < N && m < M) y[(size_t)m * N + n] = from_float<T>(v);
+        for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+          for (int j = 0; j < 4; ++j) red[warp][mt * 4 + j][lane] = acc2[u][mt][j];
+        __syncthreads();
+        if (has2[u]) {
+          for (int e = threadIdx.x; e < MT * 4 * 32; e += blockDim.x) {
+            const int l = e & 31, mj = e >> 5, mt = mj >> 2, j = mj & 3;
+            float v = 0.f;
+            for (int wi = 0; wi < nwarps; ++wi) v += red[wi][mj][l];
+            const int n = n0 + (u + 1) * kTileN + (l >> 2) + 8 * (j >> 1);
+            const int m = mbase + mt * 8 + 2 * (l & 3) + (j & 1);
+            if (n < N && m < M) y[(size_t)m * N + n] = from_float<T>(v);
+          }
         }
       }
     }
@@ -1526,14 +1549,17 @@ __global__ void __maxnreg__(REGS)
 // weights. Tile B keeps its own sums of x (NT2 = 1: the plain kernel's all-ones sums, or its
 // sums of x as A where sum_xa_wins). No register cap, no spills (ptxas, sm_90a, g128, fp16):
 // b = 4 MT = 1 / 2 116 -> 128 / 163 -> 178 registers against the plain kernel, b = 8 144 -> 166
-// / 198 -> 232 (bf16 up to 244). g128 and whole-chunk groups only.
-template <typename T, int B, int MT, int FOLD>
+// / 198 -> 232 (bf16 up to 244). g128 and whole-chunk groups only. NTL = 4 (NT4,
+// ANYPREC_NT2P_TILES=4; MT = 1 only): four tiles per block, x read once for 64 rows of weights;
+// fp16 g128 b = 3 / 4 / 5 / 8 180 / 178 / 254 / 254 registers, no spills (at MT = 2 ptxas spills
+// 32-744 bytes, b = 3..8, so M = 9..16 keeps two tiles).
+template <typename T, int B, int MT, int FOLD, int NTL = 2>
 __global__ void __launch_bounds__(kMaxWarps * 32)
     fused_gemm_n2_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
                          const MetaWord<B>* __restrict__ meta, const T* __restrict__ lut,
                          T* __restrict__ y, int M, int N, int K, int C, int group_size) {
   fused_gemm_body<T, B, MT, false, false, FOLD, false, 0, false, false, kMaxWarps, false, false,
-                  false, false, 0, 1>(x, qw, meta, lut, y, M, N, K, C, group_size);
+                  false, false, 0, 1, NTL>(x, qw, meta, lut, y, M, N, K, C, group_size);
 }
 
 // MC3 (ANYPREC_MC3, off by default; an experiment of session 55): MC with its weights through
@@ -1932,10 +1958,15 @@ inline bool nt2_sums() {
   return on;
 }
 // NT2P (fused_gemm_n2_kernel): ANYPREC_NT2P=0 never (default), 2 wherever the plain uniform
-// register kernel runs at M >= 2 with g128 or whole-chunk groups (read once).
+// register kernel runs at M >= 2 with g128 or whole-chunk groups; ANYPREC_NT2P_TILES its tiles
+// per block at M <= 8, 2 (default) or 4 (read once).
 inline int nt2p_mode() {
   static const int mode = env_int("ANYPREC_NT2P", 0);
   return mode;
+}
+inline int nt2p_tiles() {
+  static const int tiles = env_int("ANYPREC_NT2P_TILES", 2) == 4 ? 4 : 2;
+  return tiles;
 }
 inline bool mt2_cap_wins(long long cost, int nw, long long cost_cap, int nw_cap, bool any_warps) {
   return cost_cap >= 0 && (cost < 0 || (cost_cap < cost && (any_warps || nw_cap >= nw)));
@@ -2634,13 +2665,17 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
   bool nt2p = false;
   if constexpr (!LUT && MT <= 2 && mt2_reg_folds(FOLD)) {
     if (nt2p_mode() == 2 && !nt2 && !mc && !m1 && !xs && pipe_warp_bytes == 0 && a.M >= 2) {
-      kernel = fused_gemm_n2_kernel<T, B, MT, FOLD>;
+      const int tiles = MT == 1 ? nt2p_tiles() : 2;  // (NT4 at MT = 2 spills: see the kernel)
+      kernel = fused_gemm_n2_kernel<T, B, MT, FOLD, 2>;
+      if constexpr (MT == 1) {
+        if (tiles == 4) kernel = fused_gemm_n2_kernel<T, B, MT, FOLD, 4>;
+      }
       nt2p = true;
-      grid.x = (a.N16 + 1) / 2;
+      grid.x = (a.N16 + tiles - 1) / tiles;
       if (forced <= 0) {
         if (use_wave_model<MT, LUT>(a, false)) {
-          static int occ_nt2p[64][kMaxWarps + 1] = {};
-          nwarps = wave_warps(kernel, dev, (int)(grid.x * grid.y), a.C, occ_nt2p);
+          static int occ_nt2p[2][64][kMaxWarps + 1] = {};
+          nwarps = wave_warps(kernel, dev, (int)(grid.x * grid.y), a.C, occ_nt2p[tiles == 4]);
         } else {
           const int target = device_info(dev).sms * ANYPREC_WARPS_PER_SM;
           nwarps = std::max(1, (target + (int)grid.x - 1) / (int)grid.x);
@@ -2648,8 +2683,9 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
       }
       static const bool nt2p_debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
       if (nt2p_debug) {
-        std::fprintf(stderr, "anyprec NT2P: b=%d mt=%d fold=%d M=%d N16=%d C=%d warps=%d\n", B,
-                     MT, FOLD, a.M, a.N16, a.C, std::min({nwarps, kMaxWarps, a.C}));
+        std::fprintf(stderr,
+                     "anyprec NT2P: b=%d mt=%d fold=%d tiles=%d M=%d N16=%d C=%d warps=%d\n", B,
+                     MT, FOLD, tiles, a.M, a.N16, a.C, std::min({nwarps, kMaxWarps, a.C}));
       }
     }
   }

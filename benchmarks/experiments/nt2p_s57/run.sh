@@ -3,15 +3,19 @@
 # bundle's first part is staged for h200_record_s23/callB.sh on the same machine), the timings
 # first and the GPU tests last under their own time limit:
 # 1. the tree built;
-# 2. NT2P (ANYPREC_NT2P=2: the plain uniform register kernel with two n-tiles per block) against
-#    the rules, uniform, every b (NT2P_BITS), M = 2, 8, 16 (NT2P_MS), the four Llama-3-8B
-#    weights (NT2P_SHAPES), two alternating passes: R/table_nt2p.txt, R/ratios_nt2p.txt (rule
-#    time / NT2P time: > 1, NT2P is faster), R/launches.txt (where NT2P ran: the other cells
-#    are X8, XB, MC, MR or NT2 in both);
-# 3. the GPU switch run ntwoplain (NT2P wherever it runs, with X8 off; must log its launches),
-#    TEST_SECS (150; 0: not run).
+# 2. NT2P (ANYPREC_NT2P=2: the plain uniform register kernel with two n-tiles per block) and
+#    NT4 (ANYPREC_NT2P_TILES=4: four) against the rules, uniform, b = 2..5, 8 (NT2P_BITS),
+#    M = 2, 8, 16 (NT2P_MS), the four Llama-3-8B weights (NT2P_SHAPES), two alternating passes:
+#    R/table_nt2p.txt, R/ratios_nt2p.txt (rule time / variant time: > 1, the variant is faster),
+#    R/launches.txt (where NT2P ran: the other cells are X8, XB, MC, MR or NT2 in all three);
+# 3. the same with MC off (ANYPREC_MT2_CAP=0), so that NT2P / NT4 take b = 3, 4 at M = 9..16
+#    from MC's NT2 (the rule's kernel there on the wide weights), M = 9, 16: R/table_mc0.txt,
+#    R/ratios_mc0.txt;
+# 4. the GPU switch runs ntwoplain and ntfourplain (NT2P / NT4 wherever they run, X8 off; each
+#    must log its launches) and ntworule (MC's NT2 by its rule, the default, whose body NTL
+#    generalized), TEST_SECS (150; 0: not run).
 # OUT: build.log, nt2p.tgz (R), runs.tgz (the runs' JSON and logs), tests_nt2p.log.
-# ~5 min with the build on a fresh machine.
+# ~6 min with the build on a fresh machine.
 # Usage: OUT=$OUT bash benchmarks/experiments/nt2p_s57/run.sh
 set -uo pipefail
 source benchmarks/experiments/ab_lib.sh
@@ -20,12 +24,19 @@ ab_start nt2p
 ab_build
 ab_pack
 echo "built in $(( $(date +%s) - AB_START )) s"
-AB_SET=nt2p ab_switch_passes "rule ANYPREC_PT_DEBUG=1" "nt2p ANYPREC_NT2P=2 ANYPREC_PT_DEBUG=1" \
-  -- --schemes uniform --bits "${NT2P_BITS:-2,3,4,5,6,7,8}" --ms "${NT2P_MS:-2,8,16}" \
-  --shapes "${NT2P_SHAPES:-4096x28672,14336x4096,4096x6144,4096x4096}"
-grep -h "anyprec NT2P" "$RUNS/nt2p1.log" | sed 's/ C=.*//' | sort | uniq -c > "$R/launches.txt"
+SHAPES=${NT2P_SHAPES:-4096x28672,14336x4096,4096x6144,4096x4096}
+NT2P="ANYPREC_NT2P=2 ANYPREC_PT_DEBUG=1"
+AB_SET=nt2p ab_switch_passes "rule ANYPREC_PT_DEBUG=1" "nt2p $NT2P" \
+  "nt4p $NT2P ANYPREC_NT2P_TILES=4" \
+  -- --schemes uniform --bits "${NT2P_BITS:-2,3,4,5,8}" --ms "${NT2P_MS:-2,8,16}" --shapes "$SHAPES"
+echo "NT2P A/B done at $(( $(date +%s) - AB_START )) s"
+AB_SET=mc0 ab_switch_passes "base ANYPREC_PT_DEBUG=1" "nt2pmc0 $NT2P ANYPREC_MT2_CAP=0" \
+  "nt4pmc0 $NT2P ANYPREC_MT2_CAP=0 ANYPREC_NT2P_TILES=4" \
+  -- --schemes uniform --bits 3,4 --ms 9,16 --shapes "$SHAPES"
+grep -h "anyprec NT2P" "$RUNS"/n*1.log | sed 's/ C=.*//' | sort | uniq -c > "$R/launches.txt"
 cat "$R/launches.txt"
 ab_pack
 echo "A/B done at $(( $(date +%s) - AB_START )) s"
-[ "${TEST_SECS:-150}" = 0 ] || ab_pytest "$OUT/tests_nt2p.log" "${TEST_SECS:-150}" tests/gpu/test_cuda_kernels.py -k "ntwoplain"
+[ "${TEST_SECS:-150}" = 0 ] || ab_pytest "$OUT/tests_nt2p.log" "${TEST_SECS:-150}" \
+  tests/gpu/test_cuda_kernels.py -k "ntwoplain or ntfourplain or ntworule"
 echo "all done at $(( $(date +%s) - AB_START )) s"
