@@ -1544,9 +1544,9 @@ __global__ void __maxnreg__(REGS)
 
 // NT2P (ANYPREC_NT2P, off by default; an experiment of session 57): NT2's two n-tiles per block
 // for the plain uniform register kernel at M >= 2 (fused_gemm_kernel's MT = 1, 2 instances where
-// neither X8, XB, MC, MR nor XS runs: b = 4, 5 at M = 2..8 on the wide weights, b = 2, 5, 8 at
-// M = 9..16), so that a chunk's x (4 KB per warp at M = 8, 8 KB at M = 16) serves 32 rows of
-// weights. Tile B keeps its own sums of x (NT2 = 1: the plain kernel's all-ones sums, or its
+// neither X8, XB, MC, MR nor XS runs: on the wide Llama weights b = 3..5 at M = 2..8 and b = 2,
+// 5, 8 at M = 9..16), so that a chunk's x (4 KB per warp at M = 8, 8 KB at M = 16) serves 32 rows
+// of weights. Tile B keeps its own sums of x (NT2 = 1: the plain kernel's all-ones sums, or its
 // sums of x as A where sum_xa_wins). No register cap, no spills (ptxas, sm_90a, g128, fp16):
 // b = 4 MT = 1 / 2 116 -> 128 / 163 -> 178 registers against the plain kernel, b = 8 144 -> 166
 // / 198 -> 232 (bf16 up to 244). g128 and whole-chunk groups only. NTL = 4 (NT4,
@@ -2661,7 +2661,8 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     }
   }
   // NT2P where asked (ANYPREC_NT2P=2): the plain uniform register kernel with two n-tiles per
-  // block, its warps planned again for half the blocks (the wave model, or the warp target).
+  // block (four at M <= 8 with ANYPREC_NT2P_TILES=4), its warps planned again for the fewer
+  // blocks (the wave model, or the warp target).
   bool nt2p = false;
   if constexpr (!LUT && MT <= 2 && mt2_reg_folds(FOLD)) {
     if (nt2p_mode() == 2 && !nt2 && !mc && !m1 && !xs && pipe_warp_bytes == 0 && a.M >= 2) {
