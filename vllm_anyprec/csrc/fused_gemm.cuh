@@ -2570,6 +2570,12 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     }
   }
   int nwarps;
+  // The warp target's warps per block over `blocks` blocks (the rule where the wave model does
+  // not plan; see its use below).
+  auto target_warps = [&](int blocks) {
+    const int target = device_info(dev).sms * (xs ? 24 : ANYPREC_WARPS_PER_SM);
+    return (target + blocks - 1) / blocks;
+  };
   static const int forced = env_int("ANYPREC_DECODE_WARPS", ANYPREC_DECODE_WARPS);
   if (forced > 0) {
     nwarps = forced;
@@ -2616,8 +2622,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     // Warp target: enough warps in flight to cover DRAM latency (24 per SM: measured on the
     // H200 against 8 and 16, equal or faster nearly everywhere at M <= 16), but as few per
     // n-tile as that allows, so each warp streams several chunks through its double buffer.
-    const int target = device_info(dev).sms * (xs ? 24 : ANYPREC_WARPS_PER_SM);
-    nwarps = (target + a.N16 - 1) / a.N16;
+    nwarps = target_warps(a.N16);
     // LUT: at least 4 warps per block. A block builds its n-tile's tables in shared memory (up
     // to 36 KB at b = 8), which caps the resident blocks per SM, and more warps share the build:
     // H200, (4096, 28672), against the 2 warps this rule gives there (session 12,
@@ -2678,8 +2683,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
           static int occ_nt2p[2][64][kMaxWarps + 1] = {};
           nwarps = wave_warps(kernel, dev, (int)(grid.x * grid.y), a.C, occ_nt2p[tiles == 4]);
         } else {
-          const int target = device_info(dev).sms * ANYPREC_WARPS_PER_SM;
-          nwarps = std::max(1, (target + (int)grid.x - 1) / (int)grid.x);
+          nwarps = std::max(1, target_warps((int)grid.x));
         }
       }
       static const bool nt2p_debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
