@@ -57,7 +57,7 @@ X_CHECKED = ["-DANYPREC_X_FULL=0"]
 # cluster pair's 8-byte pulled reduction (the default until session 41) and the staged stores
 # of the LUT 64- / 128-token blocks.
 PREFILL_FLAGS = [("-DANYPREC_PREFILL_PULL16=0",), ("-DANYPREC_PREFILL_STAGED_LUT=1",)]
-# The decode kernels without the early PDL loads (fused_gemm.cuh, ANYPREC_PDL_EW=0; on by
+# The decode kernels without the early PDL loads (decode_knobs.cuh, ANYPREC_PDL_EW=0; on by
 # default): every first weight load, metadata load and LUT table fill after the wait, the rings'
 # prologue stages copied whole (the default splits them into early weight copies and x /
 # metadata copies after the wait).
@@ -65,7 +65,7 @@ PDL_LATE = ("-DANYPREC_PDL_EW=0",)
 PDL_LATE_BITS = (3, 4, 8)
 # ... and with them in the persistent-tile kernels too (ANYPREC_PDL_EW=2, off: no faster).
 PDL_PT = ("-DANYPREC_PDL_EW=2",)
-# The LUT b = 5, 6 per-lane tables at 128 bytes per code, as before LO (fused_gemm.cuh,
+# The LUT b = 5, 6 per-lane tables at 128 bytes per code, as before LO (decode_knobs.cuh,
 # ANYPREC_LUT_WIDE_OR, on by default since session 45: 256 bytes per code, aligned to their
 # size at run time, one lookup address per word or-ed; the default builds test it).
 LUT_WIDE_OR_OFF = ("-DANYPREC_LUT_WIDE_OR=0",)

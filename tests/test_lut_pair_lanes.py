@@ -1,5 +1,5 @@
-"""The LUT pair tables of ANYPREC_LUT_PAIR_LANES (fused_gemm.cuh, kPairLanes; b = 4, and b = 2, 3
-with the flag at 2), modelled in Python: the table fill and the lookups, with their masks,
+"""The LUT pair tables of ANYPREC_LUT_PAIR_LANES (decode_knobs.cuh / decode_body.cuh, kPairLanes;
+b = 4, and b = 2, 3 with the flag at 2), modelled in Python: the table fill and the lookups, with their masks,
 shifts and address terms read from the kernel source, over a simulated shared memory. Every lane
 of a warp must read, for each of its four A registers, the word holding its row's values of the
 register's two codes. Pure Python: the kernel itself runs only on the device (tests/gpu with the
@@ -14,7 +14,8 @@ import pytest
 from test_lut_wide_addr import MASK, header_parts, lw_addr
 
 CSRC = Path(__file__).resolve().parents[1] / "vllm_anyprec/csrc"
-SRC = (CSRC / "fused_gemm.cuh").read_text()
+# lut_pair_entries sits with the knobs, the fill and the lookups in the body.
+SRC = "".join((CSRC / f).read_text() for f in ("decode_knobs.cuh", "decode_body.cuh"))
 HEADER = (CSRC / "anyprec.cuh").read_text()  # pair_gather
 
 

@@ -29,11 +29,11 @@ def test_set_changes_exactly_those_lines(csrc):
     before = {p.name: p.read_text().splitlines() for p in csrc.iterdir()}
     changes = sd.set_defaults({"ANYPREC_LEAN_ALU": "1", "ANYPREC_LUT_PAIR_LANES": "2"}, csrc)
     assert changes == ["anyprec.cuh: ANYPREC_LEAN_ALU 0 -> 1",
-                       "fused_gemm.cuh: ANYPREC_LUT_PAIR_LANES 1 -> 2"]
+                       "decode_knobs.cuh: ANYPREC_LUT_PAIR_LANES 1 -> 2"]
     after = {p.name: p.read_text().splitlines() for p in csrc.iterdir()}
     diff = [(name, a, b) for name in before for a, b in zip(before[name], after[name]) if a != b]
     assert diff == [("anyprec.cuh", "#define ANYPREC_LEAN_ALU 0", "#define ANYPREC_LEAN_ALU 1"),
-                    ("fused_gemm.cuh", "#define ANYPREC_LUT_PAIR_LANES 1",
+                    ("decode_knobs.cuh", "#define ANYPREC_LUT_PAIR_LANES 1",
                      "#define ANYPREC_LUT_PAIR_LANES 2")]
     assert sd.defaults(csrc)["ANYPREC_LEAN_ALU"][1] == "1"
 

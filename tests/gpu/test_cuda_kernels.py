@@ -155,7 +155,7 @@ def test_gemm_chunk_tails(bits, scheme):
     # on 3 n-tiles, so every block gets 8 warps, and K = 256 c + r: warps with several whole
     # chunks, one of them also the chunk that crosses K, at both positions of a swapped pair
     # (its weights in cur or nxt: c = 9 and 12 put it second, 16 third). ANYPREC_X_FULL runs
-    # that chunk after the loop (fused_gemm.cuh); K = 3072 has none.
+    # that chunk after the loop (decode_body.cuh); K = 3072 has none.
     for k in (256 * 9 + 100, 256 * 12 + 32, 256 * 16 + 8, 256 * 12):
         layer = random_layer(scheme, bits, 40, k, 128 if scheme == "uniform" else -1,
                              seed=k + bits)
@@ -263,7 +263,7 @@ LUT_PAIR_TESTS = ("lut_m1_ring or (all_m_odd_shape and lut) or (llama_shapes and
     # WR (the plain uniform register kernel's weights through the ring, off by default): at
     # every M = 2..16 it runs, every fold, odd shapes, the Llama weights and graphs.
     ("ANYPREC_WR=2", X8_TESTS + " or m9_16 or cuda_graph or llama_shapes or chunk_tails"),
-    # The LUT b = 4 pair tables (fused_gemm.cuh lut_pairs_take): never (the single-code
+    # The LUT b = 4 pair tables (decode_launch_variants.cuh lut_pairs_take): never (the single-code
     # per-lane tables, the NP instances), always (the Llama weights up to 1792 n-tiles, every
     # M <= 16 and the ring), and by the rule, which must both take them (256 n-tiles) and
     # leave them (1792) on the Llama weights.

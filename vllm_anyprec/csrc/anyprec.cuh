@@ -27,7 +27,7 @@ constexpr int kChunkK = 256;  // k per warp iteration: 4 units of 64 k, one uint
 #endif
 constexpr int kMaxWarps = ANYPREC_MAX_WARPS;
 
-// Programmatic dependent launch (sm_90+; see launch_decode in fused_gemm.cuh). pdl_wait: returns
+// Programmatic dependent launch (sm_90+; see launch_decode in decode_plan.cuh). pdl_wait: returns
 // once the previous kernel on the stream has finished and its writes are visible (at once when
 // the launch had no programmatic dependency); pdl_launch_dependents: lets the next kernel's
 // blocks start while this grid finishes (they still wait for it in their pdl_wait).
@@ -382,7 +382,7 @@ __device__ __forceinline__ uint32_t shr(uint32_t x, int k) {
   return kFma ? shr_fma(x, k) : x >> k;
 }
 
-// The LUT per-lane tables (fused_gemm.cuh; kLanesW at b >= 5, and the pair tables kPairLanes):
+// The LUT per-lane tables (decode_body.cuh; kLanesW at b >= 5, and the pair tables kPairLanes):
 // the shared address of the table word of index byte J of wv, 128 c + lb, where lb is the
 // lane's word of index 0 and c the byte (b >= 5: a code whose bits above b decode_unit zeroed;
 // pair tables: two codes, lo | hi << 4). Two integer ops per address, one on the ALU pipe and
@@ -422,7 +422,7 @@ __device__ __forceinline__ uint32_t lw_addr(uint32_t wv, uint32_t lb) {
 #endif
 }
 
-// LO (fused_gemm.cuh, ANYPREC_LUT_WIDE_OR): the address of code byte J of wv in per-lane
+// LO (decode_knobs.cuh, ANYPREC_LUT_WIDE_OR): the address of code byte J of wv in per-lane
 // tables of 256 bytes per code whose base is aligned to the table's size (2^(b + 8) bytes), so
 // that lb = base + 4 lane has zeros where c << 8 goes. Byte 1 is already in place: its address
 // is one and-or, (wv & 0xFF00) | lb (LOP3), where lw_addr takes two ops for every byte. The
@@ -447,7 +447,7 @@ __host__ __device__ constexpr uint32_t nib_mask() {
   return B <= 4 ? (1u << B) - 1 : 0xFu;
 }
 
-// Lean integer work in the decode kernels whose loops are ALU-bound (fused_gemm.cuh: the M = 1
+// Lean integer work in the decode kernels whose loops are ALU-bound (decode_body.cuh: the M = 1
 // uniform kernels, and the LUT kernels at b <= 4), build flag, off by default
 // (benchmarks/experiments/lean_alu/): their right shifts on the FMA pipe (shr_fma); the packed
 // b = 2, 3 nibble words left unmasked where the consumer masks anyway (fp16 uniform's A-register
@@ -598,7 +598,7 @@ __device__ __forceinline__ void reg_lut_pairs(const uint32_t (&rt)[4], uint32_t 
   hi_pair = __byte_perm(lo, hi, 0x7362);
 }
 
-// The LUT pair tables' indices (fused_gemm.cuh, kPairLanes): a nibble word's eight codes
+// The LUT pair tables' indices (decode_body.cuh, kPairLanes): a nibble word's eight codes
 // n0..n7 -> one word whose bytes are n0 | n4 << 4, n2 | n6 << 4, n1 | n5 << 4, n3 | n7 << 4, the
 // code pairs of A registers 0, 2, 1, 3 (register p = nibbles (p, p + 4)). Two shifts and two
 // bit selects for four indices; kFma: the right shift by shr_fma.
@@ -709,7 +709,7 @@ __device__ __forceinline__ float4 fold_meta(uint2 v) {
   constexpr float kC = magic_c<T, B>();
   return make_float4(m.x, -m.y - kC, m.z, -m.w - kC);
 }
-// fold_meta's u at rows whose codes were converted as 16 q (fused_gemm.cuh kNib16: fp16,
+// fold_meta's u at rows whose codes were converted as 16 q (decode_body.cuh kNib16: fp16,
 // C = 1024, scale s / 16): fp32 table -s (z + 64) = u + 960 s; float16 -(16 z + 1024) =
 // 16 v + 15360.
 template <int B, int MT>
