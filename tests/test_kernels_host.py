@@ -53,7 +53,7 @@ ASAN = ["-g", "-fsanitize=address", "-fno-omit-frame-pointer"]
 # The register kernels with every x load bound-checked, as before ANYPREC_X_FULL became the
 # default (still what uniform b = 6 at M = 9..16 and the groups of 32 / 64 run).
 X_CHECKED = ["-DANYPREC_X_FULL=0"]
-# The prefill kernel's epilogues the default build does not take (prefill_wgmma.cuh): the
+# The prefill kernel's epilogues the default build does not take (prefill_smem.cuh): the
 # cluster pair's 8-byte pulled reduction (the default until session 41) and the staged stores
 # of the LUT 64- / 128-token blocks.
 PREFILL_FLAGS = [("-DANYPREC_PREFILL_PULL16=0",), ("-DANYPREC_PREFILL_STAGED_LUT=1",)]

@@ -206,7 +206,7 @@ def test_prefill_cuda_graph_capture_replay(block_tokens, split_k, blocks_per_sm)
 @needs_hopper
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_prefill_pdl_inputs_written_just_before(scheme):
-    """Programmatic dependent launch (prefill_wgmma.cuh, prefill_pdl_mode): the prefill kernel reads
+    """Programmatic dependent launch (prefill_launch.cuh, prefill_pdl_mode): the prefill kernel reads
     its weights, metadata and tables before it waits, which is safe only because permute_x_kernel
     lets it start after its own wait (every kernel before the call has finished). Two layers'
     weights are copied in turn into the same tensors right before each call (x too), on every
