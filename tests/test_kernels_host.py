@@ -487,6 +487,19 @@ SWITCHES = {
               (203, 1056, 128), [2, 8, 9, 16], "fused_gemm_n2_kernel<__half, 3, 1, 4, 4>"),
     "nt4p5": ("ANYPREC_NT2P=2 ANYPREC_NT2P_TILES=4 ANYPREC_DECODE_WARPS=3", 5, "uniform",
               (210, 1056, 256), [5, 16], "fused_gemm_n2_kernel<__half, 5, 1, 8, 4>"),
+    # LN2 (ANYPREC_LUT_NT2=2: the LUT register kernel with two n-tiles per block, single-code
+    # tables) at M = 2..8 and 9..16: b = 4's per-lane shared tables (the pair tables off) on 13
+    # n-tiles (the last block has one tile) and the chunk that crosses K; b = 3's register tables
+    # on 14 n-tiles with ragged rows, 3 warps per block; b = 2 on 12 n-tiles; and where the
+    # pair tables' rule takes a weight (5 emulated SMs), the pair tables, not LN2.
+    "ln2b4": ("ANYPREC_LUT_NT2=2 ANYPREC_LUT_PAIR=0", 4, "lut", (203, 1056, -1), [2, 5, 9, 16],
+              "fused_gemm_lutn2_kernel<__half, 4, 1>"),
+    "ln2b3": ("ANYPREC_LUT_NT2=2 ANYPREC_DECODE_WARPS=3", 3, "lut", (210, 1056, -1), [3, 12],
+              "fused_gemm_lutn2_kernel<__half, 3, 1>"),
+    "ln2b2": ("ANYPREC_LUT_NT2=2", 2, "lut", (190, 800, -1), [8, 16],
+              "fused_gemm_lutn2_kernel<__half, 2, 1>"),
+    "ln2pairs": ("ANYPREC_LUT_NT2=2 SIMT_SMS=5", 4, "lut", (203, 1056, -1), [9, 16],
+                 "fused_gemm_kernel<__half, 4, 2, true, false, 8, false>"),
     "mrall": ("ANYPREC_MT2_CAP=2", 7, "uniform", (203, 1056, 128), [12],
               "fused_gemm_mt2reg_kernel<"),
     "pairs0": ("ANYPREC_LUT_PAIR=0", 4, "lut", (203, 1056, -1), [1, 5, 16],
@@ -533,6 +546,10 @@ def test_decode_kernel_switches(builds, name):
         assert not any("mt2n2_kernel<__nv_bfloat16" in s for s in seen), seen
     if name == "nt2rulesms":
         assert not any("mt2n2" in s for s in seen), seen
+    if name in ("ln2b4", "ln2b3", "ln2b2"):  # M = 9..16 (MT = 2) too
+        assert any(s.startswith(SWITCHES[name][5][:-2] + "2>") for s in seen), seen
+    if name == "ln2pairs":
+        assert not any("lutn2" in s for s in seen), seen
     if name == "nt4p5":  # M = 16 (MT = 2) with two tiles
         assert any(s.startswith("fused_gemm_n2_kernel<__half, 5, 2, 8, 2>") for s in seen), seen
     if name.startswith("pairs"):

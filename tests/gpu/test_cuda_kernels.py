@@ -270,11 +270,16 @@ LUT_PAIR_TESTS = ("lut_m1_ring or (all_m_odd_shape and lut) or (llama_shapes and
     ("ANYPREC_LUT_PAIR=0", LUT_PAIR_TESTS),
     ("ANYPREC_LUT_PAIR=2", LUT_PAIR_TESTS),
     ("ANYPREC_LUT_PAIR=1", "llama_shapes and lut"),
+    # LN2 (the LUT register kernel with two n-tiles per block, off by default): with the pair
+    # tables off, at every M = 2..16 where the single-code tables run (b <= 4), odd shapes, the
+    # Llama weights, the chunk tails and graphs.
+    ("ANYPREC_LUT_NT2=2 ANYPREC_LUT_PAIR=0", LUT_PAIR_TESTS),
 ], ids=["pipe0", "summma0", "sk1", "sk2", "sk2w1", "pdl1", "pdl0", "pdlrule0", "pt0", "pt1b0",
         "pt2g3", "pt2g2c", "ptst", "xs1", "wide0", "eight0", "eightrule", "eightring", "eightringt",
         "eightpt", "eightpt3", "xb8", "xb3", "xbrule", "xboff", "lp0", "lprule", "lpall", "lpbits",
         "lpwide", "mcall", "mcrule", "mc0", "mcring", "mcring2", "mcring4", "ntwo", "ntwofree",
-        "ntwosums", "ntworule", "ntwoplain", "ntfourplain", "wring", "pairs0", "pairs2", "pairsrule"])
+        "ntwosums", "ntworule", "ntwoplain", "ntfourplain", "wring", "pairs0", "pairs2", "pairsrule",
+        "lutntwo"])
 # (no -k words in the ids: no recursion)
 def test_m1_kernel_switches(env, tests):
     # The run-time kernel switches are read once per process: the M = 1 tests again in a fresh
@@ -296,6 +301,9 @@ def test_m1_kernel_switches(env, tests):
                   "anyprec NT2P: b=8 mt=2 fold=4 tiles=2"]
     elif extra.get("ANYPREC_WR") == "2":
         expect = ["anyprec WR:"]
+    elif extra.get("ANYPREC_LUT_NT2") == "2":
+        expect = ["anyprec LN2: b=4 mt=1", "anyprec LN2: b=4 mt=2", "anyprec LN2: b=3 mt=2",
+                  "anyprec LN2: b=2 mt=1"]
     elif extra.get("ANYPREC_MC3") == "2":
         expect = ["anyprec MC3:"]
     elif extra.get("ANYPREC_NT2") in ("1", "2"):

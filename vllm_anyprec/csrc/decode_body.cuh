@@ -54,8 +54,10 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                 "the LUT pair tables take the dynamic shared memory XS would use");
   static_assert(WR == 0 || (WR >= 2 && !kPipe && !XS && !LUT && !M1 && ANYPREC_META_AHEAD == 0),
                 "WR: the uniform register kernels, metadata at the chunk start");
-  static_assert(!NT2 || (!kPipe && !XS && !LUT && !M1 && WR == 0 && ANYPREC_META_AHEAD == 0),
-                "NT2: the uniform register kernels, metadata at the chunk start");
+  static_assert(!NT2 || (!kPipe && !XS && !M1 && WR == 0 && ANYPREC_META_AHEAD == 0),
+                "NT2: the register kernels, metadata at the chunk start");
+  static_assert(!NT2 || !LUT || (NT2 == 1 && MT <= 2 && B <= 4),
+                "LN2: the LUT register kernels' single-code tables (b <= 4), M <= 16");
   static_assert(NTL >= 2 && NTL <= 4, "NT2: 2..4 tiles per block");
   static_assert(!SK || kPipe, "SK: the pipelined M1 kernel");
   static_assert(!PT || (kPipe && !SK), "PT: the pipelined M1 kernel, not stream-K");
@@ -166,7 +168,10 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   const uint32_t pt0 = (uint32_t)__cvta_generic_to_shared(xs_tile) + 4 * lane;
   constexpr bool kLanes = LUT && B <= 4 && !kPairs && !kRegLut && !kPairLanes && ANYPREC_LUT_LANES;
   constexpr uint32_t kLtAlign = 128u << B;
-  __shared__ uint32_t ltab[kLanes ? (3 * kLtAlign / 4) : 1];
+  // LN2 (NT2 for LUT): kLutTiles tiles' tables, tile u's two halves 2 u kLtAlign bytes on.
+  constexpr int kLutTiles = LUT && NT2 ? NTL : 1;
+  static_assert(!(LUT && NT2) || kLanes || kRegLut, "LN2: the per-lane or register tables");
+  __shared__ uint32_t ltab[kLanes ? ((2 * kLutTiles + 1) * kLtAlign / 4) : 1];
   const uint32_t lt_base =
       ((uint32_t)__cvta_generic_to_shared(ltab) + kLtAlign - 1) & ~(kLtAlign - 1);
   // kLanes: shared addresses of this lane's word for code 0 in the two halves
@@ -198,6 +203,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // calls it once its ring's first stages are issued.)
   // kRegLut: rt[h] = row g's (h = 0) or g + 8's (h = 1) values as reg_lut_row packs them.
   uint32_t rt[kRegLut ? 2 : 1][4];
+  // LN2: rtx[u] the same for tile u + 1 (rows 16 (u + 1) on).
+  uint32_t rtx[kRegLut && NT2 ? kLutTiles - 1 : 1][kRegLut ? 2 : 1][4];
   auto fill_tables = [&]() {
     if constexpr (kRegLut) {
 #pragma unroll
@@ -206,6 +213,17 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
         const uint4 v =
             r < N ? load_bytes<2 << B>(lut + ((size_t)r << B)) : make_uint4(0, 0, 0, 0);
         reg_lut_row(v, rt[h]);
+      }
+      if constexpr (NT2) {
+#pragma unroll
+        for (int u = 0; u < kLutTiles - 1; ++u)
+#pragma unroll
+          for (int h = 0; h < 2; ++h) {
+            const int r = n0 + (u + 1) * kTileN + g + 8 * h;
+            const uint4 v =
+                r < N ? load_bytes<2 << B>(lut + ((size_t)r << B)) : make_uint4(0, 0, 0, 0);
+            reg_lut_row(v, rtx[u][h]);
+          }
       }
     } else if constexpr (kLanesW) {
       // Item (row g, codes [8 cg, 8 cg + 8)): rows n0 + g (low halves) and n0 + g + 8 (high).
@@ -254,8 +272,11 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       // Item (row rr of 16, codes [kE cg, kE cg + kE)); the value in the word's low half.
       constexpr int kE = B >= 3 ? 8 : 4;
       const uint16_t* lut16 = reinterpret_cast<const uint16_t*>(lut);
-      for (int i = threadIdx.x; i < (16 << B) / kE; i += blockDim.x) {
-        const int rr = i & 15, cg = i >> 4, r = n0 + rr;
+      // (LN2: rows rr of 16 kLutTiles, tile rr / 16's table)
+      constexpr int kRowShift = kLutTiles == 4 ? 6 : kLutTiles == 2 ? 5 : 4;
+      static_assert(16 * kLutTiles == 1 << kRowShift, "LN2: 1, 2 or 4 tiles' tables");
+      for (int i = threadIdx.x; i < (16 * kLutTiles << B) / kE; i += blockDim.x) {
+        const int rr = i & (16 * kLutTiles - 1), cg = i >> kRowShift, r = n0 + rr;
         const uint4 v = r < N ? load_bytes<2 * kE>(lut16 + ((size_t)r << B) + cg * kE)
                               : make_uint4(0, 0, 0, 0);
         const uint32_t base = lt_base + (rr >> 3) * kLtAlign + 16 * (rr & 7);
@@ -416,12 +437,15 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   // role (a constant at every call, so that the inlined copies fold their branches; a generic
   // lambda with an integral_constant crashed cicc 13.0): 0 the plain chunk; NT2 = 2's tile A
   // (1: its folds' sums of x kept in ssum) and tile B (2: ssum taken instead of the sums' mma
-  // and shuffles).
+  // and shuffles); LN2 (LUT): 3 + u for tile u + 1 (its tables).
   static_assert(NT2 != 2 || kSumXA, "NT2 = 2 shares the sums of x as A");
   constexpr int kSsumFolds = NT2 == 2 ? kFolds : 1;
   float ssum[kSsumFolds][MT][2];
   auto chunk_r = [&](const uint4 (&cw)[B], const MetaWord<B> (&mc)[kFolds], uint4 xa, int cc,
                      const uint4* xsm, const int role) {
+    // LN2: tile role - 2's tables at roles 3, 4, ... (tiles B, C, ...); tile A's otherwise
+    [[maybe_unused]] const int lt_tile = role >= 3 ? role - 3 : 0;
+    [[maybe_unused]] const uint32_t lt_off = role >= 3 ? 2u * (role - 2) * kLtAlign : 0u;
     float fsum[kSumMma ? kFolds : 1];
     if constexpr (kSumMma) {
       const uint32_t xa4[4] = {xa.x, xa.y, xa.z, xa.w};
@@ -496,7 +520,8 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
               // bytes, then A registers (p, p + 4) = bytes (0, 1) and (2, 3) of both.
 #pragma unroll
               for (int h = 0; h < 2; ++h)
-                reg_lut_pairs<kLeanFma, 0x01010101u * kNibMask>(rt[h], wv, h, a[h], a[h + 2]);
+                reg_lut_pairs<kLeanFma, 0x01010101u * kNibMask>(
+                    role >= 3 ? rtx[lt_tile][h] : rt[h], wv, h, a[h], a[h + 2]);
             } else {
 #pragma unroll
               for (int p = 0; p < 4; ++p) {
@@ -508,7 +533,7 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
                   a[p] = tab2[((g + 8 * (p & 1)) << (2 * B)) + e];
                 } else if constexpr (kLanes) {
                   // code c at byte 128 c of the lane's column: one shift and one and-or each
-                  const uint32_t lt = p & 1 ? lt1 : lt0;
+                  const uint32_t lt = (p & 1 ? lt1 : lt0) + (role >= 3 ? lt_off : 0u);
                   const uint32_t lo =
                       (4 * p >= 7 ? shr<kLeanFma>(wv, 4 * p - 7) : wv << (7 - 4 * p));
                   const uint32_t hi = shr<kLeanFma>(wv, 4 * p + 9);
@@ -818,12 +843,16 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
       // double buffer: tile A's next chunk is loaded right after A's math and lands during B's,
       // B's during the next chunk's x loads and A's math. (NTL > 2, NT2P's NT4 form: tiles B,
       // C, ... in turn after A, the same way.)
+      // LN2 (LUT): the same without metadata; the chunk math sums into gacc (no folds), so
+      // that is what trades places with each later tile's sums.
       auto trip2 = [&](int cc, bool whole) {
         const int cn = cc + nwarps;
+        if constexpr (!LUT) {
 #pragma unroll
-        for (int u = 0; u < kNtX; ++u)
+          for (int u = 0; u < kNtX; ++u)
 #pragma unroll
-          for (int f = 0; f < kFolds; ++f) mb[u][f] = mbase2[u][group_of(cc, f) * mstride];
+            for (int f = 0; f < kFolds; ++f) mb[u][f] = mbase2[u][group_of(cc, f) * mstride];
+        }
         load_meta(cc, mcur);  // (after tile B's: it steps FOLD = 8's group counter)
         if constexpr (kXChunk) load_xc(cc, xc, whole);
         chunk_r(cur, mcur, make_uint4(0, 0, 0, 0), cc, nullptr, NT2 == 2 ? 1 : 0);
@@ -832,19 +861,22 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
           for (int p = 0; p < B; ++p) cur[p] = ld_stream(qbase + ((size_t)cn * B + p) * 32);
         }
         auto swap_acc = [&](float (&other)[NT2 ? MT : 1][4]) {
+          static_assert(!LUT || kSets == 1, "LN2: one accumulator set");
+          float (&run)[MT][4] = LUT ? gacc[0] : acc;
 #pragma unroll
           for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
             for (int j = 0; j < 4; ++j) {
-              const float v = acc[mt][j];
-              acc[mt][j] = other[mt][j];
+              const float v = run[mt][j];
+              run[mt][j] = other[mt][j];
               other[mt][j] = v;
             }
         };
 #pragma unroll
         for (int u = 0; u < kNtX; ++u) {
           swap_acc(acc2[u]);
-          chunk_r(wb[u], mb[u], make_uint4(0, 0, 0, 0), cc, nullptr, NT2 == 2 ? 2 : 0);
+          chunk_r(wb[u], mb[u], make_uint4(0, 0, 0, 0), cc, nullptr,
+                  LUT ? 3 + u : NT2 == 2 ? 2 : 0);
           swap_acc(acc2[u]);
           if (cn < C) {
 #pragma unroll

@@ -116,6 +116,29 @@ __global__ void __launch_bounds__(kMaxWarps * 32)
                   false, false, 0, 1, NTL>(x, qw, meta, lut, y, M, N, K, C, group_size);
 }
 
+// LN2 (ANYPREC_LUT_NT2, off by default; an experiment of session 58): NT2's two n-tiles per
+// block for the LUT register kernel at M = 2..16 with single-code tables (b <= 4 where the pair
+// tables are not taken: the per-lane shared tables at b = 4, the register tables at b <= 3), so
+// that a chunk's x (4 KB per warp at M = 8, 8 KB at M = 16) serves 32 rows of weights. Why:
+// session 54's ncu had LUT b = 4 at M = 16 on (4096, 28672) at 86% of the L1 / shared-memory
+// throughput, and by count x is a third of a chunk's L1 wavefronts there (per 16 rows x 256 k:
+// 64 for x's 8 KB against 128 for the lookups), so halving x's share could take up to ~15% off.
+// Each tile has its own tables (b = 4: 4 KB more static shared memory per block; b <= 3: 8
+// registers) and its own sums (no folds: the chunk math's gacc trades places with them).
+// Registers (ptxas, sm_90a): uncapped, MT = 2 takes 186 / 189 / 241 at b = 2 / 3 / 4 (the
+// single-tile kernel 109 at b = 4); the least caps without spills, lut_nt2_regs, keep 16 / 13 /
+// 14 warps per SM resident (b = 4 at 136 spills 184 bytes, b = 3 at 144 24); at MT = 1 128 (the
+// single-tile kernel's bound, two 8-warp blocks per SM) fits at b = 2..4.
+constexpr int lut_nt2_regs(int b, int mt) { return mt == 1 || b == 2 ? 128 : b == 3 ? 152 : 144; }
+template <typename T, int B, int MT>
+__global__ void __maxnreg__(lut_nt2_regs(B, MT))
+    fused_gemm_lutn2_kernel(const T* __restrict__ x, const uint4* __restrict__ qw,
+                            const MetaWord<B>* __restrict__ meta, const T* __restrict__ lut,
+                            T* __restrict__ y, int M, int N, int K, int C, int group_size) {
+  fused_gemm_body<T, B, MT, true, false, 8, false, 0, false, false, kMaxWarps, false, false,
+                  false, true, 0, 1, 2>(x, qw, meta, lut, y, M, N, K, C, group_size);
+}
+
 // MC3 (ANYPREC_MC3, off by default; an experiment of session 55): MC with its weights through
 // a ring of ST cp.async stages per warp in shared memory (WR; B x 512 bytes a stage; ST = 2, 3
 // or 4 by ANYPREC_MC3_STAGES at run time) instead of the register double buffer. Session 54's

@@ -263,6 +263,28 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
       }
     }
   }
+  // LN2 where asked (ANYPREC_LUT_NT2=2): the LUT register kernel with two n-tiles per block at
+  // M >= 2 where it runs on single-code tables (not LP, XS, nor the pair tables), its warps
+  // planned again for the fewer blocks (the wave model, or the warp target with LUT's 4 at least).
+  if constexpr (LUT && MT <= 2 && B <= 4) {
+    if (lut_nt2_mode() == 2 && !pairs && !xs && pipe_warp_bytes == 0 && a.M >= 2) {
+      kernel = fused_gemm_lutn2_kernel<T, B, MT>;
+      grid.x = (a.N16 + 1) / 2;
+      if (forced <= 0) {
+        if (use_wave_model<MT, LUT>(a, false)) {
+          static int occ_ln2[64][kMaxWarps + 1] = {};
+          nwarps = wave_warps(kernel, dev, (int)(grid.x * grid.y), a.C, occ_ln2);
+        } else {
+          nwarps = std::max(4, target_warps((int)grid.x));
+        }
+      }
+      static const bool ln2_debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
+      if (ln2_debug) {
+        std::fprintf(stderr, "anyprec LN2: b=%d mt=%d M=%d N16=%d C=%d warps=%d\n", B, MT, a.M,
+                     a.N16, a.C, std::min({nwarps, kMaxWarps, a.C}));
+      }
+    }
+  }
   // WR where asked (ANYPREC_WR=2): the plain uniform register kernel at M >= 2 (not MC, X8, XB,
   // which returned above, M1 or XS) through the weight ring, its warps planned again where the
   // wave model plans.

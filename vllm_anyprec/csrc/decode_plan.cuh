@@ -209,6 +209,12 @@ inline int nt2p_tiles() {
   static const int tiles = env_int("ANYPREC_NT2P_TILES", 2) == 4 ? 4 : 2;
   return tiles;
 }
+// LN2 (fused_gemm_lutn2_kernel): ANYPREC_LUT_NT2=0 never (default), 2 wherever the LUT register
+// kernel runs at M >= 2 on single-code tables (b <= 4, no pair tables; read once).
+inline int lut_nt2_mode() {
+  static const int mode = env_int("ANYPREC_LUT_NT2", 0);
+  return mode;
+}
 inline bool mt2_cap_wins(long long cost, int nw, long long cost_cap, int nw_cap, bool any_warps) {
   return cost_cap >= 0 && (cost < 0 || (cost_cap < cost && (any_warps || nw_cap >= nw)));
 }

@@ -13,7 +13,8 @@
 // n-tiles one after another, see launch_pt).
 // At M = 2..4 (uniform: b = 2, and b >= 6 on wide weights) the same ring carries the M rows of x
 // (X8, see launch_x8). At M = 9..16 (uniform b = 3, 4) on weights with many n-tiles a block owns
-// two n-tiles instead, so that each load of x serves both (NT2, see nt2_takes).
+// two n-tiles instead, so that each load of x serves both (NT2, see nt2_takes; the same for the
+// plain uniform and the LUT register kernels when asked: NT2P, LN2, off by default).
 //
 // Uniform scheme: the A values are the codes plus a constant C (the magic offset), never scaled
 // per element: sum_k s (q - z) x = s * sum (q + C) x - s (z + C) * sum x, per group. sum x comes
