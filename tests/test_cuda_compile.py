@@ -75,9 +75,12 @@ def test_experiment_flags_compile_without_ring_spills(tmp_path):
     (7, "ANYPREC_MT2_REGS_B7=168", r"fused_gemm_mt2reg_kernel", 4),
     # X_FULL (whole chunks' x unchecked, the crossing chunk after the loop): the register
     # kernels it changes at b = 4 (uniform MT = 1, 2 at g128 / whole-chunk groups, both LUT
-    # instances, MC, the M1 fallback), both dtypes; benchmarks/experiments/x_full/
+    # instances, MC, the M1 fallback), both dtypes; benchmarks/experiments/x_full/. With them
+    # LN2 (two n-tiles per block for LUT, MT = 1, 2), under the least caps that did not spill
+    # (lut_nt2_regs: 144 at MT = 2 against 241 uncapped; experiments/ln2_s58/)
     (4, "ANYPREC_X_FULL=15", (r"fused_gemm_kernelI\w+?Li4ELi[12]ELb[01]ELb0ELi[48]E|"
-                              r"fused_gemm_(mt2cap|m1cap)_kernelI\w+?Li4ELi[48]E"), 24),
+                              r"fused_gemm_(mt2cap|m1cap)_kernelI\w+?Li4ELi[48]E|"
+                              r"fused_gemm_lutn2_kernelI\w+?Li4ELi[12]E"), 28),
 ])
 def test_decode_variants_compile_without_spills(tmp_path, bits, flag, pattern, count):
     defines = [f"-D{f}" for f in flag.split()]
