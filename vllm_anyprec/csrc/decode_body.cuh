@@ -207,23 +207,18 @@ __device__ __forceinline__ void fused_gemm_body(const T* __restrict__ x,
   uint32_t rtx[kRegLut && NT2 ? kLutTiles - 1 : 1][kRegLut ? 2 : 1][4];
   auto fill_tables = [&]() {
     if constexpr (kRegLut) {
-#pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        const int r = n0 + g + 8 * h;
+      auto reg_row = [&](int r, uint32_t (&dst)[4]) {  // row r's table (zeros past N)
         const uint4 v =
             r < N ? load_bytes<2 << B>(lut + ((size_t)r << B)) : make_uint4(0, 0, 0, 0);
-        reg_lut_row(v, rt[h]);
-      }
+        reg_lut_row(v, dst);
+      };
+#pragma unroll
+      for (int h = 0; h < 2; ++h) reg_row(n0 + g + 8 * h, rt[h]);
       if constexpr (NT2) {
 #pragma unroll
         for (int u = 0; u < kLutTiles - 1; ++u)
 #pragma unroll
-          for (int h = 0; h < 2; ++h) {
-            const int r = n0 + (u + 1) * kTileN + g + 8 * h;
-            const uint4 v =
-                r < N ? load_bytes<2 << B>(lut + ((size_t)r << B)) : make_uint4(0, 0, 0, 0);
-            reg_lut_row(v, rtx[u][h]);
-          }
+          for (int h = 0; h < 2; ++h) reg_row(n0 + (u + 1) * kTileN + g + 8 * h, rtx[u][h]);
       }
     } else if constexpr (kLanesW) {
       // Item (row g, codes [8 cg, 8 cg + 8)): rows n0 + g (low halves) and n0 + g + 8 (high).

@@ -139,6 +139,8 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     }
   }
   int nwarps;
+  // LUT's least warps per block under the warp target (why: there, below)
+  const int lut_min_warps = ptab > 48 * 1024 || B == 8 ? 8 : 4;
   // The warp target's warps per block over `blocks` blocks (the rule where the wave model does
   // not plan; see its use below).
   auto target_warps = [&](int blocks) {
@@ -207,8 +209,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
     // not come here. At M = 2..16 too since session 54 (H100, two passes, the same switch
     // against the rule, benchmarks/experiments/lut_rules_s53/): (4096, 28672) b = 8 M = 2 / 4 /
     // 8 / 16 49.5 -> 44.6, 51.2 -> 45.1, 53.1 -> 48.9, 59.2 -> 57.6 us; b = 7 0.97-1.05x and
-    // b = 6 0.93-1.00x there, so those stay at 4.
-    const int lut_min_warps = ptab > 48 * 1024 || B == 8 ? 8 : 4;
+    // b = 6 0.93-1.00x there, so those stay at 4. (lut_min_warps, above: LN2 takes it too.)
     if (LUT && nwarps < lut_min_warps) nwarps = lut_min_warps;
     nwarps = nwarps < 1 ? 1 : nwarps;
   }
@@ -265,7 +266,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
   }
   // LN2 where asked (ANYPREC_LUT_NT2=2): the LUT register kernel with two n-tiles per block at
   // M >= 2 where it runs on single-code tables (not LP, XS, nor the pair tables), its warps
-  // planned again for the fewer blocks (the wave model, or the warp target with LUT's 4 at least).
+  // planned again for the fewer blocks (the wave model, or the warp target with lut_min_warps).
   if constexpr (LUT && MT <= 2 && B <= 4) {
     if (lut_nt2_mode() == 2 && !pairs && !xs && pipe_warp_bytes == 0 && a.M >= 2) {
       kernel = fused_gemm_lutn2_kernel<T, B, MT>;
@@ -275,7 +276,7 @@ cudaError_t launch_fold(const GemmArgs& a, dim3 grid, bool xs, size_t xs_bytes,
           static int occ_ln2[64][kMaxWarps + 1] = {};
           nwarps = wave_warps(kernel, dev, (int)(grid.x * grid.y), a.C, occ_ln2);
         } else {
-          nwarps = std::max(4, target_warps((int)grid.x));
+          nwarps = std::max(lut_min_warps, target_warps((int)grid.x));
         }
       }
       static const bool ln2_debug = env_int("ANYPREC_PT_DEBUG", 0) != 0;
